@@ -1,0 +1,215 @@
+/**
+ * Reads CloudTrail logs from files, directories and stdin as a stream of parsed values, one record
+ * (or EventBridge event) at a time, file by file, so memory stays flat however large the input.
+ *
+ * Formats: trail log files (`{"Records": [...]}`, optionally gzip), JSON arrays, single records or
+ * events, and JSON Lines of any of these. Gzip is detected by its magic bytes, not the file name.
+ * `.jsonl` files are read line by line; `.json` files through the streaming record splitter; stdin
+ * and other explicitly named files are sniffed. Problems are yielded, never thrown.
+ */
+import { createReadStream, type Dirent } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { PassThrough, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { JsonRecordSplitter } from '../core/json-splitter';
+import { isPlainObject } from '../core/record';
+
+export type TrailItem =
+  | { kind: 'file'; file: string }
+  | { kind: 'value'; file: string; where: string; value: unknown; raw: string }
+  | { kind: 'malformed'; file: string; where: string; reason: string }
+  | { kind: 'unreadable'; file: string; reason: string }
+  | { kind: 'bytes'; bytes: number };
+
+const LOG_FILE = /\.(json|jsonl)(\.gz)?$/i;
+
+/** Expands PATHs into input files: directories are walked recursively (sorted) for log files. */
+async function* expandPaths(paths: readonly string[]): AsyncGenerator<{ file: string } | { unreadable: string; reason: string }> {
+  for (const p of paths) {
+    if (p === '-') {
+      yield { file: '-' };
+      continue;
+    }
+    let st;
+    try {
+      st = await stat(p);
+    } catch (e) {
+      yield { unreadable: p, reason: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message };
+      continue;
+    }
+    if (st.isDirectory()) {
+      let found = 0;
+      for await (const f of walk(p)) {
+        found++;
+        yield { file: f };
+      }
+      if (found === 0) yield { unreadable: p, reason: 'no .json, .json.gz, .jsonl or .jsonl.gz files in this directory' };
+    } else {
+      yield { file: p };
+    }
+  }
+}
+
+async function* walk(dir: string): AsyncGenerator<string> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const full = join(dir, e.name);
+    if (e.isDirectory()) yield* walk(full);
+    else if (e.isFile() && LOG_FILE.test(e.name)) yield full;
+  }
+}
+
+/** Reads the first bytes of a stream without losing them. */
+async function peek(stream: Readable, min: number, onChunk?: (bytes: number) => void): Promise<{ head: Buffer; rest: Readable }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const it = stream[Symbol.asyncIterator]();
+  while (size < min) {
+    const { value, done } = await it.next();
+    if (done) break;
+    const b = Buffer.isBuffer(value) ? value : Buffer.from(value as string);
+    onChunk?.(b.length);
+    chunks.push(b);
+    size += b.length;
+  }
+  const head = Buffer.concat(chunks);
+  const rest = new PassThrough();
+  rest.write(head);
+  (async () => {
+    try {
+      for (let r = await it.next(); !r.done; r = await it.next()) {
+        onChunk?.((r.value as Buffer).length);
+        if (!rest.write(r.value)) await new Promise((res) => rest.once('drain', res));
+      }
+      rest.end();
+    } catch (e) {
+      rest.destroy(e as Error);
+    }
+  })();
+  return { head, rest };
+}
+
+type Mode = 'lines' | 'document';
+
+function firstLineIsJson(head: Buffer): boolean {
+  const nl = head.indexOf(0x0a);
+  if (nl === -1) return false;
+  try {
+    JSON.parse(head.toString('utf8', 0, nl));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function openInput(file: string, stdin: Readable, onBytes: (n: number) => void): Promise<{ stream: Readable; mode: Mode }> {
+  let raw: Readable;
+  if (file === '-') raw = stdin;
+  else raw = createReadStream(file, { highWaterMark: 1 << 20 }); // open errors surface in peek()
+  const first = await peek(raw, 2, onBytes);
+  let stream = first.rest;
+  if (first.head[0] === 0x1f && first.head[1] === 0x8b) {
+    const gunzip = createGunzip();
+    first.rest.on('error', (e) => gunzip.destroy(e));
+    stream = first.rest.pipe(gunzip);
+  }
+  const name = file.toLowerCase().replace(/\.gz$/, '');
+  if (name.endsWith('.jsonl')) return { stream, mode: 'lines' };
+  if (name.endsWith('.json')) return { stream, mode: 'document' };
+  const sniff = await peek(stream, 1 << 20);
+  return { stream: sniff.rest, mode: firstLineIsJson(sniff.head) ? 'lines' : 'document' };
+}
+
+/** Yields each record-level value of a parsed top-level value (expanding Records wrappers and arrays). */
+function* expandValue(value: unknown, where: string, raw: string): Generator<{ where: string; value: unknown; raw: string }> {
+  if (isPlainObject(value) && Array.isArray(value.Records)) {
+    let i = 0;
+    for (const r of value.Records) yield { where: `${where}, Records[${i++}]`, value: r, raw: JSON.stringify(r) ?? '' };
+  } else if (Array.isArray(value)) {
+    let i = 0;
+    for (const r of value) yield { where: `${where}, [${i++}]`, value: r, raw: JSON.stringify(r) ?? '' };
+  } else {
+    yield { where, value, raw };
+  }
+}
+
+async function* readLines(file: string, stream: Readable): AsyncGenerator<TrailItem> {
+  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  let line = 0;
+  for await (const text of rl) {
+    line++;
+    if (text.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      yield { kind: 'malformed', file, where: `line ${line}`, reason: `invalid JSON: ${(e as Error).message}` };
+      continue;
+    }
+    for (const v of expandValue(value, `line ${line}`, text)) yield { kind: 'value', file, ...v };
+  }
+}
+
+async function* readDocument(file: string, stream: Readable): AsyncGenerator<TrailItem> {
+  const splitter = new JsonRecordSplitter();
+  const handle = function* (outputs: ReturnType<JsonRecordSplitter['push']>): Generator<TrailItem> {
+    for (const o of outputs) {
+      if ('error' in o) {
+        yield { kind: 'malformed', file, where: `line ${o.line}`, reason: o.error };
+        continue;
+      }
+      const where = o.index >= 0 ? `line ${o.line}, record ${o.index}` : `line ${o.line}`;
+      try {
+        yield { kind: 'value', file, where, value: JSON.parse(o.text), raw: o.text };
+      } catch (e) {
+        yield { kind: 'malformed', file, where, reason: `invalid JSON: ${(e as Error).message}` };
+      }
+    }
+  };
+  for await (const chunk of stream) yield* handle(splitter.push(chunk as Buffer));
+  yield* handle(splitter.end());
+}
+
+/** Streams every record-level value of every input, in order. */
+export async function* readTrail(paths: readonly string[], stdin: Readable = process.stdin): AsyncGenerator<TrailItem> {
+  for await (const entry of expandPaths(paths)) {
+    if ('unreadable' in entry) {
+      yield { kind: 'unreadable', file: entry.unreadable, reason: entry.reason };
+      continue;
+    }
+    const file = entry.file;
+    let bytes = 0;
+    let opened;
+    try {
+      opened = await openInput(file, stdin, (n) => (bytes += n));
+    } catch (e) {
+      yield { kind: 'unreadable', file, reason: (e as Error).message };
+      continue;
+    }
+    yield { kind: 'file', file };
+    try {
+      const items = opened.mode === 'lines' ? readLines(file, opened.stream) : readDocument(file, opened.stream);
+      let last = 0;
+      for await (const item of items) {
+        if (bytes !== last) {
+          yield { kind: 'bytes', bytes: bytes - last };
+          last = bytes;
+        }
+        yield item;
+      }
+      if (bytes !== last) yield { kind: 'bytes', bytes: bytes - last };
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const reason = err.code === 'Z_BUF_ERROR' || err.code === 'Z_DATA_ERROR' ? `corrupt or truncated gzip (${err.message})` : err.message;
+      yield { kind: 'malformed', file, where: 'file', reason };
+    }
+  }
+}

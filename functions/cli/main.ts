@@ -1,0 +1,64 @@
+/**
+ * The rekwatch CLI. Commands are small modules; this file only parses arguments.
+ * Exit codes: 0 ok, 1 invalid rules or failing tests, 2 usage error or no readable input.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { processIo, type CliIo } from './io';
+import { replayCommand } from './replay';
+import { testCommand } from './test-rules';
+import { validateCommand } from './validate';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let code = 0;
+  const program = new Command('rekwatch')
+    .description('Alerts on Amazon Rekognition API calls recorded by AWS CloudTrail: validate, test and backtest rules.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError();
+
+  const rulesOption = () => new Option('--rules <dir>', 'rules directory').default('rules');
+  const sourceOption = () =>
+    new Option('--event-source <name>', "eventSource to evaluate (repeatable; '*' for every service)").argParser(collect);
+
+  program
+    .command('validate')
+    .description('check every rule and list file; report all problems as FILE: field: message')
+    .addOption(rulesOption())
+    .action((opts) => {
+      code = validateCommand(opts, io);
+    });
+
+  program
+    .command('test')
+    .description("run every rule's test cases")
+    .addOption(rulesOption())
+    .addOption(sourceOption())
+    .action(async (opts) => {
+      code = await testCommand(opts, io);
+    });
+
+  program
+    .command('replay')
+    .description('backtest the rules over CloudTrail logs (files, directories, or - for stdin)')
+    .argument('<paths...>', 'trail log files (.json, .json.gz, .jsonl, .jsonl.gz), directories, or -')
+    .addOption(rulesOption())
+    .addOption(sourceOption())
+    .option('--json', 'one alert per line on stdout; a JSON summary as the last line of stderr')
+    .option('--top <n>', 'principals and source IPs listed per rule in the report', (v) => Number.parseInt(v, 10), 5)
+    .option('--max-alerts <n>', 'alerts printed in full in the readable report', (v) => Number.parseInt(v, 10), 100)
+    .action(async (paths: string[], opts) => {
+      code = await replayCommand(paths, opts, io);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'node' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    throw e;
+  }
+  return code;
+}

@@ -1,0 +1,136 @@
+/**
+ * `rekwatch replay`: backtests the rules over CloudTrail logs, exactly as production would evaluate
+ * them (same scope, same evaluator). Streams file by file; memory stays flat.
+ */
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { readTrail } from '../adapters/trail-reader';
+import { deliveryKeyOf } from '../core/alert';
+import { DedupeWindow } from '../core/dedupe-window';
+import { Evaluator } from '../core/evaluator';
+import { toRecord } from '../core/record';
+import { renderSummary, formatAlertLines } from '../core/replay-report';
+import { ReplayStats } from '../core/replay-stats';
+import { writeLine, type CliIo } from './io';
+import { loadRulesForCommand } from './load-rules';
+import { Progress } from './progress';
+
+export interface ReplayOptions {
+  rules: string;
+  eventSource?: string[];
+  json?: boolean;
+  top: number;
+  maxAlerts?: number;
+}
+
+const SAMPLE_LIMIT = 20;
+
+class Output {
+  closed = false;
+  constructor(private readonly stream: Writable) {
+    stream.on('error', () => {
+      this.closed = true; // e.g. EPIPE when piped into `head`: stop writing, keep counting
+    });
+  }
+  async line(text: string): Promise<void> {
+    if (this.closed) return;
+    if (!this.stream.write(`${text}\n`)) await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close')]);
+  }
+}
+
+export async function replayCommand(paths: string[], opts: ReplayOptions, io: CliIo): Promise<number> {
+  const load = loadRulesForCommand(opts.rules, io);
+  if (!load) return 1;
+  if (!load.ok) {
+    writeLine(io.stderr, `${opts.rules}: rules are invalid; nothing was replayed`);
+    return 1;
+  }
+  const evaluator = new Evaluator(load.pack, { eventSources: opts.eventSource?.length ? opts.eventSource : undefined });
+  const stats = new ReplayStats();
+  const dedupe = new DedupeWindow();
+  const out = new Output(io.stdout);
+  const progress = new Progress(io.stderr, io.stderrIsTTY);
+  const malformedSamples: string[] = [];
+  const ruleErrorSamples: string[] = [];
+  const unreadable: string[] = [];
+  const maxAlerts = opts.maxAlerts ?? 100;
+  let shown = 0;
+
+  const noteMalformed = (text: string) => {
+    stats.malformed++;
+    if (malformedSamples.length < SAMPLE_LIMIT) malformedSamples.push(text);
+    if (opts.json) progress.above(`rekwatch: malformed: ${text}`);
+  };
+
+  for await (const item of readTrail(paths, io.stdin)) {
+    switch (item.kind) {
+      case 'file':
+        stats.files++;
+        break;
+      case 'bytes':
+        stats.bytes += item.bytes;
+        break;
+      case 'unreadable':
+        stats.unreadable++;
+        unreadable.push(`${item.file}: ${item.reason}`);
+        progress.above(`rekwatch: cannot read ${item.file}: ${item.reason}`);
+        break;
+      case 'malformed':
+        stats.records++;
+        noteMalformed(`${item.file}: ${item.where}: ${item.reason}`);
+        break;
+      case 'value': {
+        stats.records++;
+        const parsed = toRecord(item.value);
+        if (!parsed.ok) {
+          noteMalformed(`${item.file}: ${item.where}: ${parsed.reason}`);
+          break;
+        }
+        if (dedupe.seenBefore(deliveryKeyOf(parsed.record))) {
+          stats.duplicates++;
+          break;
+        }
+        const envelope = parsed.envelope ? (item.value as Record<string, unknown>) : undefined;
+        const evaluation = await evaluator.evaluateRecord(parsed.record, envelope);
+        if (evaluation.status === 'outOfScope') {
+          stats.outOfScope++;
+          break;
+        }
+        stats.evaluated++;
+        for (const e of evaluation.errors) {
+          stats.ruleErrors++;
+          if (ruleErrorSamples.length < SAMPLE_LIMIT) ruleErrorSamples.push(`${e.ruleId}: ${item.file}: ${item.where}: ${e.message}`);
+        }
+        for (const alert of evaluation.alerts) {
+          stats.addAlert(alert);
+          if (opts.json) {
+            await out.line(JSON.stringify(alert));
+          } else if (shown < maxAlerts) {
+            shown++;
+            progress.clear();
+            for (const l of formatAlertLines(alert)) await out.line(l);
+          }
+        }
+        break;
+      }
+    }
+    progress.update(stats);
+  }
+  progress.clear();
+
+  const summary = stats.summary();
+  if (opts.json) {
+    writeLine(io.stderr, JSON.stringify(summary));
+  } else {
+    if (shown === 0) await out.line('No alerts.');
+    await out.line('');
+    for (const l of renderSummary({ stats, rules: evaluator.rules, malformedSamples, ruleErrorSamples, unreadable, shownAlerts: shown, top: opts.top })) {
+      await out.line(l);
+    }
+  }
+  if (stats.files === 0) {
+    writeLine(io.stderr, 'rekwatch: no input could be read');
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,134 @@
+/**
+ * Rule pack loading from file texts (pure: the files are read by adapters/rule-files.ts).
+ * Every file is checked and every problem reported at once; a pack with any error is not usable.
+ */
+import { basename } from 'node:path';
+import { isPlainObject } from '../record';
+import type { NamedList, RuleDefinition, RulePack, RuleTestCase, Severity, TopLevelCondition } from '../types';
+import { conditionProblems } from './conditions';
+import { parseJsonText } from './parse-json';
+import { hasErrors, type Problem } from './problem';
+import { listShapeErrors, ruleShapeErrors } from './schema';
+
+export interface SourceFile {
+  /** Path shown in messages (relative to the working directory where possible). */
+  path: string;
+  /** Path relative to the rules directory, with `/` separators: `lists/x.json` is a list. */
+  relPath: string;
+  text: string;
+}
+
+export interface PackLoad {
+  pack: RulePack;
+  problems: Problem[];
+  ok: boolean;
+}
+
+const LIST_NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+export function isListFile(relPath: string): boolean {
+  return /^lists\/[^/]+\.json$/.test(relPath);
+}
+
+function parseFile(file: SourceFile, problems: Problem[]): { ok: true; value: unknown } | { ok: false } {
+  const parsed = parseJsonText(file.text);
+  if (!parsed.ok) {
+    problems.push({ file: file.path, field: '', message: parsed.message, level: 'error' });
+    return { ok: false };
+  }
+  return parsed;
+}
+
+function loadList(file: SourceFile, problems: Problem[]): NamedList | null {
+  const parsed = parseFile(file, problems);
+  if (!parsed.ok) return null;
+  const name = basename(file.relPath, '.json');
+  const before = problems.length;
+  if (!LIST_NAME.test(name)) {
+    problems.push({ file: file.path, field: '', message: 'list file names must be lowercase kebab-case (the name rules use to reference the list)', level: 'error' });
+  }
+  for (const e of listShapeErrors(parsed.value)) problems.push({ file: file.path, field: e.field, message: e.message, level: 'error' });
+  if (problems.length > before) return null;
+  const value = parsed.value as { description?: string; items: string[] };
+  return { name, description: value.description ?? '', items: value.items, file: file.path };
+}
+
+function loadRule(file: SourceFile, lists: Record<string, NamedList>, problems: Problem[]): RuleDefinition | null {
+  const parsed = parseFile(file, problems);
+  if (!parsed.ok) return null;
+  const value = parsed.value;
+  const errors: Problem[] = ruleShapeErrors(value).map((e) => ({ file: file.path, field: e.field, message: e.message, level: 'error' as const }));
+  if (!isPlainObject(value)) {
+    problems.push(...errors);
+    return null;
+  }
+  const expectedId = basename(file.relPath, '.json');
+  if (typeof value.id === 'string' && value.id !== expectedId) {
+    errors.push({ file: file.path, field: 'id', message: `"${value.id}" does not match the file name (expected "${expectedId}")`, level: 'error' });
+  }
+  if (typeof value.runbook === 'string' && !isHttpUrl(value.runbook)) {
+    errors.push({ file: file.path, field: 'runbook', message: 'must be an http(s) URL', level: 'error' });
+  }
+  if ('conditions' in value) errors.push(...conditionProblems(value.conditions, file.path, lists));
+  problems.push(...errors);
+  if (hasErrors(errors)) return null;
+
+  const tests = (value.tests as RuleTestCase[] | undefined) ?? [];
+  const positives = tests.filter((t) => t.expect).length;
+  if (tests.length === 0) {
+    problems.push({ file: file.path, field: 'tests', message: 'rule has no test cases', level: 'warning' });
+  } else if (positives === 0 || positives === tests.length) {
+    problems.push({ file: file.path, field: 'tests', message: `rule has no test case expecting ${positives === 0 ? 'true (an alert)' : 'false (no alert)'}`, level: 'warning' });
+  }
+  const id = value.id as string;
+  return {
+    id,
+    name: (value.name as string | undefined) ?? id,
+    description: (value.description as string | undefined) ?? '',
+    severity: (value.severity as Severity | undefined) ?? 'medium',
+    enabled: (value.enabled as boolean | undefined) ?? true,
+    tags: (value.tags as string[] | undefined) ?? [],
+    runbook: value.runbook as string | undefined,
+    references: (value.references as string[] | undefined) ?? [],
+    conditions: value.conditions as TopLevelCondition,
+    tests,
+    file: file.path,
+  };
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return u.protocol === 'https:' || u.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+/** Validates and loads a rule pack. Files are processed in path order so output is stable. */
+export function loadPack(files: readonly SourceFile[]): PackLoad {
+  const problems: Problem[] = [];
+  const sorted = [...files].sort((a, b) => a.relPath.localeCompare(b.relPath));
+  const lists: Record<string, NamedList> = {};
+  for (const f of sorted.filter((f) => isListFile(f.relPath))) {
+    const list = loadList(f, problems);
+    if (list) lists[list.name] = list;
+  }
+  const rules: RuleDefinition[] = [];
+  const seen = new Map<string, string>();
+  for (const f of sorted.filter((f) => !isListFile(f.relPath) && !f.relPath.startsWith('lists/'))) {
+    const rule = loadRule(f, lists, problems);
+    if (!rule) continue;
+    const first = seen.get(rule.id);
+    if (first) {
+      problems.push({ file: f.path, field: 'id', message: `duplicate id "${rule.id}" (also in ${first})`, level: 'error' });
+      continue;
+    }
+    seen.set(rule.id, f.path);
+    rules.push(rule);
+  }
+  for (const f of sorted.filter((f) => f.relPath.startsWith('lists/') && !isListFile(f.relPath))) {
+    problems.push({ file: f.path, field: '', message: 'rules/lists/ holds named lists only, directly (lists/NAME.json); move this file', level: 'error' });
+  }
+  return { pack: { rules, lists }, problems, ok: !hasErrors(problems) };
+}

@@ -1,0 +1,99 @@
+/**
+ * Shared shapes of the pure core. Nothing here does I/O.
+ */
+
+/** A CloudTrail record: one entry of a trail log file's `Records` array, or an EventBridge event's `detail`. */
+export type CloudTrailRecord = Record<string, unknown>;
+
+export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** A json-rules-engine leaf condition, as written in a rule file. */
+export interface LeafCondition {
+  fact: string;
+  operator: string;
+  value: unknown;
+  path?: string;
+  params?: Record<string, unknown>;
+  priority?: number;
+  name?: string;
+}
+
+/** A json-rules-engine condition tree node, as written in a rule file. */
+export type ConditionNode =
+  | { all: ConditionNode[]; priority?: number; name?: string }
+  | { any: ConditionNode[]; priority?: number; name?: string }
+  | { not: ConditionNode; priority?: number; name?: string }
+  | LeafCondition;
+
+/** Root of a rule's `conditions`: json-rules-engine requires `all`, `any` or `not` at the top. */
+export type TopLevelCondition =
+  | { all: ConditionNode[] }
+  | { any: ConditionNode[] }
+  | { not: ConditionNode };
+
+/** One test case kept beside the rule it tests. */
+export interface RuleTestCase {
+  name: string;
+  event: Record<string, unknown>;
+  expect: boolean;
+}
+
+/** A rule file after validation. */
+export interface RuleDefinition {
+  id: string;
+  name: string;
+  description: string;
+  severity: Severity;
+  enabled: boolean;
+  tags: string[];
+  runbook?: string;
+  references: string[];
+  conditions: TopLevelCondition;
+  tests: RuleTestCase[];
+  /** Path of the file the rule came from, for messages. */
+  file: string;
+}
+
+/** A named list from `rules/lists/NAME.json`. */
+export interface NamedList {
+  name: string;
+  description: string;
+  items: string[];
+  file: string;
+}
+
+/** The validated rule pack: what every runtime (Lambda, CLI, tests) evaluates. */
+export interface RulePack {
+  rules: RuleDefinition[];
+  lists: Record<string, NamedList>;
+}
+
+/** The alert a person receives; the same shape in the Lambda, the CLI and tests. */
+export interface Alert {
+  /** Stable identity: one alert per rule per CloudTrail event. */
+  id: string;
+  ruleId: string;
+  ruleName: string;
+  severity: Severity;
+  title: string;
+  description: string;
+  eventId: string;
+  eventName: string;
+  eventSource: string;
+  eventTime: string;
+  account: string;
+  region: string;
+  principal: string;
+  principalType: string;
+  sourceIp: string;
+  userAgent: string;
+  mfaAuthenticated: boolean | null;
+  errorCode: string | null;
+  consoleUrl: string;
+  runbook: string | null;
+  tags: string[];
+  /** The CloudTrail record, whole when small, otherwise a bounded excerpt (see `excerpt.ts`). */
+  record: unknown;
+  recordTruncated: boolean;
+}
