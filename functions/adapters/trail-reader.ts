@@ -8,7 +8,7 @@
  * and other explicitly named files are sniffed. Problems are yielded, never thrown.
  */
 import { createReadStream, type Dirent } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PassThrough, type Readable } from 'node:stream';
@@ -110,22 +110,57 @@ function firstLineIsJson(head: Buffer): boolean {
   }
 }
 
-async function openInput(file: string, stdin: Readable, onBytes: (n: number) => void): Promise<{ stream: Readable; mode: Mode }> {
-  let raw: Readable;
-  if (file === '-') raw = stdin;
-  else raw = createReadStream(file, { highWaterMark: 1 << 20 }); // open errors surface in peek()
-  const first = await peek(raw, 2, onBytes);
-  let stream = first.rest;
-  if (first.head[0] === 0x1f && first.head[1] === 0x8b) {
-    const gunzip = createGunzip();
-    first.rest.on('error', (e) => gunzip.destroy(e));
-    stream = first.rest.pipe(gunzip);
-  }
+const GZIP_CHUNK = 256 * 1024;
+
+function isGzip(head: Buffer): boolean {
+  return head[0] === 0x1f && head[1] === 0x8b;
+}
+
+function modeFromName(file: string): Mode | null {
   const name = file.toLowerCase().replace(/\.gz$/, '');
-  if (name.endsWith('.jsonl')) return { stream, mode: 'lines' };
-  if (name.endsWith('.json')) return { stream, mode: 'document' };
-  const sniff = await peek(stream, 1 << 20);
-  return { stream: sniff.rest, mode: firstLineIsJson(sniff.head) ? 'lines' : 'document' };
+  if (name.endsWith('.jsonl')) return 'lines';
+  if (name.endsWith('.json')) return 'document';
+  return null;
+}
+
+/** Reads up to `size` bytes from the start of a file. */
+async function readHead(file: string, size: number): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(size);
+    const { bytesRead } = await fh.read(buf, 0, size, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+function counted(stream: Readable, onBytes: (n: number) => void): Readable {
+  stream.on('data', (c: Buffer) => onBytes(c.length));
+  return stream;
+}
+
+async function openInput(file: string, stdin: Readable, onBytes: (n: number) => void): Promise<{ stream: Readable; mode: Mode }> {
+  if (file === '-') {
+    // stdin cannot be re-read: peek at its first bytes, then replay them.
+    const first = await peek(stdin, 2, onBytes);
+    const stream = isGzip(first.head) ? first.rest.pipe(createGunzip({ chunkSize: GZIP_CHUNK })) : first.rest;
+    const sniff = await peek(stream, 1 << 20);
+    return { stream: sniff.rest, mode: firstLineIsJson(sniff.head) ? 'lines' : 'document' };
+  }
+  const head = await readHead(file, 1 << 16);
+  const gz = isGzip(head);
+  const raw = counted(createReadStream(file, { highWaterMark: 1 << 20 }), onBytes);
+  let stream: Readable = raw;
+  if (gz) {
+    const gunzip = createGunzip({ chunkSize: GZIP_CHUNK });
+    raw.on('error', (e) => gunzip.destroy(e));
+    stream = raw.pipe(gunzip);
+  }
+  // Named .json/.jsonl files go by their name; others are sniffed (gzip ones read as documents,
+  // which the splitter also handles when they hold one JSON value per line).
+  const mode = modeFromName(file) ?? (gz ? 'document' : firstLineIsJson(head) ? 'lines' : 'document');
+  return { stream, mode };
 }
 
 /** Yields each record-level value of a parsed top-level value (expanding Records wrappers and arrays). */

@@ -2,14 +2,16 @@
  * The evaluation core shared by the Lambda, the CLI and the tests:
  * parsed JSON value -> scope check -> per-rule pre-check -> json-rules-engine -> alerts.
  *
- * json-rules-engine decides every alert. The pre-check (precheck.ts) only lets the evaluator skip a
- * rule for a record when it can prove the rule's conditions are false for it; this is what keeps
+ * json-rules-engine decides every alert. The eventName index (event-name-index.ts) and the pre-check
+ * (precheck.ts) only let the evaluator skip a rule for a record when they can prove the rule's
+ * conditions are false for it; this is what keeps
  * the high-volume Detect and Search calls that match nothing cheap. Each rule runs in its own engine,
  * so a rule that throws is isolated and reported while the others still alert.
  */
 import type { Engine } from 'json-rules-engine';
 import { buildAlert } from './alert';
 import { createEngine, operatorsOf, type OperatorLookup } from './engine';
+import { EventNameIndex, possibleEventNames } from './event-name-index';
 import { factValue } from './facts';
 import { compileCheck, NO_MATCH, UNKNOWN, type Check, type Verdict } from './precheck';
 import { toRecord } from './record';
@@ -58,6 +60,7 @@ export class Evaluator {
   private readonly scope: Set<string> | null;
   private readonly lists: Record<string, string[]>;
   private readonly usePrecheck: boolean;
+  private readonly index: EventNameIndex<CompiledRule>;
 
   constructor(pack: RulePack, options: EvaluatorOptions = {}) {
     const sources = options.eventSources ?? DEFAULT_EVENT_SOURCES;
@@ -72,6 +75,7 @@ export class Evaluator {
         check: compileCheck(rule.conditions, ops, this.lists),
         facts: [...factsUsed(rule.conditions)],
       }));
+    this.index = new EventNameIndex(this.compiled.map((c) => ({ item: c, names: possibleEventNames(c.rule.conditions) })));
   }
 
   /** Enabled rules, in pack order. */
@@ -95,7 +99,8 @@ export class Evaluator {
     if (!this.inScope(record)) return { status: 'outOfScope', record, alerts: [], errors: [] };
     const alerts: Alert[] = [];
     const errors: RuleError[] = [];
-    for (const c of this.compiled) {
+    const candidates = this.usePrecheck ? this.index.candidates(record.eventName) : this.compiled;
+    for (const c of candidates) {
       if (this.usePrecheck) {
         let verdict: Verdict;
         try {

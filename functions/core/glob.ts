@@ -32,3 +32,19 @@ export function globMatch(pattern: string, text: string, ignoreCase = false): bo
   while (p < pattern.length && pattern.charCodeAt(p) === 42) p++;
   return p === pattern.length;
 }
+
+/**
+ * Compiles a glob into a matcher, taking fast paths for the common shapes (`literal`, `prefix*`,
+ * `*suffix`, `*infix*`). With `ignoreCase`, the matcher expects text already lower-cased.
+ */
+export function compileGlob(pattern: string, ignoreCase = false): (text: string) => boolean {
+  const p = ignoreCase ? pattern.toLowerCase() : pattern;
+  if (!p.includes('?')) {
+    const stars = p.split('*');
+    if (stars.length === 1) return (t) => t === p;
+    if (stars.length === 2 && stars[1] === '') return (t) => t.startsWith(stars[0] as string);
+    if (stars.length === 2 && stars[0] === '') return (t) => t.endsWith(stars[1] as string);
+    if (stars.length === 3 && stars[0] === '' && stars[2] === '') return (t) => t.includes(stars[1] as string);
+  }
+  return (t) => globMatch(p, t);
+}

@@ -258,7 +258,7 @@ export class JsonRecordSplitter {
   }
 
   private finishElement(out: SplitOutput[], end: number): void {
-    if (this.elemOversize) out.push({ error: `record larger than ${this.maxElementBytes} bytes; skipped`, line: this.elemLine });
+    if (this.elemOversize || end - this.elemStart > this.maxElementBytes) out.push({ error: `record larger than ${this.maxElementBytes} bytes; skipped`, line: this.elemLine });
     else this.emit(out, this.elemStart, end, this.elemLine, this.elemIndex);
     this.elemIndex++;
     this.elemStart = -1;

@@ -8,7 +8,7 @@
  * as a rule error (validation rejects such values before they get here).
  */
 import { RE2JS } from 're2js';
-import { globMatch } from './glob';
+import { compileGlob } from './glob';
 import { parseCidrList, parseIp, ipInRange, type Cidr } from './ip';
 
 export type OperatorFn = (factValue: unknown, value: unknown) => boolean;
@@ -65,12 +65,39 @@ function regexOf(value: unknown, operator: string): RE2JS {
   return re;
 }
 
-function anyString(name: string, test: (fact: string, pattern: string) => boolean): OperatorFn {
+type StringTest = (fact: string) => boolean;
+
+/**
+ * An operator over strings whose value is one pattern or an array of them (any may match). The
+ * value is compiled once per distinct value (rule values and lists are the same objects on every
+ * evaluation) into a single test function.
+ */
+function anyString(name: string, compile: (pattern: string) => StringTest, prepare: (fact: string) => string = (f) => f): OperatorFn {
+  const byArray = new WeakMap<object, StringTest>();
+  const byString = new Map<string, StringTest>();
+  const build = (value: unknown): StringTest => {
+    const tests = stringsOf(value, name).map(compile);
+    return tests.length === 1 ? (tests[0] as StringTest) : (f) => tests.some((t) => t(f));
+  };
   return (fact, value) => {
-    const patterns = stringsOf(value, name);
-    if (typeof fact !== 'string') return false;
-    for (const p of patterns) if (test(fact, p)) return true;
-    return false;
+    let test: StringTest | undefined;
+    if (typeof value === 'string') {
+      test = byString.get(value);
+      if (!test) {
+        test = build(value);
+        if (byString.size > CACHE_LIMIT) byString.clear();
+        byString.set(value, test);
+      }
+    } else if (Array.isArray(value)) {
+      test = byArray.get(value);
+      if (!test) {
+        test = build(value);
+        byArray.set(value, test);
+      }
+    } else {
+      test = build(value); // throws: not a string or array of strings
+    }
+    return typeof fact === 'string' && test(prepare(fact));
   };
 }
 
@@ -93,10 +120,14 @@ export const CUSTOM_OPERATORS: readonly CustomOperator[] = [
       return ip !== null && !ranges.some((r) => ipInRange(ip, r));
     },
   },
-  { name: 'startsWith', valueKind: 'strings', evaluate: anyString('startsWith', (f, p) => f.startsWith(p)) },
-  { name: 'endsWith', valueKind: 'strings', evaluate: anyString('endsWith', (f, p) => f.endsWith(p)) },
-  { name: 'matches', valueKind: 'strings', evaluate: anyString('matches', (f, p) => globMatch(p, f)) },
-  { name: 'matchesIgnoreCase', valueKind: 'strings', evaluate: anyString('matchesIgnoreCase', (f, p) => globMatch(p, f, true)) },
+  { name: 'startsWith', valueKind: 'strings', evaluate: anyString('startsWith', (p) => (f) => f.startsWith(p)) },
+  { name: 'endsWith', valueKind: 'strings', evaluate: anyString('endsWith', (p) => (f) => f.endsWith(p)) },
+  { name: 'matches', valueKind: 'strings', evaluate: anyString('matches', (p) => compileGlob(p)) },
+  {
+    name: 'matchesIgnoreCase',
+    valueKind: 'strings',
+    evaluate: anyString('matchesIgnoreCase', (p) => compileGlob(p, true), (f) => f.toLowerCase()),
+  },
   {
     name: 'matchesRegex',
     valueKind: 'regex',

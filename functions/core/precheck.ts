@@ -81,6 +81,8 @@ function compileAll(children: Check[]): Check {
 }
 
 function compileAny(children: Check[]): Check {
+  // json-rules-engine evaluates an empty `any` (like an empty `all`) as true.
+  if (children.length === 0) return () => MATCH;
   return (r) => {
     let result: Verdict = NO_MATCH;
     for (const c of children) {

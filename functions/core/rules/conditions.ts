@@ -59,6 +59,8 @@ interface ValueInfo {
   literal?: unknown;
   /** True when the value is a fact reference whose value is only known per record. */
   dynamic: boolean;
+  /** The named list the value references, if any. */
+  list?: NamedList;
 }
 
 function checkValue(value: unknown, segs: Seg[], lists: Record<string, NamedList>, report: Report): ValueInfo {
@@ -84,7 +86,7 @@ function checkValue(value: unknown, segs: Seg[], lists: Record<string, NamedList
       report([...segs, 'path'], `unknown list "${name}"${didYouMean(name, known)}${known.length ? '' : ' (no lists under rules/lists/)'}`);
       return { dynamic: true };
     }
-    return { literal: list.items, dynamic: false };
+    return { literal: list.items, dynamic: false, list };
   }
   return { dynamic: true };
 }
@@ -97,7 +99,9 @@ function checkOperatorValue(operator: string, fact: unknown, info: ValueInfo, se
     const items = Array.isArray(v) ? v : [v];
     if (items.length === 0) report(segs, `${operator} needs at least one CIDR`);
     items.forEach((item, i) => {
-      if (!parseCidr(item)) report(Array.isArray(v) ? [...segs, i] : segs, `invalid CIDR ${JSON.stringify(item)}`);
+      if (parseCidr(item)) return;
+      if (info.list) report(segs, `list "${info.list.name}" (${info.list.file}) items[${i}]: invalid CIDR ${JSON.stringify(item)}`);
+      else report(Array.isArray(v) ? [...segs, i] : segs, `invalid CIDR ${JSON.stringify(item)}`);
     });
   } else if (custom?.valueKind === 'strings') {
     const ok = typeof v === 'string' || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string'));
@@ -162,7 +166,7 @@ function checkNode(node: unknown, segs: Seg[], lists: Record<string, NamedList>,
     } else if (!Array.isArray(child)) {
       report([...segs, kind], 'must be an array of conditions');
     } else if (child.length === 0) {
-      report([...segs, kind], `is empty: an empty "${kind}" is always ${kind === 'all'}`);
+      report([...segs, kind], `is empty: json-rules-engine treats an empty "${kind}" as always true`);
     } else {
       child.forEach((c, i) => checkNode(c, [...segs, kind, i], lists, report));
     }

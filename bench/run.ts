@@ -1,0 +1,192 @@
+/**
+ * `npm run bench [-- --quick] [-- --json]`: throughput of rekwatch's evaluation against JSON.parse
+ * alone and hand-written predicates, measured side by side in one run (rounds interleaved, medians
+ * reported), and replay throughput and peak RSS on a large gzip trail log.
+ */
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { createGzip } from 'node:zlib';
+import { loadRulesDir } from '../functions/adapters/rule-files';
+import { Evaluator } from '../functions/core/evaluator';
+import { toRecord } from '../functions/core/record';
+import type { RulePack } from '../functions/core/types';
+import { syntheticRecords } from '../scripts/synthetic-trail';
+import { syntheticRuleSet, type Predicate } from './synthetic-rules';
+
+const args = new Set(process.argv.slice(2));
+const quick = args.has('--quick');
+const asJson = args.has('--json');
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+const RECORDS = quick ? 20_000 : 100_000;
+const ROUNDS = quick ? 3 : 5;
+const REPLAY_MB = quick ? 40 : 220;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+function timeSync(fn: () => number): { ms: number; result: number } {
+  const t = process.hrtime.bigint();
+  const result = fn();
+  return { ms: Number(process.hrtime.bigint() - t) / 1e6, result };
+}
+
+async function timeAsync(fn: () => Promise<number>): Promise<{ ms: number; result: number }> {
+  const t = process.hrtime.bigint();
+  const result = await fn();
+  return { ms: Number(process.hrtime.bigint() - t) / 1e6, result };
+}
+
+interface Row {
+  rules: number | string;
+  parseRecordsPerSec: number;
+  handwrittenRecordsPerSec: number | null;
+  rekwatchRecordsPerSec: number;
+  alertRate: number;
+  rekwatchVsParse: number;
+}
+
+async function measure(label: string | number, pack: RulePack, predicates: Predicate[] | null, lines: string[]): Promise<Row> {
+  const evaluator = new Evaluator(pack);
+  const parse = () => {
+    let n = 0;
+    for (const l of lines) if (JSON.parse(l) !== null) n++;
+    return n;
+  };
+  const hand = () => {
+    let alerts = 0;
+    for (const l of lines) {
+      const rec = toRecord(JSON.parse(l));
+      if (!rec.ok || rec.record.eventSource !== 'rekognition.amazonaws.com') continue;
+      for (const p of predicates ?? []) if (p(rec.record)) alerts++;
+    }
+    return alerts;
+  };
+  let alertingRecords = 0;
+  const rek = async () => {
+    let alerts = 0;
+    alertingRecords = 0;
+    for (const l of lines) {
+      const n = (await evaluator.evaluate(JSON.parse(l))).alerts.length;
+      alerts += n;
+      if (n > 0) alertingRecords++;
+    }
+    return alerts;
+  };
+  await rek(); // warm-up: JIT and lazily created engines
+  parse();
+  if (predicates) hand();
+  const t = { parse: [] as number[], hand: [] as number[], rek: [] as number[] };
+  let rekAlerts = 0;
+  let handAlerts = 0;
+  for (let i = 0; i < ROUNDS; i++) {
+    t.parse.push(timeSync(parse).ms);
+    if (predicates) {
+      const h = timeSync(hand);
+      t.hand.push(h.ms);
+      handAlerts = h.result;
+    }
+    const r = await timeAsync(rek);
+    t.rek.push(r.ms);
+    rekAlerts = r.result;
+  }
+  if (predicates && handAlerts !== rekAlerts) {
+    throw new Error(`bench: hand-written predicates found ${handAlerts} alerts but rekwatch ${rekAlerts} for ${label} rules`);
+  }
+  const perSec = (ms: number) => Math.round(lines.length / (ms / 1000));
+  const row: Row = {
+    rules: label,
+    parseRecordsPerSec: perSec(median(t.parse)),
+    handwrittenRecordsPerSec: predicates ? perSec(median(t.hand)) : null,
+    rekwatchRecordsPerSec: perSec(median(t.rek)),
+    alertRate: Number((alertingRecords / lines.length).toFixed(4)),
+    rekwatchVsParse: 0,
+  };
+  row.rekwatchVsParse = Number((row.rekwatchRecordsPerSec / row.parseRecordsPerSec).toFixed(3));
+  return row;
+}
+
+async function makeReplayLog(path: string, targetMb: number): Promise<number> {
+  mkdirSync(join(__dirname, '.data'), { recursive: true });
+  const gz = createGzip({ level: 1 });
+  const out = createWriteStream(path);
+  gz.pipe(out);
+  let bytes = 0;
+  let first = true;
+  const write = async (s: string) => {
+    bytes += Buffer.byteLength(s);
+    if (!gz.write(s)) await once(gz, 'drain');
+  };
+  await write('{"Records":[');
+  for (const r of syntheticRecords(10_000_000, 99)) {
+    await write((first ? '' : ',') + JSON.stringify(r));
+    first = false;
+    if (bytes >= targetMb * 1e6) break;
+  }
+  await write(']}');
+  gz.end();
+  await once(out, 'finish');
+  return bytes;
+}
+
+async function replayBench() {
+  const path = join(__dirname, '.data', `trail-${REPLAY_MB}mb.json.gz`);
+  let uncompressed: number;
+  const sizeFile = `${path}.size`;
+  if (existsSync(path) && existsSync(sizeFile)) {
+    uncompressed = Number(require('node:fs').readFileSync(sizeFile, 'utf8'));
+  } else {
+    log(`generating ${REPLAY_MB} MB (uncompressed) gzip trail log...`);
+    uncompressed = await makeReplayLog(path, REPLAY_MB);
+    require('node:fs').writeFileSync(sizeFile, String(uncompressed));
+  }
+  log(`replaying ${path} (${(statSync(path).size / 1e6).toFixed(1)} MB gzip, ${(uncompressed / 1e6).toFixed(1)} MB JSON)...`);
+  const out = execFileSync(process.execPath, [require.resolve('tsx/cli'), join(__dirname, 'replay-child.ts'), path], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = JSON.parse(out.trim().split('\n').pop() as string) as { ms: number; maxRssKb: number; records: number; alerts: number };
+  return {
+    mbPerSec: Number((uncompressed / 1e6 / (r.ms / 1000)).toFixed(1)),
+    recordsPerSec: Math.round(r.records / (r.ms / 1000)),
+    peakRssMb: Number((r.maxRssKb / 1024).toFixed(1)),
+    records: r.records,
+    uncompressedMb: Number((uncompressed / 1e6).toFixed(1)),
+    alerts: r.alerts,
+  };
+}
+
+async function main() {
+  log(`rekwatch bench (${quick ? 'quick' : 'full'}): ${RECORDS.toLocaleString()} records, ${ROUNDS} interleaved rounds, node ${process.version}`);
+  const lines = [...syntheticRecords(RECORDS, 42)].map((r) => JSON.stringify(r));
+  const avgBytes = Math.round(lines.reduce((a, l) => a + l.length, 0) / lines.length);
+  const rows: Row[] = [];
+  const packLoad = loadRulesDir(join(__dirname, '..', 'rules'));
+  if (!packLoad.ok) throw new Error('bench: the rule pack is invalid; run rekwatch validate');
+  rows.push(await measure(`pack (${packLoad.pack.rules.length})`, packLoad.pack, null, lines));
+  for (const n of [10, 50, 200]) {
+    const set = syntheticRuleSet(n);
+    rows.push(await measure(n, set.pack, set.predicates, lines));
+  }
+  const replay = await replayBench();
+  const result = { evaluation: rows, replay, records: RECORDS, avgRecordBytes: avgBytes };
+  if (asJson) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const fmt = (n: number | null) => (n === null ? 'n/a' : n.toLocaleString('en-US'));
+  log('');
+  log(`records/s (median of ${ROUNDS}; records average ${avgBytes} bytes)`);
+  log(`${'rules'.padEnd(10)} ${'JSON.parse'.padStart(12)} ${'hand-written'.padStart(13)} ${'rekwatch'.padStart(10)} ${'rekwatch/parse'.padStart(15)} ${'alert rate'.padStart(11)}`);
+  for (const r of rows) {
+    log(`${String(r.rules).padEnd(10)} ${fmt(r.parseRecordsPerSec).padStart(12)} ${fmt(r.handwrittenRecordsPerSec).padStart(13)} ${fmt(r.rekwatchRecordsPerSec).padStart(10)} ${r.rekwatchVsParse.toFixed(2).padStart(15)} ${`${(r.alertRate * 100).toFixed(2)}%`.padStart(11)}`);
+  }
+  log('');
+  log(`replay: ${replay.uncompressedMb} MB JSON (${replay.records.toLocaleString('en-US')} records) at ${replay.mbPerSec} MB/s, ${replay.recordsPerSec.toLocaleString('en-US')} records/s, peak RSS ${replay.peakRssMb} MB`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exitCode = 1;
+});

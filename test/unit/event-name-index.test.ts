@@ -1,0 +1,38 @@
+import { EventNameIndex, possibleEventNames } from '../../functions/core/event-name-index';
+
+const leaf = (operator: string, value: unknown, extra: Record<string, unknown> = {}) => ({ fact: 'eventName', operator, value, ...extra });
+const sorted = (s: Set<string> | null) => (s === null ? null : [...s].sort());
+
+describe('possibleEventNames', () => {
+  it('reads equal / in leaves, intersects under all and unites under any', () => {
+    expect(sorted(possibleEventNames({ all: [leaf('equal', 'A')] }))).toEqual(['A']);
+    expect(sorted(possibleEventNames({ all: [leaf('in', ['A', 'B']), leaf('in', ['B', 'C'])] }))).toEqual(['B']);
+    expect(sorted(possibleEventNames({ any: [leaf('equal', 'A'), { all: [leaf('in', ['B'])] }] }))).toEqual(['A', 'B']);
+    expect(sorted(possibleEventNames({ all: [leaf('in', [])] }))).toEqual([]);
+  });
+
+  it('says "any eventName" whenever it cannot be certain', () => {
+    expect(possibleEventNames({ not: leaf('equal', 'A') })).toBeNull();
+    expect(possibleEventNames({ any: [leaf('equal', 'A'), { fact: 'principalType', operator: 'equal', value: 'Root' }] })).toBeNull();
+    expect(possibleEventNames({ all: [leaf('startsWith', 'Delete')] })).toBeNull();
+    expect(possibleEventNames({ all: [leaf('equal', 'A', { path: '$.x' })] })).toBeNull();
+    expect(possibleEventNames({ all: [leaf('in', { fact: 'lists', path: '$.x' })] })).toBeNull();
+    expect(possibleEventNames({ all: [leaf('notEqual', 'A')] })).toBeNull();
+    expect(possibleEventNames({ any: [] })).toBeNull();
+    expect(possibleEventNames({ all: [] })).toBeNull();
+  });
+});
+
+describe('EventNameIndex', () => {
+  it('returns rules that can match a name, plus rules that match any name, in original order', () => {
+    const idx = new EventNameIndex([
+      { item: 'a', names: new Set(['X']) },
+      { item: 'b', names: null },
+      { item: 'c', names: new Set(['X', 'Y']) },
+    ]);
+    expect(idx.candidates('X')).toEqual(['a', 'b', 'c']);
+    expect(idx.candidates('Y')).toEqual(['b', 'c']);
+    expect(idx.candidates('Z')).toEqual(['b']);
+    expect(idx.candidates(undefined)).toEqual(['b']);
+  });
+});

@@ -1,0 +1,114 @@
+import fc from 'fast-check';
+import { compileGlob, globMatch } from '../../functions/core/glob';
+import { parseCidr, parseIp } from '../../functions/core/ip';
+import { CUSTOM_OPERATORS } from '../../functions/core/operators';
+
+const op = (name: string) => {
+  const found = CUSTOM_OPERATORS.find((o) => o.name === name);
+  if (!found) throw new Error(name);
+  return found.evaluate;
+};
+
+describe('parseIp', () => {
+  it.each(['192.0.2.1', '0.0.0.0', '255.255.255.255', '2001:db8::1', '::1', 'fe80::1'])('accepts %s', (ip) => {
+    expect(parseIp(ip)).not.toBeNull();
+  });
+  it.each([
+    'AWS Internal', 'rekognition.amazonaws.com', '192.0.2.01', '253.252.51.07', 'a, b', '', '-', '1.2.3', '1.2.3.4.5',
+    '256.1.1.1', ' 192.0.2.1', '192.0.2.1 ', '0x7f.0.0.1', '2001:db8::1::2', 'x'.repeat(100), null, 42, {},
+  ])('rejects %p', (value) => {
+    expect(parseIp(value)).toBeNull();
+  });
+  it('treats IPv4-mapped IPv6 as IPv4', () => {
+    expect(parseIp('::ffff:192.0.2.1')?.toString()).toBe('192.0.2.1');
+  });
+});
+
+describe('parseCidr', () => {
+  it.each(['10.0.0.0/8', '192.0.2.1', '2001:db8::/32', '::/0', '0.0.0.0/0'])('accepts %s', (c) => expect(parseCidr(c)).not.toBeNull());
+  it.each(['10.0.0.0/33', '2001:db8::/129', '10.0.0.0/', '/8', '10.0.0.0/8/8', 'ten/8', '10.0.0.0/-1', '10.0.0.0/ 8'])('rejects %s', (c) =>
+    expect(parseCidr(c)).toBeNull());
+});
+
+describe('ipInCidr / ipNotInCidr', () => {
+  const inCidr = op('ipInCidr');
+  const notIn = op('ipNotInCidr');
+  const ranges = ['10.0.0.0/8', '2001:db8::/32'];
+
+  it('matches IPv4 and IPv6 against one CIDR or an array', () => {
+    expect(inCidr('10.1.2.3', '10.0.0.0/8')).toBe(true);
+    expect(inCidr('10.1.2.3', ranges)).toBe(true);
+    expect(inCidr('2001:db8:1::5', ranges)).toBe(true);
+    expect(inCidr('11.0.0.1', ranges)).toBe(false);
+    expect(notIn('11.0.0.1', ranges)).toBe(true);
+    expect(notIn('2001:db9::1', ranges)).toBe(true);
+    expect(notIn('10.0.0.1', ranges)).toBe(false);
+  });
+
+  it('never mixes address families', () => {
+    expect(inCidr('::a00:1', '10.0.0.0/8')).toBe(false);
+    expect(inCidr('10.0.0.1', '::/0')).toBe(false);
+  });
+
+  it('is false both ways for anything that is not an IP', () => {
+    for (const v of ['AWS Internal', 'rekognition.amazonaws.com', '192.0.2.01', 'a, b', '', '-', undefined, null, 7, ['10.0.0.1']]) {
+      expect(inCidr(v, ranges)).toBe(false);
+      expect(notIn(v, ranges)).toBe(false);
+    }
+  });
+
+  it('throws on a malformed rule value (reported as a rule error)', () => {
+    expect(() => inCidr('10.0.0.1', 'nope')).toThrow(/not a CIDR/);
+    expect(() => notIn('10.0.0.1', 42)).toThrow(/CIDR/);
+  });
+});
+
+describe('string operators', () => {
+  it('startsWith / endsWith take a string or any of an array', () => {
+    expect(op('startsWith')('arn:aws:iam::1:root', 'arn:aws:iam')).toBe(true);
+    expect(op('startsWith')('abc', ['x', 'ab'])).toBe(true);
+    expect(op('endsWith')('abc', ['x', 'y'])).toBe(false);
+    expect(op('endsWith')(undefined, 'c')).toBe(false);
+    expect(op('startsWith')(42, '4')).toBe(false);
+  });
+
+  it('matches is a case-sensitive glob; matchesIgnoreCase is not', () => {
+    expect(op('matches')('arn:aws:sts::1:assumed-role/BreakGlass/alice', 'arn:aws:sts::*:assumed-role/BreakGlass*/*')).toBe(true);
+    expect(op('matches')('Kali', '*kali*')).toBe(false);
+    expect(op('matchesIgnoreCase')('aws-cli/2 distrib#KALI.2024', '*kali*')).toBe(true);
+  });
+
+  it('matchesRegex uses RE2 (linear time) syntax', () => {
+    expect(op('matchesRegex')('aws-cli/2.15.0', '^aws-cli/2\\.')).toBe(true);
+    expect(op('matchesRegex')('boto3', '^aws-cli')).toBe(false);
+    expect(() => op('matchesRegex')('x', '(a')).toThrow();
+    // A pattern that backtracks catastrophically in a backtracking engine completes at once here.
+    expect(op('matchesRegex')(`${'a'.repeat(5000)}!`, '^(a+)+$')).toBe(false);
+  });
+});
+
+describe('globMatch', () => {
+  it.each([
+    ['*', '', true], ['*', 'anything/at:all', true], ['a?c', 'abc', true], ['a?c', 'ac', false],
+    ['*.amazonaws.com', 'rekognition.amazonaws.com', true], ['a*b*c', 'aXbYc', true], ['a*b*c', 'aXbY', false],
+    ['abc', 'abc', true], ['abc', 'abcd', false], ['**', 'x', true], ['a*', 'b', false],
+  ])('%s vs %s -> %s', (p, t, e) => expect(globMatch(p, t)).toBe(e));
+
+  it('handles a hostile pattern and text in linear-ish time without recursion', () => {
+    const text = `${'a'.repeat(20000)}b`;
+    expect(globMatch(`${'*a'.repeat(50)}c`, text)).toBe(false);
+  });
+});
+
+describe('compiled globs agree with globMatch', () => {
+  it('for every pattern shape, case-sensitive and not', () => {
+    const chars = fc.constantFrom('a', 'B', '*', '?', '/', ':');
+    fc.assert(
+      fc.property(fc.string({ unit: chars, maxLength: 6 }), fc.string({ unit: fc.constantFrom('a', 'A', 'b', 'B', '/', ':'), maxLength: 8 }), (p, t) => {
+        expect(compileGlob(p)(t)).toBe(globMatch(p, t));
+        expect(compileGlob(p, true)(t.toLowerCase())).toBe(globMatch(p, t, true));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});

@@ -1,0 +1,128 @@
+import { loadPack, type SourceFile } from '../../functions/core/rules/pack';
+import { formatProblem } from '../../functions/core/rules/problem';
+import { listFile, rule, ruleFile } from '../helpers/pack';
+
+const ok = { all: [{ fact: 'eventName', operator: 'equal', value: 'DeleteCollection' }] };
+const tests = [
+  { name: 'hit', event: { eventName: 'DeleteCollection' }, expect: true },
+  { name: 'miss', event: {}, expect: false },
+];
+
+function problems(files: SourceFile[]): string[] {
+  return loadPack(files).problems.map(formatProblem);
+}
+
+describe('rule pack validation', () => {
+  it('accepts a valid rule with list references and reports nothing', () => {
+    const load = loadPack([
+      listFile('trusted-networks', ['10.0.0.0/8', '2001:db8::/32', '192.0.2.7']),
+      ruleFile(rule('untrusted', { all: [{ fact: 'sourceIPAddress', operator: 'ipNotInCidr', value: { fact: 'lists', path: '$.trusted-networks' } }] }, { tests })),
+    ]);
+    expect(load.problems).toEqual([]);
+    expect(load.ok).toBe(true);
+    expect(load.pack.rules[0]).toMatchObject({ id: 'untrusted', enabled: true, severity: 'high', tags: [] });
+    expect(load.pack.lists['trusted-networks']?.items).toHaveLength(3);
+  });
+
+  it('reports every problem at once as FILE: field: message, with did-you-mean', () => {
+    const out = problems([
+      listFile('trusted-networks', ['10.0.0.0/8']),
+      ruleFile({
+        id: 'bad', nmae: 'x', severity: 'hgh', runbook: 'not a url', tags: ['a', 'a'],
+        conditions: {
+          all: [
+            { fact: 'eventNme', operator: 'equals', value: 'X' },
+            { fact: 'sourceIPAddress', operator: 'ipInCidr', value: ['10.0.0.0/33'] },
+            { fact: 'sourceIPAddress', operator: 'ipNotInCidr', value: { fact: 'lists', path: '$.trusted-netwrks' } },
+            { fact: 'mfaAuthenticated', operator: 'equal', value: 'false' },
+            { fact: 'eventName', operator: 'in', value: 'DeleteCollection' },
+            { fact: 'userAgent', operator: 'matchesRegex', value: '(unclosed' },
+            { fact: 'requestParameters', path: 'collectionId', operator: 'equal', value: 'x' },
+            { fact: 'eventName', operator: 'equal', value: 'x', params: { a: 1 } },
+            { fact: 'eventName', operator: 'someFakt:equal', value: 'x' },
+            { any: [] },
+            { fact: 'eventName', operator: 'equal' },
+            { fact: 'eventName', operator: 'equal', value: { not: 'a fact ref' } },
+          ],
+        },
+      }),
+    ]);
+    expect(out).toEqual([
+      'rules/bad.json: nmae: unknown field (did you mean "name"?)',
+      'rules/bad.json: severity: must be one of "info", "low", "medium", "high", "critical"',
+      'rules/bad.json: tags: must not repeat items',
+      'rules/bad.json: runbook: must be an http(s) URL',
+      'rules/bad.json: conditions.all[0].fact: unknown fact "eventNme" (did you mean "eventName"?)',
+      'rules/bad.json: conditions.all[0].operator: unknown operator "equals" (did you mean "equal"?)',
+      'rules/bad.json: conditions.all[1].value[0]: invalid CIDR "10.0.0.0/33"',
+      'rules/bad.json: conditions.all[2].value.path: unknown list "trusted-netwrks" (did you mean "trusted-networks"?)',
+      'rules/bad.json: conditions.all[3].value: mfaAuthenticated is a boolean (true/false, or null when unknown): compare it with false rather than the string "false"',
+      'rules/bad.json: conditions.all[4].value: in needs an array (or a list reference)',
+      expect.stringMatching(/^rules\/bad\.json: conditions\.all\[5\]\.value: invalid regular expression \(RE2 syntax\): /),
+      'rules/bad.json: conditions.all[6].path: must be a JSONPath string starting with "$" (e.g. "$.collectionId")',
+      'rules/bad.json: conditions.all[7].params: rekwatch facts take no params',
+      'rules/bad.json: conditions.all[8].operator: unknown operator decorator "someFakt" (did you mean "someFact"?)',
+      'rules/bad.json: conditions.all[9].any: is empty: json-rules-engine treats an empty "any" as always true',
+      'rules/bad.json: conditions.all[10].value: is required',
+      'rules/bad.json: conditions.all[11].value: an object value must be a fact reference like {"fact": "lists", "path": "$.trusted-networks"}',
+      'rules/bad.json: tests: warning: rule has no test cases',
+    ].filter((l) => !(typeof l === 'string' && l.includes('warning'))));
+  });
+
+  it('names the line and column of invalid JSON', () => {
+    const out = problems([{ path: 'rules/x.json', relPath: 'x.json', text: '{\n  "id": "x",\n  "conditions": {,}\n}' }]);
+    expect(out).toEqual(['rules/x.json: invalid JSON at line 3 column 18: value expected']);
+    expect(problems([{ path: 'rules/y.json', relPath: 'y.json', text: '{"id": "y", // comment\n}' }])[0]).toMatch(/line 1 column 13: comments are not allowed/);
+  });
+
+  it('requires id and conditions, kebab-case ids equal to the file name, and unique ids', () => {
+    expect(problems([{ path: 'rules/a.json', relPath: 'a.json', text: '{}' }])).toEqual(['rules/a.json: id: is required', 'rules/a.json: conditions: is required']);
+    expect(problems([{ path: 'rules/Bad_Id.json', relPath: 'Bad_Id.json', text: JSON.stringify(rule('Bad_Id', ok, { tests })) }])).toEqual([
+      'rules/Bad_Id.json: id: must be lowercase kebab-case (a-z, 0-9 and single hyphens)',
+    ]);
+    expect(problems([ruleFile(rule('a', ok, { tests }), 'x/'), ruleFile(rule('a', ok, { tests }), 'y/')])).toEqual([
+      'rules/y/a.json: id: duplicate id "a" (also in rules/x/a.json)',
+    ]);
+    expect(problems([{ ...ruleFile(rule('b', ok, { tests })), relPath: 'c.json', path: 'rules/c.json' }])).toEqual([
+      'rules/c.json: id: "b" does not match the file name (expected "c")',
+    ]);
+  });
+
+  it('requires json-rules-engine\'s top level and a single boolean per node', () => {
+    expect(problems([ruleFile(rule('a', { fact: 'eventName', operator: 'equal', value: 'x' }, { tests }))])).toEqual([
+      'rules/a.json: conditions: the top level must be "all", "any" or "not" (json-rules-engine requires it); wrap a single condition in {"all": [...]}',
+    ]);
+    expect(problems([ruleFile(rule('a', { all: [ok.all[0]], any: [] }, { tests }))])).toEqual([
+      'rules/a.json: conditions: has both "all" and "any": nest them instead',
+    ]);
+  });
+
+  it('warns (without failing) when a rule lacks test cases of either polarity', () => {
+    const load = loadPack([ruleFile(rule('a', ok, { tests: [tests[0]] })), ruleFile(rule('b', ok))]);
+    expect(load.ok).toBe(true);
+    expect(load.problems.map(formatProblem)).toEqual([
+      'rules/a.json: tests: warning: rule has no test case expecting false (no alert)',
+      'rules/b.json: tests: warning: rule has no test cases',
+    ]);
+  });
+
+  it('checks test cases and list files', () => {
+    expect(problems([ruleFile(rule('a', ok, { tests: [{ name: 'x', event: {}, expect: 'yes', extra: 1 }] }))])).toEqual([
+      'rules/a.json: tests[0].extra: unknown field',
+      'rules/a.json: tests[0].expect: must be boolean',
+    ]);
+    expect(problems([{ path: 'rules/lists/Bad.json', relPath: 'lists/Bad.json', text: '{"items": [1], "x": 2}' }])).toEqual([
+      'rules/lists/Bad.json: list file names must be lowercase kebab-case (the name rules use to reference the list)',
+      'rules/lists/Bad.json: x: unknown field',
+      'rules/lists/Bad.json: items[0]: must be string',
+    ]);
+    expect(problems([listFile('nets', ['nope']), ruleFile(rule('a', { all: [{ fact: 'sourceIPAddress', operator: 'ipInCidr', value: { fact: 'lists', path: '$.nets' } }] }, { tests }))])).toEqual([
+      'rules/a.json: conditions.all[0].value: list "nets" (rules/lists/nets.json) items[0]: invalid CIDR "nope"',
+    ]);
+  });
+
+  it('fills defaults for optional fields', () => {
+    const load = loadPack([ruleFile({ id: 'min', conditions: ok, tests })]);
+    expect(load.pack.rules[0]).toMatchObject({ name: 'min', severity: 'medium', enabled: true, description: '', tags: [], references: [] });
+  });
+});
