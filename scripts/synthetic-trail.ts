@@ -128,7 +128,7 @@ export function riskyRecord(rand: () => number, eventTime: string): CloudTrailRe
   const base = { eventTime, readOnly: false };
   switch (pick) {
     case 0:
-      return makeRecord(rand, { ...base, eventName: 'DeleteCollection', identity: iamUser('contractor-ci'), sourceIPAddress: '203.0.113.77', userAgent: 'aws-cli/2.17.50 md/awscrt#0.21.2 ua/2.0 os/linux#6.1 md/arch#x86_64 lang/python#3.12.6 md/pyimpl#CPython cfg/retry-mode#standard md/installer#exe md/distrib#kali.2024 command/rekognition.delete-collection', requestParameters: { collectionId: 'employees' }, responseElements: { statusCode: 200 } });
+      return makeRecord(rand, { ...base, eventName: 'DeleteCollection', identity: iamUser('contractor-ci'), sourceIPAddress: '100.64.23.7', userAgent: 'aws-cli/2.17.50 md/awscrt#0.21.2 ua/2.0 os/linux#6.1 md/arch#x86_64 lang/python#3.12.6 md/pyimpl#CPython cfg/retry-mode#standard md/installer#exe md/distrib#kali.2024 command/rekognition.delete-collection', requestParameters: { collectionId: 'employees' }, responseElements: { statusCode: 200 } });
     case 1:
       return makeRecord(rand, { ...base, eventName: 'ListCollections', identity: rootIdentity(), sourceIPAddress: '192.0.2.44', userAgent: 'console.amazonaws.com', requestParameters: {}, readOnly: true });
     case 2:

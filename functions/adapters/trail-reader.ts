@@ -9,7 +9,7 @@
  */
 import { createReadStream, type Dirent } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PassThrough, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -26,28 +26,29 @@ export type TrailItem =
 const LOG_FILE = /\.(json|jsonl)(\.gz)?$/i;
 
 /** Expands PATHs into input files: directories are walked recursively (sorted) for log files. */
-async function* expandPaths(paths: readonly string[]): AsyncGenerator<{ file: string } | { unreadable: string; reason: string }> {
+async function* expandPaths(paths: readonly string[], cwd: string): AsyncGenerator<{ file: string; fsPath: string } | { unreadable: string; reason: string }> {
   for (const p of paths) {
     if (p === '-') {
-      yield { file: '-' };
+      yield { file: '-', fsPath: '-' };
       continue;
     }
+    const abs = resolve(cwd, p);
     let st;
     try {
-      st = await stat(p);
+      st = await stat(abs);
     } catch (e) {
       yield { unreadable: p, reason: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message };
       continue;
     }
     if (st.isDirectory()) {
       let found = 0;
-      for await (const f of walk(p)) {
+      for await (const f of walk(abs)) {
         found++;
-        yield { file: f };
+        yield { file: join(p, f.slice(abs.length + 1)), fsPath: f };
       }
       if (found === 0) yield { unreadable: p, reason: 'no .json, .json.gz, .jsonl or .jsonl.gz files in this directory' };
     } else {
-      yield { file: p };
+      yield { file: p, fsPath: abs };
     }
   }
 }
@@ -213,9 +214,9 @@ async function* readDocument(file: string, stream: Readable): AsyncGenerator<Tra
   yield* handle(splitter.end());
 }
 
-/** Streams every record-level value of every input, in order. */
-export async function* readTrail(paths: readonly string[], stdin: Readable = process.stdin): AsyncGenerator<TrailItem> {
-  for await (const entry of expandPaths(paths)) {
+/** Streams every record-level value of every input, in order. Relative paths resolve against `cwd` and are reported as given. */
+export async function* readTrail(paths: readonly string[], stdin: Readable = process.stdin, cwd = process.cwd()): AsyncGenerator<TrailItem> {
+  for await (const entry of expandPaths(paths, cwd)) {
     if ('unreadable' in entry) {
       yield { kind: 'unreadable', file: entry.unreadable, reason: entry.reason };
       continue;
@@ -224,7 +225,7 @@ export async function* readTrail(paths: readonly string[], stdin: Readable = pro
     let bytes = 0;
     let opened;
     try {
-      opened = await openInput(file, stdin, (n) => (bytes += n));
+      opened = await openInput(entry.fsPath, stdin, (n) => (bytes += n));
     } catch (e) {
       yield { kind: 'unreadable', file, reason: (e as Error).message };
       continue;

@@ -62,7 +62,7 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
     if (opts.json) progress.above(`rekwatch: malformed: ${text}`);
   };
 
-  for await (const item of readTrail(paths, io.stdin)) {
+  for await (const item of readTrail(paths, io.stdin, io.cwd)) {
     switch (item.kind) {
       case 'file':
         stats.files++;
@@ -119,6 +119,8 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
   progress.clear();
 
   const summary = stats.summary();
+  const noInput = stats.files === 0;
+  if (noInput) writeLine(io.stderr, 'rekwatch: no input could be read');
   if (opts.json) {
     writeLine(io.stderr, JSON.stringify(summary));
   } else {
@@ -128,9 +130,5 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
       await out.line(l);
     }
   }
-  if (stats.files === 0) {
-    writeLine(io.stderr, 'rekwatch: no input could be read');
-    return 2;
-  }
-  return 0;
+  return noInput ? 2 : 0;
 }

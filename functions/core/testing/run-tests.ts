@@ -31,7 +31,7 @@ async function explain(rule: RuleDefinition, input: unknown, lists: Record<strin
     const engine = createEngine([{ ...rule, enabled: true }]);
     const { results, failureResults } = await engine.run(facts);
     const result = results[0] ?? failureResults[0];
-    return result ? explainConditions(result.conditions) : [];
+    return result ? explainConditions({ ...(result.conditions as object), result: result.result }) : [];
   } catch (e) {
     return [`json-rules-engine error: ${(e as Error).message}`];
   }

@@ -1,0 +1,137 @@
+/**
+ * `rekwatch replay` end to end, in-process, over real files in a temp directory: every input
+ * format, malformed input counted and named, duplicates, scope, the --json contract and exit codes.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { envelope, record, SEED_DETECT_LABELS, SEED_START_LABEL_DETECTION } from '../helpers/records';
+import { runCli } from '../helpers/cli';
+
+const RULES = {
+  'lists/trusted-networks.json': { description: 'test', items: ['198.51.100.0/24', '2001:db8::/32'] },
+  'delete-without-mfa.json': {
+    id: 'delete-without-mfa', name: 'Delete without MFA', severity: 'high',
+    conditions: { all: [{ fact: 'eventName', operator: 'in', value: ['DeleteCollection', 'DeleteProject'] }, { fact: 'mfaAuthenticated', operator: 'notEqual', value: true }] },
+    tests: [{ name: 'hit', event: { eventName: 'DeleteCollection' }, expect: true }, { name: 'miss', event: {}, expect: false }],
+  },
+  'untrusted-network.json': {
+    id: 'untrusted-network', name: 'Untrusted network', severity: 'medium',
+    conditions: { all: [{ fact: 'readOnly', operator: 'equal', value: false }, { fact: 'sourceIPAddress', operator: 'ipNotInCidr', value: { fact: 'lists', path: '$.trusted-networks' } }] },
+    tests: [{ name: 'hit', event: { readOnly: false, sourceIPAddress: '203.0.113.1' }, expect: true }, { name: 'miss', event: {}, expect: false }],
+  },
+};
+
+function setup(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rekwatch-replay-'));
+  for (const [rel, content] of Object.entries(RULES)) {
+    mkdirSync(join(dir, 'rules', rel, '..'), { recursive: true });
+    writeFileSync(join(dir, 'rules', rel), JSON.stringify(content, null, 2));
+  }
+  mkdirSync(join(dir, 'logs', 'nested'), { recursive: true });
+  return dir;
+}
+
+const del = (id: string, extra: Record<string, unknown> = {}) => record({ eventName: 'DeleteCollection', readOnly: false, eventID: id, sourceIPAddress: '203.0.113.5', ...extra });
+
+function summaryOf(stderr: string): Record<string, unknown> {
+  const last = stderr.trim().split('\n').pop() as string;
+  return JSON.parse(last) as Record<string, unknown>;
+}
+
+describe('rekwatch replay', () => {
+  it('reads gzip trail files, JSON Lines and EventBridge events from a directory tree, skipping other files', async () => {
+    const dir = setup();
+    writeFileSync(join(dir, 'logs', 'a.json.gz'), gzipSync(JSON.stringify({ Records: [del('e1'), SEED_DETECT_LABELS, SEED_START_LABEL_DETECTION] }, null, 2)));
+    writeFileSync(join(dir, 'logs', 'nested', 'b.jsonl'), [JSON.stringify(envelope(del('e2'))), JSON.stringify(record({ eventID: 'e3' })), JSON.stringify(envelope(record({ eventSource: 's3.amazonaws.com', eventName: 'DeleteBucket', eventID: 'e4' })))].join('\n'));
+    writeFileSync(join(dir, 'logs', 'nested', 'c.jsonl.gz'), gzipSync(`${JSON.stringify(del('e5'))}\n`));
+    writeFileSync(join(dir, 'logs', 'notes.txt'), 'not a log');
+    writeFileSync(join(dir, 'logs', 'digest.json.sig'), 'x');
+
+    const res = await runCli(['replay', '--json', '--rules', 'rules', 'logs'], { cwd: dir });
+    expect(res.code).toBe(0);
+    const alerts = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(alerts.map((a) => `${String(a.ruleId)}:${String(a.eventId)}`).sort()).toEqual([
+      'delete-without-mfa:e1', 'delete-without-mfa:e2', 'delete-without-mfa:e5',
+      'untrusted-network:e1', 'untrusted-network:e2', 'untrusted-network:e5',
+      // The seed's StartLabelDetection came from 192.0.2.0, outside this test's trusted networks.
+      'untrusted-network:b602e460-c134-4ecb-ae78-6d383720f29d',
+    ].sort());
+    expect(summaryOf(res.stderr)).toEqual({
+      files: 3, records: 7, evaluated: 6, outOfScope: 1, duplicates: 0, malformed: 0, alerts: 7, ruleErrors: 0, unreadable: 0,
+      byRule: { 'untrusted-network': 4, 'delete-without-mfa': 3 },
+    });
+    expect(alerts[0]).toEqual(expect.objectContaining({
+      severity: expect.any(String), title: expect.any(String), consoleUrl: expect.stringMatching(/^https:\/\/us-east-1\.console\.aws\.amazon\.com\/cloudtrail\/home\?region=us-east-1#\/events\//),
+      account: '111122223333', region: 'us-east-1', principal: expect.any(String), sourceIp: expect.any(String), userAgent: expect.any(String), runbook: null, tags: [], record: expect.any(Object),
+    }));
+  });
+
+  it('counts and names malformed files, lines and records without stopping', async () => {
+    const dir = setup();
+    writeFileSync(join(dir, 'logs', 'broken.jsonl'), ['{"eventVersion": "1.11", "eventSource": "rekognition.amazonaws.com", "eventName": "DeleteCollection", "eventID": "ok1"}', '{not json', '42', '{"foo": "bar"}', JSON.stringify(del('ok2'))].join('\n'));
+    writeFileSync(join(dir, 'logs', 'truncated.json.gz'), gzipSync(JSON.stringify({ Records: [del('t1'), del('t2')] })).subarray(0, 60));
+    writeFileSync(join(dir, 'logs', 'badrecord.json'), `{"Records": [\n${JSON.stringify(del('r1'))},\n{"eventName": tru},\n${JSON.stringify(del('r2'))}\n]}`);
+    writeFileSync(join(dir, 'logs', 'envelope-not-cloudtrail.json'), JSON.stringify({ 'detail-type': 'GuardDuty Finding', source: 'aws.guardduty', detail: { severity: 8 } }));
+
+    const res = await runCli(['replay', '--json', '--rules', 'rules', 'logs'], { cwd: dir });
+    expect(res.code).toBe(0);
+    const s = summaryOf(res.stderr);
+    expect(s).toMatchObject({ files: 4, evaluated: 4, malformed: 6, outOfScope: 0, duplicates: 0 });
+    expect(s.records).toBe(10);
+    expect(res.stderr).toContain('logs/badrecord.json: line 3, record 1: invalid JSON');
+    expect(res.stderr).toContain('logs/broken.jsonl: line 2: invalid JSON');
+    expect(res.stderr).toContain('logs/broken.jsonl: line 3: expected a JSON object, got a number');
+    expect(res.stderr).toContain('logs/broken.jsonl: line 4: not a CloudTrail record');
+    expect(res.stderr).toContain('logs/envelope-not-cloudtrail.json: line 1: EventBridge event detail is not a CloudTrail record');
+    expect(res.stderr).toContain('logs/truncated.json.gz: file: corrupt or truncated gzip');
+  });
+
+  it('drops an event delivered twice, evaluates only the configured event sources, and honours --event-source *', async () => {
+    const dir = setup();
+    const s3 = record({ eventSource: 's3.amazonaws.com', eventName: 'DeleteCollection', readOnly: false, eventID: 's3-1', sourceIPAddress: '203.0.113.9' });
+    writeFileSync(join(dir, 'logs', 'a.json'), JSON.stringify({ Records: [del('d1'), s3] }));
+    writeFileSync(join(dir, 'logs', 'b.json'), JSON.stringify({ Records: [del('d1')] }));
+    const scoped = await runCli(['replay', '--json', '--rules', 'rules', 'logs'], { cwd: dir });
+    expect(summaryOf(scoped.stderr)).toMatchObject({ records: 3, evaluated: 1, outOfScope: 1, duplicates: 1, alerts: 2 });
+    const all = await runCli(['replay', '--json', '--event-source', '*', '--rules', 'rules', 'logs'], { cwd: dir });
+    expect(summaryOf(all.stderr)).toMatchObject({ records: 3, evaluated: 2, outOfScope: 0, duplicates: 1, alerts: 4 });
+    const named = await runCli(['replay', '--json', '--event-source', 's3.amazonaws.com', '--rules', 'rules', 'logs'], { cwd: dir });
+    expect(summaryOf(named.stderr)).toMatchObject({ evaluated: 1, outOfScope: 1, alerts: 2 });
+  });
+
+  it('reads stdin (-), plain or gzip, trail JSON or JSON Lines', async () => {
+    const dir = setup();
+    const trail = JSON.stringify({ Records: [del('s1')] }, null, 2);
+    for (const input of [trail, gzipSync(trail), `${JSON.stringify(del('s1'))}\n${JSON.stringify(record())}\n`]) {
+      const res = await runCli(['replay', '--json', '--rules', 'rules', '-'], { cwd: dir, stdin: input });
+      expect(res.code).toBe(0);
+      expect(summaryOf(res.stderr)).toMatchObject({ files: 1, alerts: 2 });
+    }
+  });
+
+  it('prints a readable report: alerts, then per rule the count, top principals and source IPs', async () => {
+    const dir = setup();
+    writeFileSync(join(dir, 'logs', 'a.json'), JSON.stringify({ Records: [del('h1'), del('h2', { sourceIPAddress: '203.0.113.6' }), record({ eventID: 'h3' })] }));
+    const res = await runCli(['replay', '--rules', 'rules', 'logs'], { cwd: dir });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('[HIGH] Delete without MFA: DeleteCollection by assumed-role/photo-app/app-session from 203.0.113.5 in 111122223333/us-east-1');
+    expect(res.stdout).toContain('files 1, records 3: 3 evaluated, 0 out of scope, 0 duplicates, 0 malformed');
+    expect(res.stdout).toMatch(/delete-without-mfa\s+high\s+2\n\s+top principals: arn:aws:sts::111122223333:assumed-role\/photo-app\/app-session \(2\)\n\s+top source IPs: 203\.0\.113\.5 \(1\), 203\.0\.113\.6 \(1\)/);
+    expect(res.stderr).toBe('');
+  });
+
+  it('exits 1 on invalid rules and 2 when no input could be read', async () => {
+    const dir = setup();
+    writeFileSync(join(dir, 'rules', 'bad.json'), '{"id": "bad"}');
+    const invalid = await runCli(['replay', '--rules', 'rules', 'logs'], { cwd: dir });
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain('rules/bad.json: conditions: is required');
+    const dir2 = setup();
+    const none = await runCli(['replay', '--json', '--rules', 'rules', 'missing-dir', 'logs'], { cwd: dir2 });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('cannot read missing-dir: no such file or directory');
+    expect(none.stderr).toContain('cannot read logs: no .json, .json.gz, .jsonl or .jsonl.gz files in this directory');
+  });
+});

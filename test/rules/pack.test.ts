@@ -1,0 +1,56 @@
+/**
+ * Repo-wide conventions for the shipped rule pack (rules/), and every rule's own test cases.
+ * A rule that breaks a convention fails CI with a message naming the rule and the convention.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadRulesDir } from '../../functions/adapters/rule-files';
+import { formatProblem } from '../../functions/core/rules/problem';
+import { runRuleTests } from '../../functions/core/testing/run-tests';
+
+const ROOT = join(__dirname, '..', '..');
+const load = loadRulesDir(join(ROOT, 'rules'), ROOT);
+const rules = load.pack.rules;
+
+describe('the shipped rule pack', () => {
+  it('validates with no errors and no warnings', () => {
+    expect(load.problems.map(formatProblem)).toEqual([]);
+  });
+
+  it('has at least 12 enabled rules', () => {
+    expect(rules.filter((r) => r.enabled).length).toBeGreaterThanOrEqual(12);
+  });
+
+  it('references every named list it ships, and every reference resolves', () => {
+    const text = rules.map((r) => JSON.stringify(r.conditions)).join('\n');
+    for (const name of Object.keys(load.pack.lists)) expect({ list: name, used: text.includes(`"$.${name}"`) }).toEqual({ list: name, used: true });
+  });
+});
+
+describe.each(rules.map((r) => [r.id, r] as const))('rule %s', (id, rule) => {
+  const raw = JSON.parse(readFileSync(join(ROOT, rule.file), 'utf8')) as Record<string, unknown>;
+
+  it('states name, description, severity, tags, runbook and references explicitly', () => {
+    expect(typeof raw.name).toBe('string');
+    expect(rule.description.length).toBeGreaterThanOrEqual(60);
+    expect(typeof raw.severity).toBe('string');
+    expect(rule.tags).toContain('rekognition');
+    expect(rule.runbook).toMatch(/^https:\/\//);
+    expect(rule.references.length).toBeGreaterThan(0);
+  });
+
+  it('has a runbook page in docs/runbooks', () => {
+    expect(existsSync(join(ROOT, 'docs', 'runbooks', `${id}.md`))).toBe(true);
+  });
+
+  it('has at least two test cases of each polarity', () => {
+    expect(rule.tests.filter((t) => t.expect).length).toBeGreaterThanOrEqual(2);
+    expect(rule.tests.filter((t) => !t.expect).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('passes its own test cases', async () => {
+    const results = await runRuleTests({ rules: [rule], lists: load.pack.lists });
+    const failures = results.filter((r) => !r.pass).map((r) => `${r.caseName}\n${r.why.join('\n')}`);
+    expect(failures).toEqual([]);
+  });
+});
