@@ -34,11 +34,20 @@ export function parseCidr(value: unknown): Cidr | null {
     const ip = parseIp(value);
     return ip ? [ip, ip.kind() === 'ipv4' ? 32 : 128] : null;
   }
-  const ip = parseIp(value.slice(0, slash));
+  const base = value.slice(0, slash);
   const bitsText = value.slice(slash + 1);
-  if (!ip || !/^\d{1,3}$/.test(bitsText)) return null;
+  if (!/^\d{1,3}$/.test(bitsText)) return null;
   const bits = Number(bitsText);
-  if (bits > (ip.kind() === 'ipv4' ? 32 : 128)) return null;
+  if (base.includes(':')) {
+    if (!ipaddr.IPv6.isValid(base) || bits > 128) return null;
+    const v6 = ipaddr.IPv6.parse(base);
+    // An IPv4-mapped range (::ffff:0:0/96 and narrower) is the IPv4 range it maps, since parseIp
+    // turns mapped addresses into IPv4 ones.
+    if (v6.isIPv4MappedAddress() && bits >= 96) return [v6.toIPv4Address(), bits - 96];
+    return [v6, bits];
+  }
+  const ip = parseIp(base);
+  if (!ip || bits > 32) return null;
   return [ip, bits];
 }
 

@@ -112,3 +112,12 @@ describe('compiled globs agree with globMatch', () => {
     );
   });
 });
+
+describe('IPv4-mapped IPv6 ranges', () => {
+  it('accepts them and matches the IPv4 addresses they map', () => {
+    expect(parseCidr('::ffff:0:0/96')).not.toBeNull();
+    expect(parseCidr('::ffff:192.0.2.0/120')?.[1]).toBe(24);
+    expect(op('ipInCidr')('192.0.2.9', '::ffff:192.0.2.0/120')).toBe(true);
+    expect(op('ipInCidr')('::ffff:192.0.2.9', '::ffff:0:0/96')).toBe(true);
+  });
+});

@@ -121,6 +121,21 @@ describe('rule pack validation', () => {
     ]);
   });
 
+  it('checks the value of decorated operators against the base operator, and booleans in lists', () => {
+    expect(problems([ruleFile(rule('a', { all: [
+      { fact: 'sourceIPAddress', operator: 'not:ipInCidr', value: 'nonsense' },
+      { fact: 'userAgent', operator: 'someValue:startsWith', value: 'x' },
+      { fact: 'userAgent', operator: 'everyValue:startsWith', value: ['x', 7] },
+      { fact: 'mfaAuthenticated', operator: 'in', value: ['false', 'False'] },
+      { fact: 'eventName', operator: 'swap:in', value: 'DeleteCollection' },
+    ] }, { tests }))])).toEqual([
+      'rules/a.json: conditions.all[0].value: invalid CIDR "nonsense"',
+      'rules/a.json: conditions.all[1].value: someValue:startsWith needs an array of values',
+      'rules/a.json: conditions.all[2].value[1]: startsWith needs a string or a non-empty array of strings',
+      'rules/a.json: conditions.all[3].value: mfaAuthenticated is a boolean (true/false, or null when unknown): list booleans, not strings',
+    ]);
+  });
+
   it('fills defaults for optional fields', () => {
     const load = loadPack([ruleFile({ id: 'min', conditions: ok, tests })]);
     expect(load.pack.rules[0]).toMatchObject({ name: 'min', severity: 'medium', enabled: true, description: '', tags: [], references: [] });

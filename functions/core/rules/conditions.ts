@@ -114,6 +114,9 @@ function checkOperatorValue(operator: string, fact: unknown, info: ValueInfo, se
     }
   } else if (operator === 'in' || operator === 'notIn') {
     if (!Array.isArray(v)) report(segs, `${operator} needs an array (or a list reference)`);
+    else if (typeof fact === 'string' && BOOLEAN_FACTS.has(fact) && v.some((x) => typeof x === 'string')) {
+      report(segs, `${fact} is a boolean (true/false${fact === 'mfaAuthenticated' ? ', or null when unknown' : ''}): list booleans, not strings`);
+    }
   } else if (NUMERIC.has(operator)) {
     if (typeof v !== 'number') report(segs, `${operator} needs a number`);
   } else if ((operator === 'equal' || operator === 'notEqual') && typeof fact === 'string' && BOOLEAN_FACTS.has(fact)) {
@@ -121,6 +124,27 @@ function checkOperatorValue(operator: string, fact: unknown, info: ValueInfo, se
       report(segs, `${fact} is a boolean (true/false${fact === 'mfaAuthenticated' ? ', or null when unknown' : ''}): compare it with ${v.toLowerCase() === 'true'} rather than the string ${JSON.stringify(v)}`);
     }
   }
+}
+
+/**
+ * Checks the value against the base operator behind any decorators: `not:`, `someFact:` and
+ * `everyFact:` keep the base operator's value; `someValue:` / `everyValue:` take an array of them;
+ * after `swap:` fact and value trade places, so the value is not checked.
+ */
+function checkDecoratedValue(operator: string, fact: unknown, info: ValueInfo, segs: Seg[], report: Report): void {
+  const parts = operator.split(':');
+  const base = parts.pop() as string;
+  if (parts.includes('swap')) return;
+  if (parts.includes('someValue') || parts.includes('everyValue')) {
+    if (info.dynamic) return;
+    if (!Array.isArray(info.literal)) {
+      report(segs, `${operator} needs an array of values`);
+      return;
+    }
+    info.literal.forEach((v, i) => checkOperatorValue(base, fact, { literal: v, dynamic: false }, [...segs, i], report));
+    return;
+  }
+  checkOperatorValue(base, fact, info, segs, report);
 }
 
 function checkOperator(operator: unknown, segs: Seg[], report: Report): string | null {
@@ -193,7 +217,7 @@ function checkNode(node: unknown, segs: Seg[], lists: Record<string, NamedList>,
     return;
   }
   const info = checkValue(node.value, [...segs, 'value'], lists, report);
-  if (op && !op.includes(':')) checkOperatorValue(op, node.fact, info, [...segs, 'value'], report);
+  if (op) checkDecoratedValue(op, node.fact, info, [...segs, 'value'], report);
 }
 
 function checkMeta(node: Record<string, unknown>, segs: Seg[], report: Report): void {
