@@ -10,7 +10,6 @@
 import { createReadStream, type Dirent } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { PassThrough, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { JsonRecordSplitter } from '../core/json-splitter';
@@ -18,7 +17,7 @@ import { isPlainObject } from '../core/record';
 
 export type TrailItem =
   | { kind: 'file'; file: string }
-  | { kind: 'value'; file: string; where: string; value: unknown; raw: string }
+  | { kind: 'value'; file: string; where: string; value: unknown }
   | { kind: 'malformed'; file: string; where: string; reason: string }
   | { kind: 'unreadable'; file: string; reason: string }
   | { kind: 'bytes'; bytes: number };
@@ -164,61 +163,84 @@ async function openInput(file: string, stdin: Readable, onBytes: (n: number) => 
   return { stream, mode };
 }
 
-/** Yields each record-level value of a parsed top-level value (expanding Records wrappers and arrays). */
-function* expandValue(value: unknown, where: string, raw: string): Generator<{ where: string; value: unknown; raw: string }> {
+/** Each record-level value of a parsed top-level value (expanding Records wrappers and arrays). */
+function expandValue(value: unknown, where: string, file: string, out: TrailItem[]): void {
   if (isPlainObject(value) && Array.isArray(value.Records)) {
-    let i = 0;
-    for (const r of value.Records) yield { where: `${where}, Records[${i++}]`, value: r, raw: JSON.stringify(r) ?? '' };
+    value.Records.forEach((r, i) => out.push({ kind: 'value', file, where: `${where}, Records[${i}]`, value: r }));
   } else if (Array.isArray(value)) {
-    let i = 0;
-    for (const r of value) yield { where: `${where}, [${i++}]`, value: r, raw: JSON.stringify(r) ?? '' };
+    value.forEach((r, i) => out.push({ kind: 'value', file, where: `${where}, [${i}]`, value: r }));
   } else {
-    yield { where, value, raw };
+    out.push({ kind: 'value', file, where, value });
   }
 }
 
-async function* readLines(file: string, stream: Readable): AsyncGenerator<TrailItem> {
-  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+/** JSON Lines: one batch of items per chunk read. A bad line is one malformed item, never more. */
+async function* readLines(file: string, stream: Readable): AsyncGenerator<TrailItem[]> {
   let line = 0;
-  for await (const text of rl) {
+  let rest = Buffer.alloc(0);
+  const parseLine = (buf: Buffer, out: TrailItem[]) => {
     line++;
-    if (text.trim() === '') continue;
+    let end = buf.length;
+    if (end > 0 && buf[end - 1] === 0x0d) end--;
+    const text = buf.toString('utf8', 0, end);
+    if (text.trim() === '') return;
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (e) {
-      yield { kind: 'malformed', file, where: `line ${line}`, reason: `invalid JSON: ${(e as Error).message}` };
-      continue;
+      out.push({ kind: 'malformed', file, where: `line ${line}`, reason: `invalid JSON: ${(e as Error).message}` });
+      return;
     }
-    for (const v of expandValue(value, `line ${line}`, text)) yield { kind: 'value', file, ...v };
+    expandValue(value, `line ${line}`, file, out);
+  };
+  for await (const chunk of stream) {
+    const buf = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+    const out: TrailItem[] = [];
+    let start = 0;
+    for (let nl = buf.indexOf(0x0a, start); nl !== -1; nl = buf.indexOf(0x0a, start)) {
+      parseLine(buf.subarray(start, nl), out);
+      start = nl + 1;
+    }
+    rest = Buffer.from(buf.subarray(start));
+    if (out.length) yield out;
+  }
+  if (rest.length) {
+    const out: TrailItem[] = [];
+    parseLine(rest, out);
+    if (out.length) yield out;
   }
 }
 
-async function* readDocument(file: string, stream: Readable): AsyncGenerator<TrailItem> {
+/** Trail documents through the streaming splitter: one batch of items per chunk read. */
+async function* readDocument(file: string, stream: Readable): AsyncGenerator<TrailItem[]> {
   const splitter = new JsonRecordSplitter();
-  const handle = function* (outputs: ReturnType<JsonRecordSplitter['push']>): Generator<TrailItem> {
-    for (const o of outputs) {
-      if ('error' in o) {
-        yield { kind: 'malformed', file, where: `line ${o.line}`, reason: o.error };
-        continue;
-      }
+  const handle = (outputs: ReturnType<JsonRecordSplitter['push']>): TrailItem[] =>
+    outputs.map((o): TrailItem => {
+      if ('error' in o) return { kind: 'malformed', file, where: `line ${o.line}`, reason: o.error };
       const where = o.index >= 0 ? `line ${o.line}, record ${o.index}` : `line ${o.line}`;
       try {
-        yield { kind: 'value', file, where, value: JSON.parse(o.text), raw: o.text };
+        return { kind: 'value', file, where, value: JSON.parse(o.text) };
       } catch (e) {
-        yield { kind: 'malformed', file, where, reason: `invalid JSON: ${(e as Error).message}` };
+        return { kind: 'malformed', file, where, reason: `invalid JSON: ${(e as Error).message}` };
       }
-    }
-  };
-  for await (const chunk of stream) yield* handle(splitter.push(chunk as Buffer));
-  yield* handle(splitter.end());
+    });
+  for await (const chunk of stream) {
+    const batch = handle(splitter.push(chunk as Buffer));
+    if (batch.length) yield batch;
+  }
+  const last = handle(splitter.end());
+  if (last.length) yield last;
 }
 
-/** Streams every record-level value of every input, in order. Relative paths resolve against `cwd` and are reported as given. */
-export async function* readTrail(paths: readonly string[], stdin: Readable = process.stdin, cwd = process.cwd()): AsyncGenerator<TrailItem> {
+/**
+ * Streams every record-level value of every input, in order, in batches (one per chunk read, so the
+ * per-record cost of async iteration is paid per batch). Relative paths resolve against `cwd` and are
+ * reported as given.
+ */
+export async function* readTrail(paths: readonly string[], stdin: Readable = process.stdin, cwd = process.cwd()): AsyncGenerator<TrailItem[]> {
   for await (const entry of expandPaths(paths, cwd)) {
     if ('unreadable' in entry) {
-      yield { kind: 'unreadable', file: entry.unreadable, reason: entry.reason };
+      yield [{ kind: 'unreadable', file: entry.unreadable, reason: entry.reason }];
       continue;
     }
     const file = entry.file;
@@ -227,25 +249,25 @@ export async function* readTrail(paths: readonly string[], stdin: Readable = pro
     try {
       opened = await openInput(entry.fsPath, stdin, (n) => (bytes += n));
     } catch (e) {
-      yield { kind: 'unreadable', file, reason: (e as Error).message };
+      yield [{ kind: 'unreadable', file, reason: (e as Error).message }];
       continue;
     }
-    yield { kind: 'file', file };
+    yield [{ kind: 'file', file }];
+    let last = 0;
     try {
-      const items = opened.mode === 'lines' ? readLines(file, opened.stream) : readDocument(file, opened.stream);
-      let last = 0;
-      for await (const item of items) {
+      const batches = opened.mode === 'lines' ? readLines(file, opened.stream) : readDocument(file, opened.stream);
+      for await (const batch of batches) {
         if (bytes !== last) {
-          yield { kind: 'bytes', bytes: bytes - last };
+          batch.push({ kind: 'bytes', bytes: bytes - last });
           last = bytes;
         }
-        yield item;
+        yield batch;
       }
-      if (bytes !== last) yield { kind: 'bytes', bytes: bytes - last };
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       const reason = err.code === 'Z_BUF_ERROR' || err.code === 'Z_DATA_ERROR' ? `corrupt or truncated gzip (${err.message})` : err.message;
-      yield { kind: 'malformed', file, where: 'file', reason };
+      yield [{ kind: 'malformed', file, where: 'file', reason }];
     }
+    if (bytes !== last) yield [{ kind: 'bytes', bytes: bytes - last }];
   }
 }

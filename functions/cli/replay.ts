@@ -62,56 +62,58 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
     if (opts.json) progress.above(`rekwatch: malformed: ${text}`);
   };
 
-  for await (const item of readTrail(paths, io.stdin, io.cwd)) {
-    switch (item.kind) {
-      case 'file':
-        stats.files++;
-        break;
-      case 'bytes':
-        stats.bytes += item.bytes;
-        break;
-      case 'unreadable':
-        stats.unreadable++;
-        unreadable.push(`${item.file}: ${item.reason}`);
-        progress.above(`rekwatch: cannot read ${item.file}: ${item.reason}`);
-        break;
-      case 'malformed':
-        stats.records++;
-        noteMalformed(`${item.file}: ${item.where}: ${item.reason}`);
-        break;
-      case 'value': {
-        stats.records++;
-        const parsed = toRecord(item.value);
-        if (!parsed.ok) {
-          noteMalformed(`${item.file}: ${item.where}: ${parsed.reason}`);
+  for await (const batch of readTrail(paths, io.stdin, io.cwd)) {
+    for (const item of batch) {
+      switch (item.kind) {
+        case 'file':
+          stats.files++;
           break;
-        }
-        if (dedupe.seenBefore(deliveryKeyOf(parsed.record))) {
-          stats.duplicates++;
+        case 'bytes':
+          stats.bytes += item.bytes;
           break;
-        }
-        const envelope = parsed.envelope ? (item.value as Record<string, unknown>) : undefined;
-        const evaluation = await evaluator.evaluateRecord(parsed.record, envelope);
-        if (evaluation.status === 'outOfScope') {
-          stats.outOfScope++;
+        case 'unreadable':
+          stats.unreadable++;
+          unreadable.push(`${item.file}: ${item.reason}`);
+          progress.above(`rekwatch: cannot read ${item.file}: ${item.reason}`);
           break;
-        }
-        stats.evaluated++;
-        for (const e of evaluation.errors) {
-          stats.ruleErrors++;
-          if (ruleErrorSamples.length < SAMPLE_LIMIT) ruleErrorSamples.push(`${e.ruleId}: ${item.file}: ${item.where}: ${e.message}`);
-        }
-        for (const alert of evaluation.alerts) {
-          stats.addAlert(alert);
-          if (opts.json) {
-            await out.line(JSON.stringify(alert));
-          } else if (shown < maxAlerts) {
-            shown++;
-            progress.clear();
-            for (const l of formatAlertLines(alert)) await out.line(l);
+        case 'malformed':
+          stats.records++;
+          noteMalformed(`${item.file}: ${item.where}: ${item.reason}`);
+          break;
+        case 'value': {
+          stats.records++;
+          const parsed = toRecord(item.value);
+          if (!parsed.ok) {
+            noteMalformed(`${item.file}: ${item.where}: ${parsed.reason}`);
+            break;
           }
+          if (dedupe.seenBefore(deliveryKeyOf(parsed.record))) {
+            stats.duplicates++;
+            break;
+          }
+          const envelope = parsed.envelope ? (item.value as Record<string, unknown>) : undefined;
+          const evaluation = await evaluator.evaluateRecord(parsed.record, envelope);
+          if (evaluation.status === 'outOfScope') {
+            stats.outOfScope++;
+            break;
+          }
+          stats.evaluated++;
+          for (const e of evaluation.errors) {
+            stats.ruleErrors++;
+            if (ruleErrorSamples.length < SAMPLE_LIMIT) ruleErrorSamples.push(`${e.ruleId}: ${item.file}: ${item.where}: ${e.message}`);
+          }
+          for (const alert of evaluation.alerts) {
+            stats.addAlert(alert);
+            if (opts.json) {
+              await out.line(JSON.stringify(alert));
+            } else if (shown < maxAlerts) {
+              shown++;
+              progress.clear();
+              for (const l of formatAlertLines(alert)) await out.line(l);
+            }
+          }
+          break;
         }
-        break;
       }
     }
     progress.update(stats);

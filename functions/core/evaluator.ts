@@ -12,8 +12,8 @@ import type { Engine } from 'json-rules-engine';
 import { buildAlert } from './alert';
 import { createEngine, operatorsOf, type OperatorLookup } from './engine';
 import { EventNameIndex, possibleEventNames } from './event-name-index';
-import { factValue } from './facts';
-import { compileCheck, NO_MATCH, UNKNOWN, type Check, type Verdict } from './precheck';
+import { RecordFacts } from './facts';
+import { compileCheck, LeafMemo, NO_MATCH, UNKNOWN, type Check, type Verdict } from './precheck';
 import { toRecord } from './record';
 import type { Alert, CloudTrailRecord, RuleDefinition, RulePack } from './types';
 
@@ -61,6 +61,7 @@ export class Evaluator {
   private readonly lists: Record<string, string[]>;
   private readonly usePrecheck: boolean;
   private readonly index: EventNameIndex<CompiledRule>;
+  private readonly memo = new LeafMemo();
 
   constructor(pack: RulePack, options: EvaluatorOptions = {}) {
     const sources = options.eventSources ?? DEFAULT_EVENT_SOURCES;
@@ -72,7 +73,7 @@ export class Evaluator {
       .filter((r) => r.enabled)
       .map((rule) => ({
         rule,
-        check: compileCheck(rule.conditions, ops, this.lists),
+        check: compileCheck(rule.conditions, ops, this.lists, this.memo),
         facts: [...factsUsed(rule.conditions)],
       }));
     this.index = new EventNameIndex(this.compiled.map((c) => ({ item: c, names: possibleEventNames(c.rule.conditions) })));
@@ -88,42 +89,56 @@ export class Evaluator {
   }
 
   /** Evaluates one parsed JSON value (CloudTrail record or EventBridge event). Never rejects. */
-  async evaluate(input: unknown): Promise<Evaluation> {
+  evaluate(input: unknown): Promise<Evaluation> {
     const parsed = toRecord(input);
-    if (!parsed.ok) return { status: 'malformed', reason: parsed.reason, alerts: [], errors: [] };
+    if (!parsed.ok) return Promise.resolve({ status: 'malformed', reason: parsed.reason, alerts: [], errors: [] });
     return this.evaluateRecord(parsed.record, parsed.envelope ? (input as Record<string, unknown>) : undefined);
   }
 
-  /** Evaluates a record already checked by `toRecord`. Never rejects. */
-  async evaluateRecord(record: CloudTrailRecord, envelope?: Record<string, unknown>): Promise<Evaluation> {
-    if (!this.inScope(record)) return { status: 'outOfScope', record, alerts: [], errors: [] };
-    const alerts: Alert[] = [];
-    const errors: RuleError[] = [];
+  /**
+   * Evaluates a record already checked by `toRecord`. Never rejects. Synchronous up to the point
+   * where some rule survives the pre-check, so the common no-match case costs no async work.
+   */
+  evaluateRecord(record: CloudTrailRecord, envelope?: Record<string, unknown>): Promise<Evaluation> {
+    if (!this.inScope(record)) return Promise.resolve({ status: 'outOfScope', record, alerts: [], errors: [] });
+    const facts = new RecordFacts(record, this.lists);
+    this.memo.next();
     const candidates = this.usePrecheck ? this.index.candidates(record.eventName) : this.compiled;
+    let survivors: CompiledRule[] | undefined;
     for (const c of candidates) {
       if (this.usePrecheck) {
         let verdict: Verdict;
         try {
-          verdict = c.check(record);
+          verdict = c.check(facts);
         } catch {
           verdict = UNKNOWN;
         }
         if (verdict === NO_MATCH) continue;
       }
+      (survivors ??= []).push(c);
+    }
+    if (!survivors) return Promise.resolve({ status: 'evaluated', record, alerts: [], errors: [] });
+    return this.runEngines(survivors, facts, envelope);
+  }
+
+  private async runEngines(rules: CompiledRule[], facts: RecordFacts, envelope?: Record<string, unknown>): Promise<Evaluation> {
+    const alerts: Alert[] = [];
+    const errors: RuleError[] = [];
+    for (const c of rules) {
       try {
-        if (await this.runEngine(c, record)) alerts.push(buildAlert(c.rule, record, envelope));
+        if (await this.runEngine(c, facts)) alerts.push(buildAlert(c.rule, facts.record, envelope));
       } catch (e) {
         errors.push({ ruleId: c.rule.id, message: e instanceof Error ? e.message : String(e) });
       }
     }
-    return { status: 'evaluated', record, alerts, errors };
+    return { status: 'evaluated', record: facts.record, alerts, errors };
   }
 
-  private async runEngine(c: CompiledRule, record: CloudTrailRecord): Promise<boolean> {
+  private async runEngine(c: CompiledRule, recordFacts: RecordFacts): Promise<boolean> {
     c.engine ??= createEngine([c.rule]);
     const facts: Record<string, unknown> = Object.create(null);
     for (const name of c.facts) {
-      const v = factValue(record, name, this.lists);
+      const v = recordFacts.get(name);
       if (v !== undefined) facts[name] = v;
     }
     const result = await c.engine.run(facts);

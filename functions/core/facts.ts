@@ -96,3 +96,35 @@ export function factValue(record: CloudTrailRecord, name: string, lists: Record<
   }
   return value;
 }
+
+/**
+ * The facts of one record during one evaluation: the same values as `factValue`, with derived facts
+ * computed at most once however many rules read them.
+ */
+export class RecordFacts {
+  private readonly derived = new Map<DerivedFact, unknown>();
+
+  constructor(
+    readonly record: CloudTrailRecord,
+    readonly lists: Record<string, unknown>,
+  ) {}
+
+  derivedFact(name: DerivedFact): unknown {
+    if (this.derived.has(name)) return this.derived.get(name);
+    const v = derivedFact(this.record, name);
+    this.derived.set(name, v);
+    return v;
+  }
+
+  get(name: string): unknown {
+    return DERIVED.has(name) ? this.derivedFact(name as DerivedFact) : factValue(this.record, name, this.lists);
+  }
+}
+
+/** A reader for one named fact, specialised once so per-record reads do no name dispatch. */
+export function factReader(name: string, lists: Record<string, unknown>): (facts: RecordFacts) => unknown {
+  if (DERIVED.has(name)) return (f) => f.derivedFact(name as DerivedFact);
+  if (name === LISTS_FACT) return () => lists;
+  if (name === 'readOnly') return (f) => factValue(f.record, name, lists);
+  return (f) => (Object.prototype.hasOwnProperty.call(f.record, name) ? f.record[name] : undefined);
+}

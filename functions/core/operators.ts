@@ -101,6 +101,17 @@ function anyString(name: string, compile: (pattern: string) => StringTest, prepa
   };
 }
 
+// Several rules often test the same string (a record's userAgent) case-insensitively in a row.
+let lastLowerIn = '';
+let lastLowerOut = '';
+function lowerCased(s: string): string {
+  if (s !== lastLowerIn) {
+    lastLowerIn = s;
+    lastLowerOut = s.toLowerCase();
+  }
+  return lastLowerOut;
+}
+
 export const CUSTOM_OPERATORS: readonly CustomOperator[] = [
   {
     name: 'ipInCidr',
@@ -126,7 +137,7 @@ export const CUSTOM_OPERATORS: readonly CustomOperator[] = [
   {
     name: 'matchesIgnoreCase',
     valueKind: 'strings',
-    evaluate: anyString('matchesIgnoreCase', (p) => compileGlob(p, true), (f) => f.toLowerCase()),
+    evaluate: anyString('matchesIgnoreCase', (p) => compileGlob(p, true), lowerCased),
   },
   {
     name: 'matchesRegex',

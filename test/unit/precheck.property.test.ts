@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { createEngine, operatorsOf } from '../../functions/core/engine';
 import { Evaluator, factsUsed } from '../../functions/core/evaluator';
-import { factValue } from '../../functions/core/facts';
+import { factValue, RecordFacts } from '../../functions/core/facts';
 import { compileCheck, MATCH, NO_MATCH } from '../../functions/core/precheck';
 import { arbPack, arbRecord } from '../helpers/arbitraries';
 
@@ -33,7 +33,7 @@ describe('pre-check never changes a result', () => {
       fc.asyncProperty(arbPack, arbRecord, async (pack, r) => {
         const lists = Object.fromEntries(Object.entries(pack.lists).map(([k, v]) => [k, v.items]));
         for (const rule of pack.rules) {
-          const verdict = compileCheck(rule.conditions, ops, lists)(r);
+          const verdict = compileCheck(rule.conditions, ops, lists)(new RecordFacts(r, lists));
           if (verdict !== MATCH && verdict !== NO_MATCH) continue;
           definite++;
           const facts: Record<string, unknown> = Object.create(null);
