@@ -76,7 +76,7 @@ export class Evaluator {
         check: compileCheck(rule.conditions, ops, this.lists, this.memo),
         facts: [...factsUsed(rule.conditions)],
       }));
-    this.index = new EventNameIndex(this.compiled.map((c) => ({ item: c, names: possibleEventNames(c.rule.conditions) })));
+    this.index = new EventNameIndex(this.compiled.map((c) => ({ item: c, names: possibleEventNames(c.rule.conditions, this.lists) })));
   }
 
   /** Enabled rules, in pack order. */

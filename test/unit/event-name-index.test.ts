@@ -11,12 +11,20 @@ describe('possibleEventNames', () => {
     expect(sorted(possibleEventNames({ all: [leaf('in', [])] }))).toEqual([]);
   });
 
+  it('resolves named lists, which are fixed for the life of a pack', () => {
+    const lists = { writes: ['DeleteCollection', 'IndexFaces'] };
+    expect(sorted(possibleEventNames({ all: [leaf('in', { fact: 'lists', path: '$.writes' })] }, lists))).toEqual(['DeleteCollection', 'IndexFaces']);
+    expect(sorted(possibleEventNames({ all: [leaf('in', { fact: 'lists', path: "$['writes']" })] }, lists))).toEqual(['DeleteCollection', 'IndexFaces']);
+    expect(possibleEventNames({ all: [leaf('in', { fact: 'lists', path: '$.missing' })] }, lists)).toBeNull();
+    expect(possibleEventNames({ all: [leaf('in', { fact: 'lists', path: '$..writes' })] }, lists)).toBeNull();
+  });
+
   it('says "any eventName" whenever it cannot be certain', () => {
     expect(possibleEventNames({ not: leaf('equal', 'A') })).toBeNull();
     expect(possibleEventNames({ any: [leaf('equal', 'A'), { fact: 'principalType', operator: 'equal', value: 'Root' }] })).toBeNull();
     expect(possibleEventNames({ all: [leaf('startsWith', 'Delete')] })).toBeNull();
     expect(possibleEventNames({ all: [leaf('equal', 'A', { path: '$.x' })] })).toBeNull();
-    expect(possibleEventNames({ all: [leaf('in', { fact: 'lists', path: '$.x' })] })).toBeNull();
+    expect(possibleEventNames({ all: [leaf('in', { fact: 'recipientAccountId' })] })).toBeNull();
     expect(possibleEventNames({ all: [leaf('notEqual', 'A')] })).toBeNull();
     expect(possibleEventNames({ any: [] })).toBeNull();
     expect(possibleEventNames({ all: [] })).toBeNull();
