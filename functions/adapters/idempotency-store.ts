@@ -1,0 +1,110 @@
+/**
+ * "Send each alert once" on DynamoDB, with conditional writes only (no transactions, and no reliance
+ * on TTL deletion: expiry is checked on write).
+ *
+ * A delivery key (alert id + channel) moves through: absent -> inflight (claimed, with a lease) ->
+ * sent. A claim succeeds when the key is absent, expired, or inflight with an expired lease (the
+ * claimant crashed). A failed delivery releases its claim so the retry can go at once. A crash
+ * between delivery and `markSent` re-delivers after the lease: at least once, never silently dropped.
+ */
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+
+export type ClaimResult = 'claimed' | 'alreadySent' | 'inflight';
+
+export interface IdempotencyStore {
+  claim(key: string): Promise<ClaimResult>;
+  markSent(key: string): Promise<void>;
+  release(key: string): Promise<void>;
+}
+
+export interface DynamoIdempotencyOptions {
+  tableName: string;
+  /** How long a claim blocks other deliveries of the same key. Default 2 minutes. */
+  leaseMs?: number;
+  /** How long a sent key is remembered (TTL attribute `expiresAt`). Default 3 days: beyond every retry window. */
+  retentionMs?: number;
+  now?: () => number;
+}
+
+export class DynamoIdempotencyStore implements IdempotencyStore {
+  private readonly leaseMs: number;
+  private readonly retentionMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly options: DynamoIdempotencyOptions,
+  ) {
+    this.leaseMs = options.leaseMs ?? 120_000;
+    this.retentionMs = options.retentionMs ?? 3 * 24 * 3600_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  async claim(key: string): Promise<ClaimResult> {
+    const now = this.now();
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.options.tableName,
+          Item: {
+            pk: { S: key },
+            status: { S: 'inflight' },
+            leaseUntil: { N: String(now + this.leaseMs) },
+            expiresAt: { N: String(Math.floor((now + this.retentionMs) / 1000)) },
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :nowSec OR (#status = :inflight AND leaseUntil < :now)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':now': { N: String(now) },
+            ':nowSec': { N: String(Math.floor(now / 1000)) },
+            ':inflight': { S: 'inflight' },
+          },
+        }),
+      );
+      return 'claimed';
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    }
+    const got = await this.client.send(new GetItemCommand({ TableName: this.options.tableName, Key: { pk: { S: key } }, ConsistentRead: true }));
+    return got.Item?.status?.S === 'sent' ? 'alreadySent' : 'inflight';
+  }
+
+  async markSent(key: string): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.options.tableName,
+        Key: { pk: { S: key } },
+        UpdateExpression: 'SET #status = :sent, sentAt = :now, expiresAt = :exp',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':sent': { S: 'sent' },
+          ':now': { N: String(this.now()) },
+          ':exp': { N: String(Math.floor((this.now() + this.retentionMs) / 1000)) },
+        },
+      }),
+    );
+  }
+
+  async release(key: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.options.tableName,
+          Key: { pk: { S: key } },
+          ConditionExpression: '#status = :inflight',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':inflight': { S: 'inflight' } },
+        }),
+      );
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    }
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The evaluate Lambda's logic, over injected dependencies (tests pass real and fake ones).
+ *
+ * EventBridge event -> Evaluator (the same core as the CLI) -> for each alert and each channel:
+ * claim in the idempotency store, publish, mark sent. Guarantees:
+ *   - an event that matches no rule makes no network call at all (clients are created lazily);
+ *   - a malformed event is logged and dropped, never thrown (a poison event must not retry forever);
+ *   - a failed publish releases its claim and the invocation throws, so Lambda/EventBridge retry it
+ *     (and, after the retries, the event lands in the dead-letter queue);
+ *   - a retried or duplicated event never sends an alert again on a channel where it was sent.
+ */
+import type { Context } from 'aws-lambda';
+import type { Logger } from 'pino';
+import type { AlertPublisher } from '../adapters/sns-publisher';
+import type { IdempotencyStore } from '../adapters/idempotency-store';
+import type { Evaluator } from '../core/evaluator';
+import { emf } from '../core/metrics';
+import { isPlainObject } from '../core/record';
+
+export interface Channel {
+  /** Part of the idempotency key: each channel is delivered (and retried) on its own. */
+  name: string;
+  publisher: AlertPublisher;
+}
+
+export interface HandlerDeps {
+  evaluator: Evaluator;
+  /** Created on first use, so events that match nothing construct no AWS client. */
+  channels: () => Channel[];
+  store: () => IdempotencyStore;
+  logger: Logger;
+  now?: () => number;
+}
+
+export class DeliveryError extends Error {
+  constructor(readonly failures: Array<{ key: string; error: unknown }>) {
+    super(`${failures.length} alert deliver${failures.length === 1 ? 'y' : 'ies'} failed: ${failures.map((f) => `${f.key}: ${f.error instanceof Error ? f.error.message : String(f.error)}`).join('; ')}`);
+    this.name = 'DeliveryError';
+  }
+}
+
+function eventIdOf(event: unknown): string | undefined {
+  if (!isPlainObject(event)) return undefined;
+  const detail = isPlainObject(event.detail) ? event.detail : event;
+  return typeof detail.eventID === 'string' ? detail.eventID : undefined;
+}
+
+export function createHandler(deps: HandlerDeps) {
+  const now = deps.now ?? Date.now;
+  return async function handler(event: unknown, context?: Pick<Context, 'awsRequestId'>): Promise<{ alerts: number; delivered: number; skipped: number }> {
+    const started = now();
+    const log = deps.logger.child({ requestId: context?.awsRequestId, eventId: eventIdOf(event) });
+    const evaluation = await deps.evaluator.evaluate(event);
+
+    if (evaluation.status === 'malformed') {
+      log.warn({ reason: evaluation.reason }, 'malformed event dropped');
+      log.info(emf({ MalformedEvents: { value: 1, unit: 'Count' } }), 'metrics');
+      return { alerts: 0, delivered: 0, skipped: 0 };
+    }
+    if (evaluation.status === 'outOfScope') {
+      log.debug({ eventSource: evaluation.record.eventSource }, 'event out of scope');
+      return { alerts: 0, delivered: 0, skipped: 0 };
+    }
+    for (const e of evaluation.errors) {
+      log.error({ ruleId: e.ruleId, err: e.message }, 'rule evaluation failed');
+      log.info(emf({ EvaluationErrors: { value: 1, unit: 'Count' } }, { RuleId: e.ruleId }), 'metrics');
+    }
+    if (evaluation.alerts.length === 0) return { alerts: 0, delivered: 0, skipped: 0 };
+
+    const channels = deps.channels();
+    const store = deps.store();
+    const failures: Array<{ key: string; error: unknown }> = [];
+    let delivered = 0;
+    let skipped = 0;
+    for (const alert of evaluation.alerts) {
+      for (const channel of channels) {
+        const key = `${alert.id}#${channel.name}`;
+        const claim = await store.claim(key);
+        if (claim === 'alreadySent') {
+          skipped++;
+          log.info({ ruleId: alert.ruleId, channel: channel.name }, 'alert already delivered; duplicate event skipped');
+          continue;
+        }
+        if (claim === 'inflight') {
+          failures.push({ key, error: new Error('another invocation is delivering this alert; retry later') });
+          continue;
+        }
+        try {
+          await channel.publisher.publish(alert);
+          await store.markSent(key);
+          delivered++;
+          log.info({ ruleId: alert.ruleId, severity: alert.severity, channel: channel.name }, 'alert delivered');
+          log.info(emf({ AlertsPublished: { value: 1, unit: 'Count' } }, { RuleId: alert.ruleId, Severity: alert.severity }), 'metrics');
+        } catch (error) {
+          failures.push({ key, error });
+          log.error({ ruleId: alert.ruleId, channel: channel.name, err: error instanceof Error ? error.message : String(error) }, 'alert delivery failed');
+          await store.release(key).catch((e: unknown) => log.error({ err: String(e) }, 'could not release claim; it expires with its lease'));
+        }
+      }
+    }
+    log.info(emf({ EvaluationDuration: { value: now() - started, unit: 'Milliseconds' } }), 'metrics');
+    if (failures.length > 0) {
+      log.info(emf({ DeliveryFailures: { value: failures.length, unit: 'Count' } }), 'metrics');
+      throw new DeliveryError(failures);
+    }
+    return { alerts: evaluation.alerts.length, delivered, skipped };
+  };
+}
