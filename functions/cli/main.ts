@@ -4,13 +4,20 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { processIo, type CliIo } from './io';
+import { redriveCommand, type RedriveClients } from './redrive';
 import { replayCommand } from './replay';
 import { testCommand } from './test-rules';
 import { validateCommand } from './validate';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+/** AWS clients for commands that need them, loaded only when such a command runs. */
+async function defaultAwsClients(): Promise<RedriveClients> {
+  const [{ SQSClient }, { LambdaClient }] = await Promise.all([import('@aws-sdk/client-sqs'), import('@aws-sdk/client-lambda')]);
+  return { sqs: new SQSClient({}), lambda: new LambdaClient({}) };
+}
+
+export async function main(argv: readonly string[], io: CliIo = processIo(), aws: () => Promise<RedriveClients> = defaultAwsClients): Promise<number> {
   let code = 0;
   const program = new Command('rekwatch')
     .description('Alerts on Amazon Rekognition API calls recorded by AWS CloudTrail: validate, test and backtest rules.')
@@ -50,6 +57,18 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .option('--max-alerts <n>', 'alerts printed in full in the readable report', (v) => Number.parseInt(v, 10), 100)
     .action(async (paths: string[], opts) => {
       code = await replayCommand(paths, opts, io);
+    });
+
+  program
+    .command('redrive')
+    .description('evaluate the events in the dead-letter queue again (re-invokes the deployed function)')
+    .requiredOption('--queue-url <url>', 'the DeadLetterQueueUrl output of the stack')
+    .option('--function <name>', 'the EvaluateFunctionName output of the stack')
+    .option('--max <n>', 'at most this many messages', (v) => Number.parseInt(v, 10), 1000)
+    .option('--dry-run', 'evaluate locally with --rules and print what would alert; delete nothing')
+    .addOption(rulesOption())
+    .action(async (opts) => {
+      code = await redriveCommand(opts, io, await aws());
     });
 
   try {

@@ -1,0 +1,83 @@
+/**
+ * `rekwatch redrive`: takes events from the dead-letter queue and evaluates them again, by invoking
+ * the deployed evaluate function asynchronously with each original event (its idempotency store
+ * keeps alerts that did go out from going out twice). A message is deleted only after its event was
+ * handed to Lambda. `--dry-run` evaluates the events locally with `--rules` instead and deletes nothing.
+ */
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { parseDeadLetter } from '../core/dlq-message';
+import { Evaluator } from '../core/evaluator';
+import { writeLine, type CliIo } from './io';
+import { loadRulesForCommand } from './load-rules';
+
+export interface RedriveOptions {
+  queueUrl: string;
+  function?: string;
+  max: number;
+  dryRun?: boolean;
+  rules: string;
+}
+
+export interface RedriveClients {
+  sqs: SQSClient;
+  lambda: LambdaClient;
+}
+
+export async function redriveCommand(opts: RedriveOptions, io: CliIo, clients: RedriveClients): Promise<number> {
+  if (!opts.dryRun && !opts.function) {
+    writeLine(io.stderr, 'rekwatch redrive: --function NAME is required (or use --dry-run to evaluate locally)');
+    return 2;
+  }
+  let evaluator: Evaluator | undefined;
+  if (opts.dryRun) {
+    const load = loadRulesForCommand(opts.rules, io);
+    if (!load || !load.ok) return 1;
+    evaluator = new Evaluator(load.pack);
+  }
+  const counts = { received: 0, redriven: 0, unreadable: 0, alerts: 0, failed: 0 };
+  while (counts.received < opts.max) {
+    const batch = await clients.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: opts.queueUrl,
+        MaxNumberOfMessages: Math.min(10, opts.max - counts.received),
+        WaitTimeSeconds: 1,
+        VisibilityTimeout: 60,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    const messages = batch.Messages ?? [];
+    if (messages.length === 0) break;
+    for (const m of messages) {
+      counts.received++;
+      const attributes = Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue]));
+      const dl = parseDeadLetter(m.Body ?? '', attributes);
+      if (!dl.ok) {
+        counts.unreadable++;
+        writeLine(io.stderr, `message ${m.MessageId}: cannot redrive: ${dl.reason} (left in the queue)`);
+        continue;
+      }
+      const eventId = (dl.event.detail as { eventID?: string } | undefined)?.eventID ?? '(no eventID)';
+      if (evaluator) {
+        const ev = await evaluator.evaluate(dl.event);
+        counts.alerts += ev.alerts.length;
+        writeLine(io.stdout, JSON.stringify({ messageId: m.MessageId, eventId, failedBecause: dl.reason, status: ev.status, alerts: ev.alerts.map((a) => a.id) }));
+        continue;
+      }
+      try {
+        const out = await clients.lambda.send(
+          new InvokeCommand({ FunctionName: opts.function, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(dl.event)) }),
+        );
+        if (out.StatusCode !== 202) throw new Error(`Lambda answered ${out.StatusCode}`);
+        await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: opts.queueUrl, ReceiptHandle: m.ReceiptHandle }));
+        counts.redriven++;
+        writeLine(io.stdout, `redriven event ${eventId} (failed before: ${dl.reason})`);
+      } catch (e) {
+        counts.failed++;
+        writeLine(io.stderr, `message ${m.MessageId}: redrive failed: ${(e as Error).message} (left in the queue)`);
+      }
+    }
+  }
+  writeLine(io.stderr, JSON.stringify(counts));
+  return counts.failed > 0 || counts.unreadable > 0 ? 1 : 0;
+}

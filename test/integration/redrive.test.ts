@@ -1,0 +1,97 @@
+/** `rekwatch redrive` against SQS and Lambda through aws-sdk-client-mock, asserting exact requests. */
+import { Readable, Writable } from 'node:stream';
+import { join } from 'node:path';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { main } from '../../functions/cli/main';
+import { parseDeadLetter } from '../../functions/core/dlq-message';
+import { envelope, record } from '../helpers/records';
+
+const QUEUE = 'https://sqs.us-east-1.amazonaws.com/111122223333/rekwatch-dlq';
+const ROOT = join(__dirname, '..', '..');
+const sqsMock = mockClient(SQSClient);
+const lambdaMock = mockClient(LambdaClient);
+
+const event = envelope(record({ eventName: 'DeleteCollection', readOnly: false, eventID: 'dlq-1', requestParameters: { collectionId: 'employees' } }));
+const lambdaFailure = {
+  version: '1.0',
+  timestamp: '2026-11-20T09:20:00.000Z',
+  requestContext: { requestId: 'r-1', functionArn: 'arn:aws:lambda:us-east-1:111122223333:function:rekwatch-evaluate:$LATEST', condition: 'RetriesExhausted', approximateInvokeCount: 3 },
+  requestPayload: event,
+  responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+  responsePayload: { errorType: 'DeliveryError', errorMessage: '1 alert delivery failed' },
+};
+
+async function run(args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const io = {
+    stdout: new Writable({ write(c, _e, cb) { stdout += String(c); cb(); } }),
+    stderr: new Writable({ write(c, _e, cb) { stderr += String(c); cb(); } }),
+    stdin: Readable.from([]),
+    cwd: ROOT,
+    stderrIsTTY: false,
+  };
+  const code = await main(['node', 'rekwatch', ...args], io, async () => ({ sqs: new SQSClient({ region: 'us-east-1' }), lambda: new LambdaClient({ region: 'us-east-1' }) }));
+  return { code, stdout, stderr };
+}
+
+beforeEach(() => {
+  sqsMock.reset();
+  lambdaMock.reset();
+});
+
+describe('dead-letter messages', () => {
+  it('recognises EventBridge target DLQ messages and Lambda on-failure records', () => {
+    expect(parseDeadLetter(JSON.stringify(event), { ERROR_CODE: 'SDKClientException', ERROR_MESSAGE: 'Rate exceeded' })).toEqual({ ok: true, event, source: 'eventbridge', reason: 'SDKClientException: Rate exceeded' });
+    expect(parseDeadLetter(JSON.stringify(lambdaFailure))).toEqual({ ok: true, event, source: 'lambda', reason: 'RetriesExhausted: DeliveryError 1 alert delivery failed' });
+    expect(parseDeadLetter('nope')).toMatchObject({ ok: false });
+    expect(parseDeadLetter('{"a":1}')).toEqual({ ok: false, reason: 'neither an EventBridge event nor a Lambda failure record' });
+  });
+});
+
+describe('rekwatch redrive', () => {
+  it('re-invokes the function with each original event and deletes only what was handed over', async () => {
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({
+        Messages: [
+          { MessageId: 'm1', ReceiptHandle: 'h1', Body: JSON.stringify(lambdaFailure) },
+          { MessageId: 'm2', ReceiptHandle: 'h2', Body: JSON.stringify(event), MessageAttributes: { ERROR_CODE: { DataType: 'String', StringValue: 'SDKClientException' } } },
+          { MessageId: 'm3', ReceiptHandle: 'h3', Body: 'garbage' },
+        ],
+      })
+      .resolves({ Messages: [] });
+    lambdaMock.on(InvokeCommand).resolvesOnce({ StatusCode: 202 }).rejectsOnce(new Error('TooManyRequestsException'));
+    sqsMock.on(DeleteMessageCommand).resolves({});
+
+    const res = await run(['redrive', '--queue-url', QUEUE, '--function', 'rekwatch-evaluate']);
+    expect(res.code).toBe(1);
+    expect(sqsMock.commandCalls(ReceiveMessageCommand)[0]!.args[0].input).toEqual({ QueueUrl: QUEUE, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 60, MessageAttributeNames: ['All'] });
+    const invokes = lambdaMock.commandCalls(InvokeCommand).map((c) => c.args[0].input);
+    expect(invokes).toHaveLength(2);
+    expect(invokes[0]).toMatchObject({ FunctionName: 'rekwatch-evaluate', InvocationType: 'Event' });
+    expect(JSON.parse(Buffer.from(invokes[0]!.Payload as Uint8Array).toString())).toEqual(event);
+    expect(sqsMock.commandCalls(DeleteMessageCommand).map((c) => c.args[0].input)).toEqual([{ QueueUrl: QUEUE, ReceiptHandle: 'h1' }]);
+    expect(res.stdout).toContain('redriven event dlq-1 (failed before: RetriesExhausted: DeliveryError 1 alert delivery failed)');
+    expect(res.stderr).toContain('message m2: redrive failed: TooManyRequestsException (left in the queue)');
+    expect(res.stderr).toContain('message m3: cannot redrive: body is not JSON');
+    expect(JSON.parse(res.stderr.trim().split('\n').pop() as string)).toEqual({ received: 3, redriven: 1, unreadable: 1, alerts: 0, failed: 1 });
+  });
+
+  it('--dry-run evaluates locally with the rules and deletes nothing', async () => {
+    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [{ MessageId: 'm1', ReceiptHandle: 'h1', Body: JSON.stringify(lambdaFailure) }] }).resolves({});
+    const res = await run(['redrive', '--queue-url', QUEUE, '--dry-run']);
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout.trim())).toEqual({ messageId: 'm1', eventId: 'dlq-1', failedBecause: 'RetriesExhausted: DeliveryError 1 alert delivery failed', status: 'evaluated', alerts: ['collection-deleted-without-mfa:dlq-1'] });
+    expect(lambdaMock.calls()).toHaveLength(0);
+    expect(sqsMock.commandCalls(DeleteMessageCommand)).toHaveLength(0);
+  });
+
+  it('requires --function unless --dry-run', async () => {
+    const res = await run(['redrive', '--queue-url', QUEUE]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('--function NAME is required');
+  });
+});
