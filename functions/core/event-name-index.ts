@@ -20,6 +20,8 @@ function listItems(value: unknown, lists: Readonly<Record<string, readonly strin
 
 export function possibleEventNames(node: unknown, lists: Readonly<Record<string, readonly string[]>> = {}): Set<string> | null {
   if (!isPlainObject(node)) return null;
+  // A node with more than one of all/any/not is ambiguous (json-rules-engine picks one): no narrowing.
+  if (['all', 'any', 'not'].filter((k) => k in node).length > 1) return null;
   if (Array.isArray(node.all)) {
     const constrained = node.all.map((c) => possibleEventNames(c, lists)).filter((s): s is Set<string> => s !== null);
     if (constrained.length === 0) return null;

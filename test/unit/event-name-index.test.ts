@@ -27,6 +27,7 @@ describe('possibleEventNames', () => {
     expect(possibleEventNames({ all: [leaf('in', { fact: 'recipientAccountId' })] })).toBeNull();
     expect(possibleEventNames({ all: [leaf('notEqual', 'A')] })).toBeNull();
     expect(possibleEventNames({ any: [] })).toBeNull();
+    expect(possibleEventNames({ all: [leaf('equal', 'A')], any: [] })).toBeNull();
     expect(possibleEventNames({ all: [] })).toBeNull();
   });
 });

@@ -1,0 +1,115 @@
+/**
+ * Deployment configuration: CDK context values (`-c key=value`), optionally on top of a JSON config
+ * file (`-c config=rekwatch.config.json`, schema in schema/deploy-config.schema.json). Every value is
+ * validated; a bad one fails `cdk synth` with a message naming the key.
+ */
+import { readFileSync } from 'node:fs';
+import Ajv from 'ajv';
+import configSchema from '../schema/deploy-config.schema.json';
+import { SEVERITIES, type Severity } from '../functions/core/types';
+
+export interface EmailRoute {
+  /** Email address that receives alerts. */
+  readonly address: string;
+  /** Severities delivered to this address; all when omitted (an SNS filter policy on `severity`). */
+  readonly severities?: readonly Severity[];
+}
+
+export interface DeployConfig {
+  readonly rulesDir: string;
+  readonly alertEmails: readonly EmailRoute[];
+  readonly alarmEmails: readonly string[];
+  readonly eventSources: readonly string[];
+  readonly createTrail: boolean;
+  readonly logRetentionDays: number;
+  /** Name of an EventBridge bus to put alerts on (`default` for the account's default bus), or null. */
+  readonly alertBus: string | null;
+}
+
+export class ConfigError extends Error {}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+type Context = (key: string) => unknown;
+
+function str(ctx: Context, key: string): string | undefined {
+  const v = ctx(key);
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw new ConfigError(`context ${key}: must be a string`);
+  return String(v);
+}
+
+function bool(value: string, key: string): boolean {
+  if (/^(true|yes|1)$/i.test(value)) return true;
+  if (/^(false|no|0)$/i.test(value)) return false;
+  throw new ConfigError(`context ${key}: must be true or false, got "${value}"`);
+}
+
+/** `a@x.com` or `a@x.com:critical|high`, comma-separated. */
+export function parseEmailRoutes(value: string, key = 'alertEmail'): EmailRoute[] {
+  return value.split(',').map((part) => {
+    const [address, sev] = part.trim().split(':');
+    if (!address || !EMAIL.test(address)) throw new ConfigError(`context ${key}: "${part.trim()}" is not an email address`);
+    if (sev === undefined) return { address };
+    const severities = sev.split('|').map((s) => s.trim());
+    for (const s of severities) {
+      if (!(SEVERITIES as readonly string[]).includes(s)) throw new ConfigError(`context ${key}: unknown severity "${s}" for ${address} (use ${SEVERITIES.join(', ')})`);
+    }
+    return { address, severities: severities as Severity[] };
+  });
+}
+
+interface FileConfig {
+  rulesDir?: string;
+  alertEmails?: Array<{ address: string; severities?: Severity[] }>;
+  alarmEmails?: string[];
+  eventSources?: string[];
+  createTrail?: boolean;
+  logRetentionDays?: number;
+  alertBus?: string | null;
+}
+
+function readConfigFile(path: string): FileConfig {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`${path}: ${(e as Error).message}`);
+  }
+  const validate = new Ajv({ allErrors: true }).compile(configSchema);
+  if (!validate(value)) {
+    throw new ConfigError(validate.errors!.map((e) => `${path}: ${e.instancePath.slice(1).replace(/\//g, '.') || '(root)'}: ${e.message}`).join('\n'));
+  }
+  return value as FileConfig;
+}
+
+export function loadConfig(ctx: Context): DeployConfig {
+  const file = str(ctx, 'config');
+  const base: FileConfig = file ? readConfigFile(file) : {};
+  const alertEmailCtx = str(ctx, 'alertEmail');
+  const alertEmails = alertEmailCtx ? parseEmailRoutes(alertEmailCtx) : (base.alertEmails ?? []);
+  const alarmCtx = str(ctx, 'alarmEmail');
+  const alarmEmails = alarmCtx ? parseEmailRoutes(alarmCtx, 'alarmEmail').map((r) => r.address) : (base.alarmEmails ?? alertEmails.map((r) => r.address));
+  const sourcesCtx = str(ctx, 'eventSources');
+  const eventSources = sourcesCtx ? sourcesCtx.split(',').map((s) => s.trim()).filter(Boolean) : (base.eventSources ?? ['rekognition.amazonaws.com']);
+  for (const s of eventSources) {
+    if (!/^[a-z0-9-]+\.amazonaws\.com$/.test(s)) throw new ConfigError(`context eventSources: "${s}" is not a CloudTrail eventSource like rekognition.amazonaws.com`);
+  }
+  const trailCtx = str(ctx, 'createTrail');
+  const retentionCtx = str(ctx, 'logRetentionDays');
+  const logRetentionDays = retentionCtx !== undefined ? Number(retentionCtx) : (base.logRetentionDays ?? 90);
+  if (!RETENTION_DAYS.includes(logRetentionDays)) {
+    throw new ConfigError(`context logRetentionDays: must be one of CloudWatch Logs' retention periods (${RETENTION_DAYS.join(', ')}), got ${retentionCtx ?? logRetentionDays}`);
+  }
+  const busCtx = str(ctx, 'alertBus');
+  return {
+    rulesDir: str(ctx, 'rulesDir') ?? base.rulesDir ?? 'rules',
+    alertEmails,
+    alarmEmails,
+    eventSources,
+    createTrail: trailCtx !== undefined ? bool(trailCtx, 'createTrail') : (base.createTrail ?? true),
+    logRetentionDays,
+    alertBus: busCtx ?? base.alertBus ?? null,
+  };
+}

@@ -1,0 +1,98 @@
+import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { CompiledEventRule } from '../../functions/core/event-pattern';
+
+export interface DetectionProps {
+  /** Key for the dead-letter queue (and the trail, when one is created). */
+  readonly key: kms.IKey;
+  /** Create a multi-region trail with its own bucket; false when the account already has one. */
+  readonly createTrail: boolean;
+}
+
+export interface TargetRetry {
+  /** How many times EventBridge retries delivering an event to the function. Default 185 (EventBridge's maximum). */
+  readonly retryAttempts?: number;
+  /** How long EventBridge keeps retrying. Default 24 hours. */
+  readonly maxEventAge?: Duration;
+}
+
+/**
+ * CloudTrail -> EventBridge -> evaluate function. Events the target cannot take after every retry,
+ * and invocations that failed every async retry, land in one encrypted dead-letter queue. Create it,
+ * give the queue to the function, then `connect` the function with the compiled EventBridge rules.
+ */
+export class Detection extends Construct {
+  readonly rules: events.Rule[] = [];
+  readonly deadLetterQueue: sqs.Queue;
+  readonly trail?: cloudtrail.Trail;
+
+  constructor(scope: Construct, id: string, props: DetectionProps) {
+    super(scope, id);
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    if (props.createTrail) {
+      const logBucket = new s3.Bucket(this, 'TrailAccessLogs', {
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        enforceSSL: true,
+        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      const bucket = new s3.Bucket(this, 'TrailBucket', {
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        enforceSSL: true,
+        versioned: true,
+        serverAccessLogsBucket: logBucket,
+        serverAccessLogsPrefix: 'trail-bucket/',
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      this.trail = new cloudtrail.Trail(this, 'Trail', {
+        bucket,
+        isMultiRegionTrail: true,
+        includeGlobalServiceEvents: true,
+        enableFileValidation: true,
+        managementEvents: cloudtrail.ReadWriteType.ALL,
+        encryptionKey: props.key,
+      });
+    }
+  }
+
+  /** Adds one EventBridge rule per compiled pattern, each targeting the function. */
+  connect(target: lambda.IFunction, eventRules: readonly CompiledEventRule[], retry: TargetRetry = {}): void {
+    eventRules.forEach((compiled, i) => {
+      const rule = new events.Rule(this, `Rule${i}`, {
+        description: `rekwatch: ${compiled.ruleIds.length} rules (${compiled.ruleIds.slice(0, 5).join(', ')}${compiled.ruleIds.length > 5 ? ', ...' : ''})`.slice(0, 512),
+        eventPattern: {
+          source: compiled.pattern.source as string[],
+          detailType: compiled.pattern['detail-type'] as string[],
+          detail: compiled.pattern.detail as Record<string, unknown>,
+        },
+      });
+      // The L2 construct only knows ENABLED/DISABLED; read-only CloudTrail events need this state.
+      (rule.node.defaultChild as events.CfnRule).state = compiled.state;
+      rule.addTarget(
+        new targets.LambdaFunction(target, {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: retry.retryAttempts ?? 185,
+          maxEventAge: retry.maxEventAge ?? Duration.hours(24),
+        }),
+      );
+      this.rules.push(rule);
+    });
+    if (eventRules.length === 0) {
+      Annotations.of(this).addWarningV2('rekwatch:no-rules', 'no enabled rules: no EventBridge rule was created, so nothing will alert');
+    }
+  }
+}
