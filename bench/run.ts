@@ -13,6 +13,7 @@ import { Evaluator } from '../functions/core/evaluator';
 import { toRecord } from '../functions/core/record';
 import type { RulePack } from '../functions/core/types';
 import { syntheticRecords } from '../scripts/synthetic-trail';
+import { lambdaBench } from './lambda';
 import { packPredicates } from './pack-predicates';
 import { syntheticRuleSet, type Predicate } from './synthetic-rules';
 
@@ -181,7 +182,9 @@ async function main() {
     rows.push(await measure('synthetic', set.pack, set.predicates, lines));
   }
   const replay = await replayBench();
-  const result = { evaluation: rows, replay, records: RECORDS, avgRecordBytes: avgBytes };
+  log('measuring the Lambda bundle: cold starts and warm handler time...');
+  const lambda = await lambdaBench(packLoad.pack, quick ? 11 : 31);
+  const result = { evaluation: rows, replay, lambda, records: RECORDS, avgRecordBytes: avgBytes };
   if (asJson) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
@@ -194,6 +197,7 @@ async function main() {
     log(`${(r.set === 'pack' ? `pack ${r.rules}` : String(r.rules)).padEnd(10)} ${fmt(r.parseRecordsPerSec).padStart(12)} ${fmt(r.handwrittenRecordsPerSec).padStart(13)} ${fmt(r.rekwatchRecordsPerSec).padStart(10)} ${r.rekwatchVsParse.toFixed(2).padStart(15)} ${`${(r.alertRate * 100).toFixed(2)}%`.padStart(11)}`);
   }
   log('');
+  log(`lambda: bundle ${(lambda.bundleBytes / 1024).toFixed(0)} KB, cold start ${lambda.coldStartMs} ms (median), warm ${lambda.warmNoMatchMs} ms per non-matching event, ${lambda.warmMatchMs} ms per matching event (publish stubbed)`);
   log(`replay: ${replay.uncompressedMb} MB JSON (${replay.records.toLocaleString('en-US')} records) at ${replay.mbPerSec} MB/s, ${replay.recordsPerSec.toLocaleString('en-US')} records/s, peak RSS ${replay.peakRssMb} MB`);
 }
 

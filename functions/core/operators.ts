@@ -7,7 +7,7 @@
  * operator false (never an error); a malformed rule `value` throws, which the evaluator reports
  * as a rule error (validation rejects such values before they get here).
  */
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
 import { compileGlob } from './glob';
 import { parseCidrList, parseIp, ipInRange, type Cidr } from './ip';
 
@@ -54,11 +54,19 @@ function stringsOf(value: unknown, operator: string): readonly string[] {
   throw new Error(`${operator}: value must be a string or an array of strings`);
 }
 
+// re2js is loaded on first use: most packs never use matchesRegex, and its load shows in cold starts.
+let re2: typeof import('re2js') | undefined;
+function re2js(): typeof import('re2js') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  re2 ??= require('re2js') as typeof import('re2js');
+  return re2;
+}
+
 function regexOf(value: unknown, operator: string): RE2JS {
   if (typeof value !== 'string') throw new Error(`${operator}: value must be a regular expression string`);
   let re = regexCache.get(value);
   if (!re) {
-    re = RE2JS.compile(value);
+    re = re2js().RE2JS.compile(value);
     if (regexCache.size > CACHE_LIMIT) regexCache.clear();
     regexCache.set(value, re);
   }
@@ -161,7 +169,7 @@ export const OPERATOR_NAMES: readonly string[] = [...ENGINE_OPERATORS, ...CUSTOM
 /** Checks that a regular expression compiles under RE2 (linear-time) syntax. Returns the error or null. */
 export function regexError(pattern: string): string | null {
   try {
-    RE2JS.compile(pattern);
+    re2js().RE2JS.compile(pattern);
     return null;
   } catch (e) {
     return (e as Error).message;

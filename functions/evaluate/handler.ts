@@ -25,9 +25,9 @@ export interface Channel {
 
 export interface HandlerDeps {
   evaluator: Evaluator;
-  /** Created on first use, so events that match nothing construct no AWS client. */
-  channels: () => Channel[];
-  store: () => IdempotencyStore;
+  /** Created on first use, so events that match nothing load and construct no AWS client. */
+  channels: () => Channel[] | Promise<Channel[]>;
+  store: () => IdempotencyStore | Promise<IdempotencyStore>;
   logger: Logger;
   now?: () => number;
 }
@@ -67,8 +67,7 @@ export function createHandler(deps: HandlerDeps) {
     }
     if (evaluation.alerts.length === 0) return { alerts: 0, delivered: 0, skipped: 0 };
 
-    const channels = deps.channels();
-    const store = deps.store();
+    const [channels, store] = await Promise.all([deps.channels(), deps.store()]);
     const failures: Array<{ key: string; error: unknown }> = [];
     let delivered = 0;
     let skipped = 0;

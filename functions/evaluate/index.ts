@@ -1,15 +1,11 @@
 /**
  * The evaluate Lambda's entry point: wires the handler to AWS. The rule pack is compiled into the
- * bundle at synth time (validated first), so a cold start reads no files. AWS SDK clients are
- * created once per container, on the first event that produces an alert.
+ * bundle at synth time (validated first), so a cold start reads no files. The AWS SDK (about 110 ms
+ * of module loading per client package) is loaded, and its clients created, once per container on
+ * the first event that produces an alert: events that match nothing never pay for it.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SNSClient } from '@aws-sdk/client-sns';
 import pino from 'pino';
-import { DynamoIdempotencyStore } from '../adapters/idempotency-store';
-import { EventBridgeAlertPublisher } from '../adapters/eventbridge-publisher';
-import { SnsAlertPublisher } from '../adapters/sns-publisher';
+import type { DynamoIdempotencyStore } from '../adapters/idempotency-store';
 import { Evaluator } from '../core/evaluator';
 import { bundledPack } from './bundled-pack';
 import { createHandler, type Channel } from './handler';
@@ -32,17 +28,24 @@ let store: DynamoIdempotencyStore | undefined;
 export const handler = createHandler({
   evaluator,
   logger,
-  channels: () => {
-    channels ??= [
-      { name: 'sns', publisher: new SnsAlertPublisher(new SNSClient({}), env('TOPIC_ARN')) },
-      ...(process.env.EVENT_BUS_NAME
-        ? [{ name: 'eventbridge', publisher: new EventBridgeAlertPublisher(new EventBridgeClient({}), process.env.EVENT_BUS_NAME) }]
-        : []),
-    ];
+  channels: async () => {
+    if (!channels) {
+      const [{ SNSClient }, { SnsAlertPublisher }] = await Promise.all([import('@aws-sdk/client-sns'), import('../adapters/sns-publisher')]);
+      const list: Channel[] = [{ name: 'sns', publisher: new SnsAlertPublisher(new SNSClient({}), env('TOPIC_ARN')) }];
+      const bus = process.env.EVENT_BUS_NAME;
+      if (bus) {
+        const [{ EventBridgeClient }, { EventBridgeAlertPublisher }] = await Promise.all([import('@aws-sdk/client-eventbridge'), import('../adapters/eventbridge-publisher')]);
+        list.push({ name: 'eventbridge', publisher: new EventBridgeAlertPublisher(new EventBridgeClient({}), bus) });
+      }
+      channels = list;
+    }
     return channels;
   },
-  store: () => {
-    store ??= new DynamoIdempotencyStore(new DynamoDBClient({}), { tableName: env('TABLE_NAME') });
+  store: async () => {
+    if (!store) {
+      const [{ DynamoDBClient }, { DynamoIdempotencyStore }] = await Promise.all([import('@aws-sdk/client-dynamodb'), import('../adapters/idempotency-store')]);
+      store = new DynamoIdempotencyStore(new DynamoDBClient({}), { tableName: env('TABLE_NAME') });
+    }
     return store;
   },
 });
