@@ -1,0 +1,95 @@
+/**
+ * The evaluate Lambda as deployed: the esbuild bundle (built like the stack builds it) loaded in a
+ * fresh process, with DynamoDB served by dynalite and SNS by a loopback HTTP server, both through the
+ * AWS SDK's standard endpoint-override environment variables. Proves the bundled rule pack, the lazy
+ * SDK loading and the wiring, end to end, with no AWS account.
+ */
+import { execFile } from 'node:child_process';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { loadRulesDir } from '../../functions/adapters/rule-files';
+import { bundle, MATCH_EVENT, NO_MATCH_EVENT } from '../../bench/lambda';
+import { startDynamo, type LocalDynamo } from '../helpers/dynalite';
+import { ROOT } from './helpers';
+
+const run = promisify(execFile);
+let dynamo: LocalDynamo;
+let sns: Server;
+let snsPort = 0;
+const snsRequests: Array<{ headers: IncomingMessage['headers']; body: string }> = [];
+let outfile: string;
+
+beforeAll(async () => {
+  outfile = bundle(loadRulesDir(join(ROOT, 'rules')).pack);
+  dynamo = await startDynamo('bundle-test');
+  sns = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += String(c)));
+    req.on('end', () => {
+      snsRequests.push({ headers: req.headers, body });
+      if (String(req.headers['content-type']).includes('json')) {
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(JSON.stringify({ MessageId: 'local-1' }));
+      } else {
+        res.writeHead(200, { 'content-type': 'text/xml' });
+        res.end('<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>local-1</MessageId></PublishResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></PublishResponse>');
+      }
+    });
+  });
+  await new Promise<void>((r) => sns.listen(0, '127.0.0.1', r));
+  snsPort = (sns.address() as AddressInfo).port;
+});
+
+afterAll(async () => {
+  await dynamo.close();
+  await new Promise<void>((r) => sns.close(() => r()));
+});
+
+async function invoke(event: unknown): Promise<{ result: unknown; logs: Array<Record<string, unknown>> }> {
+  const script = `require(${JSON.stringify(outfile)}).handler(${JSON.stringify(event)}, { awsRequestId: 'bundle-req' })
+    .then((r) => process.stderr.write('RESULT ' + JSON.stringify(r) + '\\n'), (e) => { process.stderr.write('ERROR ' + e.message + '\\n'); process.exitCode = 1; });`;
+  const endpoint = await dynamo.client.config.endpoint!();
+  const { stdout, stderr } = await run(process.execPath, ['-e', script], {
+    env: {
+      PATH: process.env.PATH,
+      TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:rekwatch-alerts',
+      TABLE_NAME: dynamo.tableName,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ENDPOINT_URL_DYNAMODB: `http://${endpoint.hostname}:${endpoint.port}`,
+      AWS_ENDPOINT_URL_SNS: `http://127.0.0.1:${snsPort}`,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
+  });
+  const line = stderr.split('\n').find((l) => l.startsWith('RESULT '));
+  if (!line) throw new Error(`bundle failed: ${stderr}`);
+  return { result: JSON.parse(line.slice(7)), logs: stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+describe('the bundled evaluate function', () => {
+  it('stays quiet, and off the network, for a non-matching event', async () => {
+    const before = snsRequests.length;
+    const { result } = await invoke(NO_MATCH_EVENT);
+    expect(result).toEqual({ alerts: 0, delivered: 0, skipped: 0 });
+    expect(snsRequests.length).toBe(before);
+  });
+
+  it('publishes a matching event to SNS once and records it in DynamoDB; a duplicate is skipped', async () => {
+    const first = await invoke(MATCH_EVENT);
+    expect(first.result).toEqual({ alerts: 1, delivered: 1, skipped: 0 });
+    expect(snsRequests).toHaveLength(1);
+    const body = snsRequests[0]!.body;
+    expect(body).toContain('rekwatch-alerts');
+    expect(decodeURIComponent(body.replace(/\+/g, ' '))).toContain('Face collection deleted without MFA');
+    expect(first.logs.find((l) => l.message === 'alert delivered')).toMatchObject({ requestId: 'bundle-req', eventId: 'bench-match', channel: 'sns' });
+    const items = await dynamo.client.send(new ScanCommand({ TableName: dynamo.tableName }));
+    expect(items.Items?.map((i) => [i.pk?.S, i.status?.S])).toEqual([['collection-deleted-without-mfa:bench-match#sns', 'sent']]);
+    const second = await invoke(MATCH_EVENT);
+    expect(second.result).toEqual({ alerts: 1, delivered: 0, skipped: 1 });
+    expect(snsRequests).toHaveLength(1);
+  });
+});
