@@ -3,13 +3,12 @@
  * only): replaying them through the shipped pack with every service in scope completes with exit 0
  * and every record is counted exactly once as evaluated, out of scope, duplicate or malformed.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli';
+import { CORPUS_DIR } from '../helpers/corpus';
 
 const ROOT = join(__dirname, '..', '..');
-const CANDIDATES = [process.env.REKWATCH_CORPUS_DIR, join(ROOT, '..', 'shared', 'corpus', 'real', 'records'), '/work/shared/corpus/real/records'];
-const corpus = CANDIDATES.find((d): d is string => typeof d === 'string' && existsSync(d));
+const corpus = CORPUS_DIR;
 
 (corpus ? describe : describe.skip)(`real-world corpus (${corpus ?? 'not found: set REKWATCH_CORPUS_DIR'})`, () => {
   it('replays every record without a crash, accounting for each one', async () => {

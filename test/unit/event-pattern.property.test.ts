@@ -17,12 +17,13 @@ import { Evaluator } from '../../functions/core/evaluator';
 import { toBooleanOrNull } from '../../functions/core/facts';
 import type { CloudTrailRecord, RuleDefinition, RulePack } from '../../functions/core/types';
 import { arbPack, arbRecord, EVENT_NAMES } from '../helpers/arbitraries';
+import { CORPUS_DIR } from '../helpers/corpus';
 import { matchesEventPattern } from '../helpers/eventbridge-match';
 import { envelope } from '../helpers/records';
 
 const ALL = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
 const ROOT = join(__dirname, '..', '..');
-const CORPUS = join(ROOT, '..', 'shared', 'corpus', 'real', 'records', 'cloudtrail-records.jsonl');
+const CORPUS = join(CORPUS_DIR ?? '/nonexistent', 'cloudtrail-records.jsonl');
 
 interface Tally {
   alerts: number;
