@@ -24,6 +24,8 @@ export interface DeployConfig {
   readonly logRetentionDays: number;
   /** Name of an EventBridge bus to put alerts on (`default` for the account's default bus), or null. */
   readonly alertBus: string | null;
+  /** Named lists of the rule pack replaced at deploy time (e.g. your own trusted networks). */
+  readonly listOverrides: Readonly<Record<string, readonly string[]>>;
 }
 
 export class ConfigError extends Error {}
@@ -68,6 +70,7 @@ interface FileConfig {
   createTrail?: boolean;
   logRetentionDays?: number;
   alertBus?: string | null;
+  lists?: Record<string, string[]>;
 }
 
 function readConfigFile(path: string): FileConfig {
@@ -103,6 +106,9 @@ export function loadConfig(ctx: Context): DeployConfig {
     throw new ConfigError(`context logRetentionDays: must be one of CloudWatch Logs' retention periods (${RETENTION_DAYS.join(', ')}), got ${retentionCtx ?? logRetentionDays}`);
   }
   const busCtx = str(ctx, 'alertBus');
+  const listOverrides: Record<string, string[]> = { ...(base.lists ?? {}) };
+  const trustedCtx = str(ctx, 'trustedNetworks');
+  if (trustedCtx) listOverrides['trusted-networks'] = trustedCtx.split(',').map((s) => s.trim()).filter(Boolean);
   return {
     rulesDir: str(ctx, 'rulesDir') ?? base.rulesDir ?? 'rules',
     alertEmails,
@@ -111,5 +117,6 @@ export function loadConfig(ctx: Context): DeployConfig {
     createTrail: trailCtx !== undefined ? bool(trailCtx, 'createTrail') : (base.createTrail ?? true),
     logRetentionDays,
     alertBus: busCtx ?? base.alertBus ?? null,
+    listOverrides,
   };
 }

@@ -28,10 +28,13 @@ export class RekwatchStack extends Stack {
   readonly alerting: Alerting;
   readonly state: State;
   readonly monitoring: Monitoring;
+  /** The rule pack bundled into the evaluate function. */
+  readonly pack: RulePack;
 
   constructor(scope: Construct, id: string, props: RekwatchStackProps) {
     super(scope, id, props);
     const { config } = props;
+    this.pack = props.pack;
 
     this.key = new kms.Key(this, 'Key', {
       description: 'rekwatch: alert topic, state table, dead-letter queue and trail',

@@ -172,3 +172,20 @@ describe('deployment inputs', () => {
     expect(() => build({ config: file }, { bundle: false })).toThrow(/alertEmails\.0\.severities\.0: must be equal to one of the allowed values/);
   });
 });
+
+describe('list overrides', () => {
+  it('replaces the trusted networks at deploy time, validated like the list file', () => {
+    const { stack } = build({ trustedNetworks: '10.0.0.0/8, 2001:db8::/32' }, { bundle: false });
+    expect(stack.pack.lists['trusted-networks']?.items).toEqual(['10.0.0.0/8', '2001:db8::/32']);
+    expect(() => build({ trustedNetworks: '10.0.0.0/33' }, { bundle: false })).toThrow(
+      /rules\/untrusted-network-write\.json: conditions\.all\[2\]\.value: list "trusted-networks" \(rules\/lists\/trusted-networks\.json \(overridden by the deployment config\)\) items\[0\]: invalid CIDR "10\.0\.0\.0\/33"/,
+    );
+  });
+
+  it('refuses to override a list the pack does not have', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rekwatch-lists-'));
+    const file = join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ lists: { 'trusted-netwroks': ['10.0.0.0/8'] } }));
+    expect(() => build({ config: file }, { bundle: false })).toThrow('lists: no list "trusted-netwroks" in rules/lists (did you mean "trusted-networks"?)');
+  });
+});
