@@ -1,6 +1,7 @@
-import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -58,6 +59,30 @@ export class Detection extends Construct {
         serverAccessLogsPrefix: 'trail-bucket/',
         removalPolicy: RemovalPolicy.RETAIN,
       });
+      // CloudTrail needs the key policy's permission to encrypt log and digest files with the key
+      // (CreateTrail fails with InsufficientEncryptionPolicyException otherwise), limited to this
+      // account's trails.
+      const { account, partition } = Stack.of(this);
+      props.key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowCloudTrailToEncryptLogs',
+          principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
+          actions: ['kms:GenerateDataKey*'],
+          resources: ['*'],
+          conditions: {
+            StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${partition}:cloudtrail:*:${account}:trail/*` },
+            StringEquals: { 'aws:SourceAccount': account },
+          },
+        }),
+      );
+      props.key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowCloudTrailToDescribeKey',
+          principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
+          actions: ['kms:DescribeKey'],
+          resources: ['*'],
+        }),
+      );
       this.trail = new cloudtrail.Trail(this, 'Trail', {
         bucket,
         isMultiRegionTrail: true,

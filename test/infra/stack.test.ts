@@ -86,9 +86,24 @@ describe('rekwatch stack', () => {
 
   it('creates a multi-region trail with log file validation, or none when the account has one', () => {
     t.hasResourceProperties('AWS::CloudTrail::Trail', { IsMultiRegionTrail: true, EnableLogFileValidation: true, IsLogging: true, KMSKeyId: Match.anyValue() });
+    // Without these key policy statements CreateTrail fails (InsufficientEncryptionPolicyException).
+    t.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: Match.objectLike({
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'AllowCloudTrailToEncryptLogs',
+            Principal: { Service: 'cloudtrail.amazonaws.com' },
+            Action: 'kms:GenerateDataKey*',
+            Condition: { StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': Match.anyValue() }, StringEquals: { 'aws:SourceAccount': Match.anyValue() } },
+          }),
+          Match.objectLike({ Sid: 'AllowCloudTrailToDescribeKey', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:DescribeKey' }),
+        ]),
+      }),
+    });
     const noTrail = build({ createTrail: 'false' }, { bundle: false }).template;
     noTrail.resourceCountIs('AWS::CloudTrail::Trail', 0);
     noTrail.resourceCountIs('AWS::S3::Bucket', 0);
+    expect(JSON.stringify(noTrail.findResources('AWS::KMS::Key'))).not.toContain('cloudtrail.amazonaws.com');
   });
 
   it('alarms on function errors and throttles, dead letters, failed deliveries, and SNS failures, to an operator topic', () => {
