@@ -23,6 +23,8 @@ export type TrailItem =
   | { kind: 'bytes'; bytes: number };
 
 const LOG_FILE = /\.(json|jsonl)(\.gz)?$/i;
+/** CloudTrail digest files (integrity hashes, not events) live under CloudTrail-Digest/ and name it. */
+const DIGEST = /(^|[/\\_])CloudTrail-Digest([/\\_]|$)/;
 
 /** Expands PATHs into input files: directories are walked recursively (sorted) for log files. */
 async function* expandPaths(paths: readonly string[], cwd: string): AsyncGenerator<{ file: string; fsPath: string } | { unreadable: string; reason: string }> {
@@ -45,7 +47,7 @@ async function* expandPaths(paths: readonly string[], cwd: string): AsyncGenerat
         found++;
         yield { file: join(p, f.slice(abs.length + 1)), fsPath: f };
       }
-      if (found === 0) yield { unreadable: p, reason: 'no .json, .json.gz, .jsonl or .jsonl.gz files in this directory' };
+      if (found === 0) yield { unreadable: p, reason: 'no .json, .json.gz, .jsonl or .jsonl.gz trail log files in this directory' };
     } else {
       yield { file: p, fsPath: abs };
     }
@@ -62,8 +64,9 @@ async function* walk(dir: string): AsyncGenerator<string> {
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const full = join(dir, e.name);
-    if (e.isDirectory()) yield* walk(full);
-    else if (e.isFile() && LOG_FILE.test(e.name)) yield full;
+    if (e.isDirectory()) {
+      if (e.name !== 'CloudTrail-Digest') yield* walk(full);
+    } else if (e.isFile() && LOG_FILE.test(e.name) && !DIGEST.test(e.name)) yield full;
   }
 }
 

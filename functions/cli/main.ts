@@ -2,7 +2,7 @@
  * The rekwatch CLI. Commands are small modules; this file only parses arguments.
  * Exit codes: 0 ok, 1 invalid rules or failing tests, 2 usage error or no readable input.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { processIo, type CliIo } from './io';
 import { redriveCommand, type RedriveClients } from './redrive';
 import { replayCommand } from './replay';
@@ -11,14 +11,32 @@ import { validateCommand } from './validate';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** AWS clients for commands that need them, loaded only when such a command runs. */
-async function defaultAwsClients(): Promise<RedriveClients> {
-  const [{ SQSClient }, { LambdaClient }] = await Promise.all([import('@aws-sdk/client-sqs'), import('@aws-sdk/client-lambda')]);
-  return { sqs: new SQSClient({}), lambda: new LambdaClient({}) };
+function count(min: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < min) throw new InvalidArgumentError(`must be a whole number of at least ${min}`);
+    return Number(value);
+  };
 }
 
-export async function main(argv: readonly string[], io: CliIo = processIo(), aws: () => Promise<RedriveClients> = defaultAwsClients): Promise<number> {
+/** AWS clients for commands that need them, loaded only when such a command runs. */
+async function defaultAwsClients(region?: string): Promise<RedriveClients> {
+  const [{ SQSClient }, { LambdaClient }] = await Promise.all([import('@aws-sdk/client-sqs'), import('@aws-sdk/client-lambda')]);
+  return { sqs: new SQSClient({ region }), lambda: new LambdaClient({ region }) };
+}
+
+/** The region in an SQS queue URL (`https://sqs.eu-west-1.amazonaws.com/...`), if it has one. */
+export function regionOfQueueUrl(url: string): string | undefined {
+  return /^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\//.exec(url)?.[1];
+}
+
+export async function main(
+  argv: readonly string[],
+  io: CliIo = processIo(),
+  aws: (region?: string) => Promise<RedriveClients> = defaultAwsClients,
+): Promise<number> {
   let code = 0;
+  // A reader that goes away (`rekwatch replay ... | head`) is not an error worth a stack trace.
+  for (const stream of [io.stdout, io.stderr]) stream.on('error', () => undefined);
   const program = new Command('rekwatch')
     .description('Alerts on Amazon Rekognition API calls recorded by AWS CloudTrail: validate, test and backtest rules.')
     .exitOverride()
@@ -53,8 +71,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), aws
     .addOption(rulesOption())
     .addOption(sourceOption())
     .option('--json', 'one alert per line on stdout; a JSON summary as the last line of stderr')
-    .option('--top <n>', 'principals and source IPs listed per rule in the report', (v) => Number.parseInt(v, 10), 5)
-    .option('--max-alerts <n>', 'alerts printed in full in the readable report', (v) => Number.parseInt(v, 10), 100)
+    .option('--top <n>', 'principals and source IPs listed per rule in the report', count(1), 5)
+    .option('--max-alerts <n>', 'alerts printed in full in the readable report', count(0), 100)
     .action(async (paths: string[], opts) => {
       code = await replayCommand(paths, opts, io);
     });
@@ -64,11 +82,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), aws
     .description('evaluate the events in the dead-letter queue again (re-invokes the deployed function)')
     .requiredOption('--queue-url <url>', 'the DeadLetterQueueUrl output of the stack')
     .option('--function <name>', 'the EvaluateFunctionName output of the stack')
-    .option('--max <n>', 'at most this many messages', (v) => Number.parseInt(v, 10), 1000)
+    .option('--max <n>', 'at most this many messages', count(1), 1000)
     .option('--dry-run', 'evaluate locally with --rules and print what would alert; delete nothing')
     .addOption(rulesOption())
     .action(async (opts) => {
-      code = await redriveCommand(opts, io, await aws());
+      code = await redriveCommand(opts, io, await aws(regionOfQueueUrl(opts.queueUrl) ?? process.env.AWS_REGION));
     });
 
   try {

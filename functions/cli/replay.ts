@@ -34,13 +34,18 @@ class Output {
   }
   async line(text: string): Promise<void> {
     if (this.closed) return;
-    if (!this.stream.write(`${text}\n`)) await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close')]);
+    if (this.stream.write(`${text}\n`)) return;
+    try {
+      await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close')]);
+    } catch {
+      this.closed = true; // the reader went away (EPIPE): stop writing, keep counting
+    }
   }
 }
 
 export async function replayCommand(paths: string[], opts: ReplayOptions, io: CliIo): Promise<number> {
   const load = loadRulesForCommand(opts.rules, io);
-  if (!load) return 1;
+  if (!load) return 2; // no rules directory: a usage error
   if (!load.ok) {
     writeLine(io.stderr, `${opts.rules}: rules are invalid; nothing was replayed`);
     return 1;
@@ -58,8 +63,12 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
 
   const noteMalformed = (text: string) => {
     stats.malformed++;
-    if (malformedSamples.length < SAMPLE_LIMIT) malformedSamples.push(text);
-    if (opts.json) progress.above(`rekwatch: malformed: ${text}`);
+    if (malformedSamples.length < SAMPLE_LIMIT) {
+      malformedSamples.push(text);
+      if (opts.json) progress.above(`rekwatch: malformed: ${text}`);
+    } else if (opts.json && stats.malformed === SAMPLE_LIMIT + 1) {
+      progress.above(`rekwatch: malformed: more malformed input; only the first ${SAMPLE_LIMIT} are named (see "malformed" in the summary)`);
+    }
   };
 
   for await (const batch of readTrail(paths, io.stdin, io.cwd)) {
@@ -125,8 +134,8 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
   if (noInput) writeLine(io.stderr, 'rekwatch: no input could be read');
   if (opts.json) {
     writeLine(io.stderr, JSON.stringify(summary));
-  } else {
-    if (shown === 0) await out.line('No alerts.');
+  } else if (!noInput) {
+    if (shown === 0) await out.line(stats.alerts === 0 ? 'No alerts.' : 'Alerts are not printed (--max-alerts 0).');
     await out.line('');
     for (const l of renderSummary({ stats, rules: evaluator.rules, malformedSamples, ruleErrorSamples, unreadable, shownAlerts: shown, top: opts.top })) {
       await out.line(l);

@@ -6,7 +6,7 @@ import { writeLine, type CliIo } from './io';
 
 export async function testCommand(opts: { rules: string; eventSource?: string[] }, io: CliIo): Promise<number> {
   const load = loadRulesForCommand(opts.rules, io);
-  if (!load) return 1;
+  if (!load) return 2; // no rules directory: a usage error
   if (!load.ok) {
     writeLine(io.stderr, `${opts.rules}: rules are invalid; fix them first (rekwatch validate)`);
     return 1;

@@ -4,7 +4,7 @@ import { writeLine, type CliIo } from './io';
 
 export function validateCommand(opts: { rules: string }, io: CliIo): number {
   const load = loadRulesForCommand(opts.rules, io, io.stdout);
-  if (!load) return 1;
+  if (!load) return 2; // no rules directory: a usage error
   const errors = load.problems.filter((p) => p.level === 'error').length;
   const warnings = load.problems.length - errors;
   const counts = `${load.pack.rules.length} rules, ${Object.keys(load.pack.lists).length} lists`;

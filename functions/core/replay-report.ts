@@ -29,12 +29,12 @@ function n(x: number): string {
 export function renderSummary(input: ReportInput): string[] {
   const { stats } = input;
   const out: string[] = [];
-  if (stats.alerts > input.shownAlerts) {
+  if (stats.alerts > input.shownAlerts && input.shownAlerts > 0) {
     out.push(`... ${n(stats.alerts - input.shownAlerts)} more alerts not shown (use --json for every alert)`);
     out.push('');
   }
   out.push('Summary');
-  out.push(`  files ${n(stats.files)}, records ${n(stats.records)}: ${n(stats.evaluated)} evaluated, ${n(stats.outOfScope)} out of scope, ${n(stats.duplicates)} duplicates, ${n(stats.malformed)} malformed`);
+  out.push(`  files ${n(stats.files)}, records ${n(stats.records)}: ${n(stats.evaluated)} evaluated, ${n(stats.outOfScope)} out of scope, ${n(stats.duplicates)} ${stats.duplicates === 1 ? 'duplicate' : 'duplicates'}, ${n(stats.malformed)} malformed`);
   out.push(`  alerts ${n(stats.alerts)} from ${n(stats.byRule.size)} of ${n(input.rules.length)} enabled rules${stats.ruleErrors ? `; ${n(stats.ruleErrors)} rule errors` : ''}`);
   out.push('');
   out.push('By rule (how noisy each rule would have been)');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { main } from '../../functions/cli/main';
+import { main, regionOfQueueUrl } from '../../functions/cli/main';
 import { parseDeadLetter } from '../../functions/core/dlq-message';
 import { envelope, record } from '../helpers/records';
 
@@ -52,6 +52,12 @@ describe('dead-letter messages', () => {
 });
 
 describe('rekwatch redrive', () => {
+  it('takes the region from the queue URL, so no AWS_REGION is needed', () => {
+    expect(regionOfQueueUrl(QUEUE)).toBe('us-east-1');
+    expect(regionOfQueueUrl('https://sqs.cn-north-1.amazonaws.com.cn/1/q')).toBe('cn-north-1');
+    expect(regionOfQueueUrl('http://localhost:9324/q')).toBeUndefined();
+  });
+
   it('re-invokes the function with each original event and deletes only what was handed over', async () => {
     sqsMock
       .on(ReceiveMessageCommand)

@@ -2,6 +2,7 @@
  * `rekwatch replay` end to end, in-process, over real files in a temp directory: every input
  * format, malformed input counted and named, duplicates, scope, the --json contract and exit codes.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,38 @@ function summaryOf(stderr: string): Record<string, unknown> {
 }
 
 describe('rekwatch replay', () => {
+  it('skips CloudTrail digest files, which hold hashes, not events', async () => {
+    const dir = setup();
+    const digest = join(dir, 'logs', 'AWSLogs', '111122223333', 'CloudTrail-Digest', 'us-east-1', '2026', '11', '20');
+    mkdirSync(digest, { recursive: true });
+    writeFileSync(join(digest, '111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20261120T100000Z.json.gz'), gzipSync('{"awsAccountId":"111122223333","digestStartTime":"2026-11-20T09:00:00Z"}'));
+    writeFileSync(join(dir, 'logs', 'a.json'), JSON.stringify({ Records: [del('g1')] }));
+    const res = await runCli(['replay', '--json', '--rules', 'rules', 'logs'], { cwd: dir });
+    expect(summaryOf(res.stderr)).toMatchObject({ files: 1, records: 1, malformed: 0 });
+  });
+
+  it('rejects option values that are not counts', async () => {
+    const dir = setup();
+    for (const args of [['--top', 'x'], ['--top', '0'], ['--max-alerts', '-1']]) {
+      const res = await runCli(['replay', ...args, '--rules', 'rules', 'logs'], { cwd: dir });
+      expect(res.code).toBe(2);
+      expect(res.stderr).toContain('must be a whole number');
+    }
+  });
+
+  it('names at most 20 malformed inputs on stderr with --json, and counts them all', async () => {
+    const dir = setup();
+    writeFileSync(join(dir, 'logs', 'junk.jsonl'), Array.from({ length: 50 }, (_, i) => `{bad ${i}`).join('\n'));
+    const res = await runCli(['replay', '--json', '--rules', 'rules', 'logs'], { cwd: dir });
+    expect(summaryOf(res.stderr)).toMatchObject({ malformed: 50 });
+    expect(res.stderr.split('\n').filter((l) => l.startsWith('rekwatch: malformed:'))).toHaveLength(21);
+  });
+
+  it('exits quietly when the reader goes away (piped into head)', () => {
+    const out = execFileSync('bash', ['-c', 'node bin/rekwatch replay --json samples/trail 2>/dev/null | head -1 >/dev/null; node bin/rekwatch replay samples/trail 2>&1 | head -1 >/dev/null; echo "${PIPESTATUS[0]}"'], { cwd: join(__dirname, '..', '..'), encoding: 'utf8' });
+    expect(out.trim()).toBe('0');
+  });
+
   it('reads gzip trail files, JSON Lines and EventBridge events from a directory tree, skipping other files', async () => {
     const dir = setup();
     writeFileSync(join(dir, 'logs', 'a.json.gz'), gzipSync(JSON.stringify({ Records: [del('e1'), SEED_DETECT_LABELS, SEED_START_LABEL_DETECTION] }, null, 2)));
@@ -132,6 +165,12 @@ describe('rekwatch replay', () => {
     const none = await runCli(['replay', '--json', '--rules', 'rules', 'missing-dir', 'logs'], { cwd: dir2 });
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('cannot read missing-dir: no such file or directory');
-    expect(none.stderr).toContain('cannot read logs: no .json, .json.gz, .jsonl or .jsonl.gz files in this directory');
+    const readable = await runCli(['replay', '--rules', 'rules', 'missing-dir'], { cwd: dir2 });
+    expect(readable.code).toBe(2);
+    expect(readable.stdout).toBe(''); // no empty report when nothing was read
+    const noRules = await runCli(['replay', '--rules', 'no-such-rules', 'logs'], { cwd: dir2 });
+    expect(noRules.code).toBe(2);
+    expect(noRules.stderr).toContain('no-such-rules: rules directory not found');
+    expect(none.stderr).toContain('cannot read logs: no .json, .json.gz, .jsonl or .jsonl.gz trail log files in this directory');
   });
 });
