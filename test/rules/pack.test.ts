@@ -39,6 +39,11 @@ describe.each(rules.map((r) => [r.id, r] as const))('rule %s', (id, rule) => {
     expect(rule.references.length).toBeGreaterThan(0);
   });
 
+  it('pins eventSource to Rekognition, so it stays right when more services are in scope', () => {
+    expect(rule.conditions).toHaveProperty('all');
+    expect((rule.conditions as { all: unknown[] }).all).toContainEqual({ fact: 'eventSource', operator: 'equal', value: 'rekognition.amazonaws.com' });
+  });
+
   it('has a runbook page in docs/runbooks', () => {
     expect(existsSync(join(ROOT, 'docs', 'runbooks', `${id}.md`))).toBe(true);
   });
