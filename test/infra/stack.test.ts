@@ -193,7 +193,7 @@ describe('list overrides', () => {
     const { stack } = build({ trustedNetworks: '10.0.0.0/8, 2001:db8::/32' }, { bundle: false });
     expect(stack.pack.lists['trusted-networks']?.items).toEqual(['10.0.0.0/8', '2001:db8::/32']);
     expect(() => build({ trustedNetworks: '10.0.0.0/33' }, { bundle: false })).toThrow(
-      /rules\/untrusted-network-write\.json: conditions\.all\[2\]\.value: list "trusted-networks" \(rules\/lists\/trusted-networks\.json \(overridden by the deployment config\)\) items\[0\]: invalid CIDR "10\.0\.0\.0\/33"/,
+      /rules\/untrusted-network-write\.json: conditions\.all\[3\]\.value: list "trusted-networks" \(rules\/lists\/trusted-networks\.json \(overridden by the deployment config\)\) items\[0\]: invalid CIDR "10\.0\.0\.0\/33"/,
     );
   });
 
