@@ -6,12 +6,12 @@
 import { resolve } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { applyListOverrides, ConfigFileError } from '../functions/adapters/deploy-config-file';
 import { readRuleFiles, RulesDirError } from '../functions/adapters/rule-files';
 import { loadPack, type SourceFile } from '../functions/core/rules/pack';
-import { didYouMean } from '../functions/core/rules/did-you-mean';
 import { compileEventPatterns } from '../functions/core/event-pattern';
 import { formatProblem } from '../functions/core/rules/problem';
-import { ConfigError, loadConfig, type DeployConfig } from './config';
+import { ConfigError, loadConfig } from './config';
 import { acknowledgeFindings } from './nag';
 import { RekwatchStack } from './stack';
 
@@ -24,24 +24,6 @@ export interface BuildOptions {
   cwd?: string;
 }
 
-/**
- * Replaces named lists with the deployment's values before validation, so an override is checked
- * exactly like the file it replaces (e.g. CIDRs for a list used with ipNotInCidr).
- */
-function applyListOverrides(files: SourceFile[], config: DeployConfig): SourceFile[] {
-  const out = [...files];
-  for (const [name, items] of Object.entries(config.listOverrides)) {
-    const i = out.findIndex((f) => f.relPath === `lists/${name}.json`);
-    if (i === -1) {
-      const known = files.filter((f) => f.relPath.startsWith('lists/')).map((f) => f.relPath.slice(6, -5));
-      throw new ConfigError(`lists: no list "${name}" in ${config.rulesDir}/lists${didYouMean(name, known)}`);
-    }
-    const file = out[i] as SourceFile;
-    out[i] = { ...file, path: `${file.path} (overridden by the deployment config)`, text: JSON.stringify({ description: `Deployment override of ${name}`, items }) };
-  }
-  return out;
-}
-
 export function buildApp(app: App, options: BuildOptions = {}): RekwatchStack {
   const config = loadConfig((key) => app.node.tryGetContext(key));
   const rulesDir = resolve(options.cwd ?? process.cwd(), config.rulesDir);
@@ -52,7 +34,13 @@ export function buildApp(app: App, options: BuildOptions = {}): RekwatchStack {
     if (e instanceof RulesDirError) throw new ConfigError(`context rulesDir: ${e.message}`);
     throw e;
   }
-  const load = loadPack(applyListOverrides(files, config));
+  let overridden: SourceFile[];
+  try {
+    overridden = applyListOverrides(files, config.listOverrides, config.rulesDir);
+  } catch (e) {
+    throw e instanceof ConfigFileError ? new ConfigError(e.message) : e;
+  }
+  const load = loadPack(overridden);
   if (!load.ok) {
     throw new InvalidRulesError(
       `rules in ${config.rulesDir} are invalid; nothing was synthesized:\n${load.problems.filter((p) => p.level === 'error').map(formatProblem).join('\n')}`,

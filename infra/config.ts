@@ -3,9 +3,7 @@
  * file (`-c config=rekwatch.config.json`, schema in schema/deploy-config.schema.json). Every value is
  * validated; a bad one fails `cdk synth` with a message naming the key.
  */
-import { readFileSync } from 'node:fs';
-import Ajv from 'ajv';
-import configSchema from '../schema/deploy-config.schema.json';
+import { ConfigFileError, readDeployConfigFile, type DeployConfigFile } from '../functions/adapters/deploy-config-file';
 import { SEVERITIES, type Severity } from '../functions/core/types';
 
 export interface EmailRoute {
@@ -62,34 +60,16 @@ export function parseEmailRoutes(value: string, key = 'alertEmail'): EmailRoute[
   });
 }
 
-interface FileConfig {
-  rulesDir?: string;
-  alertEmails?: Array<{ address: string; severities?: Severity[] }>;
-  alarmEmails?: string[];
-  eventSources?: string[];
-  createTrail?: boolean;
-  logRetentionDays?: number;
-  alertBus?: string | null;
-  lists?: Record<string, string[]>;
-}
-
-function readConfigFile(path: string): FileConfig {
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new ConfigError(`${path}: ${(e as Error).message}`);
-  }
-  const validate = new Ajv({ allErrors: true }).compile(configSchema);
-  if (!validate(value)) {
-    throw new ConfigError(validate.errors!.map((e) => `${path}: ${e.instancePath.slice(1).replace(/\//g, '.') || '(root)'}: ${e.message}`).join('\n'));
-  }
-  return value as FileConfig;
-}
-
 export function loadConfig(ctx: Context): DeployConfig {
   const file = str(ctx, 'config');
-  const base: FileConfig = file ? readConfigFile(file) : {};
+  let base: DeployConfigFile = {};
+  if (file) {
+    try {
+      base = readDeployConfigFile(file);
+    } catch (e) {
+      throw e instanceof ConfigFileError ? new ConfigError(e.message) : e;
+    }
+  }
   const alertEmailCtx = str(ctx, 'alertEmail');
   const alertEmails = alertEmailCtx ? parseEmailRoutes(alertEmailCtx) : (base.alertEmails ?? []);
   const alarmCtx = str(ctx, 'alarmEmail');

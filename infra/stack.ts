@@ -69,7 +69,7 @@ export class RekwatchStack extends Stack {
     this.alerting.grantPublish(this.evaluate.function);
     this.state.grantItemAccess(this.evaluate.function);
     this.detection.connect(this.evaluate.function, props.patterns.rules);
-    for (const note of props.patterns.notes) Annotations.of(this.detection).addInfo(`EventBridge pattern: ${note}`);
+    for (const note of props.patterns.notes) Annotations.of(this.detection).addInfo(`rekwatch: ${note}`);
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       function: this.evaluate.function,

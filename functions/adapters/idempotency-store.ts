@@ -28,7 +28,7 @@ export interface DynamoIdempotencyOptions {
   tableName: string;
   /** How long a claim blocks other deliveries of the same key. Default 2 minutes. */
   leaseMs?: number;
-  /** How long a sent key is remembered (TTL attribute `expiresAt`). Default 3 days: beyond every retry window. */
+  /** How long a sent key is remembered (TTL attribute `expiresAt`). Default 15 days: longer than every retry window and the dead-letter queue's 14-day retention, so a redrive never re-sends. */
   retentionMs?: number;
   now?: () => number;
 }
@@ -43,7 +43,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
     private readonly options: DynamoIdempotencyOptions,
   ) {
     this.leaseMs = options.leaseMs ?? 120_000;
-    this.retentionMs = options.retentionMs ?? 3 * 24 * 3600_000;
+    this.retentionMs = options.retentionMs ?? 15 * 24 * 3600_000;
     this.now = options.now ?? Date.now;
   }
 

@@ -1,22 +1,40 @@
-/** Loads and validates a rules directory for a command, printing problems the same way everywhere. */
+/**
+ * Loads and validates a rules directory for a command, printing problems the same way everywhere.
+ * With `--config FILE` (the deployment config), its named-list overrides apply first, so validation,
+ * tests and backtests see exactly the lists that would be deployed.
+ */
 import { resolve } from 'node:path';
-import { loadRulesDir, RulesDirError } from '../adapters/rule-files';
-import type { PackLoad } from '../core/rules/pack';
+import type { Writable } from 'node:stream';
+import { applyListOverrides, ConfigFileError, readDeployConfigFile, type DeployConfigFile } from '../adapters/deploy-config-file';
+import { readRuleFiles, RulesDirError } from '../adapters/rule-files';
+import { loadPack, type PackLoad } from '../core/rules/pack';
 import { formatProblem } from '../core/rules/problem';
 import { writeLine, type CliIo } from './io';
-import type { Writable } from 'node:stream';
 
-export function loadRulesForCommand(dir: string, io: CliIo, out: Writable = io.stderr): PackLoad | null {
+export interface LoadedRules extends PackLoad {
+  config: DeployConfigFile;
+}
+
+export function loadRulesForCommand(dir: string, io: CliIo, out: Writable = io.stderr, configPath?: string): LoadedRules | null {
   let load: PackLoad;
+  let config: DeployConfigFile = {};
   try {
-    load = loadRulesDir(resolve(io.cwd, dir), io.cwd);
+    if (configPath) config = readDeployConfigFile(resolve(io.cwd, configPath));
+    const files = readRuleFiles(resolve(io.cwd, dir), io.cwd);
+    load = loadPack(applyListOverrides(files, config.lists ?? {}, dir));
   } catch (e) {
-    if (e instanceof RulesDirError) {
+    if (e instanceof RulesDirError || e instanceof ConfigFileError) {
       writeLine(out, e.message);
       return null;
     }
     throw e;
   }
   for (const p of load.problems) writeLine(out, formatProblem(p));
-  return load;
+  return { ...load, config };
+}
+
+/** `--event-source` values, else the config file's, else undefined (the default scope). */
+export function eventSourcesFor(cli: string[] | undefined, config: DeployConfigFile): string[] | undefined {
+  if (cli?.length) return cli;
+  return config.eventSources;
 }

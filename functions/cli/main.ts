@@ -44,6 +44,8 @@ export async function main(
     .showHelpAfterError();
 
   const rulesOption = () => new Option('--rules <dir>', 'rules directory').default('rules');
+  const configOption = () =>
+    new Option('--config <file>', "deployment config file: its list overrides (and event sources) apply, as in the deployed stack");
   const sourceOption = () =>
     new Option('--event-source <name>', "eventSource to evaluate (repeatable; '*' for every service)").argParser(collect);
 
@@ -51,6 +53,7 @@ export async function main(
     .command('validate')
     .description('check every rule and list file; report all problems as FILE: field: message')
     .addOption(rulesOption())
+    .addOption(configOption())
     .action((opts) => {
       code = validateCommand(opts, io);
     });
@@ -59,6 +62,7 @@ export async function main(
     .command('test')
     .description("run every rule's test cases")
     .addOption(rulesOption())
+    .addOption(configOption())
     .addOption(sourceOption())
     .action(async (opts) => {
       code = await testCommand(opts, io);
@@ -69,6 +73,7 @@ export async function main(
     .description('backtest the rules over CloudTrail logs (files, directories, or - for stdin)')
     .argument('<paths...>', 'trail log files (.json, .json.gz, .jsonl, .jsonl.gz), directories, or -')
     .addOption(rulesOption())
+    .addOption(configOption())
     .addOption(sourceOption())
     .option('--json', 'one alert per line on stdout; a JSON summary as the last line of stderr')
     .option('--top <n>', 'principals and source IPs listed per rule in the report', count(1), 5)

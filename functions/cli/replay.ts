@@ -12,11 +12,12 @@ import { toRecord } from '../core/record';
 import { renderSummary, formatAlertLines } from '../core/replay-report';
 import { ReplayStats } from '../core/replay-stats';
 import { writeLine, type CliIo } from './io';
-import { loadRulesForCommand } from './load-rules';
+import { eventSourcesFor, loadRulesForCommand } from './load-rules';
 import { Progress } from './progress';
 
 export interface ReplayOptions {
   rules: string;
+  config?: string;
   eventSource?: string[];
   json?: boolean;
   top: number;
@@ -44,13 +45,13 @@ class Output {
 }
 
 export async function replayCommand(paths: string[], opts: ReplayOptions, io: CliIo): Promise<number> {
-  const load = loadRulesForCommand(opts.rules, io);
+  const load = loadRulesForCommand(opts.rules, io, io.stderr, opts.config);
   if (!load) return 2; // no rules directory: a usage error
   if (!load.ok) {
     writeLine(io.stderr, `${opts.rules}: rules are invalid; nothing was replayed`);
     return 1;
   }
-  const evaluator = new Evaluator(load.pack, { eventSources: opts.eventSource?.length ? opts.eventSource : undefined });
+  const evaluator = new Evaluator(load.pack, { eventSources: eventSourcesFor(opts.eventSource, load.config) });
   const stats = new ReplayStats();
   const dedupe = new DedupeWindow();
   const out = new Output(io.stdout);

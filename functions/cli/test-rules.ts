@@ -1,17 +1,17 @@
 /** `rekwatch test`: runs every rule's own test cases through the production evaluator. */
 import pc from 'picocolors';
 import { runRuleTests } from '../core/testing/run-tests';
-import { loadRulesForCommand } from './load-rules';
+import { eventSourcesFor, loadRulesForCommand } from './load-rules';
 import { writeLine, type CliIo } from './io';
 
-export async function testCommand(opts: { rules: string; eventSource?: string[] }, io: CliIo): Promise<number> {
-  const load = loadRulesForCommand(opts.rules, io);
+export async function testCommand(opts: { rules: string; eventSource?: string[]; config?: string }, io: CliIo): Promise<number> {
+  const load = loadRulesForCommand(opts.rules, io, io.stderr, opts.config);
   if (!load) return 2; // no rules directory: a usage error
   if (!load.ok) {
     writeLine(io.stderr, `${opts.rules}: rules are invalid; fix them first (rekwatch validate)`);
     return 1;
   }
-  const results = await runRuleTests(load.pack, { eventSources: opts.eventSource?.length ? opts.eventSource : undefined });
+  const results = await runRuleTests(load.pack, { eventSources: eventSourcesFor(opts.eventSource, load.config) });
   const byRule = new Map<string, typeof results>();
   for (const r of results) byRule.set(r.ruleId, [...(byRule.get(r.ruleId) ?? []), r]);
   for (const rule of load.pack.rules) {

@@ -2,8 +2,8 @@
 import { loadRulesForCommand } from './load-rules';
 import { writeLine, type CliIo } from './io';
 
-export function validateCommand(opts: { rules: string }, io: CliIo): number {
-  const load = loadRulesForCommand(opts.rules, io, io.stdout);
+export function validateCommand(opts: { rules: string; config?: string }, io: CliIo): number {
+  const load = loadRulesForCommand(opts.rules, io, io.stdout, opts.config);
   if (!load) return 2; // no rules directory: a usage error
   const errors = load.problems.filter((p) => p.level === 'error').length;
   const warnings = load.problems.length - errors;

@@ -52,6 +52,26 @@ describe('rekwatch replay', () => {
     expect(summaryOf(res.stderr)).toMatchObject({ files: 1, records: 1, malformed: 0 });
   });
 
+  it('applies the deployment config\'s list overrides and event sources with --config', async () => {
+    const dir = setup();
+    writeFileSync(join(dir, 'logs', 'a.json'), JSON.stringify({ Records: [del('c1', { sourceIPAddress: '100.64.0.9' }), del('c2', { sourceIPAddress: '198.51.100.7' })] }));
+    writeFileSync(join(dir, 'deploy.json'), JSON.stringify({ lists: { 'trusted-networks': ['100.64.0.0/10'] }, eventSources: ['rekognition.amazonaws.com'] }));
+    const plain = await runCli(['replay', '--json', '--rules', 'rules', 'logs'], { cwd: dir });
+    expect(plain.stdout).toContain('untrusted-network:c1');
+    const configured = await runCli(['replay', '--json', '--config', 'deploy.json', '--rules', 'rules', 'logs'], { cwd: dir });
+    expect(configured.stdout).toContain('untrusted-network:c2');
+    expect(configured.stdout).not.toContain('untrusted-network:c1');
+
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ lists: { 'trusted-networks': ['nope'] }, alertEmail: 'x@example.com' }));
+    const bad = await runCli(['validate', '--config', 'bad.json', '--rules', 'rules'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toContain('alertEmail: unknown field (did you mean "alertEmails"?)');
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ lists: { 'trusted-networks': ['nope'] } }));
+    const badCidr = await runCli(['validate', '--config', 'bad.json', '--rules', 'rules'], { cwd: dir });
+    expect(badCidr.code).toBe(1);
+    expect(badCidr.stdout).toContain('items[0]: invalid CIDR "nope"');
+  });
+
   it('rejects option values that are not counts', async () => {
     const dir = setup();
     for (const args of [['--top', 'x'], ['--top', '0'], ['--max-alerts', '-1']]) {

@@ -1,0 +1,71 @@
+/**
+ * Reads the deployment config file (schema/deploy-config.schema.json). Shared by the CDK app, which
+ * deploys it, and the CLI (`--config`), so a backtest uses the same lists and event sources as the
+ * deployment. Errors name the file, the line and column (bad JSON) or the field.
+ */
+import { readFileSync } from 'node:fs';
+import Ajv from 'ajv';
+import configSchema from '../../schema/deploy-config.schema.json';
+import { didYouMean } from '../core/rules/did-you-mean';
+import { parseJsonText } from '../core/rules/parse-json';
+import type { SourceFile } from '../core/rules/pack';
+import type { Severity } from '../core/types';
+
+export interface DeployConfigFile {
+  rulesDir?: string;
+  alertEmails?: Array<{ address: string; severities?: Severity[] }>;
+  alarmEmails?: string[];
+  eventSources?: string[];
+  createTrail?: boolean;
+  logRetentionDays?: number;
+  alertBus?: string | null;
+  lists?: Record<string, string[]>;
+}
+
+export class ConfigFileError extends Error {}
+
+export function readDeployConfigFile(path: string): DeployConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigFileError(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) throw new ConfigFileError(`${path}: ${parsed.message}`);
+  const validate = new Ajv({ allErrors: true }).compile(configSchema);
+  if (!validate(parsed.value)) {
+    const known = Object.keys(configSchema.properties);
+    throw new ConfigFileError(
+      validate.errors!
+        .map((e) => {
+          const field = e.instancePath.slice(1).replace(/\//g, '.');
+          if (e.keyword === 'additionalProperties' && field === '') {
+            const name = String((e.params as { additionalProperty: string }).additionalProperty);
+            return `${path}: ${name}: unknown field${didYouMean(name, known)}`;
+          }
+          return `${path}: ${field || '(root)'}: ${e.message}`;
+        })
+        .join('\n'),
+    );
+  }
+  return parsed.value as DeployConfigFile;
+}
+
+/**
+ * Replaces named lists with configured values before validation, so an override is checked exactly
+ * like the file it replaces (e.g. CIDRs for a list used with ipNotInCidr). Throws for an unknown list.
+ */
+export function applyListOverrides(files: readonly SourceFile[], overrides: Readonly<Record<string, readonly string[]>>, rulesDirLabel: string): SourceFile[] {
+  const out = [...files];
+  for (const [name, items] of Object.entries(overrides)) {
+    const i = out.findIndex((f) => f.relPath === `lists/${name}.json`);
+    if (i === -1) {
+      const known = files.filter((f) => f.relPath.startsWith('lists/')).map((f) => f.relPath.slice(6, -5));
+      throw new ConfigFileError(`lists: no list "${name}" in ${rulesDirLabel}/lists${didYouMean(name, known)}`);
+    }
+    const file = out[i] as SourceFile;
+    out[i] = { ...file, path: `${file.path} (overridden by the deployment config)`, text: JSON.stringify({ description: `Deployment override of ${name}`, items }) };
+  }
+  return out;
+}
