@@ -136,6 +136,12 @@ describe('rule pack validation', () => {
     ]);
   });
 
+  it('warns about a misspelt field in a partial test event (the base record would fill it silently)', () => {
+    const load = loadPack([ruleFile(rule('a', ok, { tests: [{ name: 'x', event: { eventname: 'DeleteCollection' }, expect: true }, ...tests] }))]);
+    expect(load.ok).toBe(true);
+    expect(load.problems.map(formatProblem)).toEqual(['rules/a.json: tests[0].event.eventname: warning: not a CloudTrail record field (did you mean "eventName"?)']);
+  });
+
   it('fills defaults for optional fields', () => {
     const load = loadPack([ruleFile({ id: 'min', conditions: ok, tests })]);
     expect(load.pack.rules[0]).toMatchObject({ name: 'min', severity: 'medium', enabled: true, description: '', tags: [], references: [] });

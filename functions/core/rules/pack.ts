@@ -3,9 +3,11 @@
  * Every file is checked and every problem reported at once; a pack with any error is not usable.
  */
 import { basename } from 'node:path';
+import { RECORD_FIELDS } from '../facts';
 import { isPlainObject } from '../record';
 import type { NamedList, RuleDefinition, RulePack, RuleTestCase, Severity, TopLevelCondition } from '../types';
 import { conditionProblems } from './conditions';
+import { didYouMean } from './did-you-mean';
 import { parseJsonText } from './parse-json';
 import { hasErrors, type Problem } from './problem';
 import { listShapeErrors, ruleShapeErrors } from './schema';
@@ -74,6 +76,15 @@ function loadRule(file: SourceFile, lists: Record<string, NamedList>, problems: 
   if (hasErrors(errors)) return null;
 
   const tests = (value.tests as RuleTestCase[] | undefined) ?? [];
+  tests.forEach((tc, i) => {
+    // A partial test event's fields replace the base record's: a misspelt one silently leaves the base value.
+    if ('eventVersion' in tc.event || 'detail-type' in tc.event) return;
+    for (const key of Object.keys(tc.event)) {
+      if (!(RECORD_FIELDS as readonly string[]).includes(key)) {
+        problems.push({ file: file.path, field: `tests[${i}].event.${key}`, message: `not a CloudTrail record field${didYouMean(key, RECORD_FIELDS)}`, level: 'warning' });
+      }
+    }
+  });
   const positives = tests.filter((t) => t.expect).length;
   if (tests.length === 0) {
     problems.push({ file: file.path, field: 'tests', message: 'rule has no test cases', level: 'warning' });
