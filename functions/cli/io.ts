@@ -1,5 +1,6 @@
 /** The CLI's edges, injected so commands can be tested without touching the real process. */
 import type { Readable, Writable } from 'node:stream';
+import type { RetryOptions } from '../core/retry';
 
 export interface CliIo {
   stdout: Writable;
@@ -8,6 +9,10 @@ export interface CliIo {
   cwd: string;
   /** Whether stderr is a terminal (progress and colour go there only then). */
   stderrIsTTY: boolean;
+  /** Environment (delivery channels); process.env when absent. */
+  env?: NodeJS.ProcessEnv;
+  /** Delivery retry policy; the defaults (4 attempts, 0.5 s doubling backoff) when absent. */
+  retry?: RetryOptions;
 }
 
 export function processIo(): CliIo {

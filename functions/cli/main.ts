@@ -8,6 +8,7 @@ import { redriveCommand, type RedriveClients } from './redrive';
 import { replayCommand } from './replay';
 import { testCommand } from './test-rules';
 import { validateCommand } from './validate';
+import { watchCommand } from './watch';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -78,8 +79,33 @@ export async function main(
     .option('--json', 'one alert per line on stdout; a JSON summary as the last line of stderr')
     .option('--top <n>', 'principals and source IPs listed per rule in the report', count(1), 5)
     .option('--max-alerts <n>', 'alerts printed in full in the readable report', count(0), 100)
+    .option('--deliver', 'also deliver alerts to REKWATCH_SLACK_WEBHOOK_URL and/or REKWATCH_SMTP_URL (see README)')
+    .option('--deliver-file <path>', 'also append each alert as a JSON line to this file')
     .action(async (paths: string[], opts) => {
       code = await replayCommand(paths, opts, io);
+    });
+
+  program
+    .command('watch')
+    .description('follow a directory where trail log files arrive; deliver new alerts within seconds')
+    .argument('<dir>', 'directory to watch (e.g. an `aws s3 sync` target)')
+    .addOption(rulesOption())
+    .addOption(configOption())
+    .addOption(sourceOption())
+    .option('--state-dir <dir>', 'where processed files are remembered (default: $REKWATCH_STATE_DIR or .rekwatch)')
+    .option('--interval <seconds>', 'how often to look for new files', count(1), 2)
+    .option('--deliver-file <path>', 'also append each alert as a JSON line to this file')
+    .action(async (dir: string, opts) => {
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        code = await watchCommand(dir, { ...opts, signal: opts.signal ?? controller.signal }, io);
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
     });
 
   program

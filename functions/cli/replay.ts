@@ -3,7 +3,10 @@
  * them (same scope, same evaluator). Streams file by file; memory stays flat.
  */
 import { once } from 'node:events';
+import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
+import { deliverToAll, type DeliveryChannel } from '../adapters/delivery/channel';
+import { ChannelConfigError, channelsFromEnv } from '../adapters/delivery/from-env';
 import { readTrail } from '../adapters/trail-reader';
 import { deliveryKeyOf } from '../core/alert';
 import { DedupeWindow } from '../core/dedupe-window';
@@ -16,6 +19,9 @@ import { eventSourcesFor, loadRulesForCommand } from './load-rules';
 import { Progress } from './progress';
 
 export interface ReplayOptions {
+  /** Deliver alerts to the channels configured in the environment (and --deliver-file). */
+  deliver?: boolean;
+  deliverFile?: string;
   rules: string;
   config?: string;
   eventSource?: string[];
@@ -51,6 +57,22 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
     writeLine(io.stderr, `${opts.rules}: rules are invalid; nothing was replayed`);
     return 1;
   }
+  let channels: DeliveryChannel[] = [];
+  if (opts.deliver || opts.deliverFile) {
+    try {
+      channels = channelsFromEnv(io.env ?? process.env, { file: opts.deliverFile ? resolve(io.cwd, opts.deliverFile) : undefined });
+    } catch (e) {
+      if (!(e instanceof ChannelConfigError)) throw e;
+      writeLine(io.stderr, `rekwatch: ${e.message}`);
+      return 2;
+    }
+    if (channels.length === 0) {
+      writeLine(io.stderr, 'rekwatch: --deliver needs a channel: set REKWATCH_SLACK_WEBHOOK_URL, or REKWATCH_SMTP_URL with REKWATCH_EMAIL_FROM and REKWATCH_EMAIL_TO, or use --deliver-file PATH');
+      return 2;
+    }
+  }
+  const delivery = { delivered: 0, failed: 0, byChannel: {} as Record<string, { delivered: number; failed: number }> };
+  for (const c of channels) delivery.byChannel[c.name] = { delivered: 0, failed: 0 };
   const evaluator = new Evaluator(load.pack, { eventSources: eventSourcesFor(opts.eventSource, load.config) });
   const stats = new ReplayStats();
   const dedupe = new DedupeWindow();
@@ -114,6 +136,19 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
           }
           for (const alert of evaluation.alerts) {
             stats.addAlert(alert);
+            if (channels.length > 0) {
+              for (const r of await deliverToAll(channels, alert, io.retry)) {
+                const c = delivery.byChannel[r.channel] as { delivered: number; failed: number };
+                if (r.ok) {
+                  delivery.delivered++;
+                  c.delivered++;
+                } else {
+                  delivery.failed++;
+                  c.failed++;
+                  progress.above(`rekwatch: delivery of ${alert.id} to ${r.channel} failed after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}: ${r.error}`);
+                }
+              }
+            }
             if (opts.json) {
               await out.line(JSON.stringify(alert));
             } else if (shown < maxAlerts) {
@@ -130,7 +165,8 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
   }
   progress.clear();
 
-  const summary = stats.summary();
+  for (const c of channels) (c as { close?: () => void }).close?.();
+  const summary = channels.length > 0 ? { ...stats.summary(), delivery } : stats.summary();
   const noInput = stats.files === 0;
   if (noInput) writeLine(io.stderr, 'rekwatch: no input could be read');
   if (opts.json) {
@@ -142,5 +178,13 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
       await out.line(l);
     }
   }
-  return noInput ? 2 : 0;
+  if (noInput) return 2;
+  if (delivery.failed > 0 && !opts.json) {
+    await out.line('');
+    await out.line(`Delivery: ${delivery.delivered} delivered, ${delivery.failed} failed (${Object.entries(delivery.byChannel).map(([k, v]) => `${k}: ${v.delivered} ok, ${v.failed} failed`).join('; ')})`);
+  } else if (channels.length > 0 && !opts.json) {
+    await out.line('');
+    await out.line(`Delivery: ${delivery.delivered} delivered to ${channels.map((c) => c.name).join(', ')}`);
+  }
+  return delivery.failed > 0 ? 3 : 0;
 }

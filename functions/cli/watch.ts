@@ -1,0 +1,125 @@
+/**
+ * `rekwatch watch DIR`: follows a directory where trail log files arrive (an `aws s3 sync` target),
+ * evaluates each new or changed file as soon as it is complete, and delivers new alerts to the local
+ * channels within seconds. Remembers what it processed (state directory) across restarts.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { deliverToAll, type DeliveryChannel } from '../adapters/delivery/channel';
+import { ChannelConfigError, channelsFromEnv } from '../adapters/delivery/from-env';
+import { readTrail } from '../adapters/trail-reader';
+import { WatchState } from '../adapters/watch-state';
+import { Evaluator } from '../core/evaluator';
+import { toRecord } from '../core/record';
+import { formatAlertLines } from '../core/replay-report';
+import { writeLine, type CliIo } from './io';
+import { eventSourcesFor, loadRulesForCommand } from './load-rules';
+
+export interface WatchOptions {
+  rules: string;
+  config?: string;
+  eventSource?: string[];
+  stateDir?: string;
+  interval: number;
+  deliverFile?: string;
+  /** Stop after this (tests and scripts); runs until interrupted otherwise. */
+  signal?: AbortSignal;
+}
+
+const LOG_FILE = /\.(json|jsonl)(\.gz)?$/i;
+
+async function listLogFiles(dir: string, out: string[] = []): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const full = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (e.name !== 'CloudTrail-Digest') await listLogFiles(full, out);
+    } else if (e.isFile() && LOG_FILE.test(e.name) && !e.name.includes('CloudTrail-Digest')) out.push(full);
+  }
+  return out.sort();
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((r) => {
+    const t = setTimeout(r, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      r();
+    }, { once: true });
+  });
+
+export async function watchCommand(dir: string, opts: WatchOptions, io: CliIo): Promise<number> {
+  const load = loadRulesForCommand(opts.rules, io, io.stderr, opts.config);
+  if (!load) return 2;
+  if (!load.ok) {
+    writeLine(io.stderr, `${opts.rules}: rules are invalid; not watching`);
+    return 1;
+  }
+  let channels: DeliveryChannel[];
+  try {
+    channels = channelsFromEnv(io.env ?? process.env, { file: opts.deliverFile ? resolve(io.cwd, opts.deliverFile) : undefined });
+  } catch (e) {
+    if (!(e instanceof ChannelConfigError)) throw e;
+    writeLine(io.stderr, `rekwatch: ${e.message}`);
+    return 2;
+  }
+  const root = resolve(io.cwd, dir);
+  const stateDir = resolve(io.cwd, opts.stateDir ?? (io.env ?? process.env).REKWATCH_STATE_DIR ?? '.rekwatch');
+  const state = new WatchState(stateDir);
+  const evaluator = new Evaluator(load.pack, { eventSources: eventSourcesFor(opts.eventSource, load.config) });
+  writeLine(io.stderr, `rekwatch: watching ${dir} every ${opts.interval}s; ${load.pack.rules.filter((r) => r.enabled).length} rules; delivering to console${channels.map((c) => `, ${c.name}`).join('')}; state in ${relative(io.cwd, stateDir) || '.'}`);
+  const pending = new Map<string, string>(); // file -> size:mtime seen last poll (a file is processed once it stops changing)
+
+  while (!opts.signal?.aborted) {
+    for (const file of await listLogFiles(root)) {
+      let st;
+      try {
+        st = await stat(file);
+      } catch {
+        continue;
+      }
+      const mark = { size: st.size, mtimeMs: st.mtimeMs };
+      if (state.isProcessed(file, mark)) continue;
+      const sig = `${mark.size}:${mark.mtimeMs}`;
+      if (pending.get(file) !== sig) {
+        pending.set(file, sig); // seen for the first time, or still growing: look again next poll
+        continue;
+      }
+      pending.delete(file);
+      const name = relative(io.cwd, file);
+      const delivered: string[] = [];
+      let records = 0;
+      for await (const batch of readTrail([file], io.stdin, io.cwd)) {
+        for (const item of batch) {
+          if (item.kind === 'malformed') writeLine(io.stderr, `rekwatch: malformed: ${name}: ${item.where}: ${item.reason}`);
+          if (item.kind !== 'value') continue;
+          records++;
+          const parsed = toRecord(item.value);
+          if (!parsed.ok) {
+            writeLine(io.stderr, `rekwatch: malformed: ${name}: ${item.where}: ${parsed.reason}`);
+            continue;
+          }
+          const evaluation = await evaluator.evaluateRecord(parsed.record, parsed.envelope ? (item.value as Record<string, unknown>) : undefined);
+          for (const alert of evaluation.alerts) {
+            if (state.hasAlert(alert.id) || delivered.includes(alert.id)) continue;
+            for (const l of formatAlertLines(alert)) writeLine(io.stdout, l);
+            for (const r of await deliverToAll(channels, alert, io.retry)) {
+              if (!r.ok) writeLine(io.stderr, `rekwatch: delivery of ${alert.id} to ${r.channel} failed after ${r.attempts} attempts: ${r.error}`);
+            }
+            delivered.push(alert.id);
+          }
+        }
+      }
+      state.commit(file, mark, delivered);
+      writeLine(io.stderr, `rekwatch: ${name}: ${records} records, ${delivered.length} new alerts`);
+    }
+    await sleep(opts.interval * 1000, opts.signal);
+  }
+  for (const c of channels) (c as { close?: () => void }).close?.();
+  return 0;
+}

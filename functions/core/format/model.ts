@@ -1,0 +1,250 @@
+/**
+ * The channel-neutral content of an alert message (pure): the one-sentence summary, the who / what /
+ * where / when facts, the links, the raw event excerpt. Email, Slack and AWS Chatbot render this
+ * same content, each with its own escaping and limits.
+ *
+ * Every value taken from the CloudTrail event has its hidden characters made visible here
+ * (`reveal`); escaping for the output format is the renderer's job.
+ */
+import { excerpt } from '../excerpt';
+import { isPlainObject } from '../record';
+import { shortArn } from '../text';
+import { SEVERITIES, type Alert, type Severity } from '../types';
+import { requestParametersOf, resourceFields, type ResourceField } from './resource';
+import { reveal } from './text';
+
+/** Upper bound of the raw event excerpt in messages (the alert's own excerpt is bounded the same way). */
+export const RECORD_EXCERPT_BYTES = 8192;
+
+export interface Fact {
+  label: string;
+  /** Visible text (hidden characters revealed), not escaped. */
+  value: string;
+  /** Copyable identifier (ARN, IP, ID): monospace / code span. */
+  code: boolean;
+}
+
+/** A piece of the summary sentence: our words, or a value from the event (rendered as code). */
+export interface Segment {
+  text: string;
+  kind: 'text' | 'value' | 'strong';
+}
+
+export interface AlertView {
+  /** The severity as text (hidden characters revealed). */
+  severity: string;
+  /** The severity when it is one of the five known ones, for colour and emoji lookups; else null. */
+  severityKey: Severity | null;
+  /** `HIGH`, `CRITICAL`, ... */
+  severityLabel: string;
+  ruleId: string;
+  ruleName: string;
+  /** The rule's description, hidden characters revealed except line breaks (kept as `\n`). */
+  description: string;
+  summary: Segment[];
+  /** The principal in short form (`assumed-role/Admin/alice`). */
+  principalShort: string;
+  who: Fact[];
+  what: Fact[];
+  where: Fact[];
+  when: Fact[];
+  resources: ResourceField[];
+  /** http(s) URL of the event in the CloudTrail console, or null when the alert's is unusable. */
+  consoleUrl: string | null;
+  /** http(s) URL of the runbook, or null. */
+  runbookUrl: string | null;
+  /** A runbook that is not an http(s) URL (a file path, a wiki name), shown as text; else null. */
+  runbookText: string | null;
+  tags: string[];
+  eventId: string;
+  eventName: string;
+  alertId: string;
+  account: string;
+  region: string;
+  sourceIp: string;
+  /** Pretty JSON of the bounded record excerpt; hidden characters as JSON `\uXXXX` escapes. */
+  recordJson: string;
+  recordTruncated: boolean;
+}
+
+export const SEVERITY_LABELS: Readonly<Record<Severity, string>> = {
+  critical: 'CRITICAL',
+  high: 'HIGH',
+  medium: 'MEDIUM',
+  low: 'LOW',
+  info: 'INFO',
+};
+
+/** Longest URL kept for a link (Slack's button limit; browsers and mail clients cope). */
+export const URL_MAX = 3000;
+
+/**
+ * The URL as a safe link target: http or https, no embedded credentials (`https://aws.amazon.com@evil`),
+ * at most 3,000 characters once normalised; otherwise null.
+ */
+export function safeHttpUrl(value: string | null | undefined): string | null {
+  if (typeof value !== 'string' || value === '' || value.length > URL_MAX) return null;
+  // URL parsing drops tabs and newlines silently; a link with them was not meant as one.
+  if (/[\s\p{Cc}]/u.test(value)) return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+  if (url.username !== '' || url.password !== '') return null;
+  return url.href.length <= URL_MAX ? url.href : null;
+}
+
+/** Reveals hidden characters but keeps line breaks (for multi-line rule text). */
+export function revealMultiline(value: string): string {
+  return value.replace(/\r\n?/g, '\n').split('\n').map(reveal).join('\n');
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function get(obj: unknown, key: string): unknown {
+  return isPlainObject(obj) ? obj[key] : undefined;
+}
+
+const JSON_HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\u115F\u1160\u3164\uFFA0\u180B-\u180F\uFE00-\uFE0F]/gu;
+
+/** Pretty JSON with every hidden character written as a `\uXXXX` escape (still valid JSON). */
+export function revealedJson(value: unknown): string {
+  let json: string;
+  try {
+    json = JSON.stringify(value, null, 2) ?? 'null';
+  } catch {
+    json = JSON.stringify(String(value));
+  }
+  // Inside JSON strings C0 controls are already escaped, so a raw line break is layout: keep it.
+  return json.replace(JSON_HIDDEN, (ch) =>
+    ch === '\n' ? ch : Array.from({ length: ch.length }, (_, i) => `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''),
+  );
+}
+
+function mfaText(mfa: boolean | null): string {
+  if (mfa === true) return 'yes';
+  if (mfa === false) return 'no';
+  return 'unknown (not in the record, e.g. a long-term access key)';
+}
+
+function lowerFirst(label: string): string {
+  return /^[A-Z][a-z]/.test(label) ? label[0]!.toLowerCase() + label.slice(1) : label;
+}
+
+/** Builds the view of an alert that every channel renders. Total: never throws on odd field values. */
+export function alertView(alert: Alert): AlertView {
+  const s = (v: unknown, fallback = 'unknown'): string => reveal(typeof v === 'string' && v !== '' ? v : fallback);
+  const severity = typeof alert.severity === 'string' ? reveal(alert.severity.toLowerCase()) : 'medium';
+  // A plain lookup would find `__proto__`, `constructor`... on Object.prototype: check membership.
+  const severityKey = (SEVERITIES as readonly string[]).includes(severity) ? (severity as Severity) : null;
+  const severityLabel = severityKey ? SEVERITY_LABELS[severityKey] : s(alert.severity, 'ALERT').toUpperCase() || 'ALERT';
+  const principal = s(alert.principal);
+  const principalShort = reveal(shortArn(typeof alert.principal === 'string' && alert.principal !== '' ? alert.principal : 'unknown'));
+  const eventName = s(alert.eventName);
+  const account = s(alert.account);
+  const region = s(alert.region);
+  const sourceIp = s(alert.sourceIp);
+  const eventTime = s(alert.eventTime);
+  const record = alert.record;
+  const errorCode = typeof alert.errorCode === 'string' && alert.errorCode !== '' ? reveal(alert.errorCode) : null;
+  const errorMessage = str(get(record, 'errorMessage'));
+  const callerAccount = str(get(get(record, 'userIdentity'), 'accountId'));
+  const vpcEndpoint = str(get(record, 'vpcEndpointId'));
+  const resources = resourceFields(typeof alert.eventName === 'string' ? alert.eventName : '', requestParametersOf(record)).map((r) => ({
+    label: r.label,
+    value: reveal(r.value),
+  }));
+  const mfa = alert.mfaAuthenticated === true || alert.mfaAuthenticated === false ? alert.mfaAuthenticated : null;
+
+  const summary: Segment[] = [
+    { text: principalShort, kind: 'value' },
+    { text: ' called ', kind: 'text' },
+    { text: eventName, kind: 'value' },
+  ];
+  const main = resources[0];
+  if (main && main.label !== 'Request parameters') {
+    summary.push({ text: ` on ${lowerFirst(main.label)} `, kind: 'text' }, { text: main.value, kind: 'value' });
+  }
+  summary.push(
+    { text: ' in account ', kind: 'text' },
+    { text: account, kind: 'value' },
+    { text: ' (', kind: 'text' },
+    { text: region, kind: 'value' },
+    { text: ') from ', kind: 'text' },
+    { text: sourceIp, kind: 'value' },
+    { text: ', ', kind: 'text' },
+    mfa === false ? { text: 'without MFA', kind: 'strong' } : { text: mfa === true ? 'with MFA' : 'MFA unknown', kind: 'text' },
+    { text: ', at ', kind: 'text' },
+    { text: eventTime, kind: 'value' },
+    { text: '.', kind: 'text' },
+  );
+  if (errorCode) summary.push({ text: ' The call failed with ', kind: 'text' }, { text: errorCode, kind: 'value' }, { text: '.', kind: 'text' });
+
+  const who: Fact[] = [
+    { label: 'Principal', value: principal, code: true },
+    { label: 'Principal type', value: s(alert.principalType), code: true },
+  ];
+  if (callerAccount && callerAccount !== alert.account) who.push({ label: 'Caller account', value: reveal(callerAccount), code: true });
+  who.push({ label: 'MFA', value: mfaText(mfa), code: false });
+
+  const what: Fact[] = [
+    { label: 'Action', value: eventName, code: true },
+    { label: 'Service', value: s(alert.eventSource), code: true },
+    ...resources.map((r) => ({ label: r.label, value: r.value, code: true })),
+    { label: 'Result', value: errorCode ? 'failed' : 'succeeded', code: false },
+  ];
+  if (errorCode) what.push({ label: 'Error code', value: errorCode, code: true });
+  if (errorCode && errorMessage) what.push({ label: 'Error message', value: reveal(errorMessage), code: true });
+  const where: Fact[] = [
+    { label: 'Account', value: account, code: true },
+    { label: 'Region', value: region, code: true },
+    { label: 'Source IP', value: sourceIp, code: true },
+    { label: 'User agent', value: s(alert.userAgent), code: true },
+  ];
+  if (vpcEndpoint) where.push({ label: 'VPC endpoint', value: reveal(vpcEndpoint), code: true });
+  const when: Fact[] = [
+    { label: 'Event time', value: eventTime, code: true },
+    { label: 'Event ID', value: s(alert.eventId), code: true },
+  ];
+
+  const runbook = typeof alert.runbook === 'string' && alert.runbook !== '' ? alert.runbook : null;
+  const runbookUrl = safeHttpUrl(runbook);
+  const ex = excerpt(record, RECORD_EXCERPT_BYTES);
+  return {
+    severity,
+    severityKey,
+    severityLabel,
+    ruleId: s(alert.ruleId),
+    ruleName: s(alert.ruleName, s(alert.ruleId)),
+    description: typeof alert.description === 'string' ? revealMultiline(alert.description.trim()) : '',
+    summary,
+    principalShort,
+    who,
+    what,
+    where,
+    when,
+    resources,
+    consoleUrl: safeHttpUrl(alert.consoleUrl),
+    runbookUrl,
+    runbookText: runbook !== null && runbookUrl === null ? reveal(runbook) : null,
+    tags: Array.isArray(alert.tags) ? alert.tags.filter((t): t is string => typeof t === 'string' && t !== '').map(reveal) : [],
+    eventId: s(alert.eventId),
+    eventName,
+    alertId: s(alert.id),
+    account,
+    region,
+    sourceIp,
+    recordJson: revealedJson(ex.value),
+    recordTruncated: alert.recordTruncated === true || ex.truncated,
+  };
+}
+
+/** The summary as plain text. */
+export function summaryText(view: AlertView): string {
+  return view.summary.map((seg) => seg.text).join('');
+}

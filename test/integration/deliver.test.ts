@@ -1,0 +1,148 @@
+/**
+ * Local delivery (`rekwatch replay --deliver`) to real local stand-ins: an SMTP server on loopback
+ * (smtp-server) whose mail is parsed with mailparser, and a loopback HTTP server standing in for a
+ * Slack incoming webhook. A failing channel is retried and reported while the others still deliver.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { main } from '../../functions/cli/main';
+
+const ROOT = join(__dirname, '..', '..');
+const SAMPLES = join(ROOT, 'samples', 'trail');
+
+let smtp: SMTPServer;
+let smtpPort = 0;
+const mails: ParsedMail[] = [];
+let slack: Server;
+let slackPort = 0;
+const slackBodies: Array<Record<string, unknown>> = [];
+let slackFailuresLeft = 0;
+
+beforeAll(async () => {
+  smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    onData(stream, _session, callback) {
+      simpleParser(stream).then((m) => {
+        mails.push(m);
+        callback();
+      }, callback);
+    },
+  });
+  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+  smtpPort = (smtp.server.address() as AddressInfo).port;
+  slack = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += String(c)));
+    req.on('end', () => {
+      if (slackFailuresLeft > 0) {
+        slackFailuresLeft--;
+        res.writeHead(429, { 'retry-after': '0' });
+        res.end('rate_limited');
+        return;
+      }
+      slackBodies.push(JSON.parse(body) as Record<string, unknown>);
+      res.writeHead(200);
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => slack.listen(0, '127.0.0.1', r));
+  slackPort = (slack.address() as AddressInfo).port;
+});
+
+afterAll(async () => {
+  await new Promise<void>((r) => smtp.close(() => r()));
+  await new Promise<void>((r) => slack.close(() => r()));
+});
+
+beforeEach(() => {
+  mails.length = 0;
+  slackBodies.length = 0;
+  slackFailuresLeft = 0;
+});
+
+async function replay(args: string[], env: NodeJS.ProcessEnv) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(['node', 'rekwatch', 'replay', ...args], {
+    stdout: new Writable({ write(c, _e, cb) { stdout += String(c); cb(); } }),
+    stderr: new Writable({ write(c, _e, cb) { stderr += String(c); cb(); } }),
+    stdin: Readable.from([]),
+    cwd: ROOT,
+    stderrIsTTY: false,
+    env,
+    retry: { baseMs: 1, maxMs: 5 },
+  });
+  return { code, stdout, stderr };
+}
+
+const env = () => ({
+  REKWATCH_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+  REKWATCH_EMAIL_FROM: 'rekwatch@example.com',
+  REKWATCH_EMAIL_TO: 'oncall@example.com, security@example.com',
+  REKWATCH_SLACK_WEBHOOK_URL: `http://127.0.0.1:${slackPort}/services/T000/B000/XXXX`,
+});
+
+describe('rekwatch replay --deliver', () => {
+  it('sends every alert of the sample trail by email and to the Slack webhook', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'rekwatch-deliver-')), 'alerts.jsonl');
+    const res = await replay(['--json', '--deliver', '--deliver-file', out, SAMPLES], env());
+    expect(res.code).toBe(0);
+    const summary = JSON.parse(res.stderr.trim().split('\n').pop() as string) as { alerts: number; delivery: { delivered: number; failed: number } };
+    expect(summary.alerts).toBe(8);
+    expect(summary.delivery).toMatchObject({ delivered: 24, failed: 0 });
+    expect(mails).toHaveLength(8);
+    expect(slackBodies).toHaveLength(8);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(8);
+
+    const mail = mails.find((m) => m.subject?.includes('Face collection deleted without MFA')) as ParsedMail;
+    expect(mail.subject).toMatch(/^\[HIGH\] Face collection deleted without MFA/);
+    expect(mail.subject!.length).toBeLessThan(100);
+    expect(mail.from?.text).toBe('rekwatch@example.com');
+    expect((mail.to as { text: string }).text).toBe('oncall@example.com, security@example.com');
+    expect(mail.text).toContain('DeleteCollection');
+    expect(mail.text).toContain('arn:aws:iam::111122223333:user/contractor-ci');
+    expect(mail.text).toContain('https://us-east-1.console.aws.amazon.com/cloudtrail/home?region=us-east-1#/events/');
+    expect(mail.html).toContain('DeleteCollection');
+
+    for (const body of slackBodies) {
+      expect(typeof body.text).toBe('string');
+      const blocks = body.blocks as Array<{ type: string }>;
+      expect(blocks.length).toBeGreaterThan(0);
+      expect(blocks.length).toBeLessThanOrEqual(50);
+      expect(blocks[0]!.type).toBe('header');
+    }
+  });
+
+  it('retries a rate-limited Slack webhook, and one failing channel does not stop the others', async () => {
+    slackFailuresLeft = 1;
+    const ok = await replay(['--json', '--deliver', SAMPLES], env());
+    expect(ok.code).toBe(0);
+    expect(slackBodies).toHaveLength(8);
+
+    mails.length = 0;
+    const broken = { ...env(), REKWATCH_SLACK_WEBHOOK_URL: 'http://127.0.0.1:9/services/T000/B000/SECRET' };
+    const res = await replay(['--json', '--deliver', SAMPLES], broken);
+    expect(res.code).toBe(3);
+    expect(mails).toHaveLength(8);
+    const summary = JSON.parse(res.stderr.trim().split('\n').pop() as string) as { delivery: { delivered: number; failed: number } };
+    expect(summary.delivery).toMatchObject({ delivered: 8, failed: 8 });
+    expect(res.stderr).toMatch(/delivery of .* to slack failed after 4 attempts: Slack webhook unreachable/);
+    expect(res.stderr).not.toContain('SECRET');
+  });
+
+  it('refuses to start with a half-configured channel, naming the variable', async () => {
+    const res = await replay(['--deliver', SAMPLES], { REKWATCH_SMTP_URL: `smtp://127.0.0.1:${smtpPort}` });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('REKWATCH_EMAIL_FROM');
+    const none = await replay(['--deliver', SAMPLES], {});
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('--deliver needs a channel');
+  });
+});
