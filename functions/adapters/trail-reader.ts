@@ -54,7 +54,8 @@ async function* expandPaths(paths: readonly string[], cwd: string): AsyncGenerat
   }
 }
 
-async function* walk(dir: string): AsyncGenerator<string> {
+/** Every trail log file under `dir`, recursively, sorted; CloudTrail digest files are skipped. */
+export async function* walk(dir: string): AsyncGenerator<string> {
   let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });

@@ -3,10 +3,8 @@
  * them (same scope, same evaluator). Streams file by file; memory stays flat.
  */
 import { once } from 'node:events';
-import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { deliverToAll, type DeliveryChannel } from '../adapters/delivery/channel';
-import { ChannelConfigError, channelsFromEnv } from '../adapters/delivery/from-env';
 import { readTrail } from '../adapters/trail-reader';
 import { deliveryKeyOf } from '../core/alert';
 import { DedupeWindow } from '../core/dedupe-window';
@@ -15,6 +13,7 @@ import { toRecord } from '../core/record';
 import { renderSummary, formatAlertLines } from '../core/replay-report';
 import { ReplayStats } from '../core/replay-stats';
 import { writeLine, type CliIo } from './io';
+import { channelsForCommand } from './channels';
 import { eventSourcesFor, loadRulesForCommand } from './load-rules';
 import { Progress } from './progress';
 
@@ -59,13 +58,9 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
   }
   let channels: DeliveryChannel[] = [];
   if (opts.deliver || opts.deliverFile) {
-    try {
-      channels = channelsFromEnv(io.env ?? process.env, { file: opts.deliverFile ? resolve(io.cwd, opts.deliverFile) : undefined });
-    } catch (e) {
-      if (!(e instanceof ChannelConfigError)) throw e;
-      writeLine(io.stderr, `rekwatch: ${e.message}`);
-      return 2;
-    }
+    const configured = channelsForCommand(io, opts.deliverFile);
+    if (!configured) return 2;
+    channels = configured;
     if (channels.length === 0) {
       writeLine(io.stderr, 'rekwatch: --deliver needs a channel: set REKWATCH_SLACK_WEBHOOK_URL, or REKWATCH_SMTP_URL with REKWATCH_EMAIL_FROM and REKWATCH_EMAIL_TO, or use --deliver-file PATH');
       return 2;

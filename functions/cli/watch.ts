@@ -3,16 +3,16 @@
  * evaluates each new or changed file as soon as it is complete, and delivers new alerts to the local
  * channels within seconds. Remembers what it processed (state directory) across restarts.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { deliverToAll, type DeliveryChannel } from '../adapters/delivery/channel';
-import { ChannelConfigError, channelsFromEnv } from '../adapters/delivery/from-env';
-import { readTrail } from '../adapters/trail-reader';
+import { deliverToAll } from '../adapters/delivery/channel';
+import { readTrail, walk } from '../adapters/trail-reader';
 import { WatchState } from '../adapters/watch-state';
 import { Evaluator } from '../core/evaluator';
 import { toRecord } from '../core/record';
 import { formatAlertLines } from '../core/replay-report';
 import { writeLine, type CliIo } from './io';
+import { channelsForCommand } from './channels';
 import { eventSourcesFor, loadRulesForCommand } from './load-rules';
 
 export interface WatchOptions {
@@ -24,24 +24,6 @@ export interface WatchOptions {
   deliverFile?: string;
   /** Stop after this (tests and scripts); runs until interrupted otherwise. */
   signal?: AbortSignal;
-}
-
-const LOG_FILE = /\.(json|jsonl)(\.gz)?$/i;
-
-async function listLogFiles(dir: string, out: string[] = []): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    const full = join(dir, e.name);
-    if (e.isDirectory()) {
-      if (e.name !== 'CloudTrail-Digest') await listLogFiles(full, out);
-    } else if (e.isFile() && LOG_FILE.test(e.name) && !e.name.includes('CloudTrail-Digest')) out.push(full);
-  }
-  return out.sort();
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -60,14 +42,8 @@ export async function watchCommand(dir: string, opts: WatchOptions, io: CliIo): 
     writeLine(io.stderr, `${opts.rules}: rules are invalid; not watching`);
     return 1;
   }
-  let channels: DeliveryChannel[];
-  try {
-    channels = channelsFromEnv(io.env ?? process.env, { file: opts.deliverFile ? resolve(io.cwd, opts.deliverFile) : undefined });
-  } catch (e) {
-    if (!(e instanceof ChannelConfigError)) throw e;
-    writeLine(io.stderr, `rekwatch: ${e.message}`);
-    return 2;
-  }
+  const channels = channelsForCommand(io, opts.deliverFile);
+  if (!channels) return 2;
   const root = resolve(io.cwd, dir);
   const stateDir = resolve(io.cwd, opts.stateDir ?? (io.env ?? process.env).REKWATCH_STATE_DIR ?? '.rekwatch');
   const state = new WatchState(stateDir);
@@ -76,7 +52,7 @@ export async function watchCommand(dir: string, opts: WatchOptions, io: CliIo): 
   const pending = new Map<string, string>(); // file -> size:mtime seen last poll (a file is processed once it stops changing)
 
   while (!opts.signal?.aborted) {
-    for (const file of await listLogFiles(root)) {
+    for await (const file of walk(root)) {
       let st;
       try {
         st = await stat(file);
