@@ -3,14 +3,15 @@
  * on email get readable text, machine subscribers (sqs, lambda, https, firehose) get the alert JSON.
  * `severity` and `ruleId` go in message attributes so subscriptions can filter on them. The subject
  * is always valid for SNS (ASCII, one line, under 100 characters) and the message always fits the
- * 256 KiB limit: an oversized alert is trimmed (record excerpt first), never rejected.
+ * 256 KiB limit: an oversized alert is trimmed (record excerpt first), never rejected. The email
+ * body and subject are the same as local email delivery's (format/email.ts).
  */
 import { excerpt } from './excerpt';
-import { oneLine, shortArn, truncate } from './text';
+import { formatEmail } from './format/email';
+import { truncate } from './text';
 import type { Alert } from './types';
 
 export const SNS_MAX_BYTES = 256 * 1024;
-export const SUBJECT_MAX = 99;
 
 export interface SnsPublishParams {
   Subject: string;
@@ -19,54 +20,12 @@ export interface SnsPublishParams {
   MessageAttributes: Record<string, { DataType: 'String'; StringValue: string }>;
 }
 
-/** ASCII-only, single-line subject under 100 characters. */
-export function snsSubject(alert: Alert): string {
-  const raw = `[${alert.severity.toUpperCase()}] ${alert.ruleName}: ${alert.eventName} by ${shortArn(alert.principal)}`;
-  const ascii = raw
-    .normalize('NFKD')
-    .replace(/[^\x20-\x7e]/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return truncate(ascii || `[${alert.severity.toUpperCase()}] rekwatch alert`, SUBJECT_MAX).replace(/…$/, '.');
-}
-
-/** The plain-text body for email. */
-export function alertText(alert: Alert): string {
-  const rows: Array<[string, string]> = [
-    ['Rule', `${alert.ruleName} (${alert.ruleId})`],
-    ['Severity', alert.severity],
-    ['Event', `${alert.eventName} (${alert.eventSource})`],
-    ['When', alert.eventTime],
-    ['Principal', `${alert.principal} (${alert.principalType})`],
-    ['Account / region', `${alert.account} / ${alert.region}`],
-    ['Source IP', alert.sourceIp],
-    ['User agent', alert.userAgent],
-    ['MFA', alert.mfaAuthenticated === null ? 'unknown' : String(alert.mfaAuthenticated)],
-    ['Error code', alert.errorCode ?? '-'],
-    ['Event ID', alert.eventId],
-  ];
-  const width = Math.max(...rows.map(([k]) => k.length));
-  const lines = [
-    oneLine(alert.title),
-    '',
-    ...rows.map(([k, v]) => `${k.padEnd(width)}  ${oneLine(v)}`),
-    '',
-    alert.description,
-    '',
-    `CloudTrail event: ${alert.consoleUrl}`,
-    `Runbook: ${alert.runbook ?? '(none)'}`,
-    '',
-    `Record${alert.recordTruncated ? ' (excerpt)' : ''}:`,
-    JSON.stringify(alert.record, null, 2),
-  ];
-  return lines.join('\n');
-}
-
 function build(alert: Alert): SnsPublishParams {
   const json = JSON.stringify(alert);
-  const text = alertText(alert);
+  const mail = formatEmail(alert);
+  const text = mail.text;
   return {
-    Subject: snsSubject(alert),
+    Subject: mail.subject,
     Message: JSON.stringify({ default: json, email: text, 'email-json': json, sqs: json, lambda: json, https: json, http: json, firehose: json }),
     MessageStructure: 'json',
     MessageAttributes: {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { buildAlert } from '../../functions/core/alert';
-import { snsPublishParams, snsSubject, SNS_MAX_BYTES } from '../../functions/core/sns-message';
+import { emailSubject, formatEmail } from '../../functions/core/format/email';
+import { snsPublishParams, SNS_MAX_BYTES } from '../../functions/core/sns-message';
 import type { RuleDefinition } from '../../functions/core/types';
 import { record, SEED_START_LABEL_DETECTION } from '../helpers/records';
 
@@ -23,7 +24,8 @@ describe('SNS publish parameters', () => {
     const message = JSON.parse(p.Message) as Record<string, string>;
     expect(Object.keys(message).sort()).toEqual(['default', 'email', 'email-json', 'firehose', 'http', 'https', 'lambda', 'sqs']);
     expect(JSON.parse(message.sqs as string)).toEqual(alert);
-    expect(message.email).toContain('Principal         arn:aws:sts::111122223333:assumed-role/Admin/JorgeSouza (AssumedRole)');
+    expect(message.email).toBe(formatEmail(alert).text);
+    expect(message.email).toContain('arn:aws:sts::111122223333:assumed-role/Admin/JorgeSouza');
     expect(message.email).toContain('CloudTrail event: https://us-east-1.console.aws.amazon.com/cloudtrail/home?region=us-east-1#/events/b602e460-c134-4ecb-ae78-6d383720f29d');
   });
 
@@ -31,7 +33,8 @@ describe('SNS publish parameters', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), fc.string({ maxLength: 300 }), (name, principal) => {
         const alert = buildAlert({ ...rule, name }, record({ userIdentity: { type: 'IAMUser', arn: principal } }));
-        const s = snsSubject(alert);
+        const s = snsPublishParams(alert).Subject;
+        expect(s).toBe(emailSubject(alert));
         expect(s.length).toBeLessThan(100);
         expect(s).toMatch(/^[\x20-\x7e]+$/);
       }),
