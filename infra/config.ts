@@ -13,6 +13,20 @@ export interface EmailRoute {
   readonly severities?: readonly Severity[];
 }
 
+export interface SlackConfig {
+  /** Name or ARN of the Secrets Manager secret that holds the incoming-webhook URL. */
+  readonly webhookSecret: string;
+  /** Severities posted to Slack; all when omitted. */
+  readonly severities?: readonly Severity[];
+}
+
+export interface ChatbotConfig {
+  readonly workspaceId: string;
+  readonly channelId: string;
+  /** Severities sent to the channel; all when omitted. */
+  readonly severities?: readonly Severity[];
+}
+
 export interface DeployConfig {
   readonly rulesDir: string;
   readonly alertEmails: readonly EmailRoute[];
@@ -24,6 +38,10 @@ export interface DeployConfig {
   readonly alertBus: string | null;
   /** Named lists of the rule pack replaced at deploy time (e.g. your own trusted networks). */
   readonly listOverrides: Readonly<Record<string, readonly string[]>>;
+  /** Slack incoming webhook via the forwarder Lambda, or null. */
+  readonly slack: SlackConfig | null;
+  /** Slack via AWS Chatbot, or null. */
+  readonly chatbot: ChatbotConfig | null;
 }
 
 export class ConfigError extends Error {}
@@ -44,6 +62,50 @@ function bool(value: string, key: string): boolean {
   if (/^(true|yes|1)$/i.test(value)) return true;
   if (/^(false|no|0)$/i.test(value)) return false;
   throw new ConfigError(`context ${key}: must be true or false, got "${value}"`);
+}
+
+/** `critical|high` or `critical,high`. */
+export function parseSeverities(value: string, key: string): Severity[] {
+  const list = value.split(/[|,]/).map((s) => s.trim()).filter(Boolean);
+  if (list.length === 0) throw new ConfigError(`context ${key}: list at least one severity (${SEVERITIES.join(', ')})`);
+  for (const s of list) {
+    if (!(SEVERITIES as readonly string[]).includes(s)) throw new ConfigError(`context ${key}: unknown severity "${s}" (use ${SEVERITIES.join(', ')})`);
+  }
+  return [...new Set(list)] as Severity[];
+}
+
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+
+function slackConfig(ctx: Context, base: DeployConfigFile): SlackConfig | null {
+  const secret = str(ctx, 'slackWebhookSecret') ?? base.slack?.webhookSecret;
+  const sevCtx = str(ctx, 'slackSeverities');
+  if (!secret) {
+    if (sevCtx) throw new ConfigError('context slackSeverities: set slackWebhookSecret too (the secret that holds the Slack webhook URL)');
+    return null;
+  }
+  if (/^https?:\/\//i.test(secret)) {
+    throw new ConfigError('context slackWebhookSecret: this looks like the webhook URL itself; store it in AWS Secrets Manager and pass the secret\'s name (see README)');
+  }
+  if (!SECRET_NAME.test(secret) && !SECRET_ARN.test(secret)) throw new ConfigError(`context slackWebhookSecret: "${secret}" is not a Secrets Manager secret name or ARN`);
+  const severities = sevCtx ? parseSeverities(sevCtx, 'slackSeverities') : base.slack?.severities;
+  return { webhookSecret: secret, ...(severities ? { severities } : {}) };
+}
+
+function chatbotConfig(ctx: Context, base: DeployConfigFile): ChatbotConfig | null {
+  const workspaceId = str(ctx, 'chatbotWorkspaceId') ?? base.chatbot?.workspaceId;
+  const channelId = str(ctx, 'chatbotChannelId') ?? base.chatbot?.channelId;
+  const sevCtx = str(ctx, 'chatbotSeverities');
+  if (!workspaceId && !channelId) {
+    if (sevCtx) throw new ConfigError('context chatbotSeverities: set chatbotWorkspaceId and chatbotChannelId too');
+    return null;
+  }
+  if (!workspaceId) throw new ConfigError('context chatbotWorkspaceId: required with chatbotChannelId (the Slack workspace id, e.g. T0123ABCD)');
+  if (!channelId) throw new ConfigError('context chatbotChannelId: required with chatbotWorkspaceId (the Slack channel id, e.g. C0123ABCD)');
+  if (!/^[0-9A-Z]{1,255}$/.test(workspaceId)) throw new ConfigError(`context chatbotWorkspaceId: "${workspaceId}" is not a Slack workspace id (like T0123ABCD)`);
+  if (!/^[A-Za-z0-9]{1,255}$/.test(channelId)) throw new ConfigError(`context chatbotChannelId: "${channelId}" is not a Slack channel id (like C0123ABCD)`);
+  const severities = sevCtx ? parseSeverities(sevCtx, 'chatbotSeverities') : base.chatbot?.severities;
+  return { workspaceId, channelId, ...(severities ? { severities } : {}) };
 }
 
 /** `a@x.com` or `a@x.com:critical|high`, comma-separated. */
@@ -98,5 +160,7 @@ export function loadConfig(ctx: Context): DeployConfig {
     logRetentionDays,
     alertBus: busCtx ?? base.alertBus ?? null,
     listOverrides,
+    slack: slackConfig(ctx, base),
+    chatbot: chatbotConfig(ctx, base),
   };
 }

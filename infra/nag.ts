@@ -9,12 +9,12 @@ export function acknowledgeFindings(stack: RekwatchStack): void {
   // CDK's own grants (SNS publish to an encrypted topic, the SQS on-failure destination) use KMS
   // action families: GenerateDataKey* (with and without plaintext) and ReEncrypt* (from and to).
   // Their resource is rekwatch's one key, never "*".
-  const role = stack.evaluate.function.role;
-  if (role) {
+  for (const role of [stack.evaluate.function.role, stack.slack?.function.role]) {
+    if (!role) continue;
     for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
       Validations.of(role).acknowledge({
         id: `AwsSolutions-IAM5[Action::${action}]`,
-        reason: `${action} is a KMS action family granted by CDK for the encrypted topic and queue, on rekwatch's own key only.`,
+        reason: `${action} is a KMS action family granted by CDK for the encrypted topic, table and queue, on rekwatch's own key only.`,
       });
     }
   }
@@ -24,4 +24,18 @@ export function acknowledgeFindings(stack: RekwatchStack): void {
     id: 'AwsSolutions-SQS3',
     reason: 'This queue is the dead-letter queue (EventBridge target DLQ and Lambda on-failure destination).',
   });
+  if (stack.slack) {
+    Validations.of(stack.slack.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: "This queue is the Slack forwarder's dead-letter queue (SNS subscription DLQ and Lambda on-failure destination).",
+    });
+  }
+  // cloudtrail:LookupEvents has no resource-level permissions: "*" is the only valid resource. The
+  // policy is a guardrail (an upper bound on what Slack users can do via Chatbot), granting nothing.
+  if (stack.chatbot) {
+    Validations.of(stack.chatbot.guardrail).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'cloudtrail:LookupEvents supports no resource-level permissions; the policy is a Chatbot guardrail (an upper bound), not a grant.',
+    });
+  }
 }

@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -6,9 +6,11 @@ import type { CompiledPatterns } from '../functions/core/event-pattern';
 import type { RulePack } from '../functions/core/types';
 import type { DeployConfig } from './config';
 import { Alerting } from './constructs/alerting';
+import { ChatbotNotifications } from './constructs/chatbot';
 import { Detection } from './constructs/detection';
 import { EvaluateFunction } from './constructs/evaluate-function';
 import { Monitoring } from './constructs/monitoring';
+import { SlackForwarder } from './constructs/slack-forwarder';
 import { State } from './constructs/state';
 
 export interface RekwatchStackProps extends StackProps {
@@ -28,6 +30,10 @@ export class RekwatchStack extends Stack {
   readonly alerting: Alerting;
   readonly state: State;
   readonly monitoring: Monitoring;
+  /** Slack delivery through the webhook forwarder, when `slackWebhookSecret` is configured. */
+  readonly slack?: SlackForwarder;
+  /** Slack delivery through AWS Chatbot, when `chatbotWorkspaceId`/`chatbotChannelId` are configured. */
+  readonly chatbot?: ChatbotNotifications;
   /** The rule pack bundled into the evaluate function. */
   readonly pack: RulePack;
 
@@ -41,7 +47,9 @@ export class RekwatchStack extends Stack {
       enableKeyRotation: true,
     });
     // Services that write to the encrypted topic and queue on rekwatch's behalf.
-    for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
+    // (SNS too when it has to put failed Slack-forwarder notifications on an encrypted queue.)
+    const services = ['cloudwatch.amazonaws.com', 'events.amazonaws.com', ...(config.slack ? ['sns.amazonaws.com'] : [])];
+    for (const service of services) {
       this.key.addToResourcePolicy(
         new iam.PolicyStatement({
           principals: [new iam.ServicePrincipal(service)],
@@ -55,6 +63,14 @@ export class RekwatchStack extends Stack {
     this.state = new State(this, 'State', { key: this.key });
     this.alerting = new Alerting(this, 'Alerting', { key: this.key, emails: config.alertEmails, alertBus: config.alertBus });
     this.detection = new Detection(this, 'Detection', { key: this.key, createTrail: config.createTrail });
+    if (config.chatbot) {
+      this.chatbot = new ChatbotNotifications(this, 'Chatbot', {
+        key: this.key,
+        workspaceId: config.chatbot.workspaceId,
+        channelId: config.chatbot.channelId,
+        configurationName: `${this.stackName}-alerts`.slice(0, 128),
+      });
+    }
     this.evaluate = new EvaluateFunction(this, 'Evaluate', {
       pack: props.pack,
       eventSources: config.eventSources,
@@ -64,8 +80,10 @@ export class RekwatchStack extends Stack {
         TOPIC_ARN: this.alerting.topic.topicArn,
         TABLE_NAME: this.state.table.tableName,
         ...(config.alertBus ? { EVENT_BUS_NAME: config.alertBus } : {}),
+        ...(this.chatbot ? { CHATBOT_TOPIC_ARN: this.chatbot.topic.topicArn, CHATBOT_SEVERITIES: (config.chatbot?.severities ?? []).join(',') } : {}),
       },
     });
+    if (this.chatbot) this.chatbot.topic.grantPublish(this.evaluate.function);
     this.alerting.grantPublish(this.evaluate.function);
     this.state.grantItemAccess(this.evaluate.function);
     this.detection.connect(this.evaluate.function, props.patterns.rules);
@@ -79,8 +97,29 @@ export class RekwatchStack extends Stack {
       key: this.key,
       alarmEmails: config.alarmEmails,
     });
-    if (config.alertEmails.length === 0) {
-      Annotations.of(this).addWarningV2('rekwatch:no-recipients', 'no alert email configured (-c alertEmail=you@example.com): alerts reach the topic but nobody is subscribed');
+    if (config.slack) {
+      this.slack = new SlackForwarder(this, 'Slack', {
+        topic: this.alerting.topic,
+        key: this.key,
+        webhookSecret: config.slack.webhookSecret,
+        severities: config.slack.severities,
+        grantState: (grantee) => this.state.grantItemAccess(grantee),
+        tableName: this.state.table.tableName,
+        logRetentionDays: config.logRetentionDays,
+      });
+      const period = Duration.minutes(5);
+      this.monitoring.alarmOn('SlackForwarderErrors', this.slack.function.metricErrors({ period, statistic: 'Sum' }), 'rekwatch could not post an alert to Slack (retrying; see the forwarder logs)');
+      this.monitoring.alarmOn(
+        'SlackDeadLetters',
+        this.slack.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        'alerts that never reached Slack are in the Slack dead-letter queue: fix the webhook secret, then `rekwatch redrive --queue-url <SlackDeadLetterQueueUrl> --function <SlackForwarderFunctionName>`',
+      );
+      new CfnOutput(this, 'SlackForwarderFunctionName', { value: this.slack.function.functionName });
+      new CfnOutput(this, 'SlackDeadLetterQueueUrl', { value: this.slack.deadLetterQueue.queueUrl });
+    }
+    if (this.chatbot) new CfnOutput(this, 'ChatbotTopicArn', { value: this.chatbot.topic.topicArn });
+    if (config.alertEmails.length === 0 && !config.slack && !config.chatbot) {
+      Annotations.of(this).addWarningV2('rekwatch:no-recipients', 'no alert email, Slack or Chatbot configured (-c alertEmail=you@example.com, -c slackWebhookSecret=NAME): alerts reach the topic but nobody is subscribed');
     }
 
     new CfnOutput(this, 'AlertTopicArn', { value: this.alerting.topic.topicArn });

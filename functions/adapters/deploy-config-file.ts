@@ -20,6 +20,8 @@ export interface DeployConfigFile {
   logRetentionDays?: number;
   alertBus?: string | null;
   lists?: Record<string, string[]>;
+  slack?: { webhookSecret: string; severities?: Severity[] };
+  chatbot?: { workspaceId: string; channelId: string; severities?: Severity[] };
 }
 
 export class ConfigFileError extends Error {}

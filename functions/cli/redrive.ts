@@ -6,6 +6,7 @@
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { parseAlertMessage } from '../core/alert-message';
 import { parseDeadLetter } from '../core/dlq-message';
 import { Evaluator } from '../core/evaluator';
 import { writeLine, type CliIo } from './io';
@@ -22,6 +23,18 @@ export interface RedriveOptions {
 export interface RedriveClients {
   sqs: SQSClient;
   lambda: LambdaClient;
+}
+
+/** `event <CloudTrail eventID>` for the evaluate function's events, `alert <id>` for the Slack forwarder's. */
+function describeEvent(event: Record<string, unknown>): string {
+  const eventId = (event.detail as { eventID?: unknown } | undefined)?.eventID;
+  if (typeof eventId === 'string') return `event ${eventId}`;
+  const message = (event.Records as Array<{ Sns?: { Message?: unknown } }> | undefined)?.[0]?.Sns?.Message;
+  if (typeof message === 'string') {
+    const alert = parseAlertMessage(message);
+    return alert.ok ? `alert ${alert.alert.id}` : 'SNS notification';
+  }
+  return 'event (no eventID)';
 }
 
 export async function redriveCommand(opts: RedriveOptions, io: CliIo, clients: RedriveClients): Promise<number> {
@@ -57,6 +70,7 @@ export async function redriveCommand(opts: RedriveOptions, io: CliIo, clients: R
         writeLine(io.stderr, `message ${m.MessageId}: cannot redrive: ${dl.reason} (left in the queue)`);
         continue;
       }
+      const label = describeEvent(dl.event);
       const eventId = (dl.event.detail as { eventID?: string } | undefined)?.eventID ?? '(no eventID)';
       if (evaluator) {
         const ev = await evaluator.evaluate(dl.event);
@@ -71,7 +85,7 @@ export async function redriveCommand(opts: RedriveOptions, io: CliIo, clients: R
         if (out.StatusCode !== 202) throw new Error(`Lambda answered ${out.StatusCode}`);
         await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: opts.queueUrl, ReceiptHandle: m.ReceiptHandle }));
         counts.redriven++;
-        writeLine(io.stdout, `redriven event ${eventId} (failed before: ${dl.reason})`);
+        writeLine(io.stdout, `redriven ${label} (failed before: ${dl.reason})`);
       } catch (e) {
         counts.failed++;
         writeLine(io.stderr, `message ${m.MessageId}: redrive failed: ${(e as Error).message} (left in the queue)`);

@@ -5,11 +5,15 @@
  *   - Lambda's on-failure destination, after the async retries: the body is an invocation record
  *     `{ requestContext, requestPayload, responseContext, responsePayload }` whose requestPayload is
  *     the original event.
+ * The Slack forwarder's queue has the same Lambda failure records (the event being the SNS
+ * notification), and, when SNS itself could not invoke the forwarder, the SNS notification or the
+ * bare alert message: those are wrapped back into the SNS event the forwarder takes.
  */
+import { parseAlertMessage } from './alert-message';
 import { isEventBridgeEnvelope, isPlainObject } from './record';
 
 export type DeadLetter =
-  | { ok: true; event: Record<string, unknown>; source: 'eventbridge' | 'lambda'; reason: string }
+  | { ok: true; event: Record<string, unknown>; source: 'eventbridge' | 'lambda' | 'sns'; reason: string }
   | { ok: false; reason: string };
 
 export function parseDeadLetter(body: string, attributes: Record<string, string | undefined> = {}): DeadLetter {
@@ -40,5 +44,16 @@ export function parseDeadLetter(body: string, attributes: Record<string, string 
       reason: `${attributes.ERROR_CODE ?? 'EventBridge delivery failed'}${attributes.ERROR_MESSAGE ? `: ${attributes.ERROR_MESSAGE}` : ''}`,
     };
   }
-  return { ok: false, reason: 'neither an EventBridge event nor a Lambda failure record' };
+  const snsReason = `SNS could not deliver to the subscriber${attributes.ERROR_MESSAGE ? `: ${attributes.ERROR_MESSAGE}` : ''}`;
+  if (value.Type === 'Notification' && typeof value.Message === 'string') {
+    return { ok: true, event: snsEvent(value), source: 'sns', reason: snsReason };
+  }
+  if (parseAlertMessage(body).ok) {
+    return { ok: true, event: snsEvent({ Type: 'Notification', Message: body }), source: 'sns', reason: snsReason };
+  }
+  return { ok: false, reason: 'neither an EventBridge event, a Lambda failure record nor an SNS notification' };
+}
+
+function snsEvent(notification: Record<string, unknown>): Record<string, unknown> {
+  return { Records: [{ EventSource: 'aws:sns', EventVersion: '1.0', Sns: notification }] };
 }

@@ -16,11 +16,14 @@ import type { IdempotencyStore } from '../adapters/idempotency-store';
 import type { Evaluator } from '../core/evaluator';
 import { emf } from '../core/metrics';
 import { isPlainObject } from '../core/record';
+import type { Severity } from '../core/types';
 
 export interface Channel {
   /** Part of the idempotency key: each channel is delivered (and retried) on its own. */
   name: string;
   publisher: AlertPublisher;
+  /** Only alerts of these severities go to this channel (all when omitted). */
+  severities?: readonly Severity[];
 }
 
 export interface HandlerDeps {
@@ -73,6 +76,7 @@ export function createHandler(deps: HandlerDeps) {
     let skipped = 0;
     for (const alert of evaluation.alerts) {
       for (const channel of channels) {
+        if (channel.severities && !channel.severities.includes(alert.severity)) continue;
         const key = `${alert.id}#${channel.name}`;
         const claim = await store.claim(key);
         if (claim === 'alreadySent') {

@@ -7,6 +7,7 @@
 import pino from 'pino';
 import type { DynamoIdempotencyStore } from '../adapters/idempotency-store';
 import { Evaluator } from '../core/evaluator';
+import { SEVERITIES, type Severity } from '../core/types';
 import { bundledPack } from './bundled-pack';
 import { createHandler, type Channel } from './handler';
 
@@ -14,6 +15,14 @@ function env(name: string): string {
   const v = process.env[name];
   if (!v) throw new Error(`environment variable ${name} is not set`);
   return v;
+}
+
+/** `critical,high` -> those severities; unset or empty -> all. */
+function severitiesFromEnv(name: string): Severity[] | undefined {
+  const list = (process.env[name] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = list.filter((s) => !(SEVERITIES as readonly string[]).includes(s));
+  if (bad.length > 0) throw new Error(`environment variable ${name}: unknown severities ${bad.join(', ')}`);
+  return list.length > 0 ? (list as Severity[]) : undefined;
 }
 
 // Plain JSON to stdout: pino transports (worker threads) do not survive bundling.
@@ -31,11 +40,17 @@ export const handler = createHandler({
   channels: async () => {
     if (!channels) {
       const [{ SNSClient }, { SnsAlertPublisher }] = await Promise.all([import('@aws-sdk/client-sns'), import('../adapters/sns-publisher')]);
-      const list: Channel[] = [{ name: 'sns', publisher: new SnsAlertPublisher(new SNSClient({}), env('TOPIC_ARN')) }];
+      const sns = new SNSClient({});
+      const list: Channel[] = [{ name: 'sns', publisher: new SnsAlertPublisher(sns, env('TOPIC_ARN')) }];
       const bus = process.env.EVENT_BUS_NAME;
       if (bus) {
         const [{ EventBridgeClient }, { EventBridgeAlertPublisher }] = await Promise.all([import('@aws-sdk/client-eventbridge'), import('../adapters/eventbridge-publisher')]);
         list.push({ name: 'eventbridge', publisher: new EventBridgeAlertPublisher(new EventBridgeClient({}), bus) });
+      }
+      const chatbotTopic = process.env.CHATBOT_TOPIC_ARN;
+      if (chatbotTopic) {
+        const { ChatbotPublisher } = await import('../adapters/chatbot-publisher');
+        list.push({ name: 'chatbot', publisher: new ChatbotPublisher(sns, chatbotTopic), severities: severitiesFromEnv('CHATBOT_SEVERITIES') });
       }
       channels = list;
     }

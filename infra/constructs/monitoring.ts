@@ -37,21 +37,8 @@ export class Monitoring extends Construct {
     super(scope, id);
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: 'rekwatch operations', masterKey: props.key, enforceSSL: true });
     for (const address of props.alarmEmails) this.alarmTopic.addSubscription(new subs.EmailSubscription(address));
-    const action = new actions.SnsAction(this.alarmTopic);
     const period = Duration.minutes(5);
-    const add = (name: string, metric: cloudwatch.IMetric, description: string) => {
-      const alarm = new cloudwatch.Alarm(this, name, {
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
-      this.alarms.push(alarm);
-    };
+    const add = (name: string, metric: cloudwatch.IMetric, description: string) => this.alarmOn(name, metric, description);
     add('FunctionErrors', props.function.metricErrors({ period, statistic: 'Sum' }), 'rekwatch evaluate function failed (alerts are being retried; see its logs)');
     add('FunctionThrottles', props.function.metricThrottles({ period, statistic: 'Sum' }), 'rekwatch evaluate function throttled (alerts are delayed)');
     add(
@@ -81,5 +68,25 @@ export class Monitoring extends Construct {
       props.alertTopic.metricNumberOfNotificationsFailed({ period, statistic: 'Sum' }),
       'SNS failed to deliver rekwatch alerts to a subscriber',
     );
+  }
+
+  /**
+   * An alarm that fires on one or more of `metric` in its period and notifies the operator topic
+   * (and again when it clears). Other constructs (the Slack forwarder) add theirs here.
+   */
+  alarmOn(id: string, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      metric,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: description,
+    });
+    const action = new actions.SnsAction(this.alarmTopic);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+    this.alarms.push(alarm);
+    return alarm;
   }
 }

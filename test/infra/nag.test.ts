@@ -7,6 +7,7 @@ describe('cdk-nag AwsSolutions', () => {
   it.each([
     ['with a new trail and an alert bus', { alertEmail: 'a@example.com', alertBus: 'default' }],
     ['reusing an existing trail', { alertEmail: 'a@example.com', createTrail: 'false' }],
+    ['with Slack (webhook forwarder) and AWS Chatbot', { alertEmail: 'a@example.com', slackWebhookSecret: 'rekwatch/slack', chatbotWorkspaceId: 'T0123ABCD', chatbotChannelId: 'C0123ABCD' }],
   ])('reports no unacknowledged finding %s', (_name, context) => {
     const { app, stack } = build(context, { bundle: false });
     const report = new AwsSolutionsChecks(app).validateScope(stack);

@@ -23,6 +23,13 @@ const lambdaFailure = {
   responsePayload: { errorType: 'DeliveryError', errorMessage: '1 alert delivery failed' },
 };
 
+const slackAlert = {
+  id: 'collection-deleted-without-mfa:dlq-1', ruleId: 'collection-deleted-without-mfa', ruleName: 'Collection deleted without MFA', severity: 'high',
+  title: 't', description: 'd', eventId: 'dlq-1', eventName: 'DeleteCollection', eventSource: 'rekognition.amazonaws.com', eventTime: '2026-11-20T09:20:00Z',
+  account: '111122223333', region: 'us-east-1', principal: 'arn:aws:iam::111122223333:user/a', principalType: 'IAMUser', sourceIp: '203.0.113.9', userAgent: 'cli',
+  mfaAuthenticated: false, errorCode: null, consoleUrl: 'https://console.aws.amazon.com/cloudtrail', runbook: null, tags: [], record: {}, recordTruncated: false,
+};
+
 async function run(args: string[]) {
   let stdout = '';
   let stderr = '';
@@ -47,7 +54,22 @@ describe('dead-letter messages', () => {
     expect(parseDeadLetter(JSON.stringify(event), { ERROR_CODE: 'SDKClientException', ERROR_MESSAGE: 'Rate exceeded' })).toEqual({ ok: true, event, source: 'eventbridge', reason: 'SDKClientException: Rate exceeded' });
     expect(parseDeadLetter(JSON.stringify(lambdaFailure))).toEqual({ ok: true, event, source: 'lambda', reason: 'RetriesExhausted: DeliveryError 1 alert delivery failed' });
     expect(parseDeadLetter('nope')).toMatchObject({ ok: false });
-    expect(parseDeadLetter('{"a":1}')).toEqual({ ok: false, reason: 'neither an EventBridge event nor a Lambda failure record' });
+    expect(parseDeadLetter('{"a":1}')).toEqual({ ok: false, reason: 'neither an EventBridge event, a Lambda failure record nor an SNS notification' });
+  });
+
+  it("recognises the Slack forwarder's dead letters: its failure records, SNS notifications and bare alert messages", () => {
+    const alertMessage = JSON.stringify(slackAlert);
+    const notification = { Type: 'Notification', MessageId: 'n-1', TopicArn: 'arn:aws:sns:us-east-1:111122223333:alerts', Message: alertMessage };
+    const snsEvent = { Records: [{ EventSource: 'aws:sns', EventVersion: '1.0', Sns: notification }] };
+    const failure = { ...lambdaFailure, requestPayload: snsEvent, responsePayload: { errorType: 'ForwardError', errorMessage: 'Slack answered 500' } };
+    expect(parseDeadLetter(JSON.stringify(failure))).toEqual({ ok: true, event: snsEvent, source: 'lambda', reason: 'RetriesExhausted: ForwardError Slack answered 500' });
+    expect(parseDeadLetter(JSON.stringify(notification))).toEqual({ ok: true, event: snsEvent, source: 'sns', reason: 'SNS could not deliver to the subscriber' });
+    expect(parseDeadLetter(alertMessage, { ERROR_MESSAGE: 'Lambda throttled' })).toEqual({
+      ok: true,
+      event: { Records: [{ EventSource: 'aws:sns', EventVersion: '1.0', Sns: { Type: 'Notification', Message: alertMessage } }] },
+      source: 'sns',
+      reason: 'SNS could not deliver to the subscriber: Lambda throttled',
+    });
   });
 });
 
@@ -99,5 +121,21 @@ describe('rekwatch redrive', () => {
     const res = await run(['redrive', '--queue-url', QUEUE]);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('--function NAME is required');
+  });
+});
+
+describe('rekwatch redrive of the Slack dead-letter queue', () => {
+  it('re-invokes the Slack forwarder with the SNS event and names the alert', async () => {
+    const notification = { Type: 'Notification', MessageId: 'n-1', Message: JSON.stringify(slackAlert) };
+    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [{ MessageId: 'm1', ReceiptHandle: 'h1', Body: JSON.stringify(notification) }] }).resolves({ Messages: [] });
+    lambdaMock.on(InvokeCommand).resolves({ StatusCode: 202 });
+    sqsMock.on(DeleteMessageCommand).resolves({});
+    const res = await run(['redrive', '--queue-url', QUEUE, '--function', 'rekwatch-slack']);
+    expect(res.code).toBe(0);
+    const invoke = lambdaMock.commandCalls(InvokeCommand)[0]!.args[0].input;
+    expect(invoke).toMatchObject({ FunctionName: 'rekwatch-slack', InvocationType: 'Event' });
+    expect(JSON.parse(Buffer.from(invoke.Payload as Uint8Array).toString())).toEqual({ Records: [{ EventSource: 'aws:sns', EventVersion: '1.0', Sns: notification }] });
+    expect(sqsMock.commandCalls(DeleteMessageCommand)[0]!.args[0].input).toEqual({ QueueUrl: QUEUE, ReceiptHandle: 'h1' });
+    expect(res.stdout).toContain('redriven alert collection-deleted-without-mfa:dlq-1 (failed before: SNS could not deliver to the subscriber)');
   });
 });

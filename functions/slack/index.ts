@@ -1,0 +1,28 @@
+/**
+ * The Slack forwarder's entry point: wires the handler to AWS (Secrets Manager for the webhook URL,
+ * DynamoDB for the idempotency store). Clients are created once per container.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import pino from 'pino';
+import { CachedSecret } from '../adapters/cached-secret';
+import { DynamoIdempotencyStore } from '../adapters/idempotency-store';
+import { webhookUrlFromSecret } from '../core/webhook-secret';
+import { createSlackForwarder } from './handler';
+
+function env(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`environment variable ${name} is not set`);
+  return v;
+}
+
+const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined, messageKey: 'message' });
+const secret = new CachedSecret(new SecretsManagerClient({}), env('WEBHOOK_SECRET_ID'));
+const store = new DynamoIdempotencyStore(new DynamoDBClient({}), { tableName: env('TABLE_NAME') });
+
+export const handler = createSlackForwarder({
+  webhookUrl: async () => webhookUrlFromSecret(await secret.get(), secret.secretId),
+  onRejected: () => secret.invalidate(),
+  store: () => store,
+  logger,
+});
