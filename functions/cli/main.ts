@@ -79,7 +79,9 @@ export async function main(
     .option('--json', 'one alert per line on stdout; a JSON summary as the last line of stderr')
     .option('--top <n>', 'principals and source IPs listed per rule in the report', count(1), 5)
     .option('--max-alerts <n>', 'alerts printed in full in the readable report', count(0), 100)
-    .option('--deliver', 'also deliver alerts to REKWATCH_SLACK_WEBHOOK_URL and/or REKWATCH_SMTP_URL (see README)')
+    .option('--deliver', 'also deliver alerts to the channels in .rekwatch/channels.json / --channels, or REKWATCH_SLACK_WEBHOOK_URL / REKWATCH_SMTP_URL (see README)')
+    .option('--channels <file>', 'local channels file (default: $REKWATCH_CHANNELS, or channels.json in the state dir)')
+    .option('--state-dir <dir>', 'state directory (default: $REKWATCH_STATE_DIR or .rekwatch)')
     .option('--deliver-file <path>', 'also append each alert as a JSON line to this file')
     .action(async (paths: string[], opts) => {
       code = await replayCommand(paths, opts, io);
@@ -94,6 +96,7 @@ export async function main(
     .addOption(sourceOption())
     .option('--state-dir <dir>', 'where processed files are remembered (default: $REKWATCH_STATE_DIR or .rekwatch)')
     .option('--interval <seconds>', 'how often to look for new files', count(1), 2)
+    .option('--channels <file>', 'local channels file (default: $REKWATCH_CHANNELS, or channels.json in the state dir)')
     .option('--deliver-file <path>', 'also append each alert as a JSON line to this file')
     .action(async (dir: string, opts) => {
       const controller = new AbortController();

@@ -18,9 +18,11 @@ import { eventSourcesFor, loadRulesForCommand } from './load-rules';
 import { Progress } from './progress';
 
 export interface ReplayOptions {
-  /** Deliver alerts to the channels configured in the environment (and --deliver-file). */
+  /** Deliver alerts to the configured channels (channels file, environment, --deliver-file). */
   deliver?: boolean;
   deliverFile?: string;
+  channels?: string;
+  stateDir?: string;
   rules: string;
   config?: string;
   eventSource?: string[];
@@ -58,11 +60,11 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
   }
   let channels: DeliveryChannel[] = [];
   if (opts.deliver || opts.deliverFile) {
-    const configured = channelsForCommand(io, opts.deliverFile);
+    const configured = channelsForCommand(io, opts);
     if (!configured) return 2;
     channels = configured;
     if (channels.length === 0) {
-      writeLine(io.stderr, 'rekwatch: --deliver needs a channel: set REKWATCH_SLACK_WEBHOOK_URL, or REKWATCH_SMTP_URL with REKWATCH_EMAIL_FROM and REKWATCH_EMAIL_TO, or use --deliver-file PATH');
+      writeLine(io.stderr, 'rekwatch: --deliver needs a channel: write .rekwatch/channels.json (or --channels FILE; see README), set REKWATCH_SLACK_WEBHOOK_URL, or REKWATCH_SMTP_URL with REKWATCH_EMAIL_FROM and REKWATCH_EMAIL_TO, or use --deliver-file PATH');
       return 2;
     }
   }

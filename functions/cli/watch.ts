@@ -12,7 +12,7 @@ import { Evaluator } from '../core/evaluator';
 import { toRecord } from '../core/record';
 import { formatAlertLines } from '../core/replay-report';
 import { writeLine, type CliIo } from './io';
-import { channelsForCommand } from './channels';
+import { channelsForCommand, stateDirFor } from './channels';
 import { eventSourcesFor, loadRulesForCommand } from './load-rules';
 
 export interface WatchOptions {
@@ -22,17 +22,23 @@ export interface WatchOptions {
   stateDir?: string;
   interval: number;
   deliverFile?: string;
+  channels?: string;
   /** Stop after this (tests and scripts); runs until interrupted otherwise. */
   signal?: AbortSignal;
 }
 
+/** Waits `ms`, or less when `signal` aborts; leaves no listener behind (watch sleeps forever). */
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((r) => {
-    const t = setTimeout(r, ms);
-    signal?.addEventListener('abort', () => {
+    const onAbort = () => {
       clearTimeout(t);
       r();
-    }, { once: true });
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      r();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 export async function watchCommand(dir: string, opts: WatchOptions, io: CliIo): Promise<number> {
@@ -42,10 +48,10 @@ export async function watchCommand(dir: string, opts: WatchOptions, io: CliIo): 
     writeLine(io.stderr, `${opts.rules}: rules are invalid; not watching`);
     return 1;
   }
-  const channels = channelsForCommand(io, opts.deliverFile);
+  const channels = channelsForCommand(io, opts);
   if (!channels) return 2;
   const root = resolve(io.cwd, dir);
-  const stateDir = resolve(io.cwd, opts.stateDir ?? (io.env ?? process.env).REKWATCH_STATE_DIR ?? '.rekwatch');
+  const stateDir = stateDirFor(io, opts.stateDir);
   const state = new WatchState(stateDir);
   const evaluator = new Evaluator(load.pack, { eventSources: eventSourcesFor(opts.eventSource, load.config) });
   writeLine(io.stderr, `rekwatch: watching ${dir} every ${opts.interval}s; ${load.pack.rules.filter((r) => r.enabled).length} rules; delivering to console${channels.map((c) => `, ${c.name}`).join('')}; state in ${relative(io.cwd, stateDir) || '.'}`);

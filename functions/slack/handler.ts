@@ -17,6 +17,7 @@ import type { IdempotencyStore } from '../adapters/idempotency-store';
 import { SlackWebhookChannel } from '../adapters/delivery/slack-webhook';
 import { parseAlertMessage } from '../core/alert-message';
 import { emf } from '../core/metrics';
+import { WebhookSecretError } from '../core/webhook-secret';
 import { DeliveryFailure, withRetry, type RetryOptions } from '../core/retry';
 
 export interface SlackForwarderDeps {
@@ -36,6 +37,14 @@ export class ForwardError extends Error {
 
 export function createSlackForwarder(deps: SlackForwarderDeps) {
   const retry: RetryOptions = { attempts: 4, baseMs: 1000, maxMs: 15_000, ...deps.retry };
+  // A secret that holds no usable URL will not fix itself within this invocation: no retry here.
+  const webhookUrl = async () => {
+    try {
+      return await deps.webhookUrl();
+    } catch (e) {
+      throw e instanceof WebhookSecretError ? new DeliveryFailure(e.message, false) : e;
+    }
+  };
   return async function handler(event: SNSEvent, context?: { awsRequestId?: string }): Promise<{ posted: number; skipped: number }> {
     const log = deps.logger.child({ requestId: context?.awsRequestId });
     const records = Array.isArray(event?.Records) ? event.Records : [];
@@ -63,7 +72,7 @@ export function createSlackForwarder(deps: SlackForwarderDeps) {
         failures.push(`${alert.id}: another invocation is posting this alert`);
         continue;
       }
-      const outcome = await withRetry(async () => new SlackWebhookChannel(await deps.webhookUrl(), deps.fetchImpl).deliver(alert), retry);
+      const outcome = await withRetry(async () => new SlackWebhookChannel(await webhookUrl(), deps.fetchImpl).deliver(alert), retry);
       if (outcome.error === undefined) {
         await store.markSent(key);
         posted++;

@@ -3,7 +3,7 @@
  * (smtp-server) whose mail is parsed with mailparser, and a loopback HTTP server standing in for a
  * Slack incoming webhook. A failing channel is retried and reported while the others still deliver.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { SMTPServer } from 'smtp-server';
 import { main } from '../../functions/cli/main';
 
 const ROOT = join(__dirname, '..', '..');
+const isolatedState = mkdtempSync(join(tmpdir(), 'rekwatch-deliver-state-'));
 const SAMPLES = join(ROOT, 'samples', 'trail');
 
 let smtp: SMTPServer;
@@ -76,7 +77,8 @@ async function replay(args: string[], env: NodeJS.ProcessEnv) {
     stdin: Readable.from([]),
     cwd: ROOT,
     stderrIsTTY: false,
-    env,
+    // Never the developer's own .rekwatch/channels.json.
+    env: { REKWATCH_STATE_DIR: isolatedState, ...env },
     retry: { baseMs: 1, maxMs: 5 },
   });
   return { code, stdout, stderr };
@@ -144,5 +146,62 @@ describe('rekwatch replay --deliver', () => {
     const none = await replay(['--deliver', SAMPLES], {});
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('--deliver needs a channel');
+  });
+});
+
+describe('the local channels file', () => {
+  function channelsFile(content: unknown, mode = 0o600): { dir: string; file: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'rekwatch-channels-'));
+    const file = join(dir, 'channels.json');
+    writeFileSync(file, JSON.stringify(content), { mode });
+    chmodSync(file, mode);
+    return { dir, file };
+  }
+
+  it('routes by severity per channel; a relative file path is relative to the channels file', async () => {
+    const { dir, file } = channelsFile({
+      slack: { webhookUrl: `http://127.0.0.1:${slackPort}/services/T000/B000/XXXX`, severities: ['high'] },
+      email: { smtpUrl: `smtp://127.0.0.1:${smtpPort}`, from: 'rekwatch@example.com', to: ['oncall@example.com'], severities: ['medium'] },
+      file: { path: 'all.jsonl' },
+    });
+    const res = await replay(['--json', '--deliver', '--channels', file, SAMPLES], {});
+    expect(res.code).toBe(0);
+    const all = readFileSync(join(dir, 'all.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { severity: string });
+    expect(all).toHaveLength(8);
+    const count = (sev: string[]) => all.filter((a) => sev.includes(a.severity)).length;
+    // The sample trail: 5 high and 3 medium alerts.
+    expect(count(['high'])).toBe(5);
+    expect(count(['medium'])).toBe(3);
+    expect(slackBodies).toHaveLength(5);
+    expect(mails).toHaveLength(3);
+    expect(mails.every((m) => m.subject?.startsWith('[MEDIUM]'))).toBe(true);
+    expect(res.stderr).not.toContain('XXXX');
+  });
+
+  it('is found in the state directory without a flag, and environment variables override it', async () => {
+    const { dir } = channelsFile({ email: { smtpUrl: 'smtp://127.0.0.1:9', from: 'rekwatch@example.com', to: ['nobody@example.com'] } });
+    const res = await replay(['--json', '--deliver', SAMPLES], { REKWATCH_STATE_DIR: dir, REKWATCH_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, REKWATCH_EMAIL_TO: 'override@example.com' });
+    expect(res.code).toBe(0);
+    expect(mails).toHaveLength(8);
+    expect((mails[0]!.to as { text: string }).text).toBe('override@example.com');
+  });
+
+  it('refuses a readable file holding a secret, and a wrong field, naming the file and the field', async () => {
+    const readable = channelsFile({ slack: { webhookUrl: 'https://hooks.slack.com/services/T/B/XXXXSECRET' } }, 0o644);
+    const res = await replay(['--deliver', '--channels', readable.file, SAMPLES], {});
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(`${readable.file}: holds a webhook URL or SMTP password but group or others can read it; run: chmod 600`);
+    expect(res.stderr).not.toContain('XXXXSECRET');
+    expect(slackBodies).toHaveLength(0);
+
+    const typo = channelsFile({ slack: { webhookURL: 'https://hooks.slack.com/x' }, emails: {} });
+    const bad = await replay(['--deliver', '--channels', typo.file, SAMPLES], {});
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('emails: unknown field (did you mean "email"?)');
+    expect(bad.stderr).toContain('slack.webhookURL: unknown field (did you mean "webhookUrl"?)');
+
+    const sev = channelsFile({ file: { path: 'x.jsonl', severities: ['urgent'] } });
+    const badSev = await replay(['--deliver', '--channels', sev.file, SAMPLES], {});
+    expect(badSev.stderr).toContain('file.severities.0: must be equal to one of the allowed values');
   });
 });

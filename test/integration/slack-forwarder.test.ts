@@ -12,6 +12,7 @@ import { DynamoIdempotencyStore } from '../../functions/adapters/idempotency-sto
 import { snsPublishParams } from '../../functions/core/sns-message';
 import { slackLimitProblems } from '../../functions/core/format/slack-limits';
 import type { Alert } from '../../functions/core/types';
+import { webhookUrlFromSecret } from '../../functions/core/webhook-secret';
 import { createSlackForwarder } from '../../functions/slack/handler';
 import { startDynamo, type LocalDynamo } from '../helpers/dynalite';
 import { hostileAlert, packAlerts } from '../unit/format/fixtures';
@@ -151,4 +152,20 @@ test('an unreadable secret fails the invocation with the secret id only', async 
   const handler = forwarder({ webhookUrl: async () => Promise.reject(new Error('could not read secret rekwatch/slack: AccessDeniedException: denied')) });
   await expect(handler(snsEvent(uniqueAlert('secret')))).rejects.toThrow(/could not read secret rekwatch\/slack/);
   expect(received).toHaveLength(0);
+});
+
+test('a secret without a usable URL is not retried within the invocation, and drops the cached value', async () => {
+  let reads = 0;
+  let rejected = 0;
+  const handler = forwarder({
+    webhookUrl: async () => {
+      reads++;
+      return webhookUrlFromSecret('http://hooks.slack.com/services/T/B/XXXXSECRET', 'rekwatch/slack');
+    },
+    onRejected: () => rejected++,
+  });
+  await expect(handler(snsEvent(uniqueAlert('bad-secret')))).rejects.toThrow(/secret rekwatch\/slack: the webhook URL must use https/);
+  expect(reads).toBe(1);
+  expect(rejected).toBe(1);
+  expect(logged).not.toContain('XXXXSECRET');
 });

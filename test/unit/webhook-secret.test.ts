@@ -12,6 +12,7 @@ describe('webhookUrlFromSecret', () => {
     expect(webhookUrlFromSecret(` ${URL_}\n`, 's')).toBe(URL_);
     expect(webhookUrlFromSecret(JSON.stringify({ webhookUrl: URL_ }), 's')).toBe(URL_);
     expect(webhookUrlFromSecret(JSON.stringify({ url: URL_ }), 's')).toBe(URL_);
+    expect(webhookUrlFromSecret('http://127.0.0.1:9000/services/x', 's')).toBe('http://127.0.0.1:9000/services/x');
   });
 
   test.each([
