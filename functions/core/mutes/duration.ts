@@ -1,0 +1,25 @@
+/** `90s`, `15m`, `4h`, `2d`, `1w` (or combinations like `1h30m`) -> milliseconds; null when invalid. */
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+export function parseDuration(text: string): number | null {
+  const s = text.trim().toLowerCase();
+  if (!/^(\d+[smhdw])+$/.test(s)) return null;
+  let total = 0;
+  for (const [, n, unit] of s.matchAll(/(\d+)([smhdw])/g)) total += Number(n) * UNIT_MS[unit!]!;
+  return total > 0 && Number.isSafeInteger(total) ? total : null;
+}
+
+/** 5400000 -> `1h30m`; for "time left" columns. */
+export function formatDuration(ms: number): string {
+  if (ms <= 0) return '0s';
+  const parts: string[] = [];
+  let rest = Math.floor(ms / 1000);
+  for (const [unit, size] of [['d', 86_400], ['h', 3_600], ['m', 60], ['s', 1]] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+    if (parts.length === 2) break;
+  }
+  return parts.join('') || '0s';
+}

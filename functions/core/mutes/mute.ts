@@ -1,0 +1,136 @@
+/**
+ * Mutes (pure): "do not deliver alerts of this rule, matching this scope, until then, because ...".
+ * A mute never deletes anything: a covered alert is still evaluated, counted and logged as suppressed
+ * with the mute's id. Expiry is part of every check (`now` is injected), so an expired mute is inert
+ * whether or not storage has cleaned it up.
+ */
+import { compileGlob } from '../glob';
+import { ipInRange, parseCidr, parseIp } from '../ip';
+import type { Alert } from '../types';
+
+export interface MuteScope {
+  /** Principal ARN, or a glob over it (`arn:aws:sts::111122223333:assumed-role/ci-*`). */
+  principal?: string;
+  /** Source IP or CIDR. */
+  ip?: string;
+  /** 12-digit account id. */
+  account?: string;
+  /** CloudTrail eventName. */
+  eventName?: string;
+}
+
+export interface Mute {
+  id: string;
+  /** A rule id, or `*` for every rule. */
+  ruleId: string;
+  scope: MuteScope;
+  reason: string;
+  createdBy: string;
+  /** ISO 8601. */
+  createdAt: string;
+  expiresAt: string;
+  /** Set when someone ended the mute before it expired. */
+  removedAt?: string;
+  removedBy?: string;
+}
+
+export interface MuteInput {
+  ruleId: string;
+  scope?: MuteScope;
+  reason?: string;
+  createdBy: string;
+  /** Exactly one of `forMs` and `until`; neither means the default duration. */
+  forMs?: number;
+  until?: string;
+}
+
+export interface MutePolicy {
+  /** Default 24 h. */
+  defaultMs: number;
+  /** Longest allowed mute; default 30 days. Nothing is silenced forever by accident. */
+  maxMs: number;
+}
+
+export const DEFAULT_MUTE_POLICY: MutePolicy = { defaultMs: 24 * 3_600_000, maxMs: 30 * 24 * 3_600_000 };
+
+export type MuteCheck = { ok: true; mute: Omit<Mute, 'id'> } | { ok: false; problems: string[] };
+
+/** Validates a request to mute; returns the mute to store (without its id) or every problem found. */
+export function checkMuteInput(input: MuteInput, knownRuleIds: ReadonlySet<string>, now: number, policy: MutePolicy = DEFAULT_MUTE_POLICY): MuteCheck {
+  const problems: string[] = [];
+  const scope: MuteScope = {};
+  if (input.ruleId !== '*' && !knownRuleIds.has(input.ruleId)) problems.push(`rule: unknown rule id "${input.ruleId}"`);
+  const reason = (input.reason ?? '').trim();
+  if (!reason) problems.push('reason: required (say why, for whoever reads the audit log)');
+  else if (reason.length > 500) problems.push('reason: at most 500 characters');
+  const s = input.scope ?? {};
+  if (s.principal !== undefined) {
+    if (!s.principal.trim()) problems.push('principal: empty');
+    else scope.principal = s.principal.trim();
+  }
+  if (s.ip !== undefined) {
+    const v = s.ip.trim();
+    if (parseCidr(v) === null) problems.push(`ip: "${s.ip}" is neither an IP address nor a CIDR`);
+    else scope.ip = v;
+  }
+  if (s.account !== undefined) {
+    if (!/^\d{12}$/.test(s.account.trim())) problems.push(`account: "${s.account}" is not a 12-digit AWS account id`);
+    else scope.account = s.account.trim();
+  }
+  if (s.eventName !== undefined) {
+    if (!/^[A-Za-z0-9]+$/.test(s.eventName.trim())) problems.push(`eventName: "${s.eventName}" is not a CloudTrail eventName`);
+    else scope.eventName = s.eventName.trim();
+  }
+  if (input.forMs !== undefined && input.until !== undefined) problems.push('expiry: give a duration or an end time, not both');
+  let expires = now + (input.forMs ?? policy.defaultMs);
+  if (input.until !== undefined) {
+    const t = Date.parse(input.until);
+    if (Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}T/.test(input.until)) problems.push(`until: "${input.until}" is not an ISO 8601 time (2026-11-24T18:00:00Z)`);
+    else expires = t;
+  }
+  if (input.forMs !== undefined && !(input.forMs > 0)) problems.push('for: must be a positive duration');
+  if (expires <= now) problems.push('expiry: is in the past');
+  else if (expires - now > policy.maxMs) problems.push(`expiry: at most ${Math.round(policy.maxMs / 3_600_000)} h from now (the configured maximum)`);
+  if (!input.createdBy.trim()) problems.push('createdBy: required');
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    mute: { ruleId: input.ruleId, scope, reason, createdBy: input.createdBy.trim(), createdAt: new Date(now).toISOString(), expiresAt: new Date(expires).toISOString() },
+  };
+}
+
+export function isLive(mute: Mute, now: number): boolean {
+  return mute.removedAt === undefined && Date.parse(mute.createdAt) <= now && now < Date.parse(mute.expiresAt);
+}
+
+/** Whether this mute covers this alert at `now` (live, same rule or `*`, every scope field matches). */
+export function muteCovers(mute: Mute, alert: Alert, now: number): boolean {
+  if (!isLive(mute, now)) return false;
+  if (mute.ruleId !== '*' && mute.ruleId !== alert.ruleId) return false;
+  const { principal, ip, account, eventName } = mute.scope;
+  if (principal !== undefined && !compileGlob(principal)(alert.principal)) return false;
+  if (account !== undefined && alert.account !== account) return false;
+  if (eventName !== undefined && alert.eventName !== eventName) return false;
+  if (ip !== undefined) {
+    const addr = parseIp(alert.sourceIp);
+    if (!addr) return false;
+    const cidr = parseCidr(ip); // a bare address is a single-host range
+    if (!cidr || !ipInRange(addr, cidr)) return false;
+  }
+  return true;
+}
+
+/** The first live mute covering the alert, if any (the oldest first, so the count goes to one mute). */
+export function findMute(mutes: readonly Mute[], alert: Alert, now: number): Mute | undefined {
+  return mutes.find((m) => muteCovers(m, alert, now));
+}
+
+/** One line naming exactly what a mute silences: `rule X for principal Y from IP Z`. */
+export function describeMute(m: Pick<Mute, 'ruleId' | 'scope'>): string {
+  const parts = [m.ruleId === '*' ? 'every rule' : `rule ${m.ruleId}`];
+  if (m.scope.principal) parts.push(`for principal ${m.scope.principal}`);
+  if (m.scope.ip) parts.push(`from ${m.scope.ip}`);
+  if (m.scope.account) parts.push(`in account ${m.scope.account}`);
+  if (m.scope.eventName) parts.push(`on ${m.scope.eventName}`);
+  return parts.join(' ');
+}
