@@ -1,0 +1,187 @@
+/**
+ * The embedded default state store: dynalite (a DynamoDB API server on LevelDB) persisted under the
+ * state directory, so locally rekwatch runs the same store code as in AWS (mute-store.ts).
+ *
+ * LevelDB allows one process at a time, and several rekwatch commands may run at once (`watch` in
+ * one terminal, `mute` in another). So the first command to start takes `store.lock` (pid + port)
+ * and serves the database on loopback; the others use its server. When the serving process ends,
+ * the next request fails to connect, and the client takes over (a stale lock, whose pid is gone, is
+ * removed). Everything goes through the DynamoDB API either way.
+ */
+import { existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+
+export const LOCAL_TABLE = 'rekwatch-state';
+
+interface Lock {
+  pid: number;
+  port: number;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readLock(path: string): Lock | null {
+  try {
+    const v = JSON.parse(readFileSync(path, 'utf8')) as Lock;
+    return Number.isInteger(v.pid) && Number.isInteger(v.port) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function clientFor(port: number): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 2,
+  });
+}
+
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
+
+function isConnectionError(e: unknown): boolean {
+  const err = e as { code?: string; message?: string; cause?: { code?: string } };
+  return CONNECTION_ERRORS.has(err.code ?? '') || CONNECTION_ERRORS.has(err.cause?.code ?? '') || /socket hang up|ECONNREFUSED/.test(err.message ?? '');
+}
+
+export class LocalState {
+  readonly tableName = LOCAL_TABLE;
+  private server?: Server;
+  private servedPort?: number;
+  private inner?: DynamoDBClient;
+  private readonly lockPath: string;
+
+  private constructor(readonly stateDir: string) {
+    this.lockPath = join(stateDir, 'store.lock');
+  }
+
+  /** Opens (or joins) the store under `stateDir` and makes sure the table exists. */
+  static async open(stateDir: string): Promise<LocalState> {
+    const state = new LocalState(stateDir);
+    await state.connect();
+    return state;
+  }
+
+  /**
+   * A DynamoDB client for the stores. Its `send` survives the serving process going away: it
+   * reconnects (taking the store over) and sends again.
+   */
+  get client(): DynamoDBClient {
+    const send = async (command: unknown): Promise<unknown> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await (this.inner!.send as (c: unknown) => Promise<unknown>)(command);
+        } catch (e) {
+          if (attempt >= 3 || !isConnectionError(e)) throw e;
+          await this.connect();
+        }
+      }
+    };
+    return { send, config: this.inner!.config, destroy: () => undefined } as unknown as DynamoDBClient;
+  }
+
+  private async connect(): Promise<void> {
+    mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
+    this.inner?.destroy();
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      let fd: number | undefined;
+      try {
+        fd = openSync(this.lockPath, 'wx', 0o600);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      if (fd !== undefined) {
+        try {
+          this.server = dynalite({ path: join(this.stateDir, 'db'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+          await new Promise<void>((resolve, reject) => {
+            this.server!.once('error', reject);
+            this.server!.listen(0, '127.0.0.1', resolve);
+          });
+          const port = (this.server.address() as AddressInfo).port;
+          writeSync(fd, JSON.stringify({ pid: process.pid, port }));
+          this.servedPort = port;
+          this.inner = clientFor(port);
+          break;
+        } catch (e) {
+          unlinkSync(this.lockPath);
+          throw e;
+        } finally {
+          closeSync(fd);
+        }
+      }
+      const lock = readLock(this.lockPath);
+      if (lock && alive(lock.pid)) {
+        this.inner = clientFor(lock.port);
+        try {
+          await this.inner.send(new DescribeTableCommand({ TableName: LOCAL_TABLE }));
+          break;
+        } catch (e) {
+          if (e instanceof ResourceNotFoundException) break; // served, table not created yet: ensureTable does it
+          if (!isConnectionError(e)) throw e;
+        }
+      } else if (lock) {
+        // Stale: its process is gone. Remove it and take over.
+        try {
+          unlinkSync(this.lockPath);
+        } catch {
+          /* someone else removed it first */
+        }
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`state store under ${this.stateDir} is locked by another process that does not answer; if none runs, delete ${this.lockPath}`);
+      await sleep(50);
+    }
+    await this.ensureTable();
+  }
+
+  private async ensureTable(): Promise<void> {
+    try {
+      await this.inner!.send(new DescribeTableCommand({ TableName: LOCAL_TABLE }));
+    } catch (e) {
+      if (!(e instanceof ResourceNotFoundException)) throw e;
+      try {
+        await this.inner!.send(
+          new CreateTableCommand({
+            TableName: LOCAL_TABLE,
+            AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+            KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+            BillingMode: 'PAY_PER_REQUEST',
+          }),
+        );
+      } catch (err) {
+        if ((err as Error).name !== 'ResourceInUseException') throw err;
+      }
+    }
+  }
+
+  /** Stops serving (if this process serves) and releases the lock. */
+  async close(): Promise<void> {
+    this.inner?.destroy();
+    const server = this.server;
+    this.server = undefined;
+    if (server) {
+      // Close the server (dynalite closes LevelDB with it) before releasing the lock, so the next
+      // owner never finds the database still open.
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeIdleConnections();
+      await closed;
+      const lock = existsSync(this.lockPath) ? readLock(this.lockPath) : null;
+      if (lock && lock.pid === process.pid && lock.port === this.servedPort) unlinkSync(this.lockPath);
+    }
+  }
+}
