@@ -22,6 +22,7 @@ export interface DeployConfigFile {
   lists?: Record<string, string[]>;
   slack?: { webhookSecret: string; severities?: Severity[] };
   chatbot?: { workspaceId: string; channelId: string; severities?: Severity[] };
+  mutes?: { defaultDuration?: string; maxDuration?: string };
 }
 
 export class ConfigFileError extends Error {}

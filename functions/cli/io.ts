@@ -13,6 +13,8 @@ export interface CliIo {
   env?: NodeJS.ProcessEnv;
   /** Delivery retry policy; the defaults (4 attempts, 0.5 s doubling backoff) when absent. */
   retry?: RetryOptions;
+  /** The clock (mute expiry); Date.now when absent. */
+  now?: () => number;
 }
 
 export function processIo(): CliIo {

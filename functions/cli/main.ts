@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { processIo, type CliIo } from './io';
+import { muteCommand, mutesCommand, unmuteCommand } from './mutes';
 import { redriveCommand, type RedriveClients } from './redrive';
 import { replayCommand } from './replay';
 import { testCommand } from './test-rules';
@@ -109,6 +110,53 @@ export async function main(
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
       }
+    });
+
+  const stateDirOption = () => new Option('--state-dir <dir>', 'local state directory (default: $REKWATCH_STATE_DIR or .rekwatch)');
+  const tableOption = () => new Option('--table <name>', "the deployed stack's state table (StateTableName output) instead of the local store");
+
+  program
+    .command('mute')
+    .description('stop delivering alerts of a rule (or * for all), optionally only for a principal, IP, account or event, until an expiry')
+    .argument('<rule>', 'rule id, or * for every rule')
+    .option('--principal <arn>', 'principal ARN or glob (arn:aws:sts::111122223333:assumed-role/ci-*)')
+    .option('--ip <ip-or-cidr>', 'source IP or CIDR')
+    .option('--account <id>', '12-digit account id')
+    .option('--event-name <name>', 'CloudTrail eventName')
+    .option('--for <duration>', 'how long: 30m, 4h, 2d (default 24h; the maximum is mutes.maxDuration in --config, 30d otherwise)')
+    .option('--until <time>', 'until an ISO 8601 time instead')
+    .option('--reason <text>', 'why (required; kept in the audit record)')
+    .option('--by <name>', 'who is muting (default: $REKWATCH_USER or user@host)')
+    .option('--json', 'print the mute as one JSON line')
+    .addOption(rulesOption())
+    .addOption(configOption())
+    .addOption(stateDirOption())
+    .addOption(tableOption())
+    .action(async (rule: string, opts) => {
+      code = await muteCommand(rule, opts, io);
+    });
+
+  program
+    .command('unmute')
+    .description('end a mute now (it stays on record)')
+    .argument('<id>', 'mute id (from rekwatch mutes)')
+    .option('--by <name>', 'who is unmuting (default: $REKWATCH_USER or user@host)')
+    .option('--json', 'print the ended mute as one JSON line')
+    .addOption(stateDirOption())
+    .addOption(tableOption())
+    .action(async (id: string, opts) => {
+      code = await unmuteCommand(id, opts, io);
+    });
+
+  program
+    .command('mutes')
+    .description('list live mutes with time left and alerts suppressed; --all for the history')
+    .option('--all', 'every mute on record, ended ones included')
+    .option('--json', 'one mute per line as JSON')
+    .addOption(stateDirOption())
+    .addOption(tableOption())
+    .action(async (opts) => {
+      code = await mutesCommand(opts, io);
     });
 
   program

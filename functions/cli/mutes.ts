@@ -1,0 +1,148 @@
+/**
+ * `rekwatch mute`, `rekwatch unmute`, `rekwatch mutes`: scoped, expiring, audited mutes in the state
+ * store (local or the stack's table, see state.ts). Invalid input gets every problem at once and
+ * changes nothing; every mute records who, when, why and until when, and stays on record after it
+ * ends.
+ */
+import { hostname, userInfo } from 'node:os';
+import type { DeployConfigFile } from '../adapters/deploy-config-file';
+import { MuteNotFound, MuteStore, type MuteRecord } from '../adapters/mute-store';
+import { formatDuration, parseDuration } from '../core/mutes/duration';
+import { checkMuteInput, DEFAULT_MUTE_POLICY, describeMute, isLive, type Mute, type MutePolicy } from '../core/mutes/mute';
+import { writeLine, type CliIo } from './io';
+import { loadRulesForCommand } from './load-rules';
+import { openState, type StateOptions } from './state';
+
+export interface MuteOptions extends StateOptions {
+  rules: string;
+  config?: string;
+  principal?: string;
+  ip?: string;
+  account?: string;
+  eventName?: string;
+  for?: string;
+  until?: string;
+  reason?: string;
+  by?: string;
+  json?: boolean;
+}
+
+/** Who is acting: --by, else $REKWATCH_USER, else the OS user at this host. */
+export function actor(io: CliIo, by?: string): string {
+  const env = io.env ?? process.env;
+  if (by?.trim()) return by.trim();
+  if (env.REKWATCH_USER?.trim()) return env.REKWATCH_USER.trim();
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    /* no passwd entry (containers) */
+  }
+  return `${user}@${hostname()}`;
+}
+
+/** The mute limits from the deployment config file (`mutes.defaultDuration`, `mutes.maxDuration`). */
+export function mutePolicy(config: DeployConfigFile): MutePolicy {
+  return {
+    defaultMs: parseDuration(config.mutes?.defaultDuration ?? '') ?? DEFAULT_MUTE_POLICY.defaultMs,
+    maxMs: parseDuration(config.mutes?.maxDuration ?? '') ?? DEFAULT_MUTE_POLICY.maxMs,
+  };
+}
+
+function line(m: Mute, now: number): string {
+  return `${m.id}  ${describeMute(m)} until ${m.expiresAt} (${formatDuration(Date.parse(m.expiresAt) - now)} left)`;
+}
+
+export async function muteCommand(ruleId: string, opts: MuteOptions, io: CliIo): Promise<number> {
+  const now = (io.now ?? Date.now)();
+  const load = loadRulesForCommand(opts.rules, io, io.stderr, opts.config);
+  if (!load) return 2;
+  let forMs: number | undefined;
+  const problems: string[] = [];
+  if (opts.for !== undefined) {
+    const ms = parseDuration(opts.for);
+    if (ms === null) problems.push(`for: "${opts.for}" is not a duration (like 30m, 4h, 2d)`);
+    else forMs = ms;
+  }
+  const check = checkMuteInput(
+    {
+      ruleId,
+      scope: { principal: opts.principal, ip: opts.ip, account: opts.account, eventName: opts.eventName },
+      reason: opts.reason,
+      createdBy: actor(io, opts.by),
+      forMs,
+      until: opts.until,
+    },
+    new Set(load.pack.rules.map((r) => r.id)),
+    now,
+    mutePolicy(load.config),
+  );
+  if (!check.ok) problems.push(...check.problems);
+  if (problems.length > 0 || !check.ok) {
+    for (const p of problems) writeLine(io.stderr, `rekwatch mute: ${p}`);
+    writeLine(io.stderr, 'rekwatch mute: nothing was muted');
+    return 2;
+  }
+  const state = await openState(io, opts);
+  try {
+    const mute = await new MuteStore(state.client, { tableName: state.tableName, now: io.now }).create(check.mute);
+    if (opts.json) writeLine(io.stdout, JSON.stringify(mute));
+    else writeLine(io.stdout, `muted ${line(mute, now)}; undo with: rekwatch unmute ${mute.id}`);
+    return 0;
+  } finally {
+    await state.close();
+  }
+}
+
+export async function unmuteCommand(id: string, opts: StateOptions & { by?: string; json?: boolean }, io: CliIo): Promise<number> {
+  const state = await openState(io, opts);
+  try {
+    const ended = await new MuteStore(state.client, { tableName: state.tableName, now: io.now }).remove(id, actor(io, opts.by));
+    if (opts.json) writeLine(io.stdout, JSON.stringify(ended));
+    else writeLine(io.stdout, `unmuted ${ended.id}: ${describeMute(ended)} is delivered again`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof MuteNotFound)) throw e;
+    writeLine(io.stderr, `rekwatch unmute: ${e.message}`);
+    return 1;
+  } finally {
+    await state.close();
+  }
+}
+
+function status(m: MuteRecord, now: number): string {
+  if (m.removedAt) return `removed by ${m.removedBy} at ${m.removedAt}`;
+  if (!isLive(m, now)) return `expired at ${m.expiresAt}`;
+  return `${formatDuration(Date.parse(m.expiresAt) - now)} left`;
+}
+
+export async function mutesCommand(opts: StateOptions & { all?: boolean; json?: boolean }, io: CliIo): Promise<number> {
+  const now = (io.now ?? Date.now)();
+  const state = await openState(io, opts);
+  try {
+    const store = new MuteStore(state.client, { tableName: state.tableName, now: io.now });
+    let records: MuteRecord[];
+    if (opts.all) {
+      records = await store.history();
+    } else {
+      const live = await store.live();
+      records = (await Promise.all(live.map((m) => store.get(m.id)))).filter((r): r is MuteRecord => r !== undefined && isLive(r, now));
+    }
+    if (opts.json) {
+      for (const r of records) writeLine(io.stdout, JSON.stringify({ ...r, live: isLive(r, now) }));
+      return 0;
+    }
+    if (records.length === 0) {
+      writeLine(io.stdout, opts.all ? `no mutes on record in ${state.where}` : `no live mutes in ${state.where}: every alert is delivered`);
+      return 0;
+    }
+    for (const r of records) {
+      writeLine(io.stdout, `${r.id}  ${describeMute(r)}`);
+      writeLine(io.stdout, `    ${status(r, now)}; until ${r.expiresAt}; suppressed ${r.suppressed} alert${r.suppressed === 1 ? '' : 's'}${r.lastSuppressedAt ? ` (last ${r.lastSuppressedAt})` : ''}`);
+      writeLine(io.stdout, `    by ${r.createdBy} at ${r.createdAt}: ${r.reason}`);
+    }
+    return 0;
+  } finally {
+    await state.close();
+  }
+}
