@@ -7,7 +7,7 @@
 import { hostname, userInfo } from 'node:os';
 import type { DeployConfigFile } from '../adapters/deploy-config-file';
 import { MuteNotFound, MuteStore, type MuteRecord } from '../adapters/mute-store';
-import { formatDuration, parseDuration } from '../core/mutes/duration';
+import { formatDuration, parseDuration } from '../core/duration';
 import { checkMuteInput, DEFAULT_MUTE_POLICY, describeMute, isLive, type Mute, type MutePolicy } from '../core/mutes/mute';
 import { writeLine, type CliIo } from './io';
 import { loadRulesForCommand } from './load-rules';

@@ -51,8 +51,18 @@ export interface RuleDefinition {
   references: string[];
   conditions: TopLevelCondition;
   tests: RuleTestCase[];
+  /** One delivered alert per key per window (functions/core/dedupe.ts). */
+  dedupe?: DedupeSpec;
   /** Path of the file the rule came from, for messages. */
   file: string;
+}
+
+export const DEDUPE_FIELDS = ['principalArn', 'sourceIPAddress', 'eventName', 'accountId', 'awsRegion', 'userAgent', 'principalType', 'errorCode'] as const;
+export type DedupeField = (typeof DEDUPE_FIELDS)[number];
+
+export interface DedupeSpec {
+  windowMs: number;
+  by: DedupeField[];
 }
 
 /** A named list from `rules/lists/NAME.json`. */
@@ -96,4 +106,6 @@ export interface Alert {
   /** The CloudTrail record, whole when small, otherwise a bounded excerpt (see `excerpt.ts`). */
   record: unknown;
   recordTruncated: boolean;
+  /** Alerts of the same rule and dedupe key held back since the last delivered one. */
+  suppressedBefore?: { count: number; since: string };
 }

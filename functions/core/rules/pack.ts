@@ -5,7 +5,8 @@
 import { basename } from 'node:path';
 import { RECORD_FIELDS } from '../facts';
 import { isPlainObject } from '../record';
-import type { NamedList, RuleDefinition, RulePack, RuleTestCase, Severity, TopLevelCondition } from '../types';
+import { parseDuration } from '../duration';
+import type { DedupeField, NamedList, RuleDefinition, RulePack, RuleTestCase, Severity, TopLevelCondition } from '../types';
 import { conditionProblems } from './conditions';
 import { didYouMean } from './did-you-mean';
 import { parseJsonText } from './parse-json';
@@ -71,6 +72,10 @@ function loadRule(file: SourceFile, lists: Record<string, NamedList>, problems: 
   if (typeof value.runbook === 'string' && !isHttpUrl(value.runbook)) {
     errors.push({ file: file.path, field: 'runbook', message: 'must be an http(s) URL', level: 'error' });
   }
+  if (isPlainObject(value.dedupe) && typeof value.dedupe.window === 'string') {
+    const ms = parseDuration(value.dedupe.window);
+    if (ms === null || ms > 7 * 86_400_000) errors.push({ file: file.path, field: 'dedupe.window', message: 'must be a duration from 1s to 7d (like 15m, 1h)', level: 'error' });
+  }
   if ('conditions' in value) errors.push(...conditionProblems(value.conditions, file.path, lists));
   problems.push(...errors);
   if (hasErrors(errors)) return null;
@@ -103,6 +108,9 @@ function loadRule(file: SourceFile, lists: Record<string, NamedList>, problems: 
     references: (value.references as string[] | undefined) ?? [],
     conditions: value.conditions as TopLevelCondition,
     tests,
+    ...(isPlainObject(value.dedupe)
+      ? { dedupe: { windowMs: parseDuration(String(value.dedupe.window)) as number, by: (value.dedupe.by as DedupeField[] | undefined) ?? [] } }
+      : {}),
     file: file.path,
   };
 }

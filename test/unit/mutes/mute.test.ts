@@ -1,5 +1,5 @@
 import { checkMuteInput, describeMute, findMute, muteCovers, type Mute } from '../../../functions/core/mutes/mute';
-import { formatDuration, parseDuration } from '../../../functions/core/mutes/duration';
+import { formatDuration, parseDuration } from '../../../functions/core/duration';
 import { hostileAlert } from '../format/fixtures';
 import type { Alert } from '../../../functions/core/types';
 
