@@ -82,7 +82,10 @@ export async function main(
     .option('--max-alerts <n>', 'alerts printed in full in the readable report', count(0), 100)
     .option('--deliver', 'also deliver alerts to the channels in .rekwatch/channels.json / --channels, or REKWATCH_SLACK_WEBHOOK_URL / REKWATCH_SMTP_URL (see README)')
     .option('--channels <file>', 'local channels file (default: $REKWATCH_CHANNELS, or channels.json in the state dir)')
-    .option('--state-dir <dir>', 'state directory (default: $REKWATCH_STATE_DIR or .rekwatch)')
+    .option('--state-dir <dir>', 'state directory: live mutes and channels (default: $REKWATCH_STATE_DIR or .rekwatch)')
+    .option('--table <name>', "apply the live mutes in the deployed stack's state table instead of the local ones")
+    .option('--no-mutes', 'ignore mutes: show every alert the rules produce')
+    .option('--no-dedupe', "ignore rules' dedupe windows")
     .option('--deliver-file <path>', 'also append each alert as a JSON line to this file')
     .action(async (paths: string[], opts) => {
       code = await replayCommand(paths, opts, io);

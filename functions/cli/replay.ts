@@ -7,13 +7,20 @@ import type { Writable } from 'node:stream';
 import { deliverToAll, type DeliveryChannel } from '../adapters/delivery/channel';
 import { readTrail } from '../adapters/trail-reader';
 import { deliveryKeyOf } from '../core/alert';
-import { DedupeWindow } from '../core/dedupe-window';
+import { DuplicateWindow } from '../core/duplicate-window';
 import { Evaluator } from '../core/evaluator';
 import { toRecord } from '../core/record';
 import { renderSummary, formatAlertLines } from '../core/replay-report';
 import { ReplayStats } from '../core/replay-stats';
 import { writeLine, type CliIo } from './io';
-import { channelsForCommand } from './channels';
+import { channelsForCommand, stateDirFor } from './channels';
+import { openState } from './state';
+import { MuteStore } from '../adapters/mute-store';
+import { MemoryDedupeState } from '../core/dedupe';
+import type { Mute } from '../core/mutes/mute';
+import { Suppressor } from '../core/suppression';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { eventSourcesFor, loadRulesForCommand } from './load-rules';
 import { Progress } from './progress';
 
@@ -23,6 +30,12 @@ export interface ReplayOptions {
   deliverFile?: string;
   channels?: string;
   stateDir?: string;
+  /** `--table`: read live mutes from the deployed stack's table. */
+  table?: string;
+  /** false with `--no-mutes`. */
+  mutes?: boolean;
+  /** false with `--no-dedupe`. */
+  dedupe?: boolean;
   rules: string;
   config?: string;
   eventSource?: string[];
@@ -51,6 +64,25 @@ class Output {
   }
 }
 
+/**
+ * The live mutes a backtest applies (read once): from `--table`, or from the local store when one
+ * exists (a backtest never creates state). null after printing why they cannot be read.
+ */
+async function liveMutes(io: CliIo, opts: ReplayOptions): Promise<readonly Mute[] | undefined | null> {
+  if (!opts.table && !existsSync(join(stateDirFor(io, opts.stateDir), 'db'))) return undefined;
+  try {
+    const state = await openState(io, opts);
+    try {
+      return await new MuteStore(state.client, { tableName: state.tableName, now: io.now }).live();
+    } finally {
+      await state.close();
+    }
+  } catch (e) {
+    writeLine(io.stderr, `rekwatch: cannot read mutes (${(e as Error).message}); use --no-mutes to replay without them`);
+    return null;
+  }
+}
+
 export async function replayCommand(paths: string[], opts: ReplayOptions, io: CliIo): Promise<number> {
   const load = loadRulesForCommand(opts.rules, io, io.stderr, opts.config);
   if (!load) return 2; // no rules directory: a usage error
@@ -71,8 +103,16 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
   const delivery = { delivered: 0, failed: 0, byChannel: {} as Record<string, { delivered: number; failed: number }> };
   for (const c of channels) delivery.byChannel[c.name] = { delivered: 0, failed: 0 };
   const evaluator = new Evaluator(load.pack, { eventSources: eventSourcesFor(opts.eventSource, load.config) });
+  const mutes = opts.mutes === false ? undefined : await liveMutes(io, opts);
+  if (mutes === null) return 2;
+  const suppressor = new Suppressor({
+    rules: load.pack.rules,
+    ...(mutes ? { mutes: async () => mutes } : {}),
+    ...(opts.dedupe === false ? {} : { dedupe: new MemoryDedupeState() }),
+    now: io.now,
+  });
   const stats = new ReplayStats();
-  const dedupe = new DedupeWindow();
+  const duplicates = new DuplicateWindow();
   const out = new Output(io.stdout);
   const progress = new Progress(io.stderr, io.stderrIsTTY);
   const malformedSamples: string[] = [];
@@ -116,7 +156,7 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
             noteMalformed(`${item.file}: ${item.where}: ${parsed.reason}`);
             break;
           }
-          if (dedupe.seenBefore(deliveryKeyOf(parsed.record))) {
+          if (duplicates.seenBefore(deliveryKeyOf(parsed.record))) {
             stats.duplicates++;
             break;
           }
@@ -131,8 +171,14 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
             stats.ruleErrors++;
             if (ruleErrorSamples.length < SAMPLE_LIMIT) ruleErrorSamples.push(`${e.ruleId}: ${item.file}: ${item.where}: ${e.message}`);
           }
-          for (const alert of evaluation.alerts) {
-            stats.addAlert(alert);
+          for (const matched of evaluation.alerts) {
+            stats.addAlert(matched);
+            const verdict = await suppressor.decide(matched);
+            if (!verdict.deliver) {
+              stats.suppressed[verdict.reason]++;
+              continue;
+            }
+            const alert = verdict.alert;
             if (channels.length > 0) {
               for (const r of await deliverToAll(channels, alert, io.retry)) {
                 const c = delivery.byChannel[r.channel] as { delivered: number; failed: number };

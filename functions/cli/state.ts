@@ -27,7 +27,12 @@ export async function openState(io: CliIo, opts: StateOptions): Promise<StateHan
   const env = io.env ?? process.env;
   if (opts.table) {
     const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-    const client = new DynamoDBClient({ region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION, ...(env.AWS_ENDPOINT_URL_DYNAMODB ? { endpoint: env.AWS_ENDPOINT_URL_DYNAMODB } : {}) });
+    // The command's environment (io.env) decides, like every other setting; without keys in it, the
+    // SDK's default chain (profiles, SSO, instance roles) applies.
+    const keys = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } }
+      : {};
+    const client = new DynamoDBClient({ region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION, ...(env.AWS_ENDPOINT_URL_DYNAMODB ? { endpoint: env.AWS_ENDPOINT_URL_DYNAMODB } : {}), ...keys });
     return { client, tableName: opts.table, where: `DynamoDB table ${opts.table}`, close: async () => client.destroy() };
   }
   const dir = stateDirFor(io, opts.stateDir);

@@ -22,6 +22,8 @@ export interface ReplaySummary {
   alerts: number;
   ruleErrors: number;
   unreadable: number;
+  /** Alerts that matched but would not have been delivered, by reason (live mutes, dedupe windows). */
+  suppressed: { mute: number; dedupe: number };
   byRule: Record<string, number>;
 }
 
@@ -47,6 +49,7 @@ export class ReplayStats {
   ruleErrors = 0;
   unreadable = 0;
   bytes = 0;
+  readonly suppressed = { mute: 0, dedupe: 0 };
   readonly byRule = new Map<string, RuleStats>();
 
   constructor(private readonly distinctCap = 10_000) {}
@@ -78,6 +81,7 @@ export class ReplayStats {
       alerts: this.alerts,
       ruleErrors: this.ruleErrors,
       unreadable: this.unreadable,
+      suppressed: { ...this.suppressed },
       byRule,
     };
   }

@@ -1,4 +1,7 @@
 /** Runs the CLI in-process with captured output. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { main } from '../../functions/cli/main';
 
@@ -8,7 +11,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function runCli(args: string[], options: { cwd?: string; stdin?: string | Buffer } = {}): Promise<CliResult> {
+/** A state directory of the tests' own, so a developer's .rekwatch/ (mutes, channels) never leaks in. */
+export const TEST_STATE_DIR = mkdtempSync(join(tmpdir(), 'rekwatch-test-state-'));
+
+export async function runCli(args: string[], options: { cwd?: string; stdin?: string | Buffer; env?: NodeJS.ProcessEnv; now?: () => number } = {}): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const out = new Writable({ write(c, _e, cb) { stdout += String(c); cb(); } });
@@ -19,6 +25,8 @@ export async function runCli(args: string[], options: { cwd?: string; stdin?: st
     stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
     cwd: options.cwd ?? process.cwd(),
     stderrIsTTY: false,
+    env: { ...process.env, REKWATCH_STATE_DIR: TEST_STATE_DIR, REKWATCH_USER: 'tester', ...options.env },
+    now: options.now,
   });
   return { code, stdout, stderr };
 }

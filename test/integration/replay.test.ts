@@ -112,7 +112,7 @@ describe('rekwatch replay', () => {
       'untrusted-network:b602e460-c134-4ecb-ae78-6d383720f29d',
     ].sort());
     expect(summaryOf(res.stderr)).toEqual({
-      files: 3, records: 7, evaluated: 6, outOfScope: 1, duplicates: 0, malformed: 0, alerts: 7, ruleErrors: 0, unreadable: 0,
+      files: 3, records: 7, evaluated: 6, outOfScope: 1, duplicates: 0, malformed: 0, alerts: 7, ruleErrors: 0, unreadable: 0, suppressed: { mute: 0, dedupe: 0 },
       byRule: { 'untrusted-network': 4, 'delete-without-mfa': 3 },
     });
     expect(alerts[0]).toEqual(expect.objectContaining({

@@ -184,6 +184,16 @@ export function alertView(alert: Alert): AlertView {
     { text: '.', kind: 'text' },
   );
   if (errorCode) summary.push({ text: ' The call failed with ', kind: 'text' }, { text: errorCode, kind: 'value' }, { text: '.', kind: 'text' });
+  const held = alert.suppressedBefore;
+  if (held && Number.isSafeInteger(held.count) && held.count > 0) {
+    summary.push(
+      { text: ' And ', kind: 'text' },
+      { text: `${held.count} more`, kind: 'strong' },
+      { text: ` alert${held.count === 1 ? '' : 's'} like it since `, kind: 'text' },
+      { text: s(held.since), kind: 'value' },
+      { text: ", held back by the rule's dedupe window.", kind: 'text' },
+    );
+  }
 
   const who: Fact[] = [
     { label: 'Principal', value: principal, code: true },

@@ -2,7 +2,7 @@
  * Remembers the most recent N keys, to drop an event delivered twice. Duplicates in trail logs and
  * EventBridge deliveries arrive close together, so a bounded window keeps memory flat on any input.
  */
-export class DedupeWindow {
+export class DuplicateWindow {
   private readonly seen = new Set<string>();
 
   constructor(private readonly capacity = 200_000) {}

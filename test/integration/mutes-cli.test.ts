@@ -1,0 +1,119 @@
+/**
+ * Mutes end to end through the CLI: `mute` / `mutes` / `unmute` on the embedded store and on a
+ * DynamoDB table (dynalite standing in for the stack's), and `replay` applying live mutes and dedupe
+ * windows (`--no-mutes` to ignore them), with suppressed counts in the summary.
+ */
+import { mkdtempSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli';
+import { startDynamo, type LocalDynamo } from '../helpers/dynalite';
+import { envelope, record } from '../helpers/records';
+
+const ROOT = join(__dirname, '..', '..');
+const SAMPLES = join(ROOT, 'samples', 'trail');
+const RULES = join(ROOT, 'rules');
+
+function freshState(): string {
+  return join(mkdtempSync(join(tmpdir(), 'rekwatch-mutes-')), '.rekwatch');
+}
+
+const summaryOf = (stderr: string) => JSON.parse(stderr.trim().split('\n').pop() as string) as { alerts: number; suppressed: { mute: number; dedupe: number } };
+
+describe('rekwatch mute / mutes / unmute (embedded store)', () => {
+  it('mutes a rule for a principal, lists it with time left, applies it to replay, and unmutes it', async () => {
+    const state = freshState();
+    const now = Date.now();
+    const muted = await runCli(['mute', 'collection-deleted-without-mfa', '--principal', 'arn:aws:iam::111122223333:user/contractor-*', '--for', '4h', '--reason', 'contractor offboarding clean-up', '--json', '--rules', RULES, '--state-dir', state], { now: () => now });
+    expect(muted.code).toBe(0);
+    const mute = JSON.parse(muted.stdout) as { id: string; expiresAt: string; createdBy: string; scope: unknown };
+    expect(mute).toMatchObject({ createdBy: 'tester', scope: { principal: 'arn:aws:iam::111122223333:user/contractor-*' }, expiresAt: new Date(now + 4 * 3_600_000).toISOString() });
+
+    const list = await runCli(['mutes', '--state-dir', state], { now: () => now + 60_000 });
+    expect(list.stdout).toContain(`${mute.id}  rule collection-deleted-without-mfa for principal arn:aws:iam::111122223333:user/contractor-*`);
+    expect(list.stdout).toContain('3h59m left');
+    expect(list.stdout).toContain('by tester at');
+
+    const replayed = await runCli(['replay', '--json', '--state-dir', state, SAMPLES]);
+    expect(replayed.code).toBe(0);
+    expect(replayed.stdout.trim().split('\n')).toHaveLength(7);
+    expect(replayed.stdout).not.toContain('collection-deleted-without-mfa');
+    expect(summaryOf(replayed.stderr)).toMatchObject({ alerts: 8, suppressed: { mute: 1, dedupe: 0 } });
+
+    const all = await runCli(['replay', '--json', '--no-mutes', '--state-dir', state, SAMPLES]);
+    expect(all.stdout.trim().split('\n')).toHaveLength(8);
+    expect(summaryOf(all.stderr).suppressed).toEqual({ mute: 0, dedupe: 0 });
+
+    const readable = await runCli(['replay', '--state-dir', state, SAMPLES]);
+    expect(readable.stdout).toContain('of which 1 would not have been delivered: 1 muted, 0 held back by dedupe windows');
+
+    const un = await runCli(['unmute', mute.id, '--state-dir', state]);
+    expect(un).toMatchObject({ code: 0, stdout: `unmuted ${mute.id}: rule collection-deleted-without-mfa for principal arn:aws:iam::111122223333:user/contractor-* is delivered again\n` });
+    expect((await runCli(['mutes', '--state-dir', state])).stdout).toContain('no live mutes');
+    const history = await runCli(['mutes', '--all', '--json', '--state-dir', state]);
+    expect(JSON.parse(history.stdout.trim())).toMatchObject({ id: mute.id, removedBy: 'tester', live: false, reason: 'contractor offboarding clean-up' });
+    expect((await runCli(['unmute', mute.id, '--state-dir', state])).code).toBe(1);
+  }, 30_000);
+
+  it('refuses invalid input with every problem and changes nothing', async () => {
+    const state = freshState();
+    const bad = await runCli(['mute', 'no-such-rule', '--ip', '10.0.0.0/33', '--for', 'forever', '--rules', RULES, '--state-dir', state]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('rekwatch mute: for: "forever" is not a duration (like 30m, 4h, 2d)');
+    expect(bad.stderr).toContain('rekwatch mute: rule: unknown rule id "no-such-rule"');
+    expect(bad.stderr).toContain('rekwatch mute: ip: "10.0.0.0/33" is neither an IP address nor a CIDR');
+    expect(bad.stderr).toContain('rekwatch mute: reason: required');
+    expect(bad.stderr).toContain('nothing was muted');
+    const past = await runCli(['mute', '*', '--until', '2020-01-01T00:00:00Z', '--reason', 'x', '--rules', RULES, '--state-dir', state]);
+    expect(past.stderr).toContain('expiry: is in the past');
+    expect((await runCli(['mutes', '--all', '--state-dir', state])).stdout).toContain('no mutes on record');
+  });
+
+  it('enforces the maximum from the deployment config', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rekwatch-mute-config-'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ mutes: { maxDuration: '8h' } }));
+    const res = await runCli(['mute', '*', '--for', '1d', '--reason', 'x', '--rules', RULES, '--config', join(dir, 'config.json'), '--state-dir', freshState()]);
+    expect(res.stderr).toContain('expiry: at most 8 h from now (the configured maximum)');
+  });
+});
+
+describe('rekwatch mute on the stack\'s table', () => {
+  let dynamo: LocalDynamo;
+  beforeAll(async () => {
+    dynamo = await startDynamo('Rekwatch-StateTable');
+  });
+  afterAll(() => dynamo.close());
+
+  it('writes to and reads from the table given with --table, through the standard AWS environment', async () => {
+    const endpoint = await dynamo.client.config.endpoint!();
+    const env = { AWS_ENDPOINT_URL_DYNAMODB: `http://${endpoint.hostname}:${endpoint.port}`, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+    const res = await runCli(['mute', 'root-user-activity', '--for', '2h', '--reason', 'planned root login', '--rules', RULES, '--table', dynamo.tableName, '--json'], { env });
+    expect(res.code).toBe(0);
+    const id = (JSON.parse(res.stdout) as { id: string }).id;
+    const list = await runCli(['mutes', '--json', '--table', dynamo.tableName], { env });
+    expect(JSON.parse(list.stdout.trim())).toMatchObject({ id, ruleId: 'root-user-activity', live: true, suppressed: 0 });
+    const replayed = await runCli(['replay', '--json', '--table', dynamo.tableName, SAMPLES], { env });
+    expect(summaryOf(replayed.stderr).suppressed.mute).toBe(1);
+  });
+});
+
+describe('replay with dedupe windows', () => {
+  it('delivers one alert per key per window and counts the rest', async () => {
+    const rules = mkdtempSync(join(tmpdir(), 'rekwatch-dedupe-rules-'));
+    mkdirSync(join(rules, 'lists'));
+    writeFileSync(join(rules, 'deletes.json'), JSON.stringify({
+      id: 'deletes', severity: 'low', dedupe: { window: '15m', by: ['principalArn'] },
+      conditions: { all: [{ fact: 'eventName', operator: 'equal', value: 'DeleteFaces' }] }, tests: [],
+    }));
+    const lines = [0, 1, 2, 3, 20].map((m, i) => JSON.stringify(envelope(record({ eventName: 'DeleteFaces', readOnly: false, eventID: `d-${i}`, eventTime: new Date(Date.parse('2026-11-24T10:00:00Z') + m * 60_000).toISOString().replace('.000', '') }))));
+    const file = join(rules, '..', `dedupe-${Date.now()}.jsonl`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const res = await runCli(['replay', '--json', '--rules', rules, file]);
+    const delivered = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; suppressedBefore?: { count: number } });
+    expect(delivered.map((a) => a.id)).toEqual(['deletes:d-0', 'deletes:d-4']);
+    expect(delivered[1]!.suppressedBefore).toEqual({ count: 3, since: '2026-11-24T10:00:00.000Z' });
+    expect(summaryOf(res.stderr)).toMatchObject({ alerts: 5, suppressed: { mute: 0, dedupe: 3 } });
+    const off = await runCli(['replay', '--json', '--no-dedupe', '--rules', rules, file]);
+    expect(off.stdout.trim().split('\n')).toHaveLength(5);
+  });
+});
