@@ -13,6 +13,10 @@ import { toRecord } from '../core/record';
 import { formatAlertLines } from '../core/replay-report';
 import { writeLine, type CliIo } from './io';
 import { channelsForCommand, stateDirFor } from './channels';
+import { openState } from './state';
+import { MuteStore } from '../adapters/mute-store';
+import { DynamoDedupeState } from '../adapters/dedupe-store';
+import { cachedMutes, Suppressor } from '../core/suppression';
 import { eventSourcesFor, loadRulesForCommand } from './load-rules';
 
 export interface WatchOptions {
@@ -54,6 +58,15 @@ export async function watchCommand(dir: string, opts: WatchOptions, io: CliIo): 
   const stateDir = stateDirFor(io, opts.stateDir);
   const state = new WatchState(stateDir);
   const evaluator = new Evaluator(load.pack, { eventSources: eventSourcesFor(opts.eventSource, load.config) });
+  // Mutes and dedupe windows live in the embedded store (shared with `rekwatch mute` in another terminal).
+  const store = await openState(io, { stateDir: opts.stateDir });
+  const mutes = new MuteStore(store.client, { tableName: store.tableName, now: io.now });
+  const suppressor = new Suppressor({
+    rules: load.pack.rules,
+    mutes: cachedMutes(() => mutes.live(), 5_000, io.now),
+    dedupe: new DynamoDedupeState(store.client, store.tableName),
+    now: io.now,
+  });
   writeLine(io.stderr, `rekwatch: watching ${dir} every ${opts.interval}s; ${load.pack.rules.filter((r) => r.enabled).length} rules; delivering to console${channels.map((c) => `, ${c.name}`).join('')}; state in ${relative(io.cwd, stateDir) || '.'}`);
   const pending = new Map<string, string>(); // file -> size:mtime seen last poll (a file is processed once it stops changing)
 
@@ -75,6 +88,7 @@ export async function watchCommand(dir: string, opts: WatchOptions, io: CliIo): 
       pending.delete(file);
       const name = relative(io.cwd, file);
       const delivered: string[] = [];
+      let suppressed = 0;
       let records = 0;
       for await (const batch of readTrail([file], io.stdin, io.cwd)) {
         for (const item of batch) {
@@ -87,8 +101,21 @@ export async function watchCommand(dir: string, opts: WatchOptions, io: CliIo): 
             continue;
           }
           const evaluation = await evaluator.evaluateRecord(parsed.record, parsed.envelope ? (item.value as Record<string, unknown>) : undefined);
-          for (const alert of evaluation.alerts) {
-            if (state.hasAlert(alert.id) || delivered.includes(alert.id)) continue;
+          for (const matched of evaluation.alerts) {
+            if (state.hasAlert(matched.id) || delivered.includes(matched.id)) continue;
+            const verdict = await suppressor.decide(matched);
+            if (!verdict.deliver) {
+              suppressed++;
+              delivered.push(matched.id); // handled: never retried, never lost (logged here)
+              if (verdict.reason === 'mute') {
+                writeLine(io.stderr, `rekwatch: suppressed ${matched.id} (${matched.ruleId}): muted by ${verdict.muteId}`);
+                await mutes.recordSuppressed(verdict.muteId).catch((e: unknown) => writeLine(io.stderr, `rekwatch: could not count the suppression against ${verdict.muteId}: ${(e as Error).message}`));
+              } else {
+                writeLine(io.stderr, `rekwatch: suppressed ${matched.id} (${matched.ruleId}): dedupe window since ${verdict.windowStart}`);
+              }
+              continue;
+            }
+            const alert = verdict.alert;
             for (const l of formatAlertLines(alert)) writeLine(io.stdout, l);
             for (const r of await deliverToAll(channels, alert, io.retry)) {
               if (!r.ok) writeLine(io.stderr, `rekwatch: delivery of ${alert.id} to ${r.channel} failed after ${r.attempts} attempts: ${r.error}`);
@@ -98,10 +125,11 @@ export async function watchCommand(dir: string, opts: WatchOptions, io: CliIo): 
         }
       }
       state.commit(file, mark, delivered);
-      writeLine(io.stderr, `rekwatch: ${name}: ${records} records, ${delivered.length} new alerts`);
+      writeLine(io.stderr, `rekwatch: ${name}: ${records} records, ${delivered.length - suppressed} new alerts${suppressed ? `, ${suppressed} suppressed` : ''}`);
     }
     await sleep(opts.interval * 1000, opts.signal);
   }
   for (const c of channels) (c as { close?: () => void }).close?.();
+  await store.close();
   return 0;
 }
