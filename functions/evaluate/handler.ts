@@ -16,7 +16,8 @@ import type { IdempotencyStore } from '../adapters/idempotency-store';
 import type { Evaluator } from '../core/evaluator';
 import { emf } from '../core/metrics';
 import { isPlainObject } from '../core/record';
-import type { Severity } from '../core/types';
+import type { Verdict } from '../core/suppression';
+import type { Alert, Severity } from '../core/types';
 
 export interface Channel {
   /** Part of the idempotency key: each channel is delivered (and retried) on its own. */
@@ -26,8 +27,17 @@ export interface Channel {
   severities?: readonly Severity[];
 }
 
+/** Mutes and dedupe windows, created on first use like the channels. */
+export interface Suppression {
+  decide(alert: Alert): Promise<Verdict>;
+  /** Counts one suppressed alert against a mute (best effort: the log line is the record). */
+  recordMuted(muteId: string): Promise<void>;
+}
+
 export interface HandlerDeps {
   evaluator: Evaluator;
+  /** Omit to deliver every alert (no mutes, no dedupe). */
+  suppression?: () => Suppression | Promise<Suppression>;
   /** Created on first use, so events that match nothing load and construct no AWS client. */
   channels: () => Channel[] | Promise<Channel[]>;
   store: () => IdempotencyStore | Promise<IdempotencyStore>;
@@ -50,7 +60,7 @@ function eventIdOf(event: unknown): string | undefined {
 
 export function createHandler(deps: HandlerDeps) {
   const now = deps.now ?? Date.now;
-  return async function handler(event: unknown, context?: Pick<Context, 'awsRequestId'>): Promise<{ alerts: number; delivered: number; skipped: number }> {
+  return async function handler(event: unknown, context?: Pick<Context, 'awsRequestId'>): Promise<{ alerts: number; delivered: number; skipped: number; suppressed?: number }> {
     const started = now();
     const log = deps.logger.child({ requestId: context?.awsRequestId, eventId: eventIdOf(event) });
     const evaluation = await deps.evaluator.evaluate(event);
@@ -70,11 +80,35 @@ export function createHandler(deps: HandlerDeps) {
     }
     if (evaluation.alerts.length === 0) return { alerts: 0, delivered: 0, skipped: 0 };
 
-    const [channels, store] = await Promise.all([deps.channels(), deps.store()]);
+    const [channels, store, suppression] = await Promise.all([deps.channels(), deps.store(), deps.suppression?.()]);
     const failures: Array<{ key: string; error: unknown }> = [];
     let delivered = 0;
     let skipped = 0;
-    for (const alert of evaluation.alerts) {
+    let suppressed = 0;
+    for (const matched of evaluation.alerts) {
+      let alert = matched;
+      if (suppression) {
+        let verdict: Verdict;
+        try {
+          verdict = await suppression.decide(matched);
+        } catch (error) {
+          // Fail open: an alert is never lost because the mute list or a dedupe window could not be read.
+          log.error({ ruleId: matched.ruleId, alertId: matched.id, err: error instanceof Error ? error.message : String(error) }, 'could not check mutes and dedupe; delivering');
+          verdict = { deliver: true, alert: matched };
+        }
+        if (!verdict.deliver) {
+          suppressed++;
+          if (verdict.reason === 'mute') {
+            log.info({ ruleId: matched.ruleId, alertId: matched.id, severity: matched.severity, muteId: verdict.muteId }, 'alert suppressed by a mute');
+            await suppression.recordMuted(verdict.muteId).catch((e: unknown) => log.error({ muteId: verdict.muteId, err: String(e) }, 'could not count the suppression'));
+          } else {
+            log.info({ ruleId: matched.ruleId, alertId: matched.id, severity: matched.severity, windowStart: verdict.windowStart }, 'alert held back by a dedupe window');
+          }
+          log.info(emf({ AlertsSuppressed: { value: 1, unit: 'Count' } }, { Reason: verdict.reason }), 'metrics');
+          continue;
+        }
+        alert = verdict.alert;
+      }
       for (const channel of channels) {
         if (channel.severities && !channel.severities.includes(alert.severity)) continue;
         const key = `${alert.id}#${channel.name}`;
@@ -106,6 +140,6 @@ export function createHandler(deps: HandlerDeps) {
       log.info(emf({ DeliveryFailures: { value: failures.length, unit: 'Count' } }), 'metrics');
       throw new DeliveryError(failures);
     }
-    return { alerts: evaluation.alerts.length, delivered, skipped };
+    return { alerts: evaluation.alerts.length, delivered, skipped, ...(suppressed ? { suppressed } : {}) };
   };
 }

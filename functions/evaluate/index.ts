@@ -9,7 +9,7 @@ import type { DynamoIdempotencyStore } from '../adapters/idempotency-store';
 import { Evaluator } from '../core/evaluator';
 import { SEVERITIES, type Severity } from '../core/types';
 import { bundledPack } from './bundled-pack';
-import { createHandler, type Channel } from './handler';
+import { createHandler, type Channel, type Suppression } from './handler';
 
 function env(name: string): string {
   const v = process.env[name];
@@ -33,6 +33,9 @@ const evaluator = new Evaluator(bundledPack(), {
 
 let channels: Channel[] | undefined;
 let store: DynamoIdempotencyStore | undefined;
+let suppression: Suppression | undefined;
+/** How long live mutes are cached: a new mute takes effect within this (plus a second). */
+const MUTE_CACHE_MS = Number(process.env.MUTE_CACHE_SECONDS ?? 30) * 1000;
 
 export const handler = createHandler({
   evaluator,
@@ -55,6 +58,21 @@ export const handler = createHandler({
       channels = list;
     }
     return channels;
+  },
+  suppression: async () => {
+    if (!suppression) {
+      const [{ DynamoDBClient }, { MuteStore }, { DynamoDedupeState }, { Suppressor, cachedMutes }] = await Promise.all([
+        import('@aws-sdk/client-dynamodb'),
+        import('../adapters/mute-store'),
+        import('../adapters/dedupe-store'),
+        import('../core/suppression'),
+      ]);
+      const client = new DynamoDBClient({});
+      const mutes = new MuteStore(client, { tableName: env('TABLE_NAME') });
+      const suppressor = new Suppressor({ rules: evaluator.rules, mutes: cachedMutes(() => mutes.live(), MUTE_CACHE_MS), dedupe: new DynamoDedupeState(client, env('TABLE_NAME')) });
+      suppression = { decide: (a) => suppressor.decide(a), recordMuted: (id) => mutes.recordSuppressed(id) };
+    }
+    return suppression;
   },
   store: async () => {
     if (!store) {

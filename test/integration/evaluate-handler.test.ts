@@ -13,6 +13,9 @@ import { loadRulesDir } from '../../functions/adapters/rule-files';
 import { DynamoIdempotencyStore } from '../../functions/adapters/idempotency-store';
 import { EventBridgeAlertPublisher } from '../../functions/adapters/eventbridge-publisher';
 import { SnsAlertPublisher } from '../../functions/adapters/sns-publisher';
+import { MuteStore } from '../../functions/adapters/mute-store';
+import { DynamoDedupeState } from '../../functions/adapters/dedupe-store';
+import { cachedMutes, Suppressor } from '../../functions/core/suppression';
 import { Evaluator } from '../../functions/core/evaluator';
 import { snsPublishParams } from '../../functions/core/sns-message';
 import { alertEventEntry } from '../../functions/core/alert-event';
@@ -183,5 +186,58 @@ describe('evaluate handler', () => {
     const { handler } = setup();
     const rootEvent = envelope(record({ userIdentity: { type: 'Root', principalId: '111122223333', arn: 'arn:aws:iam::111122223333:root', accountId: '111122223333' }, eventName: 'ListCollections', eventID: 'root-1' }));
     expect((await handler(rootEvent)).delivered).toBe(1);
+  });
+});
+
+describe('evaluate handler with mutes and dedupe windows', () => {
+  function withSuppression(options: { now?: () => number; decideError?: boolean; muteCacheMs?: number } = {}) {
+    const base = setup({ now: options.now });
+    const mutes = new MuteStore(dynamo.client, { tableName: dynamo.tableName, now: options.now });
+    let reads = 0;
+    const suppressor = new Suppressor({
+      rules: pack.rules,
+      mutes: cachedMutes(() => {
+        reads++;
+        return mutes.live();
+      }, options.muteCacheMs ?? 30_000, options.now),
+      dedupe: new DynamoDedupeState(dynamo.client, dynamo.tableName),
+      now: options.now,
+    });
+    const logger = pino({ base: undefined }, new Writable({ write(c, _e, cb) { logs.push(String(c)); cb(); } }));
+    const handler = createHandler({
+      evaluator: new Evaluator(pack),
+      logger,
+      channels: () => [{ name: `sns-s${base.prefix}`, publisher: new SnsAlertPublisher(new SNSClient({ region: 'us-east-1' }), TOPIC) }],
+      store: () => new DynamoIdempotencyStore(dynamo.client, { tableName: dynamo.tableName }),
+      suppression: () => ({
+        decide: (a) => (options.decideError ? Promise.reject(new Error('DynamoDB unavailable')) : suppressor.decide(a)),
+        recordMuted: (id) => mutes.recordSuppressed(id),
+      }),
+    });
+    return { handler, mutes, reads: () => reads };
+  }
+
+  it('does not publish an alert a live mute covers; logs and counts it against the mute; a new mute takes effect after the cache', async () => {
+    let now = Date.now();
+    const { handler, mutes, reads } = withSuppression({ now: () => now });
+    const event = (id: string) => envelope({ ...(deleteEvent.detail as Record<string, unknown>), eventID: id });
+    expect(await handler(event('mute-0'))).toEqual({ alerts: 1, delivered: 1, skipped: 0 });
+    const mute = await mutes.create({ ruleId: 'collection-deleted-without-mfa', scope: { principal: 'arn:aws:sts::111122223333:assumed-role/Admin/*' }, reason: 'migration', createdBy: 'alice', createdAt: new Date(now - 1000).toISOString(), expiresAt: new Date(now + 3_600_000).toISOString() });
+    expect(await handler(event('mute-1'))).toEqual({ alerts: 1, delivered: 1, skipped: 0 }); // cached list: not yet
+    now += 30_001;
+    expect(await handler(event('mute-2'))).toEqual({ alerts: 1, delivered: 0, skipped: 0, suppressed: 1 });
+    expect(reads()).toBe(2);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(2);
+    expect(logs.some((l) => l.includes('"msg":"alert suppressed by a mute"') && l.includes(`"muteId":"${mute.id}"`) && l.includes('"alertId":"collection-deleted-without-mfa:mute-2"'))).toBe(true);
+    expect(logs.some((l) => l.includes('"AlertsSuppressed":1') && l.includes('"Reason":"mute"'))).toBe(true);
+    expect(await mutes.get(mute.id)).toMatchObject({ suppressed: 1 });
+    await mutes.remove(mute.id, 'alice');
+  });
+
+  it('fails open: when mutes cannot be read, the alert is delivered and the error logged', async () => {
+    const { handler } = withSuppression({ decideError: true });
+    const event = envelope({ ...(deleteEvent.detail as Record<string, unknown>), eventID: 'fail-open' });
+    expect(await handler(event)).toEqual({ alerts: 1, delivered: 1, skipped: 0 });
+    expect(logs.some((l) => l.includes('could not check mutes and dedupe; delivering'))).toBe(true);
   });
 });
