@@ -108,4 +108,6 @@ export interface Alert {
   recordTruncated: boolean;
   /** Alerts of the same rule and dedupe key held back since the last delivered one. */
   suppressedBefore?: { count: number; since: string };
+  /** Signed links to the mute page (added at delivery time when mute links are configured). */
+  muteLinks?: Array<{ label: string; url: string }>;
 }

@@ -70,6 +70,8 @@ function nextSteps(v: AlertView): string[] {
   if (v.runbookUrl) steps.push(`Follow the runbook: ${mrkdwnClip(v.runbookUrl, CHATBOT_LIMITS.nextStepText - 40)}`);
   else if (v.runbookText) steps.push(`Follow the runbook: ${mrkdwnClip(v.runbookText, CHATBOT_LIMITS.nextStepText - 40)}`);
   steps.push(`Confirm with the owner of ${codeSpan(v.principalShort, 300)} whether this ${codeSpan(v.eventName, 120)} call was expected`);
+  const mute = v.muteLinks.find((l) => l.label.includes('24 h')) ?? v.muteLinks[0];
+  if (mute && mute.url.length < CHATBOT_LIMITS.nextStepText - 60) steps.push(`Too noisy? ${mrkdwnClip(mute.label, 60)}: ${mrkdwnClip(mute.url, CHATBOT_LIMITS.nextStepText - 80)}`);
   return steps.slice(0, CHATBOT_LIMITS.nextSteps).map((s) => safeCut(s, CHATBOT_LIMITS.nextStepText));
 }
 

@@ -120,6 +120,8 @@ function plainText(v: AlertView): string {
     `  CloudTrail event: ${v.consoleUrl ?? `(no console link: look up event ID ${clip(v.eventId, 200)} in ${clip(v.region, 50)})`}`,
     `  Runbook:          ${clipNoted(runbookLine(v), EMAIL_VALUE_MAX)}`,
   ];
+  // Signed links to a confirmation page: opening one changes nothing until you confirm.
+  v.muteLinks.forEach((l, i) => lines.push(`  ${i === 0 ? 'Too noisy?' : ''}`.padEnd(20) + `${l.label}: ${l.url}`));
   for (const [title, fs] of facts) {
     lines.push('', title.toUpperCase());
     for (const f of fs) lines.push(`  ${f.label.padEnd(width)}  ${clipNoted(f.value, EMAIL_VALUE_MAX)}`);
@@ -197,6 +199,9 @@ function html(v: AlertView, subject: string): string {
     `<p style="margin:0 0 16px;font-size:15px;line-height:1.6">${htmlSummary(v)}</p>`,
   ];
   if (buttons.length) out.push(`<p style="margin:0 0 8px">${buttons.join('')}</p>`);
+  if (v.muteLinks.length) {
+    out.push(`<p style="margin:0 0 8px;font-size:13px;color:#5f6368">Too noisy? ${v.muteLinks.map((l) => `<a href="${h(l.url)}" style="color:#5f6368">${h(l.label)}</a>`).join(' · ')} (you confirm on the next page)</p>`);
+  }
   if (!v.consoleUrl) out.push(`<p style="margin:0 0 8px;font-size:14px">No console link: look up event ID <code style="${CODE_STYLE}">${h(clip(v.eventId, 200))}</code> in CloudTrail Event history (${h(clip(v.region, 50))}).</p>`);
   if (v.runbookText) out.push(`<p style="margin:0 0 8px;font-size:14px">Runbook: ${h(clipNoted(v.runbookText, EMAIL_VALUE_MAX))}</p>`);
   out.push(`<table role="presentation" cellpadding="0" cellspacing="0" style="width:100%;margin:12px 0;border-collapse:collapse;font-size:14px">`);

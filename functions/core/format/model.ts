@@ -55,6 +55,8 @@ export interface AlertView {
   runbookUrl: string | null;
   /** A runbook that is not an http(s) URL (a file path, a wiki name), shown as text; else null. */
   runbookText: string | null;
+  /** Signed mute links (validated http(s) URLs only), in the order to show them. */
+  muteLinks: Array<{ label: string; url: string }>;
   tags: string[];
   eventId: string;
   eventName: string;
@@ -242,6 +244,12 @@ export function alertView(alert: Alert): AlertView {
     consoleUrl: safeHttpUrl(alert.consoleUrl),
     runbookUrl,
     runbookText: runbook !== null && runbookUrl === null ? reveal(runbook) : null,
+    muteLinks: (Array.isArray(alert.muteLinks) ? alert.muteLinks : [])
+      .slice(0, 5)
+      .flatMap((l) => {
+        const url = safeHttpUrl(l?.url);
+        return url && typeof l.label === 'string' ? [{ label: reveal(l.label).slice(0, 60), url }] : [];
+      }),
     tags: Array.isArray(alert.tags) ? alert.tags.filter((t): t is string => typeof t === 'string' && t !== '').map(reveal) : [],
     eventId: s(alert.eventId),
     eventName,

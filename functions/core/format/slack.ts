@@ -198,6 +198,10 @@ export function formatSlack(alert: Alert): SlackMessage {
   }
   const actions = buttons(v);
   if (actions.length) blocks.push({ type: 'actions', elements: actions });
+  const mutes = v.muteLinks.filter((l) => l.url.length <= SLACK_LIMITS.buttonUrl);
+  if (mutes.length) {
+    blocks.push({ type: 'actions', elements: mutes.map((l, i) => ({ type: 'button', text: plain(clip(l.label, SLACK_LIMITS.buttonText)), url: l.url, action_id: `rekwatch-mute-${i}` })) });
+  }
   const context = [
     mrkdwn(`Rule ${codeSpan(v.ruleId, 300)} · event ${codeSpan(v.eventId, 300)}${v.recordTruncated ? ' · record excerpt' : ''}`),
   ];
