@@ -9,6 +9,9 @@ import { relative, resolve } from 'node:path';
 import type { DeliveryChannel } from '../adapters/delivery/channel';
 import { readChannelsFile, type ChannelsConfig } from '../adapters/delivery/channels-file';
 import { buildChannels, ChannelConfigError } from '../adapters/delivery/configure';
+import { localLinkKey } from '../adapters/link-key';
+import type { LinkSigner } from '../core/mute-links/links';
+import { safeHttpUrl } from '../core/format/model';
 import { writeLine, type CliIo } from './io';
 
 export interface ChannelOptions {
@@ -46,4 +49,18 @@ export function channelsForCommand(io: CliIo, opts: ChannelOptions = {}): Delive
     writeLine(io.stderr, `rekwatch: ${e.message}`);
     return null;
   }
+}
+
+/**
+ * The mute-link signer for locally delivered alerts: `--mute-url` or $REKWATCH_MUTE_URL (the
+ * address of `rekwatch serve`), with the state directory's link key; undefined when neither is set.
+ */
+export function linkSignerFor(io: CliIo, opts: { muteUrl?: string; stateDir?: string }): LinkSigner | undefined | null {
+  const url = opts.muteUrl ?? (io.env ?? process.env).REKWATCH_MUTE_URL;
+  if (!url) return undefined;
+  if (safeHttpUrl(url) === null) {
+    writeLine(io.stderr, `rekwatch: ${opts.muteUrl ? '--mute-url' : 'REKWATCH_MUTE_URL'}: "${url}" is not an http(s) URL (like http://127.0.0.1:8787/)`);
+    return null;
+  }
+  return { baseUrl: url, key: localLinkKey(stateDirFor(io, opts.stateDir)) };
 }

@@ -7,6 +7,7 @@ import { processIo, type CliIo } from './io';
 import { muteCommand, mutesCommand, unmuteCommand } from './mutes';
 import { redriveCommand, type RedriveClients } from './redrive';
 import { replayCommand } from './replay';
+import { serveCommand } from './serve';
 import { testCommand } from './test-rules';
 import { validateCommand } from './validate';
 import { watchCommand } from './watch';
@@ -86,6 +87,7 @@ export async function main(
     .option('--table <name>', "apply the live mutes in the deployed stack's state table instead of the local ones")
     .option('--no-mutes', 'ignore mutes: show every alert the rules produce')
     .option('--no-dedupe', "ignore rules' dedupe windows")
+    .option('--mute-url <url>', 'put signed mute links to this mute page (rekwatch serve) in delivered alerts (default: $REKWATCH_MUTE_URL)')
     .option('--deliver-file <path>', 'also append each alert as a JSON line to this file')
     .action(async (paths: string[], opts) => {
       code = await replayCommand(paths, opts, io);
@@ -100,6 +102,7 @@ export async function main(
     .addOption(sourceOption())
     .option('--state-dir <dir>', 'where processed files are remembered (default: $REKWATCH_STATE_DIR or .rekwatch)')
     .option('--interval <seconds>', 'how often to look for new files', count(1), 2)
+    .option('--mute-url <url>', 'put signed mute links to this mute page (rekwatch serve) in delivered alerts (default: $REKWATCH_MUTE_URL)')
     .option('--channels <file>', 'local channels file (default: $REKWATCH_CHANNELS, or channels.json in the state dir)')
     .option('--deliver-file <path>', 'also append each alert as a JSON line to this file')
     .action(async (dir: string, opts) => {
@@ -160,6 +163,27 @@ export async function main(
     .addOption(tableOption())
     .action(async (opts) => {
       code = await mutesCommand(opts, io);
+    });
+
+  program
+    .command('serve')
+    .description('serve the mute page on loopback, for the mute links in locally delivered alerts')
+    .option('--port <n>', 'port', count(0), 8787)
+    .option('--host <host>', 'loopback address to listen on', '127.0.0.1')
+    .addOption(rulesOption())
+    .addOption(configOption())
+    .addOption(stateDirOption())
+    .action(async (opts) => {
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        code = await serveCommand({ ...opts, signal: opts.signal ?? controller.signal }, io);
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
     });
 
   program

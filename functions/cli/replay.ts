@@ -13,7 +13,8 @@ import { toRecord } from '../core/record';
 import { renderSummary, formatAlertLines } from '../core/replay-report';
 import { ReplayStats } from '../core/replay-stats';
 import { writeLine, type CliIo } from './io';
-import { channelsForCommand, stateDirFor } from './channels';
+import { channelsForCommand, linkSignerFor, stateDirFor } from './channels';
+import { withMuteLinks } from '../core/mute-links/links';
 import { openState } from './state';
 import { MuteStore } from '../adapters/mute-store';
 import { MemoryDedupeState } from '../core/dedupe';
@@ -36,6 +37,8 @@ export interface ReplayOptions {
   mutes?: boolean;
   /** false with `--no-dedupe`. */
   dedupe?: boolean;
+  /** Base URL of the mute page for links in delivered alerts (else $REKWATCH_MUTE_URL). */
+  muteUrl?: string;
   rules: string;
   config?: string;
   eventSource?: string[];
@@ -100,6 +103,8 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
       return 2;
     }
   }
+  const signer = channels.length > 0 ? linkSignerFor(io, opts) : undefined;
+  if (signer === null) return 2;
   const delivery = { delivered: 0, failed: 0, byChannel: {} as Record<string, { delivered: number; failed: number }> };
   for (const c of channels) delivery.byChannel[c.name] = { delivered: 0, failed: 0 };
   const evaluator = new Evaluator(load.pack, { eventSources: eventSourcesFor(opts.eventSource, load.config) });
@@ -180,7 +185,7 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
             }
             const alert = verdict.alert;
             if (channels.length > 0) {
-              for (const r of await deliverToAll(channels, alert, io.retry)) {
+              for (const r of await deliverToAll(channels, withMuteLinks(alert, signer, (io.now ?? Date.now)()), io.retry)) {
                 const c = delivery.byChannel[r.channel] as { delivered: number; failed: number };
                 if (r.ok) {
                   delivery.delivered++;

@@ -12,7 +12,8 @@ import { Evaluator } from '../core/evaluator';
 import { toRecord } from '../core/record';
 import { formatAlertLines } from '../core/replay-report';
 import { writeLine, type CliIo } from './io';
-import { channelsForCommand, stateDirFor } from './channels';
+import { channelsForCommand, linkSignerFor, stateDirFor } from './channels';
+import { withMuteLinks } from '../core/mute-links/links';
 import { openState } from './state';
 import { MuteStore } from '../adapters/mute-store';
 import { DynamoDedupeState } from '../adapters/dedupe-store';
@@ -27,6 +28,8 @@ export interface WatchOptions {
   interval: number;
   deliverFile?: string;
   channels?: string;
+  /** Base URL of the mute page for links in delivered alerts (else $REKWATCH_MUTE_URL). */
+  muteUrl?: string;
   /** Stop after this (tests and scripts); runs until interrupted otherwise. */
   signal?: AbortSignal;
 }
@@ -54,6 +57,8 @@ export async function watchCommand(dir: string, opts: WatchOptions, io: CliIo): 
   }
   const channels = channelsForCommand(io, opts);
   if (!channels) return 2;
+  const signer = linkSignerFor(io, opts);
+  if (signer === null) return 2;
   const root = resolve(io.cwd, dir);
   const stateDir = stateDirFor(io, opts.stateDir);
   const state = new WatchState(stateDir);
@@ -117,7 +122,7 @@ export async function watchCommand(dir: string, opts: WatchOptions, io: CliIo): 
             }
             const alert = verdict.alert;
             for (const l of formatAlertLines(alert)) writeLine(io.stdout, l);
-            for (const r of await deliverToAll(channels, alert, io.retry)) {
+            for (const r of await deliverToAll(channels, withMuteLinks(alert, signer, (io.now ?? Date.now)()), io.retry)) {
               if (!r.ok) writeLine(io.stderr, `rekwatch: delivery of ${alert.id} to ${r.channel} failed after ${r.attempts} attempts: ${r.error}`);
             }
             delivered.push(alert.id);

@@ -1,0 +1,211 @@
+/**
+ * The mute page: what a signed link in an alert opens. Pure over injected dependencies (store, key,
+ * clock), served locally by `rekwatch serve` and in AWS by a Lambda function URL (adapters in
+ * server.ts and lambda.ts).
+ *
+ *   GET  /mute?t=TOKEN     verifies the link and asks for confirmation. GET never changes anything:
+ *                          mail scanners and link previews open links.
+ *   POST /mute             creates the mute (CSRF: a double-submit cookie, and Origin must be this
+ *                          host), then redirects (303) to the result, so a reload cannot mute twice.
+ *   GET  /muted?id&u       shows the mute, with an undo button (`u` is an HMAC over the id: only a
+ *                          holder of the result page can undo it).
+ *   POST /unmute           ends that mute.
+ *
+ * A tampered, forged or expired link is refused with a page that says so, and nothing changes.
+ */
+import { randomBytes } from 'node:crypto';
+import { formatDuration } from '../core/duration';
+import { tag, tagMatches, verifyMuteLink } from '../core/mute-links/token';
+import { checkMuteInput, DEFAULT_MUTE_POLICY, describeMute, isLive, type Mute, type MutePolicy } from '../core/mutes/mute';
+import { esc, facts, hidden, page } from './html';
+
+export interface PageRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  /** Lower-case header names. */
+  headers: Record<string, string | undefined>;
+  /** `application/x-www-form-urlencoded` body of a POST. */
+  body: string;
+}
+
+export interface PageResponse {
+  status: number;
+  headers: Record<string, string>;
+  cookies: string[];
+  body: string;
+}
+
+export interface MuteWriter {
+  create(mute: Omit<Mute, 'id'>): Promise<Mute>;
+  remove(id: string, removedBy: string): Promise<Mute>;
+  get(id: string): Promise<(Mute & { suppressed: number }) | undefined>;
+}
+
+export interface PageDeps {
+  key: Buffer;
+  mutes: MuteWriter;
+  now: () => number;
+  policy?: MutePolicy;
+  /** Rule names by id, for the page (ids are shown when absent). */
+  ruleNames?: ReadonlyMap<string, string>;
+  /** Mark the CSRF cookie Secure (true behind https). */
+  secureCookies: boolean;
+}
+
+const CSRF_COOKIE = 'rekwatch_csrf';
+
+const SECURITY_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  // The link's token must not leak to other sites through the Referer header.
+  'referrer-policy': 'no-referrer',
+};
+
+function respond(status: number, html: string, cookies: string[] = [], extra: Record<string, string> = {}): PageResponse {
+  return { status, headers: { ...SECURITY_HEADERS, ...extra }, cookies, body: html };
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return v.join('=');
+  }
+  return undefined;
+}
+
+function newCsrf(deps: PageDeps): { value: string; cookie: string } {
+  const value = randomBytes(24).toString('base64url');
+  return { value, cookie: `${CSRF_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600${deps.secureCookies ? '; Secure' : ''}` };
+}
+
+/** Same-origin POST with the double-submit cookie: a form on another site can do neither. */
+function csrfOk(req: PageRequest, form: URLSearchParams): boolean {
+  const cookie = cookieValue(req.headers.cookie, CSRF_COOKIE);
+  const field = form.get('csrf');
+  if (!cookie || !field || cookie.length !== field.length || cookie !== field) return false;
+  const origin = req.headers.origin;
+  if (origin && origin !== 'null') {
+    try {
+      if (new URL(origin).host !== req.headers.host) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+const LINK_ERRORS = {
+  malformed: 'This link is not a valid rekwatch mute link (it may have been cut off or changed).',
+  'bad-signature': 'This link was changed or was not made by this rekwatch deployment, so it cannot mute anything.',
+  expired: 'This mute link has expired. Mute links work for 7 days after the alert; use `rekwatch mute` instead.',
+} as const;
+
+function refused(reason: keyof typeof LINK_ERRORS): PageResponse {
+  return respond(reason === 'expired' ? 410 : 400, page('Nothing was muted', `<p>${esc(LINK_ERRORS[reason])}</p>`, 'error'));
+}
+
+function ruleLabel(deps: PageDeps, ruleId: string): string {
+  const name = deps.ruleNames?.get(ruleId);
+  return name ? `${name} (${ruleId})` : ruleId;
+}
+
+async function askToMute(req: PageRequest, deps: PageDeps): Promise<PageResponse> {
+  const token = req.query.get('t') ?? '';
+  const link = verifyMuteLink(token, deps.key, deps.now());
+  if (!link.ok) return refused(link.reason);
+  const p = link.payload;
+  const csrf = newCsrf(deps);
+  const body = [
+    `<p>Stop delivering these alerts for <strong>${esc(formatDuration(p.d))}</strong> from when you confirm. They are still evaluated, counted and logged, and you can undo this at any time.</p>`,
+    facts([
+      ['Rule', ruleLabel(deps, p.r)],
+      ['Principal', p.p ?? 'any'],
+      ['For', formatDuration(p.d)],
+      ['From alert', p.a],
+    ]),
+    `<form method="post" action="mute">${hidden({ t: token, csrf: csrf.value })}`,
+    `<label for="reason">Why (kept in the audit record)</label><textarea id="reason" name="reason" rows="2" required maxlength="500">${esc(`Muted from alert ${p.a}`)}</textarea>`,
+    `<label for="by">Your name</label><input type="text" id="by" name="by" maxlength="100" placeholder="shown in rekwatch mutes">`,
+    `<button type="submit" id="confirm">Mute ${esc(describeMute({ ruleId: p.r, scope: p.p ? { principal: p.p } : {} }))} for ${esc(formatDuration(p.d))}</button></form>`,
+  ].join('');
+  return respond(200, page('Mute these alerts?', body), [csrf.cookie]);
+}
+
+async function confirmMute(req: PageRequest, deps: PageDeps, form: URLSearchParams): Promise<PageResponse> {
+  if (!csrfOk(req, form)) return respond(403, page('Nothing was muted', '<p>This request did not come from the confirmation page (or its cookie expired). Open the link from the alert again.</p>', 'error'));
+  const link = verifyMuteLink(form.get('t') ?? '', deps.key, deps.now());
+  if (!link.ok) return refused(link.reason);
+  const p = link.payload;
+  const by = (form.get('by') ?? '').trim().slice(0, 100);
+  const check = checkMuteInput(
+    { ruleId: p.r, scope: p.p ? { principal: p.p } : {}, reason: form.get('reason') ?? '', createdBy: `${by || 'someone'} (via a mute link)`, forMs: p.d },
+    new Set([p.r]),
+    deps.now(),
+    deps.policy ?? DEFAULT_MUTE_POLICY,
+  );
+  if (!check.ok) return respond(400, page('Nothing was muted', `<ul>${check.problems.map((x) => `<li>${esc(x)}</li>`).join('')}</ul><p>Go back and try again.</p>`, 'error'));
+  const mute = await deps.mutes.create(check.mute);
+  return respond(303, page('Muted', `<p><a href="muted?id=${esc(mute.id)}&amp;u=${esc(tag(deps.key, 'undo', mute.id))}">See the mute</a></p>`, 'done'), [], {
+    location: `muted?id=${encodeURIComponent(mute.id)}&u=${encodeURIComponent(tag(deps.key, 'undo', mute.id))}`,
+  });
+}
+
+async function showMute(req: PageRequest, deps: PageDeps): Promise<PageResponse> {
+  const id = req.query.get('id') ?? '';
+  const u = req.query.get('u') ?? '';
+  if (!/^m-[a-z0-9]{1,40}$/.test(id) || !tagMatches(deps.key, 'undo', id, u)) return respond(400, page('Unknown mute', '<p>This address does not name a mute you created.</p>', 'error'));
+  const mute = await deps.mutes.get(id);
+  if (!mute) return respond(404, page('Unknown mute', '<p>No such mute (it may have been cleaned up long after it ended).</p>', 'error'));
+  const now = deps.now();
+  const live = isLive(mute, now);
+  const rows = facts([
+    ['What', describeMute(mute)],
+    ['Rule', ruleLabel(deps, mute.ruleId)],
+    ['Until', `${mute.expiresAt}${live ? ` (${formatDuration(Date.parse(mute.expiresAt) - now)} left)` : ''}`],
+    ['Reason', mute.reason],
+    ['By', `${mute.createdBy} at ${mute.createdAt}`],
+    ['Suppressed so far', String(mute.suppressed)],
+    ['Mute id', mute.id],
+  ]);
+  if (!live) {
+    const ended = mute.removedAt ? `It was undone by ${mute.removedBy} at ${mute.removedAt}.` : `It expired at ${mute.expiresAt}.`;
+    return respond(200, page('This mute has ended', `<p>${esc(ended)} Alerts are delivered again.</p>${rows}`, 'done'));
+  }
+  const csrf = newCsrf(deps);
+  const body = `<p>These alerts are not delivered until <strong>${esc(mute.expiresAt)}</strong>. See every mute with <code>rekwatch mutes</code>.</p>${rows}<form method="post" action="unmute">${hidden({ id, u, csrf: csrf.value })}<button type="submit" id="undo" class="secondary">Undo: deliver these alerts again</button></form>`;
+  return respond(200, page(`Muted ${describeMute(mute)}`, body, 'done'), [csrf.cookie]);
+}
+
+async function undo(req: PageRequest, deps: PageDeps, form: URLSearchParams): Promise<PageResponse> {
+  if (!csrfOk(req, form)) return respond(403, page('Nothing was changed', '<p>This request did not come from the mute page (or its cookie expired). Open the page again.</p>', 'error'));
+  const id = form.get('id') ?? '';
+  if (!tagMatches(deps.key, 'undo', id, form.get('u') ?? '')) return respond(400, page('Nothing was changed', '<p>This undo button does not belong to that mute.</p>', 'error'));
+  try {
+    const ended = await deps.mutes.remove(id, 'someone (via the mute page)');
+    return respond(200, page('Unmuted', `<p>${esc(describeMute(ended))} is delivered again.</p>`, 'done'));
+  } catch (e) {
+    return respond(409, page('Nothing was changed', `<p>${esc((e as Error).message)}</p>`, 'error'));
+  }
+}
+
+export async function handlePage(req: PageRequest, deps: PageDeps): Promise<PageResponse> {
+  const path = req.path.replace(/\/+$/, '') || '/';
+  const route = path.slice(path.lastIndexOf('/') + 1);
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    if (route === 'mute') return askToMute(req, deps);
+    if (route === 'muted') return showMute(req, deps);
+    if (path === '/') return respond(200, page('rekwatch', '<p>This page confirms mutes from the links in rekwatch alerts.</p>'));
+  } else if (req.method === 'POST') {
+    const form = new URLSearchParams(req.body);
+    if (route === 'mute') return confirmMute(req, deps, form);
+    if (route === 'unmute') return undo(req, deps, form);
+    return respond(404, page('Not found', '<p>No such page.</p>', 'error'));
+  } else {
+    return respond(405, page('Method not allowed', '<p>Only GET and POST.</p>', 'error'), [], { allow: 'GET, POST' });
+  }
+  return respond(404, page('Not found', '<p>No such page.</p>', 'error'));
+}
