@@ -4,6 +4,7 @@
  * validated; a bad one fails `cdk synth` with a message naming the key.
  */
 import { ConfigFileError, readDeployConfigFile, type DeployConfigFile } from '../functions/adapters/deploy-config-file';
+import { parseDuration } from '../functions/core/duration';
 import { SEVERITIES, type Severity } from '../functions/core/types';
 
 export interface EmailRoute {
@@ -42,6 +43,10 @@ export interface DeployConfig {
   readonly slack: SlackConfig | null;
   /** Slack via AWS Chatbot, or null. */
   readonly chatbot: ChatbotConfig | null;
+  /** Signed "mute" links in alerts, and the mute page behind a function URL. */
+  readonly muteLinks: boolean;
+  /** Longest mute, ms (`mutes.maxDuration` in the config file; 30 days by default). */
+  readonly maxMuteMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -148,6 +153,10 @@ export function loadConfig(ctx: Context): DeployConfig {
     throw new ConfigError(`context logRetentionDays: must be one of CloudWatch Logs' retention periods (${RETENTION_DAYS.join(', ')}), got ${retentionCtx ?? logRetentionDays}`);
   }
   const busCtx = str(ctx, 'alertBus');
+  const linksCtx = str(ctx, 'muteLinks');
+  const maxMuteText = base.mutes?.maxDuration ?? '30d';
+  const maxMute = parseDuration(maxMuteText);
+  if (maxMute === null) throw new ConfigError(`config mutes.maxDuration: "${maxMuteText}" is not a duration (like 7d)`);
   const listOverrides: Record<string, string[]> = { ...(base.lists ?? {}) };
   const trustedCtx = str(ctx, 'trustedNetworks');
   if (trustedCtx) listOverrides['trusted-networks'] = trustedCtx.split(',').map((s) => s.trim()).filter(Boolean);
@@ -162,5 +171,7 @@ export function loadConfig(ctx: Context): DeployConfig {
     listOverrides,
     slack: slackConfig(ctx, base),
     chatbot: chatbotConfig(ctx, base),
+    muteLinks: linksCtx !== undefined ? bool(linksCtx, 'muteLinks') : true,
+    maxMuteMs: maxMute,
   };
 }

@@ -10,6 +10,7 @@ import { ChatbotNotifications } from './constructs/chatbot';
 import { Detection } from './constructs/detection';
 import { EvaluateFunction } from './constructs/evaluate-function';
 import { Monitoring } from './constructs/monitoring';
+import { MutePage } from './constructs/mute-page';
 import { SlackForwarder } from './constructs/slack-forwarder';
 import { State } from './constructs/state';
 
@@ -34,6 +35,8 @@ export class RekwatchStack extends Stack {
   readonly slack?: SlackForwarder;
   /** Slack delivery through AWS Chatbot, when `chatbotWorkspaceId`/`chatbotChannelId` are configured. */
   readonly chatbot?: ChatbotNotifications;
+  /** The mute page and link key (unless `muteLinks=false`). */
+  readonly mutePage?: MutePage;
   /** The rule pack bundled into the evaluate function. */
   readonly pack: RulePack;
 
@@ -71,6 +74,16 @@ export class RekwatchStack extends Stack {
         configurationName: `${this.stackName}-alerts`.slice(0, 128),
       });
     }
+    if (config.muteLinks) {
+      this.mutePage = new MutePage(this, 'MutePage', {
+        key: this.key,
+        grantState: (grantee) => this.state.grantItemAccess(grantee),
+        tableName: this.state.table.tableName,
+        ruleNames: props.pack.rules.map((r) => [r.id, r.name] as [string, string]),
+        maxMuteMs: config.maxMuteMs,
+        logRetentionDays: config.logRetentionDays,
+      });
+    }
     this.evaluate = new EvaluateFunction(this, 'Evaluate', {
       pack: props.pack,
       eventSources: config.eventSources,
@@ -80,10 +93,15 @@ export class RekwatchStack extends Stack {
         TOPIC_ARN: this.alerting.topic.topicArn,
         TABLE_NAME: this.state.table.tableName,
         ...(config.alertBus ? { EVENT_BUS_NAME: config.alertBus } : {}),
+        ...(this.mutePage ? { MUTE_URL: this.mutePage.url.url, LINK_KEY_SECRET_ID: this.mutePage.linkKey.secretArn } : {}),
         ...(this.chatbot ? { CHATBOT_TOPIC_ARN: this.chatbot.topic.topicArn, CHATBOT_SEVERITIES: (config.chatbot?.severities ?? []).join(',') } : {}),
       },
     });
     if (this.chatbot) this.chatbot.topic.grantPublish(this.evaluate.function);
+    if (this.mutePage) {
+      this.mutePage.linkKey.grantRead(this.evaluate.function);
+      new CfnOutput(this, 'MutePageUrl', { value: this.mutePage.url.url });
+    }
     this.alerting.grantPublish(this.evaluate.function);
     this.state.grantItemAccess(this.evaluate.function);
     this.detection.connect(this.evaluate.function, props.patterns.rules);

@@ -38,6 +38,8 @@ export interface HandlerDeps {
   evaluator: Evaluator;
   /** Omit to deliver every alert (no mutes, no dedupe). */
   suppression?: () => Suppression | Promise<Suppression>;
+  /** Adds signed mute links to an alert before it is published; must not throw (deliver without links instead). */
+  links?: (alert: Alert) => Promise<Alert>;
   /** Created on first use, so events that match nothing load and construct no AWS client. */
   channels: () => Channel[] | Promise<Channel[]>;
   store: () => IdempotencyStore | Promise<IdempotencyStore>;
@@ -109,6 +111,7 @@ export function createHandler(deps: HandlerDeps) {
         }
         alert = verdict.alert;
       }
+      if (deps.links) alert = await deps.links(alert);
       for (const channel of channels) {
         if (channel.severities && !channel.severities.includes(alert.severity)) continue;
         const key = `${alert.id}#${channel.name}`;

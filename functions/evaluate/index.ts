@@ -5,6 +5,7 @@
  * the first event that produces an alert: events that match nothing never pay for it.
  */
 import pino from 'pino';
+import type { CachedSecret } from '../adapters/cached-secret';
 import type { DynamoIdempotencyStore } from '../adapters/idempotency-store';
 import { Evaluator } from '../core/evaluator';
 import { SEVERITIES, type Severity } from '../core/types';
@@ -37,6 +38,10 @@ let suppression: Suppression | undefined;
 /** How long live mutes are cached: a new mute takes effect within this (plus a second). */
 const MUTE_CACHE_MS = Number(process.env.MUTE_CACHE_SECONDS ?? 30) * 1000;
 
+let linkSecret: CachedSecret | undefined;
+const muteUrl = process.env.MUTE_URL;
+const linkSecretId = process.env.LINK_KEY_SECRET_ID;
+
 export const handler = createHandler({
   evaluator,
   logger,
@@ -59,6 +64,23 @@ export const handler = createHandler({
     }
     return channels;
   },
+  links:
+    muteUrl && linkSecretId
+      ? async (alert) => {
+          try {
+            if (!linkSecret) {
+              const [{ SecretsManagerClient }, { CachedSecret: Cached }] = await Promise.all([import('@aws-sdk/client-secrets-manager'), import('../adapters/cached-secret')]);
+              linkSecret = new Cached(new SecretsManagerClient({}), linkSecretId);
+            }
+            const { linkKeyFromSecret } = await import('../adapters/link-key');
+            const { withMuteLinks } = await import('../core/mute-links/links');
+            return withMuteLinks(alert, { baseUrl: muteUrl, key: linkKeyFromSecret(await linkSecret.get(), linkSecretId) }, Date.now());
+          } catch (e) {
+            logger.error({ alertId: alert.id, err: e instanceof Error ? e.message : String(e) }, 'could not add mute links; delivering without them');
+            return alert;
+          }
+        }
+      : undefined,
   suppression: async () => {
     if (!suppression) {
       const [{ DynamoDBClient }, { MuteStore }, { DynamoDedupeState }, { Suppressor, cachedMutes }] = await Promise.all([

@@ -21,8 +21,8 @@ export interface RekwatchFunctionOptions {
   readonly timeout: Duration;
   /** Days to keep the function's logs. */
   readonly logRetentionDays: number;
-  /** Where async invocations go after Lambda's two retries (on-failure destination). */
-  readonly deadLetterQueue: sqs.IQueue;
+  /** Where async invocations go after Lambda's two retries (on-failure destination); none for synchronous-only functions. */
+  readonly deadLetterQueue?: sqs.IQueue;
   readonly environment: Record<string, string>;
   /** esbuild `define`s (e.g. the inlined rule pack). */
   readonly define?: Record<string, string>;
@@ -79,9 +79,9 @@ export function rekwatchFunction(scope: Construct, options: RekwatchFunctionOpti
       forceDockerBundling: false,
       define: options.define,
     },
-    retryAttempts: 2,
-    maxEventAge: Duration.hours(6),
-    onFailure: new destinations.SqsDestination(options.deadLetterQueue),
+    ...(options.deadLetterQueue
+      ? { retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new destinations.SqsDestination(options.deadLetterQueue) }
+      : {}),
   });
   return { function: fn, logGroup };
 }

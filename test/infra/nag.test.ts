@@ -24,6 +24,7 @@ describe('cdk-nag AwsSolutions', () => {
     expect(acks.map(([id]) => id).filter((id) => id.includes('AwsSolutions')).sort()).toEqual([
       'Annotation::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
       'Annotation::AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+      'Annotation::AwsSolutions-SMG4',
       'Annotation::AwsSolutions-SQS3',
     ]);
     for (const [, reason] of acks) expect(reason.length).toBeGreaterThan(30);
