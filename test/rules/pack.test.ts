@@ -30,6 +30,14 @@ describe('the shipped rule pack', () => {
 describe.each(rules.map((r) => [r.id, r] as const))('rule %s', (id, rule) => {
   const raw = JSON.parse(readFileSync(join(ROOT, rule.file), 'utf8')) as Record<string, unknown>;
 
+  it('dedupes only below critical, by at least one field, within a day', () => {
+    if (!rule.dedupe) return;
+    // A critical alert is always delivered; and a window without a key would hide other principals' activity.
+    expect({ rule: id, severity: rule.severity }).not.toEqual({ rule: id, severity: 'critical' });
+    expect(rule.dedupe.by.length).toBeGreaterThan(0);
+    expect(rule.dedupe.windowMs).toBeLessThanOrEqual(86_400_000);
+  });
+
   it('states name, description, severity, tags, runbook and references explicitly', () => {
     expect(typeof raw.name).toBe('string');
     expect(rule.description.length).toBeGreaterThanOrEqual(60);
