@@ -167,6 +167,16 @@ export class LocalState {
         if ((err as Error).name !== 'ResourceInUseException') throw err;
       }
     }
+    // A new table is CREATING for a moment (even with createTableMs 0); items can be used once ACTIVE.
+    for (let i = 0; i < 100; i++) {
+      const d = await this.inner!.send(new DescribeTableCommand({ TableName: LOCAL_TABLE })).catch((e: unknown) => {
+        if (e instanceof ResourceNotFoundException) return undefined;
+        throw e;
+      });
+      if (d?.Table?.TableStatus === 'ACTIVE') return;
+      await sleep(20);
+    }
+    throw new Error(`the local state table under ${this.stateDir} did not become ready`);
   }
 
   /** Stops serving (if this process serves) and releases the lock. */

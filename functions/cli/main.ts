@@ -85,6 +85,7 @@ export async function main(
     .option('--channels <file>', 'local channels file (default: $REKWATCH_CHANNELS, or channels.json in the state dir)')
     .option('--state-dir <dir>', 'state directory: live mutes and channels (default: $REKWATCH_STATE_DIR or .rekwatch)')
     .option('--table <name>', "apply the live mutes in the deployed stack's state table instead of the local ones")
+    .option('--stack <name>', "like --table, with the table found from the deployed stack's outputs")
     .option('--no-mutes', 'ignore mutes: show every alert the rules produce')
     .option('--no-dedupe', "ignore rules' dedupe windows")
     .option('--mute-url <url>', 'put signed mute links to this mute page (rekwatch serve) in delivered alerts (default: $REKWATCH_MUTE_URL)')
@@ -120,6 +121,7 @@ export async function main(
 
   const stateDirOption = () => new Option('--state-dir <dir>', 'local state directory (default: $REKWATCH_STATE_DIR or .rekwatch)');
   const tableOption = () => new Option('--table <name>', "the deployed stack's state table (StateTableName output) instead of the local store");
+  const stackOption = () => new Option('--stack <name>', "the deployed stack (its StateTableName output names the table), instead of the local store");
 
   program
     .command('mute')
@@ -138,6 +140,7 @@ export async function main(
     .addOption(configOption())
     .addOption(stateDirOption())
     .addOption(tableOption())
+    .addOption(stackOption())
     .action(async (rule: string, opts) => {
       code = await muteCommand(rule, opts, io);
     });
@@ -150,6 +153,7 @@ export async function main(
     .option('--json', 'print the ended mute as one JSON line')
     .addOption(stateDirOption())
     .addOption(tableOption())
+    .addOption(stackOption())
     .action(async (id: string, opts) => {
       code = await unmuteCommand(id, opts, io);
     });
@@ -161,6 +165,7 @@ export async function main(
     .option('--json', 'one mute per line as JSON')
     .addOption(stateDirOption())
     .addOption(tableOption())
+    .addOption(stackOption())
     .action(async (opts) => {
       code = await mutesCommand(opts, io);
     });

@@ -11,7 +11,7 @@ import { formatDuration, parseDuration } from '../core/duration';
 import { checkMuteInput, DEFAULT_MUTE_POLICY, describeMute, isLive, type Mute, type MutePolicy } from '../core/mutes/mute';
 import { writeLine, type CliIo } from './io';
 import { loadRulesForCommand } from './load-rules';
-import { openState, type StateOptions } from './state';
+import { withState, type StateOptions } from './state';
 
 export interface MuteOptions extends StateOptions {
   rules: string;
@@ -83,31 +83,27 @@ export async function muteCommand(ruleId: string, opts: MuteOptions, io: CliIo):
     writeLine(io.stderr, 'rekwatch mute: nothing was muted');
     return 2;
   }
-  const state = await openState(io, opts);
-  try {
+  return withState(io, opts, 'mute', async (state) => {
     const mute = await new MuteStore(state.client, { tableName: state.tableName, now: io.now }).create(check.mute);
     if (opts.json) writeLine(io.stdout, JSON.stringify(mute));
     else writeLine(io.stdout, `muted ${line(mute, now)}; undo with: rekwatch unmute ${mute.id}`);
     return 0;
-  } finally {
-    await state.close();
-  }
+  });
 }
 
 export async function unmuteCommand(id: string, opts: StateOptions & { by?: string; json?: boolean }, io: CliIo): Promise<number> {
-  const state = await openState(io, opts);
-  try {
-    const ended = await new MuteStore(state.client, { tableName: state.tableName, now: io.now }).remove(id, actor(io, opts.by));
-    if (opts.json) writeLine(io.stdout, JSON.stringify(ended));
-    else writeLine(io.stdout, `unmuted ${ended.id}: ${describeMute(ended)} is delivered again`);
-    return 0;
-  } catch (e) {
-    if (!(e instanceof MuteNotFound)) throw e;
-    writeLine(io.stderr, `rekwatch unmute: ${e.message}`);
-    return 1;
-  } finally {
-    await state.close();
-  }
+  return withState(io, opts, 'unmute', async (state) => {
+    try {
+      const ended = await new MuteStore(state.client, { tableName: state.tableName, now: io.now }).remove(id, actor(io, opts.by));
+      if (opts.json) writeLine(io.stdout, JSON.stringify(ended));
+      else writeLine(io.stdout, `unmuted ${ended.id}: ${describeMute(ended)} is delivered again`);
+      return 0;
+    } catch (e) {
+      if (!(e instanceof MuteNotFound)) throw e;
+      writeLine(io.stderr, `rekwatch unmute: ${e.message}`);
+      return 1;
+    }
+  });
 }
 
 function status(m: MuteRecord, now: number): string {
@@ -118,8 +114,7 @@ function status(m: MuteRecord, now: number): string {
 
 export async function mutesCommand(opts: StateOptions & { all?: boolean; json?: boolean }, io: CliIo): Promise<number> {
   const now = (io.now ?? Date.now)();
-  const state = await openState(io, opts);
-  try {
+  return withState(io, opts, 'mutes', async (state) => {
     const store = new MuteStore(state.client, { tableName: state.tableName, now: io.now });
     let records: MuteRecord[];
     if (opts.all) {
@@ -142,7 +137,5 @@ export async function mutesCommand(opts: StateOptions & { all?: boolean; json?: 
       writeLine(io.stdout, `    by ${r.createdBy} at ${r.createdAt}: ${r.reason}`);
     }
     return 0;
-  } finally {
-    await state.close();
-  }
+  });
 }

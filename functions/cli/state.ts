@@ -1,18 +1,50 @@
 /**
- * Where a command's state lives: the deployed stack's DynamoDB table (`--table NAME`, the stack's
- * StateTableName output; region and credentials from the usual AWS environment), or the embedded
+ * Where a command's state lives: the deployed stack's DynamoDB table (`--table NAME`, or `--stack NAME`
+ * to look up its StateTableName output; region and credentials from the usual AWS environment), or the embedded
  * store under the state directory (`--state-dir`, $REKWATCH_STATE_DIR, `.rekwatch`). The same store
  * code runs on both.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LocalState } from '../adapters/local-state';
 import { relative } from 'node:path';
 import { stateDirFor } from './channels';
-import type { CliIo } from './io';
+import { writeLine, type CliIo } from './io';
 
 export interface StateOptions {
   stateDir?: string;
   table?: string;
+  /** A deployed stack's name: its StateTableName output is the table. */
+  stack?: string;
+}
+
+export class StateError extends Error {}
+
+function awsClientConfig(env: NodeJS.ProcessEnv, endpointVar: string): Record<string, unknown> {
+  // The command's environment (io.env) decides, like every other setting; without keys in it, the
+  // SDK's default chain (profiles, SSO, instance roles) applies.
+  const keys = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+    ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } }
+    : {};
+  return { region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION, ...(env[endpointVar] ? { endpoint: env[endpointVar] } : {}), ...keys };
+}
+
+/** The StateTableName output of a deployed stack (CloudFormation DescribeStacks). */
+export async function tableOfStack(stack: string, env: NodeJS.ProcessEnv, client?: CloudFormationClient): Promise<string> {
+  // Loaded only here: most commands never need CloudFormation.
+  const { CloudFormationClient: Client, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
+  const cfn = client ?? new Client(awsClientConfig(env, 'AWS_ENDPOINT_URL_CLOUDFORMATION'));
+  try {
+    const out = await cfn.send(new DescribeStacksCommand({ StackName: stack }));
+    const table = out.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'StateTableName')?.OutputValue;
+    if (!table) throw new StateError(`stack ${stack} has no StateTableName output (is it a rekwatch stack?)`);
+    return table;
+  } catch (e) {
+    if (e instanceof StateError) throw e;
+    throw new StateError(`cannot read the outputs of stack ${stack}: ${(e as Error).name}: ${(e as Error).message}`);
+  } finally {
+    if (!client) cfn.destroy();
+  }
 }
 
 export interface StateHandle {
@@ -25,17 +57,34 @@ export interface StateHandle {
 
 export async function openState(io: CliIo, opts: StateOptions): Promise<StateHandle> {
   const env = io.env ?? process.env;
-  if (opts.table) {
-    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-    // The command's environment (io.env) decides, like every other setting; without keys in it, the
-    // SDK's default chain (profiles, SSO, instance roles) applies.
-    const keys = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-      ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } }
-      : {};
-    const client = new DynamoDBClient({ region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION, ...(env.AWS_ENDPOINT_URL_DYNAMODB ? { endpoint: env.AWS_ENDPOINT_URL_DYNAMODB } : {}), ...keys });
-    return { client, tableName: opts.table, where: `DynamoDB table ${opts.table}`, close: async () => client.destroy() };
+  if (opts.table && opts.stack) throw new StateError('give --table or --stack, not both');
+  const table = opts.table ?? (opts.stack ? await tableOfStack(opts.stack, env) : undefined);
+  if (table) {
+    const client = new DynamoDBClient(awsClientConfig(env, 'AWS_ENDPOINT_URL_DYNAMODB'));
+    return { client, tableName: table, where: `DynamoDB table ${table}`, close: async () => client.destroy() };
   }
   const dir = stateDirFor(io, opts.stateDir);
   const local = await LocalState.open(dir);
   return { client: local.client, tableName: local.tableName, where: relative(io.cwd, dir) || dir, close: () => local.close() };
+}
+
+/**
+ * Runs `fn` with the state open, and closes it. A state that cannot be opened or an AWS error
+ * (no credentials, no such table, access denied) is reported in one line naming the command; exit 1.
+ */
+export async function withState(io: CliIo, opts: StateOptions, command: string, fn: (state: StateHandle) => Promise<number>): Promise<number> {
+  let state: StateHandle | undefined;
+  try {
+    state = await openState(io, opts);
+    return await fn(state);
+  } catch (e) {
+    const err = e as Error & { $metadata?: unknown };
+    if (e instanceof StateError || err.$metadata !== undefined || err.name === 'CredentialsProviderError' || /locked by another process/.test(err.message)) {
+      writeLine(io.stderr, `rekwatch ${command}: ${err.name && err.name !== 'Error' && !(e instanceof StateError) ? `${err.name}: ` : ''}${err.message}`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    await state?.close();
+  }
 }

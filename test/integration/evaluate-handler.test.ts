@@ -194,6 +194,7 @@ describe('evaluate handler with mutes and dedupe windows', () => {
     const base = setup({ now: options.now });
     const mutes = new MuteStore(dynamo.client, { tableName: dynamo.tableName, now: options.now });
     let reads = 0;
+    let created = 0;
     const suppressor = new Suppressor({
       rules: pack.rules,
       mutes: cachedMutes(() => {
@@ -209,12 +210,12 @@ describe('evaluate handler with mutes and dedupe windows', () => {
       logger,
       channels: () => [{ name: `sns-s${base.prefix}`, publisher: new SnsAlertPublisher(new SNSClient({ region: 'us-east-1' }), TOPIC) }],
       store: () => new DynamoIdempotencyStore(dynamo.client, { tableName: dynamo.tableName }),
-      suppression: () => ({
+      suppression: () => (created++, {
         decide: (a) => (options.decideError ? Promise.reject(new Error('DynamoDB unavailable')) : suppressor.decide(a)),
         recordMuted: (id) => mutes.recordSuppressed(id),
       }),
     });
-    return { handler, mutes, reads: () => reads };
+    return { handler, mutes, reads: () => reads, created: () => created };
   }
 
   it('does not publish an alert a live mute covers; logs and counts it against the mute; a new mute takes effect after the cache', async () => {
@@ -232,6 +233,12 @@ describe('evaluate handler with mutes and dedupe windows', () => {
     expect(logs.some((l) => l.includes('"AlertsSuppressed":1') && l.includes('"Reason":"mute"'))).toBe(true);
     expect(await mutes.get(mute.id)).toMatchObject({ suppressed: 1 });
     await mutes.remove(mute.id, 'alice');
+  });
+
+  it('reads no mutes and creates nothing for events that match no rule', async () => {
+    const { handler, reads, created } = withSuppression();
+    expect(await handler(envelope(SEED_DETECT_LABELS))).toEqual({ alerts: 0, delivered: 0, skipped: 0 });
+    expect({ reads: reads(), created: created() }).toEqual({ reads: 0, created: 0 });
   });
 
   it('fails open: when mutes cannot be read, the alert is delivered and the error logged', async () => {

@@ -6,6 +6,8 @@
 import { mkdtempSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { mockClient } from 'aws-sdk-client-mock';
 import { runCli } from '../helpers/cli';
 import { startDynamo, type LocalDynamo } from '../helpers/dynalite';
 import { envelope, record } from '../helpers/records';
@@ -66,7 +68,8 @@ describe('rekwatch mute / mutes / unmute (embedded store)', () => {
     expect(bad.stderr).toContain('nothing was muted');
     const past = await runCli(['mute', '*', '--until', '2020-01-01T00:00:00Z', '--reason', 'x', '--rules', RULES, '--state-dir', state]);
     expect(past.stderr).toContain('expiry: is in the past');
-    expect((await runCli(['mutes', '--all', '--state-dir', state])).stdout).toContain('no mutes on record');
+    const none = await runCli(['mutes', '--all', '--state-dir', state]);
+    expect(none.stderr + none.stdout).toContain('no mutes on record');
   });
 
   it('enforces the maximum from the deployment config', async () => {
@@ -94,6 +97,33 @@ describe('rekwatch mute on the stack\'s table', () => {
     expect(JSON.parse(list.stdout.trim())).toMatchObject({ id, ruleId: 'root-user-activity', live: true, suppressed: 0 });
     const replayed = await runCli(['replay', '--json', '--table', dynamo.tableName, SAMPLES], { env });
     expect(summaryOf(replayed.stderr).suppressed.mute).toBe(1);
+  });
+
+  it('finds the table from the stack outputs with --stack (CloudFormation DescribeStacks, exact parameters)', async () => {
+    const cfn = mockClient(CloudFormationClient);
+    cfn.on(DescribeStacksCommand, { StackName: 'Rekwatch' }).resolves({ Stacks: [{ StackName: 'Rekwatch', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'AlertTopicArn', OutputValue: 'arn:x' }, { OutputKey: 'StateTableName', OutputValue: dynamo.tableName }] }] });
+    cfn.on(DescribeStacksCommand, { StackName: 'Other' }).resolves({ Stacks: [{ StackName: 'Other', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [] }] });
+    try {
+      const endpoint = await dynamo.client.config.endpoint!();
+      const env = { AWS_ENDPOINT_URL_DYNAMODB: `http://${endpoint.hostname}:${endpoint.port}`, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+      const list = await runCli(['mutes', '--json', '--stack', 'Rekwatch'], { env });
+      expect(list.code).toBe(0);
+      expect(list.stdout).toContain('"ruleId":"root-user-activity"');
+      expect(cfn.commandCalls(DescribeStacksCommand)[0]!.args[0].input).toEqual({ StackName: 'Rekwatch' });
+      const other = await runCli(['mutes', '--stack', 'Other'], { env });
+      expect(other).toMatchObject({ code: 1, stderr: 'rekwatch mutes: stack Other has no StateTableName output (is it a rekwatch stack?)\n' });
+    } finally {
+      cfn.restore();
+    }
+  });
+
+  it('reports an unusable table in one line, no stack trace', async () => {
+    const endpoint = await dynamo.client.config.endpoint!();
+    const env = { AWS_ENDPOINT_URL_DYNAMODB: `http://${endpoint.hostname}:${endpoint.port}`, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+    const res = await runCli(['mutes', '--table', 'no-such-table'], { env });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^rekwatch mutes: ResourceNotFoundException: /);
+    expect(res.stderr.split('\n')).toHaveLength(2);
   });
 });
 
