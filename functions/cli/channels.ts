@@ -10,8 +10,8 @@ import type { DeliveryChannel } from '../adapters/delivery/channel';
 import { readChannelsFile, type ChannelsConfig } from '../adapters/delivery/channels-file';
 import { buildChannels, ChannelConfigError } from '../adapters/delivery/configure';
 import { localLinkKey } from '../adapters/link-key';
-import type { LinkSigner } from '../core/mute-links/links';
 import { safeHttpUrl } from '../core/format/model';
+import type { LinkSigner } from '../core/mute-links/links';
 import { writeLine, type CliIo } from './io';
 
 export interface ChannelOptions {

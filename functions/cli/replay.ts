@@ -3,27 +3,27 @@
  * them (same scope, same evaluator). Streams file by file; memory stays flat.
  */
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { deliverToAll, type DeliveryChannel } from '../adapters/delivery/channel';
+import { MuteStore } from '../adapters/mute-store';
 import { readTrail } from '../adapters/trail-reader';
 import { deliveryKeyOf } from '../core/alert';
+import { MemoryDedupeState } from '../core/dedupe';
 import { DuplicateWindow } from '../core/duplicate-window';
 import { Evaluator } from '../core/evaluator';
+import { withMuteLinks } from '../core/mute-links/links';
+import type { Mute } from '../core/mutes/mute';
 import { toRecord } from '../core/record';
 import { renderSummary, formatAlertLines } from '../core/replay-report';
 import { ReplayStats } from '../core/replay-stats';
-import { writeLine, type CliIo } from './io';
-import { channelsForCommand, linkSignerFor, stateDirFor } from './channels';
-import { withMuteLinks } from '../core/mute-links/links';
-import { openState } from './state';
-import { MuteStore } from '../adapters/mute-store';
-import { MemoryDedupeState } from '../core/dedupe';
-import type { Mute } from '../core/mutes/mute';
 import { Suppressor } from '../core/suppression';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { channelsForCommand, linkSignerFor, stateDirFor } from './channels';
+import { writeLine, type CliIo } from './io';
 import { eventSourcesFor, loadRulesForCommand } from './load-rules';
 import { Progress } from './progress';
+import { openState } from './state';
 
 export interface ReplayOptions {
   /** Deliver alerts to the configured channels (channels file, environment, --deliver-file). */

@@ -5,20 +5,20 @@
  */
 import { stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
+import { DynamoDedupeState } from '../adapters/dedupe-store';
 import { deliverToAll } from '../adapters/delivery/channel';
+import { MuteStore } from '../adapters/mute-store';
 import { readTrail, walk } from '../adapters/trail-reader';
 import { WatchState } from '../adapters/watch-state';
 import { Evaluator } from '../core/evaluator';
+import { withMuteLinks } from '../core/mute-links/links';
 import { toRecord } from '../core/record';
 import { formatAlertLines } from '../core/replay-report';
-import { writeLine, type CliIo } from './io';
-import { channelsForCommand, linkSignerFor, stateDirFor } from './channels';
-import { withMuteLinks } from '../core/mute-links/links';
-import { openState } from './state';
-import { MuteStore } from '../adapters/mute-store';
-import { DynamoDedupeState } from '../adapters/dedupe-store';
 import { cachedMutes, Suppressor } from '../core/suppression';
+import { channelsForCommand, linkSignerFor, stateDirFor } from './channels';
+import { writeLine, type CliIo } from './io';
 import { eventSourcesFor, loadRulesForCommand } from './load-rules';
+import { openState } from './state';
 
 export interface WatchOptions {
   rules: string;
