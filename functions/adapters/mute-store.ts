@@ -40,10 +40,13 @@ export interface MuteStoreOptions {
   now?: () => number;
 }
 
-export function newMuteId(): string {
-  // 10 characters of base32 (50 bits): short enough to type in `rekwatch unmute`.
+/**
+ * `m-` and 10 characters of base32 (50 bits): short enough to type in `rekwatch unmute`. From
+ * random bytes, or from given ones (a deterministic id makes a repeated submission idempotent).
+ */
+export function newMuteId(seed: Buffer = randomBytes(10)): string {
   const alphabet = 'abcdefghijkmnpqrstuvwxyz23456789';
-  return `m-${Array.from(randomBytes(10), (b) => alphabet[b % alphabet.length]).join('')}`;
+  return `m-${Array.from(seed.subarray(0, 10), (b) => alphabet[b % alphabet.length]).join('')}`;
 }
 
 function auditItem(m: Mute): Record<string, AttributeValue> {
@@ -104,11 +107,21 @@ export class MuteStore {
     throw new Error('the mute list is changing too fast; try again');
   }
 
-  /** Stores a validated mute (see checkMuteInput) and returns it with its new id. */
-  async create(mute: Omit<Mute, 'id'>): Promise<Mute> {
-    const stored: Mute = { id: newMuteId(), ...mute };
-    await this.client.send(new PutItemCommand({ TableName: this.table, Item: auditItem(stored), ConditionExpression: 'attribute_not_exists(pk)' }));
-    await this.updateSet((mutes) => [...mutes, stored]);
+  /**
+   * Stores a validated mute (see checkMuteInput) and returns it with its id. With an explicit `id`
+   * the call is idempotent: a mute with that id already on record is returned as it is.
+   */
+  async create(mute: Omit<Mute, 'id'>, id?: string): Promise<Mute> {
+    const stored: Mute = { id: id ?? newMuteId(), ...mute };
+    try {
+      await this.client.send(new PutItemCommand({ TableName: this.table, Item: auditItem(stored), ConditionExpression: 'attribute_not_exists(pk)' }));
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException) || id === undefined) throw e;
+      const existing = await this.get(id);
+      if (!existing) throw e;
+      return stripCounts(existing);
+    }
+    await this.updateSet((mutes) => [...mutes.filter((m) => m.id !== stored.id), stored]);
     return stored;
   }
 

@@ -41,7 +41,7 @@ export async function main(
   // A reader that goes away (`rekwatch replay ... | head`) is not an error worth a stack trace.
   for (const stream of [io.stdout, io.stderr]) stream.on('error', () => undefined);
   const program = new Command('rekwatch')
-    .description('Alerts on Amazon Rekognition API calls recorded by AWS CloudTrail: validate, test and backtest rules.')
+    .description('Alerts on Amazon Rekognition API calls recorded by AWS CloudTrail: validate, test and backtest rules; watch trail logs and deliver alerts; mute noisy ones.')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError();
@@ -195,7 +195,7 @@ export async function main(
     .command('redrive')
     .description('evaluate the events in the dead-letter queue again (re-invokes the deployed function)')
     .requiredOption('--queue-url <url>', 'the DeadLetterQueueUrl output of the stack')
-    .option('--function <name>', 'the EvaluateFunctionName output of the stack')
+    .option('--function <name>', 'the EvaluateFunctionName output of the stack (SlackForwarderFunctionName for the Slack dead-letter queue)')
     .option('--max <n>', 'at most this many messages', count(1), 1000)
     .option('--dry-run', 'evaluate locally with --rules and print what would alert; delete nothing')
     .addOption(rulesOption())

@@ -4,12 +4,15 @@
  * changes nothing; every mute records who, when, why and until when, and stays on record after it
  * ends.
  */
+import { existsSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
+import { join, relative } from 'node:path';
 import type { DeployConfigFile } from '../adapters/deploy-config-file';
 import { MuteNotFound, MuteStore, type MuteRecord } from '../adapters/mute-store';
 import { formatDuration, parseDuration } from '../core/duration';
 import { checkMuteInput, DEFAULT_MUTE_POLICY, describeMute, isLive, type Mute, type MutePolicy } from '../core/mutes/mute';
 import { writeLine, type CliIo } from './io';
+import { stateDirFor } from './channels';
 import { loadRulesForCommand } from './load-rules';
 import { withState, type StateOptions } from './state';
 
@@ -84,14 +87,29 @@ export async function muteCommand(ruleId: string, opts: MuteOptions, io: CliIo):
     return 2;
   }
   return withState(io, opts, 'mute', async (state) => {
-    const mute = await new MuteStore(state.client, { tableName: state.tableName, now: io.now }).create(check.mute);
+    const store = new MuteStore(state.client, { tableName: state.tableName, now: io.now });
+    const mute = await store.create(check.mute);
+    const same = (await store.live()).filter((m) => m.id !== mute.id && m.ruleId === mute.ruleId && JSON.stringify(m.scope) === JSON.stringify(mute.scope));
+    for (const m of same) writeLine(io.stderr, `rekwatch mute: note: ${m.id} already mutes exactly this, until ${m.expiresAt}`);
     if (opts.json) writeLine(io.stdout, JSON.stringify(mute));
     else writeLine(io.stdout, `muted ${line(mute, now)}; undo with: rekwatch unmute ${mute.id}`);
     return 0;
   });
 }
 
+/** True when a read-only command would have to create the local store to answer (it answers without it). */
+function noLocalState(io: CliIo, opts: StateOptions): string | undefined {
+  if (opts.table || opts.stack) return undefined;
+  const dir = stateDirFor(io, opts.stateDir);
+  return existsSync(join(dir, 'db')) ? undefined : relative(io.cwd, dir) || dir;
+}
+
 export async function unmuteCommand(id: string, opts: StateOptions & { by?: string; json?: boolean }, io: CliIo): Promise<number> {
+  const none = noLocalState(io, opts);
+  if (none) {
+    writeLine(io.stderr, `rekwatch unmute: no mute with id ${id} (no state in ${none} yet)`);
+    return 1;
+  }
   return withState(io, opts, 'unmute', async (state) => {
     try {
       const ended = await new MuteStore(state.client, { tableName: state.tableName, now: io.now }).remove(id, actor(io, opts.by));
@@ -114,6 +132,11 @@ function status(m: MuteRecord, now: number): string {
 
 export async function mutesCommand(opts: StateOptions & { all?: boolean; json?: boolean }, io: CliIo): Promise<number> {
   const now = (io.now ?? Date.now)();
+  const none = noLocalState(io, opts);
+  if (none) {
+    if (!opts.json) writeLine(io.stdout, `no mutes: no state in ${none} yet (every alert is delivered)`);
+    return 0;
+  }
   return withState(io, opts, 'mutes', async (state) => {
     const store = new MuteStore(state.client, { tableName: state.tableName, now: io.now });
     let records: MuteRecord[];

@@ -28,8 +28,14 @@ export async function serveCommand(opts: ServeOptions, io: CliIo): Promise<numbe
   const load = loadRulesForCommand(opts.rules, io, io.stderr, opts.config);
   const ruleNames = new Map((load?.pack.rules ?? []).map((r) => [r.id, r.name]));
   const stateDir = stateDirFor(io, opts.stateDir);
+  if (!Number.isInteger(opts.port) || opts.port > 65_535) {
+    writeLine(io.stderr, `rekwatch serve: --port ${opts.port}: must be 0 to 65535`);
+    return 2;
+  }
   const state = await openState(io, { stateDir: opts.stateDir });
-  const server = await startMuteServer(
+  let server;
+  try {
+    server = await startMuteServer(
     {
       key: localLinkKey(stateDir),
       mutes: new MuteStore(state.client, { tableName: state.tableName, now: io.now }),
@@ -39,7 +45,13 @@ export async function serveCommand(opts: ServeOptions, io: CliIo): Promise<numbe
       secureCookies: false,
     },
     { host: opts.host, port: opts.port, onError: (e) => writeLine(io.stderr, `rekwatch serve: ${(e as Error).stack ?? String(e)}`) },
-  );
+    );
+  } catch (e) {
+    await state.close();
+    const code = (e as NodeJS.ErrnoException).code;
+    writeLine(io.stderr, `rekwatch serve: cannot listen on ${opts.host}:${opts.port}: ${code === 'EADDRINUSE' ? 'the port is in use (another rekwatch serve?); pick one with --port' : (e as Error).message}`);
+    return 2;
+  }
   writeLine(io.stderr, `rekwatch serve: mute page on ${server.url}; alerts delivered by watch / replay --deliver carry mute links when REKWATCH_MUTE_URL=${server.url} is set. Ctrl-C to stop.`);
   await new Promise<void>((resolve) => {
     if (opts.signal?.aborted) resolve();

@@ -76,10 +76,15 @@ export async function withState(io: CliIo, opts: StateOptions, command: string, 
   let state: StateHandle | undefined;
   try {
     state = await openState(io, opts);
+  } catch (e) {
+    writeLine(io.stderr, `rekwatch ${command}: cannot open the state ${opts.stack ? `of stack ${opts.stack}` : opts.table ? `table ${opts.table}` : 'directory'}: ${(e as Error).message}`);
+    return 1;
+  }
+  try {
     return await fn(state);
   } catch (e) {
     const err = e as Error & { $metadata?: unknown };
-    if (e instanceof StateError || err.$metadata !== undefined || err.name === 'CredentialsProviderError' || /locked by another process/.test(err.message)) {
+    if (e instanceof StateError || err.$metadata !== undefined || err.name === 'CredentialsProviderError' || /Region is missing|locked by another process/.test(err.message)) {
       writeLine(io.stderr, `rekwatch ${command}: ${err.name && err.name !== 'Error' && !(e instanceof StateError) ? `${err.name}: ` : ''}${err.message}`);
       return 1;
     }

@@ -60,6 +60,15 @@ export async function watchCommand(dir: string, opts: WatchOptions, io: CliIo): 
   const signer = linkSignerFor(io, opts);
   if (signer === null) return 2;
   const root = resolve(io.cwd, dir);
+  try {
+    if (!(await stat(root)).isDirectory()) {
+      writeLine(io.stderr, `rekwatch watch: ${dir} is a file; watch follows a directory (use replay for one file)`);
+      return 2;
+    }
+  } catch {
+    writeLine(io.stderr, `rekwatch watch: ${dir}: no such directory`);
+    return 2;
+  }
   const stateDir = stateDirFor(io, opts.stateDir);
   const state = new WatchState(stateDir);
   const evaluator = new Evaluator(load.pack, { eventSources: eventSourcesFor(opts.eventSource, load.config) });
@@ -130,7 +139,7 @@ export async function watchCommand(dir: string, opts: WatchOptions, io: CliIo): 
         }
       }
       state.commit(file, mark, delivered);
-      writeLine(io.stderr, `rekwatch: ${name}: ${records} records, ${delivered.length - suppressed} new alerts${suppressed ? `, ${suppressed} suppressed` : ''}`);
+      writeLine(io.stderr, `rekwatch: ${name}: ${records} records, ${delivered.length - suppressed} new alert${delivered.length - suppressed === 1 ? '' : 's'}${suppressed ? `, ${suppressed} suppressed` : ''}`);
     }
     await sleep(opts.interval * 1000, opts.signal);
   }

@@ -29,15 +29,16 @@ function n(x: number): string {
 export function renderSummary(input: ReportInput): string[] {
   const { stats } = input;
   const out: string[] = [];
-  if (stats.alerts > input.shownAlerts && input.shownAlerts > 0) {
-    out.push(`... ${n(stats.alerts - input.shownAlerts)} more alerts not shown (use --json for every alert)`);
+  const held = stats.suppressed.mute + stats.suppressed.dedupe;
+  const deliverable = stats.alerts - held;
+  if (deliverable > input.shownAlerts && input.shownAlerts > 0) {
+    out.push(`... ${n(deliverable - input.shownAlerts)} more alerts not shown (use --json for every alert that would be delivered)`);
     out.push('');
   }
   out.push('Summary');
   out.push(`  files ${n(stats.files)}, records ${n(stats.records)}: ${n(stats.evaluated)} evaluated, ${n(stats.outOfScope)} out of scope, ${n(stats.duplicates)} ${stats.duplicates === 1 ? 'duplicate' : 'duplicates'}, ${n(stats.malformed)} malformed`);
   out.push(`  alerts ${n(stats.alerts)} from ${n(stats.byRule.size)} of ${n(input.rules.length)} enabled rules${stats.ruleErrors ? `; ${n(stats.ruleErrors)} rule errors` : ''}`);
-  const held = stats.suppressed.mute + stats.suppressed.dedupe;
-  if (held > 0) out.push(`  of which ${n(held)} would not have been delivered: ${n(stats.suppressed.mute)} muted, ${n(stats.suppressed.dedupe)} held back by dedupe windows`);
+  if (held > 0) out.push(`  of which ${n(held)} would not have been delivered: ${n(stats.suppressed.mute)} muted, ${n(stats.suppressed.dedupe)} held back by dedupe windows (--no-mutes --no-dedupe to see them)`);
   out.push('');
   out.push('By rule (how noisy each rule would have been)');
   const rows = input.rules.map((r) => ({ rule: r, s: stats.byRule.get(r.id) }));

@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { formatDuration } from '../core/duration';
 import { tag, tagMatches, verifyMuteLink } from '../core/mute-links/token';
 import { checkMuteInput, DEFAULT_MUTE_POLICY, describeMute, isLive, type Mute, type MutePolicy } from '../core/mutes/mute';
+import { newMuteId } from '../adapters/mute-store';
 import { esc, facts, hidden, page } from './html';
 
 export interface PageRequest {
@@ -37,7 +38,7 @@ export interface PageResponse {
 }
 
 export interface MuteWriter {
-  create(mute: Omit<Mute, 'id'>): Promise<Mute>;
+  create(mute: Omit<Mute, 'id'>, id?: string): Promise<Mute>;
   remove(id: string, removedBy: string): Promise<Mute>;
   get(id: string): Promise<(Mute & { suppressed: number }) | undefined>;
 }
@@ -54,6 +55,11 @@ export interface PageDeps {
 }
 
 const CSRF_COOKIE = 'rekwatch_csrf';
+
+/** `24 h` as the links say it, `3d` beyond two days. */
+function span(ms: number): string {
+  return ms <= 48 * 3_600_000 && ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : formatDuration(ms);
+}
 
 const SECURITY_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
@@ -120,17 +126,17 @@ async function askToMute(req: PageRequest, deps: PageDeps): Promise<PageResponse
   const p = link.payload;
   const csrf = newCsrf(deps);
   const body = [
-    `<p>Stop delivering these alerts for <strong>${esc(formatDuration(p.d))}</strong> from when you confirm. They are still evaluated, counted and logged, and you can undo this at any time.</p>`,
+    `<p>Stop delivering these alerts for <strong>${esc(span(p.d))}</strong> from when you confirm. They are still evaluated, counted and logged, and you can undo this at any time.</p>`,
     facts([
       ['Rule', ruleLabel(deps, p.r)],
       ['Principal', p.p ?? 'any'],
-      ['For', formatDuration(p.d)],
+      ['For', span(p.d)],
       ['From alert', p.a],
     ]),
     `<form method="post" action="mute">${hidden({ t: token, csrf: csrf.value })}`,
     `<label for="reason">Why (kept in the audit record)</label><textarea id="reason" name="reason" rows="2" required maxlength="500">${esc(`Muted from alert ${p.a}`)}</textarea>`,
     `<label for="by">Your name</label><input type="text" id="by" name="by" maxlength="100" placeholder="shown in rekwatch mutes">`,
-    `<button type="submit" id="confirm">Mute ${esc(describeMute({ ruleId: p.r, scope: p.p ? { principal: p.p } : {} }))} for ${esc(formatDuration(p.d))}</button></form>`,
+    `<button type="submit" id="confirm">Mute ${esc(describeMute({ ruleId: p.r, scope: p.p ? { principal: p.p } : {} }))} for ${esc(span(p.d))}</button></form>`,
   ].join('');
   return respond(200, page('Mute these alerts?', body), [csrf.cookie]);
 }
@@ -148,7 +154,9 @@ async function confirmMute(req: PageRequest, deps: PageDeps, form: URLSearchPara
     deps.policy ?? DEFAULT_MUTE_POLICY,
   );
   if (!check.ok) return respond(400, page('Nothing was muted', `<ul>${check.problems.map((x) => `<li>${esc(x)}</li>`).join('')}</ul><p>Go back and try again.</p>`, 'error'));
-  const mute = await deps.mutes.create(check.mute);
+  // One submission of one confirmation page makes one mute, however often it is sent (double-click,
+  // back and resubmit): the id derives from the link and that page's CSRF value.
+  const mute = await deps.mutes.create(check.mute, newMuteId(Buffer.from(tag(deps.key, 'submit', `${form.get('t')}|${form.get('csrf')}`), 'base64url')));
   return respond(303, page('Muted', `<p><a href="muted?id=${esc(mute.id)}&amp;u=${esc(tag(deps.key, 'undo', mute.id))}">See the mute</a></p>`, 'done'), [], {
     location: `muted?id=${encodeURIComponent(mute.id)}&u=${encodeURIComponent(tag(deps.key, 'undo', mute.id))}`,
   });

@@ -125,4 +125,13 @@ it('refuses a POST without the page\'s cookie or from another site (CSRF)', asyn
   });
   expect(sameSite.status).toBe(303);
   expect((await store.live()).length).toBe(before + 1);
+  // The same submission again (double-click, back and resubmit): the same mute, not a second one.
+  const twice = await fetch(`${server.url}mute`, {
+    method: 'POST',
+    headers: { cookie, origin: server.url.replace(/\/$/, ''), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ t: token, csrf, reason: 'r' }).toString(),
+    redirect: 'manual',
+  });
+  expect(twice.headers.get('location')).toBe(sameSite.headers.get('location'));
+  expect((await store.live()).length).toBe(before + 1);
 });

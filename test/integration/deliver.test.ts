@@ -202,6 +202,6 @@ describe('the local channels file', () => {
 
     const sev = channelsFile({ file: { path: 'x.jsonl', severities: ['urgent'] } });
     const badSev = await replay(['--deliver', '--channels', sev.file, SAMPLES], {});
-    expect(badSev.stderr).toContain('file.severities.0: must be equal to one of the allowed values');
+    expect(badSev.stderr).toContain('file.severities.0: must be one of info, low, medium, high, critical');
   });
 });

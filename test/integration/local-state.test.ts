@@ -54,8 +54,11 @@ it('takes over from a lock left by a process that died', async () => {
   await s1.close();
   writeFileSync(join(dir, 'store.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, port: 1 })); // no such process
   const s2 = await LocalState.open(dir);
-  expect((await new MuteStore(s2.client, { tableName: s2.tableName }).live()).map((m) => m.reason)).toEqual(['before the crash']);
-  await s2.close();
+  try {
+    expect((await new MuteStore(s2.client, { tableName: s2.tableName }).live()).map((m) => m.reason)).toEqual(['before the crash']);
+  } finally {
+    await s2.close();
+  }
 });
 
 it('a client whose server went away takes the store over and carries on', async () => {

@@ -48,12 +48,17 @@ describe('rekwatch mute / mutes / unmute (embedded store)', () => {
 
     const readable = await runCli(['replay', '--state-dir', state, SAMPLES]);
     expect(readable.stdout).toContain('of which 1 would not have been delivered: 1 muted, 0 held back by dedupe windows');
+    expect(readable.stdout).not.toContain('more alerts not shown');
+    const again = await runCli(['mute', 'collection-deleted-without-mfa', '--principal', 'arn:aws:iam::111122223333:user/contractor-*', '--for', '1h', '--reason', 'again', '--rules', RULES, '--state-dir', state]);
+    expect(again.stderr).toContain(`note: ${mute.id} already mutes exactly this`);
+    await runCli(['unmute', again.stdout.match(/m-[a-z0-9]+/)![0], '--state-dir', state]);
 
     const un = await runCli(['unmute', mute.id, '--state-dir', state]);
     expect(un).toMatchObject({ code: 0, stdout: `unmuted ${mute.id}: rule collection-deleted-without-mfa for principal arn:aws:iam::111122223333:user/contractor-* is delivered again\n` });
     expect((await runCli(['mutes', '--state-dir', state])).stdout).toContain('no live mutes');
     const history = await runCli(['mutes', '--all', '--json', '--state-dir', state]);
-    expect(JSON.parse(history.stdout.trim())).toMatchObject({ id: mute.id, removedBy: 'tester', live: false, reason: 'contractor offboarding clean-up' });
+    const records = history.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string });
+    expect(records.find((r) => r.id === mute.id)).toMatchObject({ removedBy: 'tester', live: false, reason: 'contractor offboarding clean-up' });
     expect((await runCli(['unmute', mute.id, '--state-dir', state])).code).toBe(1);
   }, 30_000);
 
@@ -69,14 +74,31 @@ describe('rekwatch mute / mutes / unmute (embedded store)', () => {
     const past = await runCli(['mute', '*', '--until', '2020-01-01T00:00:00Z', '--reason', 'x', '--rules', RULES, '--state-dir', state]);
     expect(past.stderr).toContain('expiry: is in the past');
     const none = await runCli(['mutes', '--all', '--state-dir', state]);
-    expect(none.stderr + none.stdout).toContain('no mutes on record');
+    expect(none).toMatchObject({ code: 0, stdout: expect.stringContaining('no mutes: no state in') });
+    expect((await runCli(['unmute', 'm-abc', '--state-dir', state])).stderr).toContain('no mute with id m-abc (no state in');
+    expect(require('node:fs').existsSync(state)).toBe(false); // reading never creates the store
+  });
+
+  it('says clearly when serve cannot listen, and when watch has no directory to follow', async () => {
+    const { createServer } = await import('node:http');
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as { port: number }).port;
+    const res = await runCli(['serve', '--port', String(port), '--rules', RULES, '--state-dir', freshState()]);
+    busy.close();
+    expect(res).toMatchObject({ code: 2, stderr: `rekwatch serve: cannot listen on 127.0.0.1:${port}: the port is in use (another rekwatch serve?); pick one with --port\n` });
+    expect((await runCli(['serve', '--host', '0.0.0.0', '--rules', RULES])).stderr).toContain('serve only listens on loopback');
+    const w = await runCli(['watch', join(ROOT, 'no-such-dir'), '--rules', RULES]);
+    expect(w).toMatchObject({ code: 2, stderr: expect.stringContaining('no-such-dir: no such directory') });
+    const f = await runCli(['watch', join(ROOT, 'README.md'), '--rules', RULES]);
+    expect(f.stderr).toContain('is a file; watch follows a directory');
   });
 
   it('enforces the maximum from the deployment config', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rekwatch-mute-config-'));
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ mutes: { maxDuration: '8h' } }));
     const res = await runCli(['mute', '*', '--for', '1d', '--reason', 'x', '--rules', RULES, '--config', join(dir, 'config.json'), '--state-dir', freshState()]);
-    expect(res.stderr).toContain('expiry: at most 8 h from now (the configured maximum)');
+    expect(res.stderr).toContain('expiry: at most 8h from now (the maximum; mutes.maxDuration in the deployment config sets it)');
   });
 });
 
@@ -111,7 +133,7 @@ describe('rekwatch mute on the stack\'s table', () => {
       expect(list.stdout).toContain('"ruleId":"root-user-activity"');
       expect(cfn.commandCalls(DescribeStacksCommand)[0]!.args[0].input).toEqual({ StackName: 'Rekwatch' });
       const other = await runCli(['mutes', '--stack', 'Other'], { env });
-      expect(other).toMatchObject({ code: 1, stderr: 'rekwatch mutes: stack Other has no StateTableName output (is it a rekwatch stack?)\n' });
+      expect(other).toMatchObject({ code: 1, stderr: 'rekwatch mutes: cannot open the state of stack Other: stack Other has no StateTableName output (is it a rekwatch stack?)\n' });
     } finally {
       cfn.restore();
     }

@@ -41,6 +41,7 @@ export function readChannelsFile(path: string): ChannelsConfig {
             const known = field === '' ? Object.keys(schema.properties) : Object.keys((schema.properties as Record<string, { properties?: object }>)[field]?.properties ?? {});
             return `${path}: ${field ? `${field}.` : ''}${name}: unknown field${didYouMean(name, known)}`;
           }
+          if (e.keyword === 'enum') return `${path}: ${field}: must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues).join(', ')}`;
           if (e.keyword === 'pattern') return `${path}: ${field}: ${field.endsWith('webhookUrl') ? 'not an http(s) URL' : field.endsWith('smtpUrl') ? 'must start with smtp:// or smtps://' : 'not an email address'}`;
           return `${path}: ${field || '(root)'}: ${e.message}`;
         })

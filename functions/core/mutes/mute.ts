@@ -4,7 +4,9 @@
  * with the mute's id. Expiry is part of every check (`now` is injected), so an expired mute is inert
  * whether or not storage has cleaned it up.
  */
+import { formatDuration } from '../duration';
 import { compileGlob } from '../glob';
+import { didYouMean } from '../rules/did-you-mean';
 import { ipInRange, parseCidr, parseIp } from '../ip';
 import type { Alert } from '../types';
 
@@ -59,7 +61,7 @@ export type MuteCheck = { ok: true; mute: Omit<Mute, 'id'> } | { ok: false; prob
 export function checkMuteInput(input: MuteInput, knownRuleIds: ReadonlySet<string>, now: number, policy: MutePolicy = DEFAULT_MUTE_POLICY): MuteCheck {
   const problems: string[] = [];
   const scope: MuteScope = {};
-  if (input.ruleId !== '*' && !knownRuleIds.has(input.ruleId)) problems.push(`rule: unknown rule id "${input.ruleId}"`);
+  if (input.ruleId !== '*' && !knownRuleIds.has(input.ruleId)) problems.push(`rule: unknown rule id "${input.ruleId}"${didYouMean(input.ruleId, [...knownRuleIds])}`);
   const reason = (input.reason ?? '').trim();
   if (!reason) problems.push('reason: required (say why, for whoever reads the audit log)');
   else if (reason.length > 500) problems.push('reason: at most 500 characters');
@@ -90,7 +92,7 @@ export function checkMuteInput(input: MuteInput, knownRuleIds: ReadonlySet<strin
   }
   if (input.forMs !== undefined && !(input.forMs > 0)) problems.push('for: must be a positive duration');
   if (expires <= now) problems.push('expiry: is in the past');
-  else if (expires - now > policy.maxMs) problems.push(`expiry: at most ${Math.round(policy.maxMs / 3_600_000)} h from now (the configured maximum)`);
+  else if (expires - now > policy.maxMs) problems.push(`expiry: at most ${formatDuration(policy.maxMs)} from now (the maximum; mutes.maxDuration in the deployment config sets it)`);
   if (!input.createdBy.trim()) problems.push('createdBy: required');
   if (problems.length > 0) return { ok: false, problems };
   return {

@@ -56,7 +56,7 @@ describe('checkMuteInput', () => {
 
   it('never silences forever: longer than the maximum is refused', () => {
     const r = checkMuteInput({ ruleId: '*', reason: 'x', createdBy: 'a', forMs: 31 * 86_400_000 }, RULES, NOW);
-    expect(r).toEqual({ ok: false, problems: ['expiry: at most 720 h from now (the configured maximum)'] });
+    expect(r).toEqual({ ok: false, problems: ['expiry: at most 30d from now (the maximum; mutes.maxDuration in the deployment config sets it)'] });
     expect(checkMuteInput({ ruleId: '*', reason: 'x', createdBy: 'a', until: 'tomorrow' }, RULES, NOW)).toMatchObject({ ok: false, problems: ['until: "tomorrow" is not an ISO 8601 time (2026-11-24T18:00:00Z)'] });
   });
 });
