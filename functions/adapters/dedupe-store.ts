@@ -10,12 +10,16 @@
  *   3. else, if this alert opened the window (a retry), deliver it again; otherwise the window ended
  *      between 1 and 2: start over.
  *
- * Items expire (TTL) 30 days after their window, so a quiet key still reports its last count.
+ * Each alert's decision is stored too (`dedupe-decision#<alert id>`), so a retried or redriven alert
+ * gets the same answer (delivered with the same "and N more", or held back without counting twice).
+ * Window items expire (TTL) 30 days after their window, so a quiet key still reports its last count.
  */
 import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DedupeDecision, DedupeState } from '../core/dedupe';
 
 const KEEP_MS = 30 * 86_400_000;
+/** Decisions are kept as long as delivery records (a redrive from the 14-day dead-letter queue still finds them). */
+const DECISION_KEEP_MS = 15 * 86_400_000;
 
 export class DynamoDedupeState implements DedupeState {
   constructor(
@@ -24,6 +28,28 @@ export class DynamoDedupeState implements DedupeState {
   ) {}
 
   async admit(key: string, alertId: string, at: number, windowMs: number): Promise<DedupeDecision> {
+    // A retried or redriven alert gets its first decision again (and is not counted twice).
+    const decisionKey = { S: `dedupe-decision#${alertId}` };
+    const prior = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: decisionKey }, ConsistentRead: true }));
+    if (prior.Item?.decision?.S) return JSON.parse(prior.Item.decision.S) as DedupeDecision;
+    const decision = await this.decide(key, alertId, at, windowMs);
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { pk: decisionKey, decision: { S: JSON.stringify(decision) }, expiresAt: { N: String(Math.floor((Date.now() + DECISION_KEEP_MS) / 1000)) } },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return decision;
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      const stored = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: decisionKey }, ConsistentRead: true }));
+      return stored.Item?.decision?.S ? (JSON.parse(stored.Item.decision.S) as DedupeDecision) : decision;
+    }
+  }
+
+  private async decide(key: string, alertId: string, at: number, windowMs: number): Promise<DedupeDecision> {
     const pk = { S: `dedupe#${key}` };
     for (let attempt = 0; attempt < 10; attempt++) {
       try {
@@ -55,7 +81,9 @@ export class DynamoDedupeState implements DedupeState {
             TableName: this.tableName,
             Key: { pk },
             UpdateExpression: 'ADD suppressed :one',
-            ConditionExpression: 'windowEnd > :at AND firstAlertId <> :id',
+            // Only an event inside the open window is held back by it: an older one, arriving late
+            // (CloudTrail delivery is not ordered), had no alert delivered for its own time.
+            ConditionExpression: 'windowStart <= :at AND windowEnd > :at AND firstAlertId <> :id',
             ExpressionAttributeValues: { ':one': { N: '1' }, ':at': { N: String(at) }, ':id': { S: alertId } },
             ReturnValues: 'ALL_NEW',
           }),
@@ -65,7 +93,10 @@ export class DynamoDedupeState implements DedupeState {
         if (!(e instanceof ConditionalCheckFailedException)) throw e;
       }
       const got = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk }, ConsistentRead: true }));
-      if (got.Item?.firstAlertId?.S === alertId && Number(got.Item.windowEnd?.N) > at) return { deliver: true };
+      const start = Number(got.Item?.windowStart?.N);
+      const end = Number(got.Item?.windowEnd?.N);
+      if (got.Item?.firstAlertId?.S === alertId && end > at) return { deliver: true };
+      if (Number.isFinite(start) && at < start) return { deliver: true };
     }
     throw new Error(`dedupe window ${key} kept changing; giving up (the alert is retried)`);
   }

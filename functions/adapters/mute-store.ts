@@ -26,6 +26,8 @@ import { isLive, type Mute } from '../core/mutes/mute';
 export const LIVE_KEY = 'mutes';
 const AUDIT_PREFIX = 'mute#';
 const HISTORY_RETENTION_MS = 90 * 24 * 3_600_000;
+/** The live set is one item (DynamoDB items are at most 400 KB): at most this many live mutes. */
+export const MAX_LIVE_MUTES = 500;
 
 export interface MuteRecord extends Mute {
   /** Alerts this mute kept from being delivered. */
@@ -34,6 +36,7 @@ export interface MuteRecord extends Mute {
 }
 
 export class MuteNotFound extends Error {}
+export class MuteLimitError extends Error {}
 
 export interface MuteStoreOptions {
   tableName: string;
@@ -112,16 +115,22 @@ export class MuteStore {
    * the call is idempotent: a mute with that id already on record is returned as it is.
    */
   async create(mute: Omit<Mute, 'id'>, id?: string): Promise<Mute> {
-    const stored: Mute = { id: id ?? newMuteId(), ...mute };
+    let stored: Mute = { id: id ?? newMuteId(), ...mute };
+    if ((await this.live()).length >= MAX_LIVE_MUTES) throw new MuteLimitError(`${MAX_LIVE_MUTES} mutes are live already; end some (rekwatch mutes, unmute) or fix the rules for good`);
     try {
       await this.client.send(new PutItemCommand({ TableName: this.table, Item: auditItem(stored), ConditionExpression: 'attribute_not_exists(pk)' }));
     } catch (e) {
       if (!(e instanceof ConditionalCheckFailedException) || id === undefined) throw e;
+      // The same submission again: finish what the first one may not have (the live-set write).
       const existing = await this.get(id);
       if (!existing) throw e;
-      return stripCounts(existing);
+      stored = stripCounts(existing);
+      if (!isLive(stored, this.now())) return stored;
     }
     await this.updateSet((mutes) => [...mutes.filter((m) => m.id !== stored.id), stored]);
+    // Ended meanwhile (an undo raced this create)? Then it must not stay in the live set.
+    const after = await this.get(stored.id);
+    if (after?.removedAt) await this.updateSet((mutes) => mutes.filter((m) => m.id !== stored.id));
     return stored;
   }
 
@@ -130,7 +139,11 @@ export class MuteStore {
     const got = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { pk: { S: AUDIT_PREFIX + id } }, ConsistentRead: true }));
     if (!got.Item) throw new MuteNotFound(`no mute with id ${id}`);
     const mute = fromAudit(got.Item);
-    if (mute.removedAt) throw new MuteNotFound(`mute ${id} was already removed (by ${mute.removedBy} at ${mute.removedAt})`);
+    if (mute.removedAt) {
+      // A removal whose live-set step failed is finished here (idempotent), so a retry always works.
+      await this.updateSet((mutes) => mutes.filter((m) => m.id !== id));
+      throw new MuteNotFound(`mute ${id} was already removed (by ${mute.removedBy} at ${mute.removedAt})`);
+    }
     if (!isLive(mute, this.now())) throw new MuteNotFound(`mute ${id} already expired at ${mute.expiresAt}`);
     const ended: Mute = { ...stripCounts(mute), removedAt: new Date(this.now()).toISOString(), removedBy };
     try {

@@ -52,14 +52,23 @@ interface Window {
 /** In-process dedupe state, for backtests (`replay`): the same decisions, nothing persisted. */
 export class MemoryDedupeState implements DedupeState {
   private readonly windows = new Map<string, Window>();
+  private readonly decisions = new Map<string, DedupeDecision>();
 
   async admit(key: string, alertId: string, at: number, windowMs: number): Promise<DedupeDecision> {
+    const prior = this.decisions.get(alertId);
+    if (prior) return prior;
+    const decision = this.decide(key, alertId, at, windowMs);
+    this.decisions.set(alertId, decision);
+    return decision;
+  }
+
+  private decide(key: string, alertId: string, at: number, windowMs: number): DedupeDecision {
     const w = this.windows.get(key);
     if (!w || w.end <= at) {
       this.windows.set(key, { start: at, end: at + windowMs, suppressed: 0, firstAlertId: alertId });
       return w && w.suppressed > 0 ? { deliver: true, previous: { count: w.suppressed, since: new Date(w.start).toISOString() } } : { deliver: true };
     }
-    if (w.firstAlertId === alertId) return { deliver: true };
+    if (w.firstAlertId === alertId || at < w.start) return { deliver: true }; // the same alert again; or older than the window
     w.suppressed++;
     return { deliver: false, windowStart: new Date(w.start).toISOString() };
   }

@@ -40,6 +40,31 @@ describe.each([
     expect(await a(40)).toEqual({ deliver: true, alert: expect.not.objectContaining({ suppressedBefore: expect.anything() }) });
   });
 
+  it('gives a retried or redriven alert its first decision again, without counting it twice', async () => {
+    const suppressor = new Suppressor({ rules: [RULE], dedupe: make() });
+    const principal = `arn:aws:iam::111122223333:user/redrive-${_name.length}-${Math.random()}`;
+    const first = alert(0, { principal });
+    const held = alert(5, { principal });
+    expect(await suppressor.decide(first)).toMatchObject({ deliver: true });
+    expect(await suppressor.decide(held)).toMatchObject({ deliver: false });
+    const carrier = alert(20, { principal }); // opens the next window, carrying "1 more"
+    expect(await suppressor.decide(carrier)).toMatchObject({ deliver: true, alert: { suppressedBefore: { count: 1 } } });
+    // Redrives, after the window moved on: the first alert is still delivered, the held one still held,
+    // the carrier still carries its count, and nothing is counted again.
+    expect(await suppressor.decide(first)).toMatchObject({ deliver: true });
+    expect(await suppressor.decide(held)).toMatchObject({ deliver: false });
+    expect(await suppressor.decide(carrier)).toMatchObject({ deliver: true, alert: { suppressedBefore: { count: 1 } } });
+    expect(await suppressor.decide(alert(40, { principal }))).toEqual({ deliver: true, alert: expect.not.objectContaining({ suppressedBefore: expect.anything() }) });
+  });
+
+  it('delivers an event older than the open window (late delivery) instead of holding it back', async () => {
+    const suppressor = new Suppressor({ rules: [RULE], dedupe: make() });
+    const principal = `arn:aws:iam::111122223333:user/late-${_name.length}-${Math.random()}`;
+    expect(await suppressor.decide(alert(30, { principal }))).toMatchObject({ deliver: true });
+    expect(await suppressor.decide(alert(10, { principal }))).toMatchObject({ deliver: true });
+    expect(await suppressor.decide(alert(31, { principal }))).toMatchObject({ deliver: false });
+  });
+
   it('delivers a retried alert again instead of holding it back', async () => {
     const state = make();
     const first = alert(0, { principal: `arn:aws:iam::1:user/retry-${Math.random()}` });

@@ -47,3 +47,35 @@ it('loses no mute when many are created at once (optimistic concurrency on the l
   expect(live.length).toBe(before + 12);
   for (const m of created) expect(live.map((l) => l.id)).toContain(m.id);
 });
+
+describe('recovery when the live-set write fails half-way', () => {
+  /** A client whose PutItem on the live set fails `times` times, as throttling would. */
+  function flaky(times: number) {
+    let left = times;
+    const send = async (cmd: { input: { Item?: { pk?: { S?: string } } } }) => {
+      if (cmd.constructor.name === 'PutItemCommand' && cmd.input.Item?.pk?.S === 'mutes' && left > 0) {
+        left--;
+        throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+      }
+      return (dynamo.client.send as (c: unknown) => Promise<unknown>)(cmd);
+    };
+    return { send } as unknown as typeof dynamo.client;
+  }
+
+  it('an unmute whose live-set step failed can be retried, and the mute stops applying', async () => {
+    const good = new MuteStore(dynamo.client, { tableName: dynamo.tableName, now: clock });
+    const m = await good.create(input({ reason: 'unmute-retry' }));
+    await expect(new MuteStore(flaky(1), { tableName: dynamo.tableName, now: clock }).remove(m.id, 'bob')).rejects.toThrow('Rate exceeded');
+    expect((await good.live()).map((x) => x.id)).toContain(m.id); // half done
+    await expect(good.remove(m.id, 'bob')).rejects.toThrow(MuteNotFound); // the retry reports it ended...
+    expect((await good.live()).map((x) => x.id)).not.toContain(m.id); // ...and finishes the job
+  });
+
+  it('a repeated create with the same id finishes a create whose live-set step failed', async () => {
+    const good = new MuteStore(dynamo.client, { tableName: dynamo.tableName, now: clock });
+    await expect(new MuteStore(flaky(1), { tableName: dynamo.tableName, now: clock }).create(input({ reason: 'create-retry' }), 'm-createretry')).rejects.toThrow('Rate exceeded');
+    expect((await good.live()).map((x) => x.id)).not.toContain('m-createretry');
+    await good.create(input({ reason: 'create-retry' }), 'm-createretry');
+    expect((await good.live()).map((x) => x.id)).toContain('m-createretry');
+  });
+});

@@ -102,7 +102,8 @@ export function checkMuteInput(input: MuteInput, knownRuleIds: ReadonlySet<strin
 }
 
 export function isLive(mute: Mute, now: number): boolean {
-  return mute.removedAt === undefined && Date.parse(mute.createdAt) <= now && now < Date.parse(mute.expiresAt);
+  // Not "createdAt <= now": a mute made on a machine whose clock runs ahead must still apply.
+  return mute.removedAt === undefined && now < Date.parse(mute.expiresAt);
 }
 
 /** Whether this mute covers this alert at `now` (live, same rule or `*`, every scope field matches). */
