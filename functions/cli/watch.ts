@@ -14,7 +14,7 @@ import { Evaluator } from '../core/evaluator';
 import { withMuteLinks } from '../core/mute-links/links';
 import { toRecord } from '../core/record';
 import { formatAlertLines } from '../core/replay-report';
-import { cachedMutes, Suppressor } from '../core/suppression';
+import { cachedMutes, Suppressor, type Verdict } from '../core/suppression';
 import { channelsForCommand, linkSignerFor, stateDirFor } from './channels';
 import { writeLine, type CliIo } from './io';
 import { eventSourcesFor, loadRulesForCommand } from './load-rules';
@@ -117,7 +117,11 @@ export async function watchCommand(dir: string, opts: WatchOptions, io: CliIo): 
           const evaluation = await evaluator.evaluateRecord(parsed.record, parsed.envelope ? (item.value as Record<string, unknown>) : undefined);
           for (const matched of evaluation.alerts) {
             if (state.hasAlert(matched.id) || delivered.includes(matched.id)) continue;
-            const verdict = await suppressor.decide(matched);
+            // Fail open, as the Lambda does: an alert is never lost because the store could not be read.
+            const verdict = await suppressor.decide(matched).catch((e: unknown): Verdict => {
+              writeLine(io.stderr, `rekwatch: could not check mutes and dedupe for ${matched.id} (${(e as Error).message}); delivering`);
+              return { deliver: true, alert: matched };
+            });
             if (!verdict.deliver) {
               suppressed++;
               delivered.push(matched.id); // handled: never retried, never lost (logged here)

@@ -82,7 +82,14 @@ export function createHandler(deps: HandlerDeps) {
     }
     if (evaluation.alerts.length === 0) return { alerts: 0, delivered: 0, skipped: 0 };
 
-    const [channels, store, suppression] = await Promise.all([deps.channels(), deps.store(), deps.suppression?.()]);
+    const [channels, store, suppression] = await Promise.all([
+      deps.channels(),
+      deps.store(),
+      Promise.resolve(deps.suppression?.()).catch((e: unknown) => {
+        log.error({ err: e instanceof Error ? e.message : String(e) }, 'could not set up mutes and dedupe; delivering every alert');
+        return undefined;
+      }),
+    ]);
     const failures: Array<{ key: string; error: unknown }> = [];
     let delivered = 0;
     let skipped = 0;

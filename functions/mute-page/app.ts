@@ -13,7 +13,7 @@
  *
  * A tampered, forged or expired link is refused with a page that says so, and nothing changes.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { formatDuration } from '../core/duration';
 import { tag, tagMatches, verifyMuteLink } from '../core/mute-links/token';
 import { checkMuteInput, DEFAULT_MUTE_POLICY, describeMute, isLive, type Mute, type MutePolicy } from '../core/mutes/mute';
@@ -54,7 +54,8 @@ export interface PageDeps {
   secureCookies: boolean;
 }
 
-const CSRF_COOKIE = 'rekwatch_csrf';
+/** `__Host-` (https only) pins the cookie to this exact origin: no other host or path can set it. */
+const cookieName = (deps: PageDeps) => (deps.secureCookies ? '__Host-rekwatch_csrf' : 'rekwatch_csrf');
 
 /** `24 h` as the links say it, `3d` beyond two days. */
 function span(ms: number): string {
@@ -67,8 +68,9 @@ const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
-  // The link's token must not leak to other sites through the Referer header.
-  'referrer-policy': 'no-referrer',
+  // The link's token must not leak to other sites through the Referer header (and same-origin, unlike
+  // no-referrer, keeps the Origin header of the page's own form posts, which the POST check requires).
+  'referrer-policy': 'same-origin',
 };
 
 function respond(status: number, html: string, cookies: string[] = [], extra: Record<string, string> = {}): PageResponse {
@@ -83,25 +85,31 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   return undefined;
 }
 
-function newCsrf(deps: PageDeps): { value: string; cookie: string } {
-  const value = randomBytes(24).toString('base64url');
-  return { value, cookie: `${CSRF_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600${deps.secureCookies ? '; Secure' : ''}` };
+/**
+ * The CSRF value for a page: the browser's existing one when it has a well-formed one (so several
+ * confirmation tabs stay valid), else a new random one.
+ */
+function csrfFor(req: PageRequest, deps: PageDeps): { value: string; cookie: string } {
+  const existing = cookieValue(req.headers.cookie, cookieName(deps));
+  const value = existing && /^[A-Za-z0-9_-]{32}$/.test(existing) ? existing : randomBytes(24).toString('base64url');
+  return { value, cookie: `${cookieName(deps)}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600${deps.secureCookies ? '; Secure' : ''}` };
 }
 
-/** Same-origin POST with the double-submit cookie: a form on another site can do neither. */
-function csrfOk(req: PageRequest, form: URLSearchParams): boolean {
-  const cookie = cookieValue(req.headers.cookie, CSRF_COOKIE);
+/**
+ * A POST must come from this site's own page: the Origin header (browsers send it on every POST)
+ * names this host, and the double-submit cookie matches the form's field.
+ */
+function csrfOk(req: PageRequest, form: URLSearchParams, deps: PageDeps): boolean {
+  const cookie = cookieValue(req.headers.cookie, cookieName(deps));
   const field = form.get('csrf');
-  if (!cookie || !field || cookie.length !== field.length || cookie !== field) return false;
+  if (!cookie || !field || cookie.length !== field.length || !timingSafeEqual(Buffer.from(cookie), Buffer.from(field))) return false;
   const origin = req.headers.origin;
-  if (origin && origin !== 'null') {
-    try {
-      if (new URL(origin).host !== req.headers.host) return false;
-    } catch {
-      return false;
-    }
+  if (!origin || origin === 'null') return false;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
   }
-  return true;
 }
 
 const LINK_ERRORS = {
@@ -124,7 +132,7 @@ async function askToMute(req: PageRequest, deps: PageDeps): Promise<PageResponse
   const link = verifyMuteLink(token, deps.key, deps.now());
   if (!link.ok) return refused(link.reason);
   const p = link.payload;
-  const csrf = newCsrf(deps);
+  const csrf = csrfFor(req, deps);
   const body = [
     `<p>Stop delivering these alerts for <strong>${esc(span(p.d))}</strong> from when you confirm. They are still evaluated, counted and logged, and you can undo this at any time.</p>`,
     facts([
@@ -142,7 +150,7 @@ async function askToMute(req: PageRequest, deps: PageDeps): Promise<PageResponse
 }
 
 async function confirmMute(req: PageRequest, deps: PageDeps, form: URLSearchParams): Promise<PageResponse> {
-  if (!csrfOk(req, form)) return respond(403, page('Nothing was muted', '<p>This request did not come from the confirmation page (or its cookie expired). Open the link from the alert again.</p>', 'error'));
+  if (!csrfOk(req, form, deps)) return respond(403, page('Nothing was muted', '<p>This request did not come from the confirmation page (or its cookie expired). Open the link from the alert again.</p>', 'error'));
   const link = verifyMuteLink(form.get('t') ?? '', deps.key, deps.now());
   if (!link.ok) return refused(link.reason);
   const p = link.payload;
@@ -183,17 +191,18 @@ async function showMute(req: PageRequest, deps: PageDeps): Promise<PageResponse>
     const ended = mute.removedAt ? `It was undone by ${mute.removedBy} at ${mute.removedAt}.` : `It expired at ${mute.expiresAt}.`;
     return respond(200, page('This mute has ended', `<p>${esc(ended)} Alerts are delivered again.</p>${rows}`, 'done'));
   }
-  const csrf = newCsrf(deps);
-  const body = `<p>These alerts are not delivered until <strong>${esc(mute.expiresAt)}</strong>. See every mute with <code>rekwatch mutes</code>.</p>${rows}<form method="post" action="unmute">${hidden({ id, u, csrf: csrf.value })}<button type="submit" id="undo" class="secondary">Undo: deliver these alerts again</button></form>`;
+  const csrf = csrfFor(req, deps);
+  const body = `<p>These alerts are not delivered until <strong>${esc(mute.expiresAt)}</strong>. See every mute with <code>rekwatch mutes</code>.</p>${rows}<form method="post" action="unmute">${hidden({ id, u, csrf: csrf.value })}<label for="by">Your name</label><input type="text" id="by" name="by" maxlength="100" placeholder="shown in rekwatch mutes --all"><button type="submit" id="undo" class="secondary">Undo: deliver these alerts again</button></form>`;
   return respond(200, page(`Muted ${describeMute(mute)}`, body, 'done'), [csrf.cookie]);
 }
 
 async function undo(req: PageRequest, deps: PageDeps, form: URLSearchParams): Promise<PageResponse> {
-  if (!csrfOk(req, form)) return respond(403, page('Nothing was changed', '<p>This request did not come from the mute page (or its cookie expired). Open the page again.</p>', 'error'));
+  if (!csrfOk(req, form, deps)) return respond(403, page('Nothing was changed', '<p>This request did not come from the mute page (or its cookie expired). Open the page again.</p>', 'error'));
   const id = form.get('id') ?? '';
   if (!tagMatches(deps.key, 'undo', id, form.get('u') ?? '')) return respond(400, page('Nothing was changed', '<p>This undo button does not belong to that mute.</p>', 'error'));
   try {
-    const ended = await deps.mutes.remove(id, 'someone (via the mute page)');
+    const by = (form.get('by') ?? '').trim().slice(0, 100);
+    const ended = await deps.mutes.remove(id, `${by || 'someone'} (via the mute page)`);
     return respond(200, page('Unmuted', `<p>${esc(describeMute(ended))} is delivered again.</p>`, 'done'));
   } catch (e) {
     return respond(409, page('Nothing was changed', `<p>${esc((e as Error).message)}</p>`, 'error'));

@@ -48,7 +48,7 @@ it('a mail scanner or link preview opening the link (GET, twice) mutes nothing',
       const res = await fetch(l.url);
       expect(res.status).toBe(200);
       expect(res.headers.get('cache-control')).toBe('no-store');
-      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('referrer-policy')).toBe('same-origin');
     }
   }
   expect((await store.live()).length).toBe(before);
@@ -77,10 +77,11 @@ it('mutes for a principal in two clicks, shows exactly what and until when, and 
   await page.reload(); // the result page is a GET: reloading it mutes nothing more
   expect((await store.live()).filter((m) => m.scope.principal === alert.principal)).toHaveLength(1);
 
+  await page.fill('#by', 'alice');
   await page.click('#undo');
   expect(await page.textContent('h1')).toBe('Unmuted');
   expect((await store.live()).find((m) => m.id === mute.id)).toBeUndefined();
-  expect(await store.get(mute.id)).toMatchObject({ removedBy: 'someone (via the mute page)' });
+  expect(await store.get(mute.id)).toMatchObject({ removedBy: 'alice (via the mute page)' });
   await page.close();
 }, 30_000);
 
@@ -116,6 +117,8 @@ it('refuses a POST without the page\'s cookie or from another site (CSRF)', asyn
     redirect: 'manual',
   });
   expect(crossSite.status).toBe(403);
+  const noOrigin = await fetch(`${server.url}mute`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ t: token, csrf, reason: 'r' }).toString(), redirect: 'manual' });
+  expect(noOrigin.status).toBe(403);
   const before = (await store.live()).length;
   const sameSite = await fetch(`${server.url}mute`, {
     method: 'POST',
@@ -135,3 +138,19 @@ it('refuses a POST without the page\'s cookie or from another site (CSRF)', asyn
   expect(twice.headers.get('location')).toBe(sameSite.headers.get('location'));
   expect((await store.live()).length).toBe(before + 1);
 });
+
+it('keeps several confirmation tabs valid at once (one CSRF cookie per browser, reused)', async () => {
+  const before = (await store.live()).length;
+  const [one, two] = links();
+  const a = await browser.context.newPage();
+  const b = await browser.context.newPage();
+  await a.goto(one!.url);
+  await b.goto(two!.url);
+  await a.click('#confirm');
+  await a.waitForURL(/\/muted\?id=m-/);
+  await b.click('#confirm');
+  await b.waitForURL(/\/muted\?id=m-/);
+  expect((await store.live()).length).toBe(before + 2);
+  await a.close();
+  await b.close();
+}, 30_000);

@@ -27,7 +27,8 @@ export function muteLinks(alert: Alert, signer: LinkSigner, now: number): MuteLi
   });
   const out = [link('Mute this rule 1 h', 3_600_000), link('Mute this rule 24 h', 86_400_000)];
   // (A principal too long for a link, beyond any real ARN, gets no principal link.)
-  if (alert.principal && !alert.principal.endsWith(' principal') && alert.principal.length <= 512) out.push(link('Mute for this principal 24 h', 86_400_000, alert.principal));
+  // (Nor one with glob characters: mute scopes treat `*` and `?` as wildcards; ARNs never contain them.)
+  if (alert.principal && !alert.principal.endsWith(' principal') && alert.principal.length <= 512 && !/[*?]/.test(alert.principal)) out.push(link('Mute for this principal 24 h', 86_400_000, alert.principal));
   return out;
 }
 

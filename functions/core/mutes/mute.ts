@@ -86,8 +86,8 @@ export function checkMuteInput(input: MuteInput, knownRuleIds: ReadonlySet<strin
   if (input.forMs !== undefined && input.until !== undefined) problems.push('expiry: give a duration or an end time, not both');
   let expires = now + (input.forMs ?? policy.defaultMs);
   if (input.until !== undefined) {
-    const t = Date.parse(input.until);
-    if (Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}T/.test(input.until)) problems.push(`until: "${input.until}" is not an ISO 8601 time (2026-11-24T18:00:00Z)`);
+    const t = parseUntil(input.until);
+    if (t === null) problems.push(`until: "${input.until}" is not an ISO 8601 time with a time zone (2026-11-24T18:00:00Z or 2026-11-24T19:00:00+01:00)`);
     else expires = t;
   }
   if (input.forMs !== undefined && !(input.forMs > 0)) problems.push('for: must be a positive duration');
@@ -99,6 +99,20 @@ export function checkMuteInput(input: MuteInput, knownRuleIds: ReadonlySet<strin
     ok: true,
     mute: { ruleId: input.ruleId, scope, reason, createdBy: input.createdBy.trim(), createdAt: new Date(now).toISOString(), expiresAt: new Date(expires).toISOString() },
   };
+}
+
+/**
+ * An ISO 8601 time with an explicit zone (`Z` or `±hh:mm`), as ms; null otherwise, and for impossible
+ * dates (2026-02-30) that Date would roll over. A zone-less time would depend on the machine's zone.
+ */
+export function parseUntil(text: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.exec(text.trim());
+  if (!m) return null;
+  const [, y, mo, d, h, mi, sec] = m.map(Number) as number[];
+  const probe = new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!, sec ?? 0));
+  if (probe.getUTCFullYear() !== y || probe.getUTCMonth() !== mo! - 1 || probe.getUTCDate() !== d || h! > 23 || mi! > 59 || (sec ?? 0) > 59) return null;
+  const t = Date.parse(text.trim());
+  return Number.isNaN(t) ? null : t;
 }
 
 export function isLive(mute: Mute, now: number): boolean {

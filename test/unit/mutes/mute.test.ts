@@ -57,7 +57,10 @@ describe('checkMuteInput', () => {
   it('never silences forever: longer than the maximum is refused', () => {
     const r = checkMuteInput({ ruleId: '*', reason: 'x', createdBy: 'a', forMs: 31 * 86_400_000 }, RULES, NOW);
     expect(r).toEqual({ ok: false, problems: ['expiry: at most 30d from now (the maximum; mutes.maxDuration in the deployment config sets it)'] });
-    expect(checkMuteInput({ ruleId: '*', reason: 'x', createdBy: 'a', until: 'tomorrow' }, RULES, NOW)).toMatchObject({ ok: false, problems: ['until: "tomorrow" is not an ISO 8601 time (2026-11-24T18:00:00Z)'] });
+    for (const bad of ['tomorrow', '2026-11-24T18:00:00', '2026-02-30T10:00:00Z', '2026-11-24T25:00:00Z']) {
+      expect(checkMuteInput({ ruleId: '*', reason: 'x', createdBy: 'a', until: bad }, RULES, NOW)).toMatchObject({ ok: false, problems: [expect.stringContaining(`until: "${bad}" is not an ISO 8601 time with a time zone`)] });
+    }
+    expect(checkMuteInput({ ruleId: '*', reason: 'x', createdBy: 'a', until: '2026-11-24T19:00:00+01:00' }, RULES, NOW)).toMatchObject({ ok: true, mute: { expiresAt: '2026-11-24T18:00:00.000Z' } });
   });
 });
 
