@@ -8,7 +8,8 @@
  * the next request fails to connect, and the client takes over (a stale lock, whose pid is gone, is
  * removed). Everything goes through the DynamoDB API either way.
  */
-import { existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -42,8 +43,21 @@ function readLock(path: string): Lock | null {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Ports this process serves a store on (a lock with our pid but another port is stale). */
+const SERVED_PORTS = new Set<number>();
+
+function lockAgeMs(path: string): number {
+  try {
+    return Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
 function clientFor(port: number): DynamoDBClient {
   return new DynamoDBClient({
+    // A stopped (Ctrl-Z) owner still accepts connections: never wait on it for ever.
+    requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 },
     endpoint: `http://127.0.0.1:${port}`,
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
@@ -98,6 +112,7 @@ export class LocalState {
     mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
     this.inner?.destroy();
     const deadline = Date.now() + 10_000;
+    let refusedSince: number | undefined;
     for (;;) {
       let fd: number | undefined;
       try {
@@ -115,6 +130,7 @@ export class LocalState {
           const port = (this.server.address() as AddressInfo).port;
           writeSync(fd, JSON.stringify({ pid: process.pid, port }));
           this.servedPort = port;
+          SERVED_PORTS.add(port);
           this.inner = clientFor(port);
           break;
         } catch (e) {
@@ -125,28 +141,59 @@ export class LocalState {
         }
       }
       const lock = readLock(this.lockPath);
-      if (lock && alive(lock.pid)) {
+      // A lock naming this process but no server of ours is left from an earlier life of this pid
+      // (a restarted container); a lock whose process is gone is stale; so is one that has stayed
+      // empty or unreadable (its writer died between creating and writing it).
+      const ours = lock !== null && lock.pid === process.pid && !SERVED_PORTS.has(lock.port);
+      if (lock && !ours && alive(lock.pid)) {
         this.inner = clientFor(lock.port);
         try {
           await this.inner.send(new DescribeTableCommand({ TableName: LOCAL_TABLE }));
           break;
         } catch (e) {
           if (e instanceof ResourceNotFoundException) break; // served, table not created yet: ensureTable does it
-          if (!isConnectionError(e)) throw e;
+          if (!isConnectionError(e) && (e as Error).name !== 'TimeoutError') throw e;
+          // A live pid whose port refuses for seconds is not a rekwatch server (the pid was reused).
+          refusedSince ??= Date.now();
+          if (Date.now() - refusedSince > 3_000) {
+            this.takeOver(lock);
+            continue;
+          }
         }
-      } else if (lock) {
-        // Stale: its process is gone. Remove it and take over.
-        try {
-          unlinkSync(this.lockPath);
-        } catch {
-          /* someone else removed it first */
-        }
+      } else if (lock || lockAgeMs(this.lockPath) > 5_000) {
+        this.takeOver(lock);
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`state store under ${this.stateDir} is locked by another process that does not answer; if none runs, delete ${this.lockPath}`);
+      if (Date.now() > deadline) {
+        throw new Error(`state store under ${this.stateDir} is served by process ${lock?.pid ?? '(unknown)'}, which does not answer (stopped with Ctrl-Z?); resume or end it`);
+      }
       await sleep(50);
     }
     await this.ensureTable();
+  }
+
+  /**
+   * Removes a stale lock without ever removing a fresh one: the lock is first renamed to a name of our
+   * own (atomic), and if what we took is not the lock we judged stale (someone replaced it meanwhile),
+   * it is put back unless yet another lock exists.
+   */
+  private takeOver(judged: Lock | null): void {
+    const grave = `${this.lockPath}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+    try {
+      renameSync(this.lockPath, grave);
+    } catch {
+      return; // someone else took it over first
+    }
+    const taken = readLock(grave);
+    const same = judged === null ? taken === null : taken !== null && taken.pid === judged.pid && taken.port === judged.port;
+    if (!same) {
+      try {
+        linkSync(grave, this.lockPath);
+      } catch {
+        /* a newer lock exists: that one stands */
+      }
+    }
+    unlinkSync(grave);
   }
 
   private async ensureTable(): Promise<void> {
@@ -192,6 +239,7 @@ export class LocalState {
       await closed;
       const lock = existsSync(this.lockPath) ? readLock(this.lockPath) : null;
       if (lock && lock.pid === process.pid && lock.port === this.servedPort) unlinkSync(this.lockPath);
+      if (this.servedPort !== undefined) SERVED_PORTS.delete(this.servedPort);
     }
   }
 }

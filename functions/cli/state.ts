@@ -84,7 +84,7 @@ export async function withState(io: CliIo, opts: StateOptions, command: string, 
     return await fn(state);
   } catch (e) {
     const err = e as Error & { $metadata?: unknown };
-    if (e instanceof StateError || err.$metadata !== undefined || err.name === 'CredentialsProviderError' || /Region is missing|locked by another process/.test(err.message)) {
+    if (e instanceof StateError || err.$metadata !== undefined || err.name === 'CredentialsProviderError' || /Region is missing|does not answer/.test(err.message)) {
       writeLine(io.stderr, `rekwatch ${command}: ${err.name && err.name !== 'Error' && !(e instanceof StateError) ? `${err.name}: ` : ''}${err.message}`);
       return 1;
     }

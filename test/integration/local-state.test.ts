@@ -3,7 +3,7 @@
  * (one serves, the others use its server), taken over when the serving process ends or died.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -72,3 +72,33 @@ it('a client whose server went away takes the store over and carries on', async 
   expect((await guestStore.live()).map((m) => m.reason)).toEqual(['one', 'two']);
   await guest.close();
 }, 30_000);
+
+describe('stale locks beyond a dead pid', () => {
+  async function opensOver(lockContent: string, ageSeconds = 0): Promise<void> {
+    const dir = join(mkdtempSync(join(tmpdir(), 'rekwatch-local-state-')), '.rekwatch');
+    const s1 = await LocalState.open(dir);
+    await new MuteStore(s1.client, { tableName: s1.tableName }).create(input('kept'));
+    await s1.close();
+    const lock = join(dir, 'store.lock');
+    writeFileSync(lock, lockContent);
+    if (ageSeconds) utimesSync(lock, new Date(Date.now() - ageSeconds * 1000), new Date(Date.now() - ageSeconds * 1000));
+    const s2 = await LocalState.open(dir);
+    try {
+      expect((await new MuteStore(s2.client, { tableName: s2.tableName }).live()).map((m) => m.reason)).toEqual(['kept']);
+    } finally {
+      await s2.close();
+    }
+  }
+
+  it('takes over a lock naming this very process but no server of it (a restarted container)', async () => {
+    await opensOver(JSON.stringify({ pid: process.pid, port: 1 }));
+  });
+
+  it('takes over a lock left empty by a writer that died', async () => {
+    await opensOver('', 10);
+  });
+
+  it('takes over a lock whose live pid does not answer on its port (a reused pid)', async () => {
+    await opensOver(JSON.stringify({ pid: process.ppid, port: 1 }));
+  }, 20_000);
+});
