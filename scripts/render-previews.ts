@@ -21,6 +21,7 @@ import { loadRulesForCommand } from '../functions/cli/load-rules';
 import { Evaluator } from '../functions/core/evaluator';
 import { formatEmail } from '../functions/core/format/email';
 import { formatSlack } from '../functions/core/format/slack';
+import { withMuteLinks } from '../functions/core/mute-links/links';
 import { testEventInput } from '../functions/core/testing/base-record';
 import type { Alert } from '../functions/core/types';
 import { slackPreviewHtml } from './slack-preview-html';
@@ -58,8 +59,13 @@ export async function buildPreviewAlert(): Promise<Alert> {
   if (!alert) {
     throw new Error(`${rule.file} › ${testCase.name}: expected an alert, got ${evaluation.status} ${JSON.stringify(evaluation.errors)}`);
   }
-  return alert;
+  // Mute links as a deployed stack adds them: an example function URL and a fixed example key, signed
+  // at the event's own time, so the previews are the same on every run.
+  return withMuteLinks(alert, { baseUrl: PREVIEW_MUTE_URL, key: Buffer.alloc(32, 7) }, Date.parse(alert.eventTime));
 }
+
+/** An example mute page address (the stack's MutePageUrl output looks like this). */
+export const PREVIEW_MUTE_URL = 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/';
 
 /** `09:15` from the event time: the time Slack would show next to the app name. */
 function timeLabel(eventTime: string): string | undefined {
