@@ -3,13 +3,12 @@
  * deploys it, and the CLI (`--config`), so a backtest uses the same lists and event sources as the
  * deployment. Errors name the file, the line and column (bad JSON) or the field.
  */
-import { readFileSync } from 'node:fs';
 import Ajv from 'ajv';
 import configSchema from '../../schema/deploy-config.schema.json';
 import { didYouMean } from '../core/rules/did-you-mean';
-import { parseJsonText } from '../core/rules/parse-json';
 import type { SourceFile } from '../core/rules/pack';
 import type { Severity } from '../core/types';
+import { readSchemaFile } from './json-file';
 
 export interface DeployConfigFile {
   rulesDir?: string;
@@ -27,32 +26,10 @@ export interface DeployConfigFile {
 
 export class ConfigFileError extends Error {}
 
+const validateConfig = new Ajv({ allErrors: true }).compile(configSchema);
+
 export function readDeployConfigFile(path: string): DeployConfigFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ConfigFileError(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  const parsed = parseJsonText(text);
-  if (!parsed.ok) throw new ConfigFileError(`${path}: ${parsed.message}`);
-  const validate = new Ajv({ allErrors: true }).compile(configSchema);
-  if (!validate(parsed.value)) {
-    const known = Object.keys(configSchema.properties);
-    throw new ConfigFileError(
-      validate.errors!
-        .map((e) => {
-          const field = e.instancePath.slice(1).replace(/\//g, '.');
-          if (e.keyword === 'additionalProperties' && field === '') {
-            const name = String((e.params as { additionalProperty: string }).additionalProperty);
-            return `${path}: ${name}: unknown field${didYouMean(name, known)}`;
-          }
-          return `${path}: ${field || '(root)'}: ${e.message}`;
-        })
-        .join('\n'),
-    );
-  }
-  return parsed.value as DeployConfigFile;
+  return readSchemaFile(path, configSchema, validateConfig, { error: (m) => new ConfigFileError(m) }) as DeployConfigFile;
 }
 
 /**
