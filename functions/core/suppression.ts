@@ -5,6 +5,7 @@
  */
 import { alertTime, dedupeKey, type DedupeState } from './dedupe';
 import { findMute, type Mute } from './mutes/mute';
+import { ttlCache } from './ttl-cache';
 import type { Alert, RuleDefinition } from './types';
 
 export type Verdict =
@@ -47,20 +48,6 @@ export class Suppressor {
 
 /** Live mutes read at most once per `ttlMs` (the Lambda: a new mute takes effect within a minute). */
 export function cachedMutes(read: () => Promise<readonly Mute[]>, ttlMs: number, now: () => number = Date.now): () => Promise<readonly Mute[]> {
-  let value: readonly Mute[] | undefined;
-  let at = 0;
-  let pending: Promise<readonly Mute[]> | undefined;
-  return async () => {
-    if (value && now() - at < ttlMs) return value;
-    pending ??= read()
-      .then((v) => {
-        value = v;
-        at = now();
-        return v;
-      })
-      .finally(() => {
-        pending = undefined;
-      });
-    return pending;
-  };
+  const cache = ttlCache(read, ttlMs, now);
+  return () => cache.get();
 }

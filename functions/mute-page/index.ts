@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import pino from 'pino';
 import { CachedSecret } from '../adapters/cached-secret';
+import { requiredEnv } from '../adapters/env';
 import { linkKeyFromSecret } from '../adapters/link-key';
 import { MuteStore } from '../adapters/mute-store';
 import { DEFAULT_MUTE_POLICY } from '../core/mutes/mute';
@@ -13,15 +14,9 @@ import { handleFunctionUrl, type FunctionUrlEvent, type FunctionUrlResult } from
 
 declare const __REKWATCH_RULE_NAMES__: string | undefined;
 
-function env(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`environment variable ${name} is not set`);
-  return v;
-}
-
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined, messageKey: 'message' });
-const secret = new CachedSecret(new SecretsManagerClient({}), env('LINK_KEY_SECRET_ID'));
-const mutes = new MuteStore(new DynamoDBClient({}), { tableName: env('TABLE_NAME') });
+const secret = new CachedSecret(new SecretsManagerClient({}), requiredEnv('LINK_KEY_SECRET_ID'));
+const mutes = new MuteStore(new DynamoDBClient({}), { tableName: requiredEnv('TABLE_NAME') });
 const ruleNames = new Map<string, string>(typeof __REKWATCH_RULE_NAMES__ === 'string' ? (JSON.parse(__REKWATCH_RULE_NAMES__) as Array<[string, string]>) : []);
 const maxMs = Number(process.env.MUTE_MAX_MS) || DEFAULT_MUTE_POLICY.maxMs;
 

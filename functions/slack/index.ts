@@ -6,19 +6,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import pino from 'pino';
 import { CachedSecret } from '../adapters/cached-secret';
+import { requiredEnv } from '../adapters/env';
 import { DynamoIdempotencyStore } from '../adapters/idempotency-store';
 import { webhookUrlFromSecret } from '../core/webhook-secret';
 import { createSlackForwarder } from './handler';
 
-function env(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`environment variable ${name} is not set`);
-  return v;
-}
-
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined, messageKey: 'message' });
-const secret = new CachedSecret(new SecretsManagerClient({}), env('WEBHOOK_SECRET_ID'));
-const store = new DynamoIdempotencyStore(new DynamoDBClient({}), { tableName: env('TABLE_NAME') });
+const secret = new CachedSecret(new SecretsManagerClient({}), requiredEnv('WEBHOOK_SECRET_ID'));
+const store = new DynamoIdempotencyStore(new DynamoDBClient({}), { tableName: requiredEnv('TABLE_NAME') });
 
 export const handler = createSlackForwarder({
   webhookUrl: async () => webhookUrlFromSecret(await secret.get(), secret.secretId),
