@@ -13,8 +13,9 @@ import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, ren
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { ensureStateTable } from './state-table';
 
 export const LOCAL_TABLE = 'rekwatch-state';
 
@@ -151,7 +152,7 @@ export class LocalState {
           await this.inner.send(new DescribeTableCommand({ TableName: LOCAL_TABLE }));
           break;
         } catch (e) {
-          if (e instanceof ResourceNotFoundException) break; // served, table not created yet: ensureTable does it
+          if (e instanceof ResourceNotFoundException) break; // served, table not created yet: ensureStateTable does it
           if (!isConnectionError(e) && (e as Error).name !== 'TimeoutError') throw e;
           // A live pid whose port refuses for seconds is not a rekwatch server (the pid was reused).
           refusedSince ??= Date.now();
@@ -169,7 +170,7 @@ export class LocalState {
       }
       await sleep(50);
     }
-    await this.ensureTable();
+    await ensureStateTable(this.inner!, LOCAL_TABLE);
   }
 
   /**
@@ -196,35 +197,6 @@ export class LocalState {
     unlinkSync(grave);
   }
 
-  private async ensureTable(): Promise<void> {
-    try {
-      await this.inner!.send(new DescribeTableCommand({ TableName: LOCAL_TABLE }));
-    } catch (e) {
-      if (!(e instanceof ResourceNotFoundException)) throw e;
-      try {
-        await this.inner!.send(
-          new CreateTableCommand({
-            TableName: LOCAL_TABLE,
-            AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-            KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-            BillingMode: 'PAY_PER_REQUEST',
-          }),
-        );
-      } catch (err) {
-        if ((err as Error).name !== 'ResourceInUseException') throw err;
-      }
-    }
-    // A new table is CREATING for a moment (even with createTableMs 0); items can be used once ACTIVE.
-    for (let i = 0; i < 100; i++) {
-      const d = await this.inner!.send(new DescribeTableCommand({ TableName: LOCAL_TABLE })).catch((e: unknown) => {
-        if (e instanceof ResourceNotFoundException) return undefined;
-        throw e;
-      });
-      if (d?.Table?.TableStatus === 'ACTIVE') return;
-      await sleep(20);
-    }
-    throw new Error(`the local state table under ${this.stateDir} did not become ready`);
-  }
 
   /** Stops serving (if this process serves) and releases the lock. */
   async close(): Promise<void> {

@@ -13,6 +13,7 @@ import { localLinkKey } from '../adapters/link-key';
 import { safeHttpUrl } from '../core/format/model';
 import type { LinkSigner } from '../core/mute-links/links';
 import { writeLine, type CliIo } from './io';
+import { stateDirFor } from './state';
 
 export interface ChannelOptions {
   /** `--channels FILE`. */
@@ -21,10 +22,6 @@ export interface ChannelOptions {
   deliverFile?: string;
   /** `--state-dir DIR`. */
   stateDir?: string;
-}
-
-export function stateDirFor(io: CliIo, stateDir?: string): string {
-  return resolve(io.cwd, stateDir ?? (io.env ?? process.env).REKWATCH_STATE_DIR ?? '.rekwatch');
 }
 
 /** The channels file in use, or undefined when there is none. */

@@ -32,6 +32,20 @@ export function regionOfQueueUrl(url: string): string | undefined {
   return /^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\//.exec(url)?.[1];
 }
 
+/** Runs a long-lived command until it ends or Ctrl-C / SIGTERM asks it to stop (it then ends cleanly). */
+async function untilInterrupted(run: (signal: AbortSignal) => Promise<number>): Promise<number> {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    return await run(controller.signal);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
 export async function main(
   argv: readonly string[],
   io: CliIo = processIo(),
@@ -107,16 +121,7 @@ export async function main(
     .option('--channels <file>', 'local channels file (default: $REKWATCH_CHANNELS, or channels.json in the state dir)')
     .option('--deliver-file <path>', 'also append each alert as a JSON line to this file')
     .action(async (dir: string, opts) => {
-      const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      try {
-        code = await watchCommand(dir, { ...opts, signal: opts.signal ?? controller.signal }, io);
-      } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-      }
+      code = await untilInterrupted((signal) => watchCommand(dir, { ...opts, signal }, io));
     });
 
   const stateDirOption = () => new Option('--state-dir <dir>', 'local state directory (default: $REKWATCH_STATE_DIR or .rekwatch)');
@@ -179,16 +184,7 @@ export async function main(
     .addOption(configOption())
     .addOption(stateDirOption())
     .action(async (opts) => {
-      const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      try {
-        code = await serveCommand({ ...opts, signal: opts.signal ?? controller.signal }, io);
-      } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-      }
+      code = await untilInterrupted((signal) => serveCommand({ ...opts, signal }, io));
     });
 
   program

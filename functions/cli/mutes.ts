@@ -12,9 +12,8 @@ import { MuteNotFound, MuteStore, type MuteRecord } from '../adapters/mute-store
 import { formatDuration, parseDuration } from '../core/duration';
 import { checkMuteInput, DEFAULT_MUTE_POLICY, describeMute, isLive, type Mute, type MutePolicy } from '../core/mutes/mute';
 import { writeLine, type CliIo } from './io';
-import { stateDirFor } from './channels';
 import { loadRulesForCommand } from './load-rules';
-import { withState, type StateOptions } from './state';
+import { stateDirFor, withState, type StateOptions } from './state';
 
 export interface MuteOptions extends StateOptions {
   rules: string;

@@ -19,11 +19,11 @@ import { toRecord } from '../core/record';
 import { renderSummary, formatAlertLines } from '../core/replay-report';
 import { ReplayStats } from '../core/replay-stats';
 import { Suppressor } from '../core/suppression';
-import { channelsForCommand, linkSignerFor, stateDirFor } from './channels';
+import { channelsForCommand, linkSignerFor } from './channels';
 import { writeLine, type CliIo } from './io';
 import { eventSourcesFor, loadRulesForCommand } from './load-rules';
 import { Progress } from './progress';
-import { openState } from './state';
+import { openState, stateDirFor } from './state';
 
 export interface ReplayOptions {
   /** Deliver alerts to the configured channels (channels file, environment, --deliver-file). */

@@ -5,11 +5,10 @@
 import { localLinkKey } from '../adapters/link-key';
 import { MuteStore } from '../adapters/mute-store';
 import { startMuteServer } from '../mute-page/server';
-import { stateDirFor } from './channels';
 import { writeLine, type CliIo } from './io';
 import { loadRulesForCommand } from './load-rules';
 import { mutePolicy } from './mutes';
-import { openState } from './state';
+import { openState, stateDirFor } from './state';
 
 export interface ServeOptions {
   host: string;

@@ -4,12 +4,16 @@
  * store under the state directory (`--state-dir`, $REKWATCH_STATE_DIR, `.rekwatch`). The same store
  * code runs on both.
  */
+import { relative, resolve } from 'node:path';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LocalState } from '../adapters/local-state';
-import { relative } from 'node:path';
-import { stateDirFor } from './channels';
 import { writeLine, type CliIo } from './io';
+
+/** The local state directory: --state-dir, else $REKWATCH_STATE_DIR, else .rekwatch (under the working directory). */
+export function stateDirFor(io: CliIo, stateDir?: string): string {
+  return resolve(io.cwd, stateDir ?? (io.env ?? process.env).REKWATCH_STATE_DIR ?? '.rekwatch');
+}
 
 export interface StateOptions {
   stateDir?: string;

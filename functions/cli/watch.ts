@@ -15,10 +15,10 @@ import { withMuteLinks } from '../core/mute-links/links';
 import { toRecord } from '../core/record';
 import { formatAlertLines } from '../core/replay-report';
 import { cachedMutes, Suppressor, type Verdict } from '../core/suppression';
-import { channelsForCommand, linkSignerFor, stateDirFor } from './channels';
+import { channelsForCommand, linkSignerFor } from './channels';
 import { writeLine, type CliIo } from './io';
 import { eventSourcesFor, loadRulesForCommand } from './load-rules';
-import { openState } from './state';
+import { openState, stateDirFor } from './state';
 
 export interface WatchOptions {
   rules: string;

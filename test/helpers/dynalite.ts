@@ -1,7 +1,8 @@
 /** A real DynamoDB API on loopback (dynalite, in memory) for tests. */
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { ensureStateTable } from '../../functions/adapters/state-table';
 
 export interface LocalDynamo {
   client: DynamoDBClient;
@@ -18,14 +19,7 @@ export async function startDynamo(tableName = 'rekwatch-state'): Promise<LocalDy
     region: 'us-east-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await ensureStateTable(client, tableName);
   return {
     client,
     tableName,

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { watchCommand } from '../../functions/cli/watch';
+import { until } from '../helpers/wait';
 import { startInbox, type Inbox, type InboxEmail, type InboxSlack } from '../../scripts/local-inbox';
 
 const ROOT = join(__dirname, '..', '..');
@@ -23,14 +24,6 @@ beforeAll(async () => {
   inbox = await startInbox({ smtpPort: 0, httpPort: 0, onEmail: (m) => emails.push(m), onSlack: (s) => slack.push(s) });
 });
 afterAll(() => inbox.close());
-
-async function until(check: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 it('watch delivers a dropped log file\'s alerts to the local inbox by email and Slack; the seed log alone alerts nothing', async () => {
   const base = mkdtempSync(join(tmpdir(), 'rekwatch-walkthrough-'));

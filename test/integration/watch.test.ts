@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { watchCommand } from '../../functions/cli/watch';
+import { until } from '../helpers/wait';
 import { runCli } from '../helpers/cli';
 
 const ROOT = join(__dirname, '..', '..');
@@ -28,14 +29,6 @@ function start(dir: string, stateDir: string, out: string) {
 }
 
 const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
-
-async function until(check: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 it('delivers alerts from new files within seconds and remembers them across restarts', async () => {
   const base = mkdtempSync(join(tmpdir(), 'rekwatch-watch-'));
