@@ -23,7 +23,8 @@ export interface InboxEmail {
   from: string;
   to: string;
   text: string;
-  hasHtml: boolean;
+  /** The HTML part, '' when there is none. */
+  html: string;
 }
 
 export interface InboxSlack {
@@ -46,6 +47,11 @@ export interface InboxOptions {
   out?: string;
   onEmail?: (mail: InboxEmail) => void;
   onSlack?: (message: InboxSlack) => void;
+  /**
+   * Answers Slack would give instead of taking the message (e.g. a 429 with Retry-After), for trying
+   * retries; consulted before each webhook request. None by default.
+   */
+  slackRefusal?: () => { status: number; headers?: Record<string, string>; body: string } | undefined;
 }
 
 export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
@@ -71,7 +77,7 @@ export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
             from: m.from?.text ?? '',
             to: Array.isArray(m.to) ? m.to.map((t) => t.text).join(', ') : (m.to?.text ?? ''),
             text: m.text ?? '',
-            hasHtml: typeof m.html === 'string' && m.html.length > 0,
+            html: typeof m.html === 'string' ? m.html : '',
           });
           callback();
         }, callback);
@@ -86,6 +92,12 @@ export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
     let body = '';
     req.on('data', (c) => (body += String(c)));
     req.on('end', () => {
+      const refusal = options.slackRefusal?.();
+      if (refusal) {
+        res.writeHead(refusal.status, { 'content-type': 'text/plain', ...refusal.headers });
+        res.end(refusal.body);
+        return;
+      }
       let payload: unknown;
       try {
         payload = JSON.parse(body);

@@ -1,66 +1,41 @@
 /**
- * Local delivery (`rekwatch replay --deliver`) to real local stand-ins: an SMTP server on loopback
- * (smtp-server) whose mail is parsed with mailparser, and a loopback HTTP server standing in for a
- * Slack incoming webhook. A failing channel is retried and reported while the others still deliver.
+ * Local delivery (`rekwatch replay --deliver`) to real local stand-ins, the local inbox of
+ * `npm run inbox`: an SMTP server on loopback (smtp-server) whose mail is parsed with mailparser,
+ * and a loopback HTTP server standing in for a Slack incoming webhook. A failing channel is retried and reported while the others still deliver.
  */
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { main } from '../../functions/cli/main';
+import { startInbox, type Inbox, type InboxEmail } from '../../scripts/local-inbox';
 
 const ROOT = join(__dirname, '..', '..');
 const isolatedState = mkdtempSync(join(tmpdir(), 'rekwatch-deliver-state-'));
 const SAMPLES = join(ROOT, 'samples', 'trail');
 
-let smtp: SMTPServer;
+let inbox: Inbox;
 let smtpPort = 0;
-const mails: ParsedMail[] = [];
-let slack: Server;
 let slackPort = 0;
+const mails: InboxEmail[] = [];
 const slackBodies: Array<Record<string, unknown>> = [];
 let slackFailuresLeft = 0;
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, _session, callback) {
-      simpleParser(stream).then((m) => {
-        mails.push(m);
-        callback();
-      }, callback);
-    },
+  // The local inbox (npm run inbox): a real SMTP server whose mail is parsed with mailparser, and a
+  // loopback Slack-shaped webhook; here it refuses the first `slackFailuresLeft` posts with a 429.
+  inbox = await startInbox({
+    smtpPort: 0,
+    httpPort: 0,
+    onEmail: (m) => mails.push(m),
+    onSlack: (m) => slackBodies.push(m.payload as Record<string, unknown>),
+    slackRefusal: () => (slackFailuresLeft > 0 ? (slackFailuresLeft--, { status: 429, headers: { 'retry-after': '0' }, body: 'rate_limited' }) : undefined),
   });
-  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
-  smtpPort = (smtp.server.address() as AddressInfo).port;
-  slack = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += String(c)));
-    req.on('end', () => {
-      if (slackFailuresLeft > 0) {
-        slackFailuresLeft--;
-        res.writeHead(429, { 'retry-after': '0' });
-        res.end('rate_limited');
-        return;
-      }
-      slackBodies.push(JSON.parse(body) as Record<string, unknown>);
-      res.writeHead(200);
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((r) => slack.listen(0, '127.0.0.1', r));
-  slackPort = (slack.address() as AddressInfo).port;
+  smtpPort = inbox.smtpPort;
+  slackPort = inbox.httpPort;
 });
 
-afterAll(async () => {
-  await new Promise<void>((r) => smtp.close(() => r()));
-  await new Promise<void>((r) => slack.close(() => r()));
-});
+afterAll(() => inbox.close());
 
 beforeEach(() => {
   mails.length = 0;
@@ -103,11 +78,11 @@ describe('rekwatch replay --deliver', () => {
     expect(slackBodies).toHaveLength(8);
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(8);
 
-    const mail = mails.find((m) => m.subject?.includes('Face collection deleted without MFA')) as ParsedMail;
+    const mail = mails.find((m) => m.subject.includes('Face collection deleted without MFA'))!;
     expect(mail.subject).toMatch(/^\[HIGH\] Face collection deleted without MFA/);
-    expect(mail.subject!.length).toBeLessThan(100);
-    expect(mail.from?.text).toBe('rekwatch@example.com');
-    expect((mail.to as { text: string }).text).toBe('oncall@example.com, security@example.com');
+    expect(mail.subject.length).toBeLessThan(100);
+    expect(mail.from).toBe('rekwatch@example.com');
+    expect(mail.to).toBe('oncall@example.com, security@example.com');
     expect(mail.text).toContain('DeleteCollection');
     expect(mail.text).toContain('arn:aws:iam::111122223333:user/contractor-ci');
     expect(mail.text).toContain('https://us-east-1.console.aws.amazon.com/cloudtrail/home?region=us-east-1#/events/');
@@ -174,7 +149,7 @@ describe('the local channels file', () => {
     expect(count(['medium'])).toBe(3);
     expect(slackBodies).toHaveLength(5);
     expect(mails).toHaveLength(3);
-    expect(mails.every((m) => m.subject?.startsWith('[MEDIUM]'))).toBe(true);
+    expect(mails.every((m) => m.subject.startsWith('[MEDIUM]'))).toBe(true);
     expect(res.stderr).not.toContain('XXXX');
   });
 
@@ -183,7 +158,7 @@ describe('the local channels file', () => {
     const res = await replay(['--json', '--deliver', SAMPLES], { REKWATCH_STATE_DIR: dir, REKWATCH_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, REKWATCH_EMAIL_TO: 'override@example.com' });
     expect(res.code).toBe(0);
     expect(mails).toHaveLength(8);
-    expect((mails[0]!.to as { text: string }).text).toBe('override@example.com');
+    expect(mails[0]!.to).toBe('override@example.com');
   });
 
   it('refuses a readable file holding a secret, and a wrong field, naming the file and the field', async () => {

@@ -63,7 +63,7 @@ it('watch delivers a dropped log file\'s alerts to the local inbox by email and 
 
   expect(emails.length).toBe(slack.length);
   const mail = emails.find((m) => m.subject.includes('Face collection deleted without MFA'))!;
-  expect(mail).toMatchObject({ to: 'me@example.com', from: 'rekwatch@example.com', hasHtml: true });
+  expect(mail).toMatchObject({ to: 'me@example.com', from: 'rekwatch@example.com', html: expect.stringContaining('DeleteCollection') });
   expect(mail.text).toContain('DeleteCollection');
   for (const s of slack) {
     expect(s.path).toBe('/services/local');
