@@ -5,8 +5,6 @@
  * evaluate function's Chatbot publishing and mute links, and the mute page behind its function URL.
  */
 import { execFile } from 'node:child_process';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildSync } from 'esbuild';
@@ -14,6 +12,7 @@ import { loadRulesDir } from '../../functions/adapters/rule-files';
 import { snsPublishParams } from '../../functions/core/sns-message';
 import { bundle, MATCH_EVENT } from '../../bench/lambda';
 import { startDynamo, type LocalDynamo } from '../helpers/dynalite';
+import { loopback, type Loopback } from '../helpers/loopback';
 import { packAlerts } from '../unit/format/fixtures';
 import { ROOT } from './helpers';
 
@@ -21,28 +20,10 @@ const run = promisify(execFile);
 const WEBHOOK_PATH = '/services/T000/B000/BUNDLESECRET';
 const LINK_KEY = 'k'.repeat(20) + 'LINKKEYSECRETVALUE' + 'q'.repeat(26);
 
-interface Seen { headers: IncomingHttpHeaders; body: string; path: string }
-
-function loopback(answer: (req: Seen) => { status?: number; type?: string; body: string }): Promise<{ server: Server; url: string; seen: Seen[] }> {
-  const seen: Seen[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += String(c)));
-    req.on('end', () => {
-      const r = { headers: req.headers, body, path: req.url ?? '' };
-      seen.push(r);
-      const a = answer(r);
-      res.writeHead(a.status ?? 200, { 'content-type': a.type ?? 'application/json' });
-      res.end(a.body);
-    });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen })));
-}
-
 let dynamo: LocalDynamo;
-let slack: Awaited<ReturnType<typeof loopback>>;
-let secrets: Awaited<ReturnType<typeof loopback>>;
-let sns: Awaited<ReturnType<typeof loopback>>;
+let slack: Loopback;
+let secrets: Loopback;
+let sns: Loopback;
 let slackBundle: string;
 let evaluateBundle: string;
 
@@ -66,7 +47,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await dynamo.close();
-  for (const s of [slack, secrets, sns]) await new Promise<void>((r) => s.server.close(() => r()));
+  for (const s of [slack, secrets, sns]) await s.close();
 });
 
 async function invoke(file: string, event: unknown, env: Record<string, string>) {

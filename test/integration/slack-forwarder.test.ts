@@ -3,8 +3,7 @@
  * Slack incoming webhook, and dynalite for the idempotency store. The SNS event is built from the
  * exact message the evaluate function publishes (snsPublishParams), as SNS delivers it to Lambda.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import { Writable } from 'node:stream';
 import type { SNSEvent } from 'aws-lambda';
 import pino from 'pino';
@@ -15,11 +14,10 @@ import type { Alert } from '../../functions/core/types';
 import { webhookUrlFromSecret } from '../../functions/core/webhook-secret';
 import { createSlackForwarder } from '../../functions/slack/handler';
 import { startDynamo, type LocalDynamo } from '../helpers/dynalite';
+import { loopback, type Answer, type Loopback } from '../helpers/loopback';
 import { hostileAlert, packAlerts } from '../unit/format/fixtures';
 
-interface Answer { status: number; body?: string; headers?: Record<string, string> }
-
-let server: Server;
+let server: Loopback;
 let url = '';
 const received: Array<{ headers: IncomingHttpHeaders; body: Record<string, unknown>; path: string }> = [];
 let answers: Answer[] = [];
@@ -28,24 +26,18 @@ let logged = '';
 let alert: Alert;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += String(c)));
-    req.on('end', () => {
-      const answer = answers.shift() ?? { status: 200, body: 'ok' };
-      if (answer.status === 200) received.push({ headers: req.headers, body: JSON.parse(body) as Record<string, unknown>, path: req.url ?? '' });
-      res.writeHead(answer.status, answer.headers ?? {});
-      res.end(answer.body ?? '');
-    });
+  server = await loopback((req) => {
+    const answer = answers.shift() ?? { status: 200, type: 'text/plain', body: 'ok' };
+    if (answer.status === 200) received.push({ headers: req.headers, body: JSON.parse(req.body) as Record<string, unknown>, path: req.path });
+    return answer;
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T000/B000/SECRETTOKEN123`;
+  url = `${server.url}/services/T000/B000/SECRETTOKEN123`;
   dynamo = await startDynamo('slack-forwarder-test');
   alert = (await packAlerts()).cases.find((c) => c.ruleId === 'collection-deleted-without-mfa')!.alert;
 });
 
 afterAll(async () => {
-  await new Promise<void>((r) => server.close(() => r()));
+  await server.close();
   await dynamo.close();
 });
 
