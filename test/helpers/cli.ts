@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { main } from '../../functions/cli/main';
+import type { RetryOptions } from '../../functions/core/retry';
 
 export interface CliResult {
   code: number;
@@ -14,7 +15,16 @@ export interface CliResult {
 /** A state directory of the tests' own, so a developer's .rekwatch/ (mutes, channels) never leaks in. */
 export const TEST_STATE_DIR = mkdtempSync(join(tmpdir(), 'rekwatch-test-state-'));
 
-export async function runCli(args: string[], options: { cwd?: string; stdin?: string | Buffer; env?: NodeJS.ProcessEnv; now?: () => number } = {}): Promise<CliResult> {
+export interface CliOptions {
+  cwd?: string;
+  stdin?: string | Buffer;
+  /** The command's whole environment (besides the test state directory): nothing leaks in from the developer's shell. */
+  env?: NodeJS.ProcessEnv;
+  now?: () => number;
+  retry?: RetryOptions;
+}
+
+export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const out = new Writable({ write(c, _e, cb) { stdout += String(c); cb(); } });
@@ -25,8 +35,9 @@ export async function runCli(args: string[], options: { cwd?: string; stdin?: st
     stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
     cwd: options.cwd ?? process.cwd(),
     stderrIsTTY: false,
-    env: { ...process.env, REKWATCH_STATE_DIR: TEST_STATE_DIR, REKWATCH_USER: 'tester', ...options.env },
+    env: { REKWATCH_STATE_DIR: TEST_STATE_DIR, REKWATCH_USER: 'tester', ...options.env },
     now: options.now,
+    retry: options.retry,
   });
   return { code, stdout, stderr };
 }

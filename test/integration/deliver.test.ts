@@ -6,9 +6,8 @@
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
-import { main } from '../../functions/cli/main';
 import { startInbox, type Inbox, type InboxEmail } from '../../scripts/local-inbox';
+import { runCli } from '../helpers/cli';
 
 const ROOT = join(__dirname, '..', '..');
 const isolatedState = mkdtempSync(join(tmpdir(), 'rekwatch-deliver-state-'));
@@ -43,20 +42,9 @@ beforeEach(() => {
   slackFailuresLeft = 0;
 });
 
-async function replay(args: string[], env: NodeJS.ProcessEnv) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['node', 'rekwatch', 'replay', ...args], {
-    stdout: new Writable({ write(c, _e, cb) { stdout += String(c); cb(); } }),
-    stderr: new Writable({ write(c, _e, cb) { stderr += String(c); cb(); } }),
-    stdin: Readable.from([]),
-    cwd: ROOT,
-    stderrIsTTY: false,
-    // Never the developer's own .rekwatch/channels.json.
-    env: { REKWATCH_STATE_DIR: isolatedState, ...env },
-    retry: { baseMs: 1, maxMs: 5 },
-  });
-  return { code, stdout, stderr };
+/** `rekwatch replay` in-process, its environment only `env` (never the developer's .rekwatch/channels.json). */
+function replay(args: string[], env: NodeJS.ProcessEnv) {
+  return runCli(['replay', ...args], { cwd: ROOT, env: { REKWATCH_STATE_DIR: isolatedState, ...env }, retry: { baseMs: 1, maxMs: 5 } });
 }
 
 const env = () => ({
