@@ -21,3 +21,33 @@ export function shortArn(arn: string): string {
   const resource = parts.slice(5).join(':');
   return resource === 'root' ? `root (${parts[4]})` : resource;
 }
+
+/**
+ * Characters that can change what a terminal or a page shows beyond their own glyph: C0 and C1
+ * controls (ESC sequences, CR overwrites, backspace), DEL, line/paragraph separators, and the
+ * Unicode bidirectional controls (U+202E "right-to-left override" and friends reorder the text
+ * around them), plus zero-width and BOM characters that hide text.
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE_FOR_DISPLAY = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+
+/**
+ * Makes a string from an event, a mute or any other outside source safe to print on a terminal:
+ * every character in {@link UNSAFE_FOR_DISPLAY} is shown as a visible escape (`\x1b`, `\u202e`), so
+ * nothing can move the cursor, clear the screen, overwrite a line or reorder text, and a reader can
+ * still see that the character was there.
+ */
+export function terminalSafe(value: string): string {
+  return value.replace(UNSAFE_FOR_DISPLAY, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** True when {@link terminalSafe} would change the string. */
+export function hasUnsafeDisplayCharacters(value: string): boolean {
+  UNSAFE_FOR_DISPLAY.lastIndex = 0;
+  const found = UNSAFE_FOR_DISPLAY.test(value);
+  UNSAFE_FOR_DISPLAY.lastIndex = 0;
+  return found;
+}

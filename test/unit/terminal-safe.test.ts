@@ -1,0 +1,26 @@
+import fc from 'fast-check';
+import { hasUnsafeDisplayCharacters, terminalSafe } from '../../functions/core/text';
+
+describe('terminalSafe', () => {
+  it('shows escape sequences, carriage returns and bidi overrides as visible escapes', () => {
+    expect(terminalSafe('\u001b[2JALL CLEAR')).toBe('\\x1b[2JALL CLEAR');
+    expect(terminalSafe('evil\rgood')).toBe('evil\\x0dgood');
+    expect(terminalSafe('user\u202Egnp.exe')).toBe('user\\u202egnp.exe');
+    expect(terminalSafe('a\u2066b\u2069c\u200bd\ufeff')).toBe('a\\u2066b\\u2069c\\u200bd\\ufeff');
+    expect(terminalSafe('\u009b31m')).toBe('\\x9b31m');
+  });
+
+  it('leaves ordinary text, including non-Latin scripts and emoji, as it is', () => {
+    for (const s of ['arn:aws:iam::111122223333:user/alice', '203.0.113.7', 'Zoë 😀 日本語 שלום']) expect(terminalSafe(s)).toBe(s);
+  });
+
+  it('never leaves a control or bidi character in its output', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        const out = terminalSafe(s);
+        expect(hasUnsafeDisplayCharacters(out)).toBe(false);
+        expect(hasUnsafeDisplayCharacters(s)).toBe(out !== s);
+      }),
+    );
+  });
+});
