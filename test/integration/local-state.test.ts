@@ -3,11 +3,12 @@
  * (one serves, the others use its server), taken over when the serving process ends or died.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { LocalState } from '../../functions/adapters/local-state';
+import { LocalState, STORE_HOST } from '../../functions/adapters/local-state';
 import { MuteStore } from '../../functions/adapters/mute-store';
 import type { Mute } from '../../functions/core/mutes/mute';
 
@@ -52,7 +53,7 @@ it('takes over from a lock left by a process that died', async () => {
   const s1 = await LocalState.open(dir);
   await new MuteStore(s1.client, { tableName: s1.tableName }).create(input('before the crash'));
   await s1.close();
-  writeFileSync(join(dir, 'store.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, port: 1 })); // no such process
+  writeFileSync(join(dir, 'store.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, socket: join(dir, "store.sock") })); // no such process
   const s2 = await LocalState.open(dir);
   try {
     expect((await new MuteStore(s2.client, { tableName: s2.tableName }).live()).map((m) => m.reason)).toEqual(['before the crash']);
@@ -91,14 +92,116 @@ describe('stale locks beyond a dead pid', () => {
   }
 
   it('takes over a lock naming this very process but no server of it (a restarted container)', async () => {
-    await opensOver(JSON.stringify({ pid: process.pid, port: 1 }));
+    await opensOver(JSON.stringify({ pid: process.pid, socket: "/nonexistent/store.sock" }));
   });
 
   it('takes over a lock left empty by a writer that died', async () => {
     await opensOver('', 10);
   });
 
-  it('takes over a lock whose live pid does not answer on its port (a reused pid)', async () => {
-    await opensOver(JSON.stringify({ pid: process.ppid, port: 1 }));
+  it('takes over a lock whose live pid does not answer on its socket (a reused pid)', async () => {
+    await opensOver(JSON.stringify({ pid: process.ppid, socket: "/nonexistent/store.sock" }));
   }, 20_000);
+});
+
+/**
+ * The attacks of issue 9 §1 against the real store: another local user and a web page in the user's
+ * browser tried to write a mute. The store is reachable only through a socket in the owner's 0700
+ * directory, and refuses anything that looks like a browser or did not come from rekwatch's client.
+ */
+describe('who can reach the store', () => {
+  interface Answer {
+    status: number;
+    headers: Record<string, string | string[] | undefined>;
+    body: string;
+  }
+  function request(socketPath: string, opts: { method?: string; headers?: Record<string, string> }): Promise<Answer> {
+    const body = JSON.stringify({ TableName: 'rekwatch-state', Item: { pk: { S: 'mutes' }, version: { N: '1' }, mutes: { S: '[]' } } });
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        { socketPath, path: '/', method: opts.method ?? 'POST', headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.PutItem', authorization: 'AWS4-HMAC-SHA256 Credential=a/20261201/local/dynamodb/aws4_request, SignedHeaders=host, Signature=00', 'x-amz-date': '20261201T000000Z', ...opts.headers } },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(opts.method === 'OPTIONS' ? undefined : body);
+    });
+  }
+
+  let dir: string;
+  let state: LocalState;
+  let socket: string;
+  beforeAll(async () => {
+    dir = join(mkdtempSync(join(tmpdir(), 'rekwatch-local-state-')), '.rekwatch');
+    state = await LocalState.open(dir);
+    socket = JSON.parse(readFileSync(join(dir, 'store.lock'), 'utf8')).socket;
+  });
+  afterAll(() => state.close());
+
+  it('listens on a Unix socket in the 0700 state directory, not on a TCP port', () => {
+    const lock = JSON.parse(readFileSync(join(dir, 'store.lock'), 'utf8'));
+    expect(lock).toEqual({ pid: process.pid, socket: join(dir, 'store.sock') });
+    expect(lock.port).toBeUndefined();
+    expect(statSync(socket).isSocket()).toBe(true);
+    expect(statSync(socket).mode & 0o777).toBe(0o600);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+  });
+
+  it('answers rekwatch\'s own client and nothing that looks like a browser or another client', async () => {
+    const own = { host: STORE_HOST };
+    expect((await request(socket, { headers: own })).status).toBe(200); // the control: the request itself is valid
+    const attacks: [string, { method?: string; headers?: Record<string, string> }][] = [
+      ['a cross-origin write from a page', { headers: { ...own, origin: 'http://127.0.0.1:5173' } }],
+      ['a null-origin write (sandboxed iframe, file://)', { headers: { ...own, origin: 'null' } }],
+      ['a CORS preflight', { method: 'OPTIONS', headers: { ...own, origin: 'http://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,x-amz-target' } }],
+      ['a no-cors fetch (Sec-Fetch headers, no Origin)', { headers: { ...own, 'sec-fetch-mode': 'no-cors', 'sec-fetch-site': 'cross-site' } }],
+      ['a DNS-rebinding page (foreign Host)', { headers: { host: 'attacker.example:8000' } }],
+      ['a loopback Host', { headers: { host: '127.0.0.1' } }],
+      ['a GET', { method: 'GET', headers: own }],
+    ];
+    for (const [what, opts] of attacks) {
+      const answer = await request(socket, opts);
+      expect({ what, status: answer.status }).toEqual({ what, status: 403 });
+      expect(Object.keys(answer.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
+    }
+  });
+
+  it('narrows a state directory of ours with wider modes to 0700', async () => {
+    const wide = join(mkdtempSync(join(tmpdir(), 'rekwatch-local-state-')), '.rekwatch');
+    mkdirSync(wide, { mode: 0o777 });
+    chmodSync(wide, 0o777);
+    const s = await LocalState.open(wide);
+    await s.close();
+    expect(statSync(wide).mode & 0o777).toBe(0o700);
+  });
+
+  it('serves from a private socket directory when the state path is too long for a socket address', async () => {
+    const deep = join(mkdtempSync(join(tmpdir(), 'rekwatch-local-state-')), 'x'.repeat(60), 'y'.repeat(60), '.rekwatch');
+    const s = await LocalState.open(deep);
+    try {
+      const lock = JSON.parse(readFileSync(join(deep, 'store.lock'), 'utf8'));
+      expect(lock.socket.startsWith(join(tmpdir(), `rekwatch-${process.getuid!()}`))).toBe(true);
+      expect(statSync(dirname(lock.socket)).mode & 0o777).toBe(0o700);
+      await new MuteStore(s.client, { tableName: s.tableName }).create(input('long path'));
+      expect((await new MuteStore(s.client, { tableName: s.tableName }).live()).map((m) => m.reason)).toEqual(['long path']);
+    } finally {
+      await s.close();
+    }
+  });
+
+  // Another local user: only testable where the tests can become one (root, as on CI and these machines).
+  const asRoot = process.getuid?.() === 0;
+  (asRoot ? it : it.skip)('another local user can neither connect to the socket nor use the directory', async () => {
+    const script = `require('node:net').createConnection({ path: ${JSON.stringify(socket)} }).on('connect', () => { process.stdout.write('connected'); process.exit(0); }).on('error', (e) => { process.stdout.write(e.code); process.exit(0); });`;
+    const { stdout } = await run(process.execPath, ['-e', script], { uid: 65534, gid: 65534 });
+    expect(stdout).toBe('EACCES');
+
+    const theirs = join(mkdtempSync(join(tmpdir(), 'rekwatch-local-state-')), 'theirs');
+    mkdirSync(theirs, { mode: 0o700 });
+    chownSync(theirs, 65534, 65534);
+    await expect(LocalState.open(theirs)).rejects.toThrow(/belongs to uid 65534, not to you \(uid 0\): refusing to use it/);
+  });
 });
