@@ -146,4 +146,34 @@ describe('rule pack validation', () => {
     const load = loadPack([ruleFile({ id: 'min', conditions: ok, tests })]);
     expect(load.pack.rules[0]).toMatchObject({ name: 'min', severity: 'medium', enabled: true, description: '', tags: [], references: [] });
   });
+
+  it('looks lists up as own keys only: $.constructor and $.__proto__ are unknown lists', () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const path = name === '__proto__' ? "$['__proto__']" : `$.${name}`;
+      const out = problems([
+        listFile('trusted-networks', ['10.0.0.0/8']),
+        ruleFile(rule('builtin', { all: [{ fact: 'userAgent', operator: 'notEqual', value: { fact: 'lists', path } }] }, { tests })),
+      ]);
+      expect(out).toEqual([`rules/builtin.json: conditions.all[0].value.path: unknown list "${name}"`]);
+      expect(out.join('\n')).not.toContain('undefined');
+    }
+  });
+
+  it('refuses a file nested too deeply with its line and column, instead of overflowing the stack', () => {
+    const nested = (n: number) => {
+      let c: unknown = { fact: 'eventName', operator: 'equal', value: 'X' };
+      for (let i = 0; i < n; i++) c = { not: c };
+      return c;
+    };
+    // 3,000 levels of conditions (the attack), as text; the 101st bracket is at column 65 + 97 × 7 + 1.
+    const text = `{"id":"deep","name":"deep","severity":"low","conditions":{"all":[${'{"not":'.repeat(3000)}{"fact":"eventName","operator":"equal","value":"X"}${'}'.repeat(3000)}]}}`;
+    expect(problems([{ path: 'rules/deep.json', relPath: 'deep.json', text }])).toEqual([
+      'rules/deep.json: nested too deeply at line 1 column 745: at most 100 levels of arrays and objects',
+    ]);
+    // 100 levels is allowed (the rule object, conditions, all and 96 nots), 101 is not.
+    expect(loadPack([ruleFile(rule('deep', { all: [nested(96)] }, { tests }))]).ok).toBe(true);
+    expect(problems([ruleFile(rule('deep', { all: [nested(97)] }, { tests }))])[0]).toMatch(/^rules\/deep.json: nested too deeply at line \d+ column \d+: at most 100 levels/);
+    // Brackets inside strings (escaped quotes included) do not count.
+    expect(loadPack([ruleFile(rule('brackets', { all: [{ fact: 'userAgent', operator: 'equal', value: `\\"${'['.repeat(500)}` }] }, { tests }))]).ok).toBe(true);
+  });
 });

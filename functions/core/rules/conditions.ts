@@ -80,7 +80,8 @@ function checkValue(value: unknown, segs: Seg[], lists: Record<string, NamedList
       report([...segs, 'path'], 'a lists reference needs "path": "$.LIST-NAME"');
       return { dynamic: true };
     }
-    const list = lists[name];
+    // Own keys only: `$.constructor` or `$.__proto__` must not find Object's built-ins.
+    const list = Object.prototype.hasOwnProperty.call(lists, name) ? lists[name] : undefined;
     if (!list) {
       const known = Object.keys(lists);
       report([...segs, 'path'], `unknown list "${name}"${didYouMean(name, known)}${known.length ? '' : ' (no lists under rules/lists/)'}`);

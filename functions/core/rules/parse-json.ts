@@ -1,7 +1,9 @@
 /**
  * Strict JSON parsing for files people edit: a syntax error names its line and column.
  * Uses jsonc-parser (the parser behind VS Code's JSON support) with comments and trailing commas
- * disallowed, so what passes here is plain JSON.
+ * disallowed, so what passes here is plain JSON. Nesting is bounded before anything parses or walks
+ * the value (the parser, the schema validator and json-rules-engine all recurse), so a hostile file
+ * is an error naming where it went too deep, never a stack overflow.
  */
 import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
 
@@ -38,9 +40,40 @@ const MESSAGES: Record<string, string> = {
   InvalidCharacter: 'invalid character in string',
 };
 
+/** How deep arrays and objects may nest in a file people edit (a rule's conditions need far fewer). */
+export const MAX_JSON_DEPTH = 100;
+
+/**
+ * The offset of the bracket that first nests deeper than `max`, or -1. A linear scan that skips
+ * strings (escapes included); it never recurses, whatever the input.
+ */
+export function tooDeepAt(text: string, max = MAX_JSON_DEPTH): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return i;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+  return -1;
+}
+
 export function parseJsonText(text: string): JsonParse {
   const errors: ParseError[] = [];
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const deep = tooDeepAt(body);
+  if (deep >= 0) {
+    const { line, column } = lineColumn(body, deep);
+    return { ok: false, message: `nested too deeply at line ${line} column ${column}: at most ${MAX_JSON_DEPTH} levels of arrays and objects` };
+  }
   const value = parse(body, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   if (errors.length > 0) {
     const e = errors[0] as ParseError;
