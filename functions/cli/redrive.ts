@@ -9,6 +9,7 @@ import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aw
 import { parseAlertMessage } from '../core/alert-message';
 import { parseDeadLetter } from '../core/dlq-message';
 import { Evaluator } from '../core/evaluator';
+import { awsErrorLine, isAwsError } from './aws-error';
 import { writeLine, type CliIo } from './io';
 import { loadRulesForCommand } from './load-rules';
 
@@ -38,6 +39,18 @@ function describeEvent(event: Record<string, unknown>): string {
 }
 
 export async function redriveCommand(opts: RedriveOptions, io: CliIo, clients: RedriveClients): Promise<number> {
+  try {
+    return await redrive(opts, io, clients);
+  } catch (e) {
+    // Receiving from the queue failed (no credentials, no region, no such queue, access denied):
+    // nothing was deleted, so nothing is lost; say it in one line, as every AWS command does.
+    if (!isAwsError(e)) throw e;
+    writeLine(io.stderr, awsErrorLine('redrive', e));
+    return 1;
+  }
+}
+
+async function redrive(opts: RedriveOptions, io: CliIo, clients: RedriveClients): Promise<number> {
   if (!opts.dryRun && !opts.function) {
     writeLine(io.stderr, 'rekwatch redrive: --function NAME is required (or use --dry-run to evaluate locally)');
     return 2;

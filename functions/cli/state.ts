@@ -8,6 +8,7 @@ import { relative, resolve } from 'node:path';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LocalState } from '../adapters/local-state';
+import { awsErrorLine, isAwsError } from './aws-error';
 import { writeLine, type CliIo } from './io';
 
 /** The local state directory: --state-dir, else $REKWATCH_STATE_DIR, else .rekwatch (under the working directory). */
@@ -87,9 +88,12 @@ export async function withState(io: CliIo, opts: StateOptions, command: string, 
   try {
     return await fn(state);
   } catch (e) {
-    const err = e as Error & { $metadata?: unknown };
-    if (e instanceof StateError || err.$metadata !== undefined || err.name === 'CredentialsProviderError' || /Region is missing|does not answer/.test(err.message)) {
-      writeLine(io.stderr, `rekwatch ${command}: ${err.name && err.name !== 'Error' && !(e instanceof StateError) ? `${err.name}: ` : ''}${err.message}`);
+    if (isAwsError(e)) {
+      writeLine(io.stderr, awsErrorLine(command, e));
+      return 1;
+    }
+    if (e instanceof StateError || /does not answer/.test((e as Error).message)) {
+      writeLine(io.stderr, `rekwatch ${command}: ${(e as Error).message}`);
       return 1;
     }
     throw e;

@@ -139,3 +139,23 @@ describe('rekwatch redrive of the Slack dead-letter queue', () => {
     expect(res.stdout).toContain('redriven alert collection-deleted-without-mfa:dlq-1 (failed before: SNS could not deliver to the subscriber)');
   });
 });
+
+describe('AWS set-up errors', () => {
+  it('reports missing credentials in one line (dry run too), deletes nothing and exits 1', async () => {
+    const noCredentials = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+    for (const args of [['--dry-run'], ['--function', 'rekwatch-evaluate']]) {
+      sqsMock.reset();
+      sqsMock.on(ReceiveMessageCommand).rejects(noCredentials);
+      const out = await run(['redrive', '--queue-url', QUEUE, ...args]);
+      expect(out.code).toBe(1);
+      expect(out.stderr).toBe('rekwatch redrive: CredentialsProviderError: Could not load credentials from any providers (set AWS credentials: AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or aws sso login)\n');
+      expect(sqsMock.commandCalls(DeleteMessageCommand)).toHaveLength(0);
+    }
+  });
+
+  it('reports an AWS service error (no such queue) in one line', async () => {
+    sqsMock.on(ReceiveMessageCommand).rejects(Object.assign(new Error('The specified queue does not exist.'), { name: 'QueueDoesNotExist', $metadata: { httpStatusCode: 400 } }));
+    const out = await run(['redrive', '--queue-url', QUEUE, '--dry-run']);
+    expect(out).toEqual({ code: 1, stdout: '', stderr: 'rekwatch redrive: QueueDoesNotExist: The specified queue does not exist.\n' });
+  });
+});
