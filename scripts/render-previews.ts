@@ -11,13 +11,14 @@
  * positive test case of `collection-deleted-without-mfa` goes through the production Evaluator.
  * Nothing depends on the clock (the event carries its own eventTime), so the text files are the
  * same on every run; test/unit/format/previews.test.ts fails when they are out of date.
- * The screenshots need playwright-core and Chromium (CHROMIUM_PATH, default /usr/bin/chromium).
+ * The screenshots use playwright-core and the Chromium of scripts/chromium.ts (CHROMIUM_PATH to override).
  */
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { loadRulesForCommand } from '../functions/cli/load-rules';
+import { CHROMIUM_ARGS, chromiumExecutable } from './chromium';
 import { Evaluator } from '../functions/core/evaluator';
 import { formatEmail } from '../functions/core/format/email';
 import { formatSlack } from '../functions/core/format/slack';
@@ -104,23 +105,12 @@ export function renderPreviewPages(alert: Alert): PreviewPages {
   };
 }
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 async function screenshots(pages: PreviewPages, outDir: string): Promise<void> {
   const { chromium } = await import('playwright-core');
   const userDataDir = mkdtempSync(join(tmpdir(), 'rekwatch-previews-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
+    executablePath: chromiumExecutable(),
+    args: [...CHROMIUM_ARGS],
     viewport: { width: PREVIEW_WIDTH, height: 600 },
     deviceScaleFactor: 1,
     offline: true,
