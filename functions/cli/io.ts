@@ -1,5 +1,7 @@
 /** The CLI's edges, injected so commands can be tested without touching the real process. */
 import type { Readable, Writable } from 'node:stream';
+import pc from 'picocolors';
+import type { Colors } from 'picocolors/types';
 import type { RetryOptions } from '../core/retry';
 
 export interface CliIo {
@@ -9,6 +11,8 @@ export interface CliIo {
   cwd: string;
   /** Whether stderr is a terminal (progress and colour go there only then). */
   stderrIsTTY: boolean;
+  /** Whether stdout is a terminal (colour goes there only then); false when absent. */
+  stdoutIsTTY?: boolean;
   /** Environment (delivery channels); process.env when absent. */
   env?: NodeJS.ProcessEnv;
   /** Delivery retry policy; the defaults (4 attempts, 0.5 s doubling backoff) when absent. */
@@ -24,7 +28,26 @@ export function processIo(): CliIo {
     stdin: process.stdin,
     cwd: process.cwd(),
     stderrIsTTY: Boolean(process.stderr.isTTY),
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
   };
+}
+
+/**
+ * Colours for one of the command's streams: on a terminal only, never when piped or redirected;
+ * `NO_COLOR` (any non-empty value, https://no-color.org) and `TERM=dumb` turn them off, `FORCE_COLOR`
+ * (non-empty, not `0`) on.
+ */
+export function colorsFor(io: CliIo, stream: 'stdout' | 'stderr'): Colors {
+  const env = io.env ?? process.env;
+  const tty = stream === 'stdout' ? io.stdoutIsTTY === true : io.stderrIsTTY;
+  const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '' && env.FORCE_COLOR !== '0';
+  const off = (env.NO_COLOR !== undefined && env.NO_COLOR !== '') || env.TERM === 'dumb';
+  return pc.createColors(forced || (tty && !off));
+}
+
+/** `1 rule`, `2 rules`: a count with its noun in the right number. */
+export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : pluralForm}`;
 }
 
 export function writeLine(stream: Writable, line = ''): void {

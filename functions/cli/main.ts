@@ -2,7 +2,10 @@
  * The rekwatch CLI. Commands are small modules; this file only parses arguments.
  * Exit codes: 0 ok, 1 invalid rules or failing tests, 2 usage error or no readable input.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { didYouMean } from '../core/rules/did-you-mean';
 import { processIo, type CliIo } from './io';
 import { muteCommand, mutesCommand, unmuteCommand } from './mutes';
 import { redriveCommand, type RedriveClients } from './redrive';
@@ -13,6 +16,31 @@ import { validateCommand } from './validate';
 import { watchCommand } from './watch';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** The package's version, for `--version`. */
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Services whose CloudTrail eventSource people reach for first (did-you-mean for `--event-source`). */
+const COMMON_EVENT_SOURCES = ['rekognition', 's3', 'iam', 'sts', 'kms', 'ec2', 'lambda', 'dynamodb', 'sns', 'sqs', 'cloudtrail', 'secretsmanager', 'signin', 'sagemaker', 'bedrock', 'textract', 'comprehend', 'organizations'].map((s) => `${s}.amazonaws.com`);
+
+/**
+ * An `--event-source` value: `*`, or a CloudTrail eventSource, which is a host name
+ * (`rekognition.amazonaws.com`). A bare service name (`s3`) is refused with the full name suggested.
+ */
+export function eventSourceArg(value: string, previous: string[] = []): string[] {
+  if (value !== '*' && !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(value)) {
+    const full = `${value.toLowerCase()}.amazonaws.com`;
+    const hint = /^[a-z0-9-]+$/i.test(value) ? ` (did you mean "${full}"?)` : didYouMean(value, COMMON_EVENT_SOURCES);
+    throw new InvalidArgumentError(`an eventSource is a host name like "rekognition.amazonaws.com", or '*'${hint}`);
+  }
+  return collect(value, previous);
+}
 
 function count(min: number) {
   return (value: string): number => {
@@ -57,14 +85,15 @@ export async function main(
   const program = new Command('rekwatch')
     .description('Alerts on Amazon Rekognition API calls recorded by AWS CloudTrail: validate, test and backtest rules; watch trail logs and deliver alerts; mute noisy ones.')
     .exitOverride()
+    .version(version(), '-V, --version', 'print the version')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-    .showHelpAfterError();
+    .showHelpAfterError("(run 'rekwatch --help' for the commands)");
 
   const rulesOption = () => new Option('--rules <dir>', 'rules directory').default('rules');
   const configOption = () =>
     new Option('--config <file>', "deployment config file: its list overrides (and event sources) apply, as in the deployed stack");
   const sourceOption = () =>
-    new Option('--event-source <name>', "eventSource to evaluate (repeatable; '*' for every service)").argParser(collect);
+    new Option('--event-source <name>', "eventSource to evaluate, like s3.amazonaws.com (repeatable; '*' for every service)").argParser(eventSourceArg);
 
   program
     .command('validate')
@@ -79,6 +108,7 @@ export async function main(
     .command('test')
     .description("run every rule's test cases")
     .addOption(rulesOption())
+    .option('--rule <id>', "only this rule's cases (repeatable)", collect)
     .addOption(configOption())
     .addOption(sourceOption())
     .action(async (opts) => {
@@ -198,6 +228,12 @@ export async function main(
     .action(async (opts) => {
       code = await redriveCommand(opts, io, await aws(regionOfQueueUrl(opts.queueUrl) ?? process.env.AWS_REGION));
     });
+
+  // A usage error prints the error, the command's one usage line and where the options are listed,
+  // not the whole help.
+  for (const command of program.commands) {
+    command.showHelpAfterError(`Usage: rekwatch ${command.name()} ${command.usage()}\n(run 'rekwatch ${command.name()} --help' for the options)`);
+  }
 
   try {
     await program.parseAsync([...argv], { from: 'node' });
