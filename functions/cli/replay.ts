@@ -45,6 +45,8 @@ export interface ReplayOptions {
   json?: boolean;
   top: number;
   maxAlerts?: number;
+  /** `--max-record-size`: larger records and JSON lines are skipped as malformed (default 64 MiB). */
+  maxRecordSize?: number;
 }
 
 const SAMPLE_LIMIT = 20;
@@ -136,7 +138,7 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
     }
   };
 
-  for await (const batch of readTrail(paths, io.stdin, io.cwd)) {
+  for await (const batch of readTrail(paths, io.stdin, io.cwd, { maxRecordBytes: opts.maxRecordSize })) {
     for (const item of batch) {
       switch (item.kind) {
         case 'file':
