@@ -178,3 +178,44 @@ describe('rekwatch replay on FIFOs, /dev/fd paths and links', () => {
   });
 });
 
+describe('rekwatch replay output carries no terminal control sequences from events', () => {
+  // ESC sequences (clear screen, set title, colour), CR overwrite, BEL, U+202E (right-to-left override), U+2028, DEL, a C1 control.
+  const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+  const hostile = del('\u001b[2J\rEVIL\u202e', {
+    eventTime: '2026-11-20T09:00:00Z\u001b]0;pwned\u0007',
+    sourceIPAddress: '203.0.113.5\u001b[31m\u2028',
+    userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/\u202eevil\u007f\u009b', accountId: '111122223333' },
+  });
+
+  function hostileLogs(): string {
+    const dir = setup();
+    writeFileSync(join(dir, 'logs', 'a.json'), JSON.stringify({ Records: [hostile] }));
+    writeFileSync(join(dir, 'logs', 'b.jsonl'), '{"eventName": \u001b[2J\u202e}\n');
+    writeFileSync(join(dir, 'logs', 'name\u001b[2J\u202e.json'), '{"Records": [{"eventName": \u001b(B}]}');
+    return dir;
+  }
+
+  it('shows them as visible escapes in the readable report and on stderr', async () => {
+    const dir = hostileLogs();
+    const res = await runCli(['replay', '--rules', 'rules', 'logs'], { cwd: dir });
+    expect(res.code).toBe(0);
+    expect(res.stdout).not.toMatch(UNSAFE);
+    expect(res.stderr).not.toMatch(UNSAFE);
+    expect(res.stdout).toContain('event \\x1b[2J\\x0dEVIL\\u202e');
+    expect(res.stdout).toContain('2026-11-20T09:00:00Z\\x1b]0;pwned\\x07');
+    expect(res.stdout).toContain('top principals: arn:aws:iam::111122223333:user/\\u202eevil\\x7f\\x9b (1)');
+    expect(res.stdout).toContain('top source IPs: 203.0.113.5\\x1b[31m\\u2028 (1)');
+    expect(res.stdout).toContain('logs/name\\x1b[2J\\u202e.json: line 1, record 0: invalid JSON');
+    expect(res.stdout).toContain('files 3, records 3: 1 evaluated, 0 out of scope, 0 duplicates, 2 malformed');
+  });
+
+  it('escapes them in --json output too, which still parses to the same values', async () => {
+    const dir = hostileLogs();
+    const res = await runCli(['replay', '--json', '--rules', 'rules', 'logs'], { cwd: dir });
+    expect(res.stdout).not.toMatch(UNSAFE);
+    expect(res.stderr).not.toMatch(UNSAFE);
+    const alert = JSON.parse(res.stdout.trim()) as Record<string, unknown>;
+    expect(alert).toMatchObject({ eventId: hostile.eventID, eventTime: hostile.eventTime, sourceIp: hostile.sourceIPAddress, principal: 'arn:aws:iam::111122223333:user/\u202eevil\u007f\u009b' });
+    expect(res.stdout).toContain('\\u202e');
+  });
+});
