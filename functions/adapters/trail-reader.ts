@@ -6,14 +6,31 @@
  * events, and JSON Lines of any of these. Gzip is detected by its magic bytes, not the file name.
  * `.jsonl` files are read line by line; `.json` files through the streaming record splitter; stdin
  * and other explicitly named files are sniffed. Problems are yielded, never thrown.
+ *
+ * Accounting: every record-level value is yielded as a value or as malformed (with file and line),
+ * and every path as a file or as unreadable (with the reason). A record or line over
+ * `maxRecordBytes` (default 64 MiB) is skipped as malformed without being buffered; one nested
+ * deeper than MAX_NESTING levels is malformed too. Directories are walked following symbolic links,
+ * each directory at most once (a link to one already read, a loop, a dangling link, an unlistable
+ * directory and a FIFO or device with a log file's name are named as unreadable). Named FIFOs,
+ * character devices and /dev/fd/N (`replay <(cat x.json)`) are read as streams, like stdin.
  */
-import { createReadStream, type Dirent } from 'node:fs';
+import { createReadStream, type Dirent, type Stats } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { JsonRecordSplitter } from '../core/json-splitter';
+import { DEFAULT_MAX_ELEMENT_BYTES, JsonRecordSplitter } from '../core/json-splitter';
+import { MAX_NESTING, mayNestDeeperThan, nestsDeeperThan } from '../core/nesting';
 import { isPlainObject } from '../core/record';
+
+export interface ReadTrailOptions {
+  /** Largest record of a JSON document, or line of JSON Lines, that is read; bigger ones are skipped as malformed. */
+  maxRecordBytes?: number;
+}
+
+/** The default maximum record (or line) size: 64 MiB. */
+export const DEFAULT_MAX_RECORD_BYTES = DEFAULT_MAX_ELEMENT_BYTES;
 
 export type TrailItem =
   | { kind: 'file'; file: string }
@@ -26,11 +43,14 @@ const LOG_FILE = /\.(json|jsonl)(\.gz)?$/i;
 /** CloudTrail digest files (integrity hashes, not events) live under CloudTrail-Digest/ and name it. */
 const DIGEST = /(^|[/\\_])CloudTrail-Digest([/\\_]|$)/;
 
+type Entry = { file: string; fsPath: string; regular: boolean } | { unreadable: string; reason: string };
+
 /** Expands PATHs into input files: directories are walked recursively (sorted) for log files. */
-async function* expandPaths(paths: readonly string[], cwd: string): AsyncGenerator<{ file: string; fsPath: string } | { unreadable: string; reason: string }> {
+async function* expandPaths(paths: readonly string[], cwd: string): AsyncGenerator<Entry> {
+  const visited = new Map<string, string>();
   for (const p of paths) {
     if (p === '-') {
-      yield { file: '-', fsPath: '-' };
+      yield { file: '-', fsPath: '-', regular: false };
       continue;
     }
     const abs = resolve(cwd, p);
@@ -42,32 +62,110 @@ async function* expandPaths(paths: readonly string[], cwd: string): AsyncGenerat
       continue;
     }
     if (st.isDirectory()) {
+      const shown = (f: string) => (f === abs ? p : join(p, f.slice(abs.length + 1)));
       let found = 0;
-      for await (const f of walk(abs)) {
-        found++;
-        yield { file: join(p, f.slice(abs.length + 1)), fsPath: f };
+      let notes = 0;
+      for await (const f of walkEntries(abs, st, visited, shown)) {
+        if ('skipped' in f) {
+          notes++;
+          yield { unreadable: shown(f.skipped), reason: f.reason };
+        } else {
+          found++;
+          yield { file: shown(f.file), fsPath: f.file, regular: true };
+        }
       }
-      if (found === 0) yield { unreadable: p, reason: 'no .json, .json.gz, .jsonl or .jsonl.gz trail log files in this directory' };
+      if (found === 0 && notes === 0) yield { unreadable: p, reason: 'no .json, .json.gz, .jsonl or .jsonl.gz trail log files in this directory' };
     } else {
-      yield { file: p, fsPath: abs };
+      yield { file: p, fsPath: abs, regular: st.isFile() };
     }
   }
 }
 
-/** Every trail log file under `dir`, recursively, sorted; CloudTrail digest files are skipped. */
-export async function* walk(dir: string): AsyncGenerator<string> {
+type WalkEntry = { file: string } | { skipped: string; reason: string };
+
+const dirKey = (st: Stats) => `${st.dev}:${st.ino}`;
+
+function special(st: Stats | Dirent): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'not a file';
+}
+
+function errorText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err.code ? `${err.code}: ${err.message.replace(new RegExp(`^${err.code}: `), '').replace(/, \w+ '.*'$/, '')}` : String(err.message ?? e);
+}
+
+/**
+ * Every trail log file under `dir`, recursively, sorted, following symbolic links; CloudTrail digest
+ * files are skipped. Each directory is read once (by device and inode), so link loops end; what is
+ * skipped otherwise is reported: links to directories already read, dangling links, directories
+ * that cannot be listed, FIFOs and devices with a log file's name (reading one could block).
+ */
+async function* walkEntries(dir: string, dirStat: Stats, visited: Map<string, string>, shown: (path: string) => string): AsyncGenerator<WalkEntry> {
+  const seen = visited.get(dirKey(dirStat));
+  if (seen !== undefined) {
+    yield { skipped: dir, reason: `directory already read (${shown(seen)}); skipped` };
+    return;
+  }
+  visited.set(dirKey(dirStat), dir);
   let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
-  } catch {
+  } catch (e) {
+    yield { skipped: dir, reason: `cannot list this directory (${errorText(e)})` };
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const full = join(dir, e.name);
-    if (e.isDirectory()) {
-      if (e.name !== 'CloudTrail-Digest') yield* walk(full);
-    } else if (e.isFile() && LOG_FILE.test(e.name) && !DIGEST.test(e.name)) yield full;
+    const isLog = LOG_FILE.test(e.name) && !DIGEST.test(e.name);
+    if (e.isFile()) {
+      if (isLog) yield { file: full };
+      continue;
+    }
+    if (!e.isDirectory() && !e.isSymbolicLink()) {
+      if (isLog) yield { skipped: full, reason: `not a regular file (${special(e)}); skipped (name it on the command line to read it)` };
+      continue;
+    }
+    let st: Stats;
+    try {
+      st = await stat(full);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      yield { skipped: full, reason: code === 'ENOENT' ? 'dangling symbolic link; skipped' : code === 'ELOOP' ? 'symbolic link loop; skipped' : `cannot read (${errorText(err)})` };
+      continue;
+    }
+    if (st.isDirectory()) {
+      if (e.name === 'CloudTrail-Digest') continue;
+      const already = visited.get(dirKey(st));
+      if (already !== undefined) {
+        yield { skipped: full, reason: `${e.isSymbolicLink() ? 'symbolic link to a directory' : 'directory'} already read (${shown(already)}); skipped` };
+        continue;
+      }
+      yield* walkEntries(full, st, visited, shown);
+    } else if (isLog) {
+      yield st.isFile() ? { file: full } : { skipped: full, reason: `not a regular file (${special(st)}); skipped (name it on the command line to read it)` };
+    }
+  }
+}
+
+/**
+ * Every trail log file under `dir`, recursively, sorted (see walkEntries: symbolic links followed,
+ * each directory once). What is skipped, and why, goes to `onSkipped` when given.
+ */
+export async function* walk(dir: string, onSkipped?: (path: string, reason: string) => void): AsyncGenerator<string> {
+  let st: Stats;
+  try {
+    st = await stat(dir);
+  } catch (e) {
+    onSkipped?.(dir, `cannot read (${errorText(e)})`);
+    return;
+  }
+  for await (const entry of walkEntries(dir, st, new Map(), (p) => p)) {
+    if ('file' in entry) yield entry.file;
+    else onSkipped?.(entry.skipped, entry.reason);
   }
 }
 
@@ -144,86 +242,128 @@ function counted(stream: Readable, onBytes: (n: number) => void): Readable {
   return stream;
 }
 
-async function openInput(file: string, stdin: Readable, onBytes: (n: number) => void): Promise<{ stream: Readable; mode: Mode }> {
-  if (file === '-') {
-    // stdin cannot be re-read: peek at its first bytes, then replay them.
-    const first = await peek(stdin, 2, onBytes);
-    const stream = isGzip(first.head) ? first.rest.pipe(createGunzip({ chunkSize: GZIP_CHUNK })) : first.rest;
-    const sniff = await peek(stream, 1 << 20);
-    return { stream: sniff.rest, mode: firstLineIsJson(sniff.head) ? 'lines' : 'document' };
-  }
+function gunzipped(stream: Readable): Readable {
+  const gunzip = createGunzip({ chunkSize: GZIP_CHUNK });
+  stream.on('error', (e) => gunzip.destroy(e));
+  return stream.pipe(gunzip);
+}
+
+/** A stream that cannot be re-read or seeked (stdin, a FIFO, /dev/fd/N): peek at its first bytes, then replay them. */
+async function openStream(raw: Readable, name: string | null, onBytes?: (n: number) => void): Promise<{ stream: Readable; mode: Mode }> {
+  const first = await peek(raw, 2, onBytes);
+  const stream = isGzip(first.head) ? gunzipped(first.rest) : first.rest;
+  const byName = name === null ? null : modeFromName(name);
+  if (byName) return { stream, mode: byName };
+  const sniff = await peek(stream, 1 << 20);
+  return { stream: sniff.rest, mode: firstLineIsJson(sniff.head) ? 'lines' : 'document' };
+}
+
+async function openInput(entry: { file: string; fsPath: string; regular: boolean }, stdin: Readable, onBytes: (n: number) => void): Promise<{ stream: Readable; mode: Mode }> {
+  if (entry.fsPath === '-') return openStream(stdin, null, onBytes);
+  const file = entry.fsPath;
+  if (!entry.regular) return openStream(counted(createReadStream(file, { highWaterMark: 1 << 20 }), onBytes), file);
   const head = await readHead(file, 1 << 16);
   const gz = isGzip(head);
   const raw = counted(createReadStream(file, { highWaterMark: 1 << 20 }), onBytes);
-  let stream: Readable = raw;
-  if (gz) {
-    const gunzip = createGunzip({ chunkSize: GZIP_CHUNK });
-    raw.on('error', (e) => gunzip.destroy(e));
-    stream = raw.pipe(gunzip);
-  }
+  const stream = gz ? gunzipped(raw) : raw;
   // Named .json/.jsonl files go by their name; others are sniffed (gzip ones read as documents,
   // which the splitter also handles when they hold one JSON value per line).
   const mode = modeFromName(file) ?? (gz ? 'document' : firstLineIsJson(head) ? 'lines' : 'document');
   return { stream, mode };
 }
 
+const tooDeep = `nested deeper than ${MAX_NESTING} levels; skipped`;
+
+/** A parsed value as an item: malformed when it nests deeper than MAX_NESTING (checked only when its text could). */
+function valueItem(file: string, where: string, value: unknown, text: string): TrailItem {
+  if (mayNestDeeperThan(text, MAX_NESTING) && nestsDeeperThan(value, MAX_NESTING)) return { kind: 'malformed', file, where, reason: tooDeep };
+  return { kind: 'value', file, where, value };
+}
+
 /** Each record-level value of a parsed top-level value (expanding Records wrappers and arrays). */
-function expandValue(value: unknown, where: string, file: string, out: TrailItem[]): void {
+function expandValue(value: unknown, where: string, file: string, text: string, out: TrailItem[]): void {
+  const deep = mayNestDeeperThan(text, MAX_NESTING);
+  const item = (w: string, v: unknown): TrailItem => (deep && nestsDeeperThan(v, MAX_NESTING) ? { kind: 'malformed', file, where: w, reason: tooDeep } : { kind: 'value', file, where: w, value: v });
   if (isPlainObject(value) && Array.isArray(value.Records)) {
-    value.Records.forEach((r, i) => out.push({ kind: 'value', file, where: `${where}, Records[${i}]`, value: r }));
+    value.Records.forEach((r, i) => out.push(item(`${where}, Records[${i}]`, r)));
   } else if (Array.isArray(value)) {
-    value.forEach((r, i) => out.push({ kind: 'value', file, where: `${where}, [${i}]`, value: r }));
+    value.forEach((r, i) => out.push(item(`${where}, [${i}]`, r)));
   } else {
-    out.push({ kind: 'value', file, where, value });
+    out.push(item(where, value));
   }
 }
 
-/** JSON Lines: one batch of items per chunk read. A bad line is one malformed item, never more. */
-async function* readLines(file: string, stream: Readable): AsyncGenerator<TrailItem[]> {
+/**
+ * JSON Lines: one batch of items per chunk read. A bad line is one malformed item, never more. A line
+ * is assembled once from the pieces it arrived in (linear), and one over `maxBytes` is not kept at all.
+ */
+async function* readLines(file: string, stream: Readable, maxBytes: number): AsyncGenerator<TrailItem[]> {
   let line = 0;
-  let rest = Buffer.alloc(0);
-  const parseLine = (buf: Buffer, out: TrailItem[]) => {
+  let pieces: Buffer[] = [];
+  let size = 0;
+  let oversize = false;
+  const finishLine = (last: Buffer, out: TrailItem[]) => {
     line++;
-    let end = buf.length;
-    if (end > 0 && buf[end - 1] === 0x0d) end--;
-    const text = buf.toString('utf8', 0, end);
-    if (text.trim() === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      out.push({ kind: 'malformed', file, where: `line ${line}`, reason: `invalid JSON: ${(e as Error).message}` });
-      return;
+    if (oversize || size + last.length > maxBytes) {
+      out.push({ kind: 'malformed', file, where: `line ${line}`, reason: `line larger than ${maxBytes} bytes; skipped` });
+    } else {
+      const buf = pieces.length ? Buffer.concat([...pieces, last]) : last;
+      let end = buf.length;
+      if (end > 0 && buf[end - 1] === 0x0d) end--;
+      const text = buf.toString('utf8', 0, end);
+      if (text.trim() !== '') {
+        let value: unknown;
+        let parsed = true;
+        try {
+          value = JSON.parse(text);
+        } catch (e) {
+          parsed = false;
+          out.push({ kind: 'malformed', file, where: `line ${line}`, reason: `invalid JSON: ${(e as Error).message}` });
+        }
+        if (parsed) expandValue(value, `line ${line}`, file, text, out);
+      }
     }
-    expandValue(value, `line ${line}`, file, out);
+    pieces = [];
+    size = 0;
+    oversize = false;
   };
   for await (const chunk of stream) {
-    const buf = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+    const buf = chunk as Buffer;
     const out: TrailItem[] = [];
     let start = 0;
     for (let nl = buf.indexOf(0x0a, start); nl !== -1; nl = buf.indexOf(0x0a, start)) {
-      parseLine(buf.subarray(start, nl), out);
+      finishLine(buf.subarray(start, nl), out);
       start = nl + 1;
     }
-    rest = Buffer.from(buf.subarray(start));
+    const tail = buf.length - start;
+    if (tail > 0 && !oversize) {
+      if (size + tail > maxBytes) {
+        oversize = true;
+        pieces = [];
+        size = 0;
+      } else {
+        pieces.push(buf.subarray(start));
+        size += tail;
+      }
+    }
     if (out.length) yield out;
   }
-  if (rest.length) {
+  if (size > 0 || oversize) {
     const out: TrailItem[] = [];
-    parseLine(rest, out);
+    finishLine(Buffer.alloc(0), out);
     if (out.length) yield out;
   }
 }
 
 /** Trail documents through the streaming splitter: one batch of items per chunk read. */
-async function* readDocument(file: string, stream: Readable): AsyncGenerator<TrailItem[]> {
-  const splitter = new JsonRecordSplitter();
+async function* readDocument(file: string, stream: Readable, maxBytes: number): AsyncGenerator<TrailItem[]> {
+  const splitter = new JsonRecordSplitter({ maxElementBytes: maxBytes });
   const handle = (outputs: ReturnType<JsonRecordSplitter['push']>): TrailItem[] =>
     outputs.map((o): TrailItem => {
       if ('error' in o) return { kind: 'malformed', file, where: `line ${o.line}`, reason: o.error };
       const where = o.index >= 0 ? `line ${o.line}, record ${o.index}` : `line ${o.line}`;
       try {
-        return { kind: 'value', file, where, value: JSON.parse(o.text) };
+        return valueItem(file, where, JSON.parse(o.text), o.text);
       } catch (e) {
         return { kind: 'malformed', file, where, reason: `invalid JSON: ${(e as Error).message}` };
       }
@@ -241,7 +381,8 @@ async function* readDocument(file: string, stream: Readable): AsyncGenerator<Tra
  * per-record cost of async iteration is paid per batch). Relative paths resolve against `cwd` and are
  * reported as given.
  */
-export async function* readTrail(paths: readonly string[], stdin: Readable = process.stdin, cwd = process.cwd()): AsyncGenerator<TrailItem[]> {
+export async function* readTrail(paths: readonly string[], stdin: Readable = process.stdin, cwd = process.cwd(), options: ReadTrailOptions = {}): AsyncGenerator<TrailItem[]> {
+  const maxBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   for await (const entry of expandPaths(paths, cwd)) {
     if ('unreadable' in entry) {
       yield [{ kind: 'unreadable', file: entry.unreadable, reason: entry.reason }];
@@ -251,7 +392,7 @@ export async function* readTrail(paths: readonly string[], stdin: Readable = pro
     let bytes = 0;
     let opened;
     try {
-      opened = await openInput(entry.fsPath, stdin, (n) => (bytes += n));
+      opened = await openInput(entry, stdin, (n) => (bytes += n));
     } catch (e) {
       yield [{ kind: 'unreadable', file, reason: (e as Error).message }];
       continue;
@@ -259,7 +400,7 @@ export async function* readTrail(paths: readonly string[], stdin: Readable = pro
     yield [{ kind: 'file', file }];
     let last = 0;
     try {
-      const batches = opened.mode === 'lines' ? readLines(file, opened.stream) : readDocument(file, opened.stream);
+      const batches = opened.mode === 'lines' ? readLines(file, opened.stream, maxBytes) : readDocument(file, opened.stream, maxBytes);
       for await (const batch of batches) {
         if (bytes !== last) {
           batch.push({ kind: 'bytes', bytes: bytes - last });

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_MAX_RECORD_BYTES } from '../adapters/trail-reader';
 import { didYouMean } from '../core/rules/did-you-mean';
 import { processIo, type CliIo } from './io';
 import { muteCommand, mutesCommand, unmuteCommand } from './mutes';
@@ -46,6 +47,19 @@ function count(min: number) {
   return (value: string): number => {
     if (!/^\d+$/.test(value) || Number(value) < min) throw new InvalidArgumentError(`must be a whole number of at least ${min}`);
     return Number(value);
+  };
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3 };
+
+/** A size in bytes, plain or with a binary unit (`1048576`, `512KiB`, `64MiB`; K, M, G mean the same), within [min, max]. */
+function byteSize(min: number, max: number) {
+  return (value: string): number => {
+    const m = /^(\d+)\s*([a-z]*)$/i.exec(value.trim());
+    const unit = m ? SIZE_UNITS[(m[2] as string).toLowerCase()] : undefined;
+    const bytes = m && unit ? Number(m[1]) * unit : NaN;
+    if (!(bytes >= min && bytes <= max)) throw new InvalidArgumentError(`must be a size from ${min / 1024}KiB to ${max / 1024 ** 2}MiB, in bytes or with KiB/MiB (e.g. 64MiB)`);
+    return bytes;
   };
 }
 
@@ -125,6 +139,7 @@ export async function main(
     .option('--json', 'one alert per line on stdout; a JSON summary as the last line of stderr')
     .option('--top <n>', 'principals and source IPs listed per rule in the report', count(1), 5)
     .option('--max-alerts <n>', 'alerts printed in full in the readable report', count(0), 100)
+    .addOption(new Option('--max-record-size <size>', 'skip (and count as malformed, naming file and line) any record or JSON line larger than this').argParser(byteSize(1024, 256 * 1024 ** 2)).default(DEFAULT_MAX_RECORD_BYTES, '64MiB'))
     .option('--deliver', 'also deliver alerts to the channels in .rekwatch/channels.json / --channels, or REKWATCH_SLACK_WEBHOOK_URL / REKWATCH_SMTP_URL (see README)')
     .option('--channels <file>', 'local channels file (default: $REKWATCH_CHANNELS, or channels.json in the state dir)')
     .option('--state-dir <dir>', 'state directory: live mutes and channels (default: $REKWATCH_STATE_DIR or .rekwatch)')

@@ -19,6 +19,7 @@ import { toRecord } from '../core/record';
 import { renderSummary, formatAlertLines } from '../core/replay-report';
 import { ReplayStats } from '../core/replay-stats';
 import { Suppressor } from '../core/suppression';
+import { jsonTerminalSafe, terminalSafe } from '../core/text';
 import { channelsForCommand, linkSignerFor } from './channels';
 import { writeLine, type CliIo } from './io';
 import { eventSourcesFor, loadRulesForCommand } from './load-rules';
@@ -45,6 +46,8 @@ export interface ReplayOptions {
   json?: boolean;
   top: number;
   maxAlerts?: number;
+  /** `--max-record-size`: larger records and JSON lines are skipped as malformed (default 64 MiB). */
+  maxRecordSize?: number;
 }
 
 const SAMPLE_LIMIT = 20;
@@ -130,13 +133,13 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
     stats.malformed++;
     if (malformedSamples.length < SAMPLE_LIMIT) {
       malformedSamples.push(text);
-      if (opts.json) progress.above(`rekwatch: malformed: ${text}`);
+      if (opts.json) progress.above(terminalSafe(`rekwatch: malformed: ${text}`));
     } else if (opts.json && stats.malformed === SAMPLE_LIMIT + 1) {
       progress.above(`rekwatch: malformed: more malformed input; only the first ${SAMPLE_LIMIT} are named (see "malformed" in the summary)`);
     }
   };
 
-  for await (const batch of readTrail(paths, io.stdin, io.cwd)) {
+  for await (const batch of readTrail(paths, io.stdin, io.cwd, { maxRecordBytes: opts.maxRecordSize })) {
     for (const item of batch) {
       switch (item.kind) {
         case 'file':
@@ -148,7 +151,7 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
         case 'unreadable':
           stats.unreadable++;
           unreadable.push(`${item.file}: ${item.reason}`);
-          progress.above(`rekwatch: cannot read ${item.file}: ${item.reason}`);
+          progress.above(terminalSafe(`rekwatch: cannot read ${item.file}: ${item.reason}`));
           break;
         case 'malformed':
           stats.records++;
@@ -193,12 +196,12 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
                 } else {
                   delivery.failed++;
                   c.failed++;
-                  progress.above(`rekwatch: delivery of ${alert.id} to ${r.channel} failed after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}: ${r.error}`);
+                  progress.above(terminalSafe(`rekwatch: delivery of ${alert.id} to ${r.channel} failed after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}: ${r.error}`));
                 }
               }
             }
             if (opts.json) {
-              await out.line(JSON.stringify(alert));
+              await out.line(jsonTerminalSafe(JSON.stringify(alert)));
             } else if (shown < maxAlerts) {
               shown++;
               progress.clear();
@@ -218,7 +221,7 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
   const noInput = stats.files === 0;
   if (noInput) writeLine(io.stderr, 'rekwatch: no input could be read');
   if (opts.json) {
-    writeLine(io.stderr, JSON.stringify(summary));
+    writeLine(io.stderr, jsonTerminalSafe(JSON.stringify(summary)));
   } else if (!noInput) {
     if (shown === 0) await out.line(stats.alerts === 0 ? 'No alerts.' : 'Alerts are not printed (--max-alerts 0).');
     await out.line('');

@@ -3,12 +3,19 @@
  * memory bounded by the largest single record rather than the file.
  *
  * Understands what trail log files and exports look like:
- *   {"Records": [ rec, rec, ... ]}   the trail file format: each element of Records is emitted
+ *   {"Records": [ rec, rec, ... ]}   the trail file format: each element of Records is emitted (of
+ *                                    every "Records" key, should a file have two)
  *   [ rec, rec, ... ]                a JSON array: each element is emitted
  *   rec                              a single object (a record or an EventBridge event): emitted whole
  * and any sequence of these. Elements are not parsed here (the caller JSON.parses each one); the
  * scanner only tracks strings and nesting, jumping over string contents with Buffer#indexOf.
  * Structural errors are reported with a line number and scanning resumes at the next line.
+ *
+ * Bounds: only the element (or whole top-level value) being captured is kept, up to `maxElementBytes`;
+ * one that grows past it stops being kept, is scanned to its end and reported once as an error, so
+ * neither memory nor time depends on how large one value is (buffering is amortised linear: the
+ * kept bytes are appended to, never re-copied on every chunk). Nothing else is kept: not string
+ * contents (escapes are tracked across chunks), not junk being skipped.
  */
 
 export interface SplitItem {
@@ -37,6 +44,11 @@ const COMMA = 0x2c;
 const COLON = 0x3a;
 const NL = 0x0a;
 
+/** Keys of a top-level object are kept only while this short: the one that matters is "Records". */
+const KEY_MAX = 32;
+
+export const DEFAULT_MAX_ELEMENT_BYTES = 64 * 1024 * 1024;
+
 function isSpace(c: number): boolean {
   return c === 0x20 || c === NL || c === 0x0d || c === 0x09;
 }
@@ -47,38 +59,53 @@ export interface SplitterOptions {
 }
 
 export class JsonRecordSplitter {
+  /** Bytes not yet scanned, plus whatever is being captured: a view of `store` (owned) or of the last chunk (not owned). */
   private buf: Buffer = Buffer.alloc(0);
+  private store: Buffer = Buffer.alloc(0);
+  private storeOwned = false;
+  private storeOffset = 0;
   private pos = 0;
   private line = 1;
   private depth = 0;
   private inString = false;
-  private stringStart = 0;
+  /** Where the current string's opening quote is in `buf`, or -1 when its text is not kept. */
+  private stringStart = -1;
+  /** Backslashes just before `pos` in the current string, counted across chunk edges. */
+  private backslashes = 0;
+  /** After a structural error: bytes are dropped up to the next newline. */
+  private skippingLine = false;
   private readonly maxElementBytes: number;
 
   /** Depth of the array whose elements are records (1 for a top-level array, 2 for Records), or 0. */
   private recordDepth = 0;
-  private elemStart = -1;
+  private elemActive = false;
+  private elemStart = 0;
   private elemLine = 0;
   private elemIndex = 0;
   private elemOversize = false;
 
-  /** Top-level object being captured whole (-1 when none, or once it turned out to be a Records wrapper). */
-  private topStart = -1;
+  /** A top-level object being captured whole (until it turns out to be a Records wrapper). */
+  private topActive = false;
+  private topStart = 0;
   private topLine = 0;
   private topIsWrapper = false;
+  private topOversize = false;
   private lastKeyAtDepth1: string | null = null;
   private pendingKey: string | null = null;
   private started = false;
 
   constructor(options: SplitterOptions = {}) {
-    this.maxElementBytes = options.maxElementBytes ?? 64 * 1024 * 1024;
+    this.maxElementBytes = options.maxElementBytes ?? DEFAULT_MAX_ELEMENT_BYTES;
+  }
+
+  /** Bytes held between pushes (what is being captured); at most about maxElementBytes plus a chunk. */
+  get bufferedBytes(): number {
+    return this.buf.length;
   }
 
   /** Feeds bytes; returns the elements and errors completed so far. */
   push(chunk: Buffer): SplitOutput[] {
-    const keep = this.keepFrom();
-    this.buf = keep < this.buf.length ? Buffer.concat([this.buf.subarray(keep), chunk]) : chunk;
-    this.rebase(keep);
+    this.append(chunk);
     const out: SplitOutput[] = [];
     this.scan(out);
     return out;
@@ -88,47 +115,84 @@ export class JsonRecordSplitter {
   end(): SplitOutput[] {
     const out: SplitOutput[] = [];
     if (this.depth > 0 || this.inString) {
-      out.push({ error: 'unexpected end of input (truncated file?)', line: this.elemStart >= 0 ? this.elemLine : this.line });
+      const line = this.elemActive ? this.elemLine : this.topActive && !this.topIsWrapper ? this.topLine : this.line;
+      out.push({ error: 'unexpected end of input (truncated file?)', line });
     }
     this.reset();
+    this.skippingLine = false;
     this.buf = Buffer.alloc(0);
+    this.store = this.buf;
+    this.storeOwned = false;
     this.pos = 0;
     return out;
   }
 
+  /** The first byte still needed: the value being captured, a possible key, or the next unscanned byte. */
   private keepFrom(): number {
-    if (this.inString && this.elemStart < 0 && this.topStart < 0) return this.stringStart;
-    if (this.topStart >= 0 && !this.topIsWrapper) return this.topStart;
-    if (this.elemStart >= 0 && !this.elemOversize) return this.elemStart;
-    if (this.inString) return this.stringStart;
-    return this.pos;
+    let keep = this.pos;
+    if (this.inString && this.stringStart >= 0) {
+      if (this.pos - this.stringStart > KEY_MAX) this.stringStart = -1;
+      else keep = this.stringStart;
+    }
+    if (this.topActive && !this.topIsWrapper && !this.topOversize) keep = Math.min(keep, this.topStart);
+    if (this.elemActive && !this.elemOversize) keep = Math.min(keep, this.elemStart);
+    return keep;
   }
 
-  private rebase(by: number): void {
-    this.pos -= by;
-    this.stringStart -= by;
-    if (this.elemStart >= 0) this.elemStart -= by;
-    if (this.topStart >= 0) this.topStart -= by;
+  /** Drops what is no longer needed and appends the chunk, copying kept bytes only when the store is full (amortised linear). */
+  private append(chunk: Buffer): void {
+    const keep = this.keepFrom();
+    const kept = this.buf.length - keep;
+    this.pos -= keep;
+    if (this.stringStart >= 0) this.stringStart -= keep;
+    if (this.elemActive) this.elemStart -= keep;
+    if (this.topActive) this.topStart -= keep;
+    if (kept === 0) {
+      this.store = chunk;
+      this.storeOwned = false;
+      this.storeOffset = 0;
+      this.buf = chunk;
+      return;
+    }
+    const need = kept + chunk.length;
+    let start = this.storeOffset + keep;
+    if (!this.storeOwned || start + need > this.store.length) {
+      if (this.storeOwned && need <= this.store.length >> 1) {
+        this.store.copyWithin(0, start, start + kept);
+      } else {
+        const capacity = Math.max(need, Math.min(2 * need, this.maxElementBytes + 2 * chunk.length), 64 * 1024);
+        const next = Buffer.allocUnsafe(capacity);
+        this.store.copy(next, 0, start, start + kept);
+        this.store = next;
+        this.storeOwned = true;
+      }
+      start = 0;
+    }
+    chunk.copy(this.store, start + kept);
+    this.storeOffset = start;
+    this.buf = this.store.subarray(start, start + need);
   }
 
   private reset(): void {
     this.depth = 0;
     this.inString = false;
+    this.stringStart = -1;
+    this.backslashes = 0;
     this.recordDepth = 0;
-    this.elemStart = -1;
+    this.elemActive = false;
     this.elemOversize = false;
-    this.topStart = -1;
+    this.topActive = false;
     this.topIsWrapper = false;
+    this.topOversize = false;
     this.lastKeyAtDepth1 = null;
     this.pendingKey = null;
   }
 
-  /** After a structural error: drop the current value and resume at the next line. */
+  /** After a structural error: drop the current value and resume at the next line (in a later chunk, if need be). */
   private resync(out: SplitOutput[], message: string): void {
     out.push({ error: message, line: this.line });
     this.reset();
-    const nl = this.buf.indexOf(NL, this.pos);
-    this.pos = nl === -1 ? this.buf.length : nl;
+    this.skippingLine = true;
   }
 
   private emit(out: SplitOutput[], start: number, end: number, line: number, index: number): void {
@@ -145,20 +209,32 @@ export class JsonRecordSplitter {
       if (len >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) pos = 3;
     }
     while (pos < len) {
-      if (this.inString) {
-        const q = buf.indexOf(QUOTE, pos);
-        if (q === -1) {
+      if (this.skippingLine) {
+        const nl = buf.indexOf(NL, pos);
+        if (nl === -1) {
           pos = len;
           break;
         }
-        let bs = 0;
-        for (let i = q - 1; i >= 0 && buf[i] === BACKSLASH; i--) bs++;
+        this.skippingLine = false;
+        pos = nl;
+        continue;
+      }
+      if (this.inString) {
+        const q = buf.indexOf(QUOTE, pos);
+        if (q === -1) {
+          this.backslashes = trailingBackslashes(buf, pos, len, this.backslashes);
+          pos = len;
+          break;
+        }
+        const bs = trailingBackslashes(buf, pos, q, this.backslashes);
+        this.backslashes = 0;
         pos = q + 1;
         if (bs % 2 === 1) continue;
         this.inString = false;
-        if (this.depth === 1 && this.topStart >= 0) {
-          this.pendingKey = buf.toString('utf8', this.stringStart + 1, q);
+        if (this.depth === 1 && this.topActive) {
+          this.pendingKey = this.stringStart >= 0 && q - this.stringStart - 1 <= KEY_MAX ? buf.toString('utf8', this.stringStart + 1, q) : null;
         }
+        this.stringStart = -1;
         continue;
       }
       const c = buf[pos] as number;
@@ -172,14 +248,16 @@ export class JsonRecordSplitter {
         continue;
       }
       // Start of an element of the records array.
-      if (this.recordDepth > 0 && this.depth === this.recordDepth && this.elemStart < 0 && c !== COMMA && c !== CLOSE_ARR) {
+      if (this.recordDepth > 0 && this.depth === this.recordDepth && !this.elemActive && c !== COMMA && c !== CLOSE_ARR) {
+        this.elemActive = true;
         this.elemStart = pos;
         this.elemLine = this.line;
         this.elemOversize = false;
       }
-      if (c === QUOTE) {
+      if (c === QUOTE && this.depth > 0) {
         this.inString = true;
-        this.stringStart = pos;
+        this.stringStart = this.depth === 1 && this.topActive ? pos : -1;
+        this.backslashes = 0;
         pos++;
         continue;
       }
@@ -189,7 +267,7 @@ export class JsonRecordSplitter {
         continue;
       }
       if (c === COMMA) {
-        if (this.recordDepth > 0 && this.depth === this.recordDepth && this.elemStart >= 0) {
+        if (this.recordDepth > 0 && this.depth === this.recordDepth && this.elemActive) {
           this.finishElement(out, pos);
         }
         if (this.depth === 1) this.pendingKey = null;
@@ -202,12 +280,14 @@ export class JsonRecordSplitter {
             this.recordDepth = 1;
             this.elemIndex = 0;
           } else {
+            this.topActive = true;
             this.topStart = pos;
             this.topLine = this.line;
             this.topIsWrapper = false;
+            this.topOversize = false;
             this.lastKeyAtDepth1 = null;
           }
-        } else if (this.depth === 1 && c === OPEN_ARR && this.topStart >= 0 && !this.topIsWrapper && this.lastKeyAtDepth1 === 'Records' && this.recordDepth === 0) {
+        } else if (this.depth === 1 && c === OPEN_ARR && this.topActive && this.lastKeyAtDepth1 === 'Records' && this.recordDepth === 0) {
           this.topIsWrapper = true;
           this.recordDepth = 2;
           this.elemIndex = 0;
@@ -218,50 +298,54 @@ export class JsonRecordSplitter {
       }
       if (c === CLOSE_OBJ || c === CLOSE_ARR) {
         if (this.depth === 0) {
-          this.pos = pos;
           this.resync(out, `unexpected "${String.fromCharCode(c)}"`);
-          pos = this.pos;
           continue;
         }
         if (c === CLOSE_ARR && this.recordDepth > 0 && this.depth === this.recordDepth) {
-          if (this.elemStart >= 0) this.finishElement(out, pos);
+          if (this.elemActive) this.finishElement(out, pos);
           this.recordDepth = 0;
         }
         this.depth--;
         pos++;
-        if (this.depth === 0 && this.topStart >= 0) {
-          if (!this.topIsWrapper) this.emit(out, this.topStart, pos, this.topLine, -1);
-          this.topStart = -1;
+        if (this.depth === 0 && this.topActive) {
+          if (this.topIsWrapper) {
+            // its records were emitted one by one
+          } else if (this.topOversize) {
+            out.push({ error: `JSON value larger than ${this.maxElementBytes} bytes that is not a {"Records": [...]} log; skipped`, line: this.topLine });
+          } else {
+            this.emit(out, this.topStart, pos, this.topLine, -1);
+          }
+          this.topActive = false;
           this.topIsWrapper = false;
+          this.topOversize = false;
         }
         continue;
       }
       if (this.depth === 0) {
-        this.pos = pos;
         this.resync(out, 'unexpected content outside a JSON object or array');
-        pos = this.pos;
         continue;
       }
       pos++;
     }
     this.pos = pos;
-    // Elements too large to keep are dropped (and reported) instead of growing memory without bound.
-    if (this.elemStart >= 0 && !this.elemOversize && pos - this.elemStart > this.maxElementBytes) {
-      this.elemOversize = true;
-    }
-    if (this.topStart >= 0 && !this.topIsWrapper && pos - this.topStart > this.maxElementBytes) {
-      out.push({ error: `JSON value larger than ${this.maxElementBytes} bytes that is not a {"Records": [...]} log; skipped`, line: this.topLine });
-      this.reset();
-      const nl = this.buf.indexOf(NL, this.pos);
-      this.pos = nl === -1 ? this.buf.length : nl;
-    }
+    // Values too large to keep stop being kept (and are reported when they end) instead of growing memory without bound.
+    if (this.elemActive && !this.elemOversize && pos - this.elemStart > this.maxElementBytes) this.elemOversize = true;
+    if (this.topActive && !this.topIsWrapper && !this.topOversize && pos - this.topStart > this.maxElementBytes) this.topOversize = true;
   }
 
   private finishElement(out: SplitOutput[], end: number): void {
     if (this.elemOversize || end - this.elemStart > this.maxElementBytes) out.push({ error: `record larger than ${this.maxElementBytes} bytes; skipped`, line: this.elemLine });
     else this.emit(out, this.elemStart, end, this.elemLine, this.elemIndex);
     this.elemIndex++;
-    this.elemStart = -1;
+    this.elemActive = false;
     this.elemOversize = false;
   }
+}
+
+/** Backslashes ending buf[from, to), plus `carried` ones before `from` when the whole range is backslashes. */
+function trailingBackslashes(buf: Buffer, from: number, to: number, carried: number): number {
+  let i = to - 1;
+  while (i >= from && buf[i] === BACKSLASH) i--;
+  const run = to - 1 - i;
+  return i < from ? carried + run : run;
 }

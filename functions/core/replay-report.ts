@@ -1,5 +1,9 @@
-/** The readable backtest report (pure text rendering; the CLI writes it). */
+/**
+ * The readable backtest report (pure text rendering; the CLI writes it). Every line passes through
+ * terminalSafe: event fields, file names and parse errors cannot move the cursor or reorder text.
+ */
 import { topN, type ReplayStats } from './replay-stats';
+import { terminalSafe } from './text';
 import type { Alert, RuleDefinition } from './types';
 
 const SEVERITY_LABEL: Record<string, string> = { info: 'INFO', low: 'LOW', medium: 'MEDIUM', high: 'HIGH', critical: 'CRITICAL' };
@@ -9,7 +13,7 @@ export function formatAlertLines(alert: Alert): string[] {
     `[${SEVERITY_LABEL[alert.severity] ?? alert.severity}] ${alert.title}`,
     `    rule ${alert.ruleId} | ${alert.eventTime} | event ${alert.eventId}`,
     `    ${alert.consoleUrl}`,
-  ];
+  ].map(terminalSafe);
 }
 
 export interface ReportInput {
@@ -61,5 +65,5 @@ export function renderSummary(input: ReportInput): string[] {
   section('Malformed input', input.malformedSamples, stats.malformed);
   section('Rule errors', input.ruleErrorSamples, stats.ruleErrors);
   section('Unreadable input', input.unreadable, input.unreadable.length);
-  return out;
+  return out.map(terminalSafe);
 }

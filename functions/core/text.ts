@@ -44,6 +44,15 @@ export function terminalSafe(value: string): string {
   });
 }
 
+/**
+ * The same characters escaped in JSON text (`\u202e`): JSON.stringify leaves DEL, C1 controls, line
+ * separators and bidi controls raw, which a terminal showing `--json` output would act on. The
+ * result is still valid JSON and parses to the same value (those characters only occur in strings).
+ */
+export function jsonTerminalSafe(json: string): string {
+  return json.replace(UNSAFE_FOR_DISPLAY, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** True when {@link terminalSafe} would change the string. */
 export function hasUnsafeDisplayCharacters(value: string): boolean {
   UNSAFE_FOR_DISPLAY.lastIndex = 0;

@@ -75,3 +75,95 @@ describe('JsonRecordSplitter', () => {
     expect(out).toEqual([{ error: 'record larger than 100 bytes; skipped', line: 1 }, expect.objectContaining({ text: '{"b":1}' })]);
   });
 });
+
+describe('JsonRecordSplitter on hostile input (bounded memory, every element accounted)', () => {
+  const CHUNK = 64 * 1024;
+  /** Pushes `total` bytes made of `head`, then `fill` repeated, in CHUNK-sized pieces, without building them in one buffer. */
+  function pushMany(s: JsonRecordSplitter, head: string, fill: number, total: number, out: SplitOutput[], maxHeld: { bytes: number }): void {
+    out.push(...s.push(Buffer.from(head)));
+    const piece = Buffer.alloc(CHUNK, fill);
+    for (let sent = 0; sent < total; sent += CHUNK) {
+      out.push(...s.push(piece));
+      maxHeld.bytes = Math.max(maxHeld.bytes, s.bufferedBytes);
+    }
+  }
+
+  it('does not keep (or re-copy) an unterminated string inside a record over the limit: linear time, memory bounded by the limit', () => {
+    const s = new JsonRecordSplitter({ maxElementBytes: 1 << 20 });
+    const out: SplitOutput[] = [];
+    const held = { bytes: 0 };
+    const started = Date.now();
+    pushMany(s, '{"Records": [{"a": "', 0x78, 256 << 20, out, held); // 256 MiB of "xxx…", never closed
+    out.push(...s.end());
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(held.bytes).toBeLessThanOrEqual((1 << 20) + 2 * CHUNK);
+    expect(out).toEqual([{ error: 'unexpected end of input (truncated file?)', line: 1 }]);
+  });
+
+  it('reports a record over the limit once, with its line, even when the buffer was trimmed inside it, and goes on', () => {
+    const s = new JsonRecordSplitter({ maxElementBytes: 1 << 20 });
+    const out: SplitOutput[] = [];
+    const held = { bytes: 0 };
+    pushMany(s, '{"Records": [\n{"eventName": "A"},\n{"big": "', 0x79, 8 << 20, out, held);
+    out.push(...s.push(Buffer.from('", "n": [1, {"x": "]}"}]},\n{"eventName": "B"}\n]}')));
+    out.push(...s.end());
+    expect(held.bytes).toBeLessThanOrEqual((1 << 20) + 2 * CHUNK);
+    expect(texts(out)).toEqual([{ eventName: 'A' }, { error: 'record larger than 1048576 bytes; skipped', line: 3 }, { eventName: 'B' }]);
+  });
+
+  it('reports a top-level value over the limit once and keeps reading the values after it', () => {
+    const s = new JsonRecordSplitter({ maxElementBytes: 1 << 20 });
+    const out: SplitOutput[] = [];
+    const held = { bytes: 0 };
+    pushMany(s, '{"eventName": "big", "s": "', 0x7a, 4 << 20, out, held);
+    out.push(...s.push(Buffer.from('",\n"t": {"u": [1, 2]}}\n{"eventName": "next"}\n')));
+    out.push(...s.end());
+    expect(held.bytes).toBeLessThanOrEqual((1 << 20) + 2 * CHUNK);
+    expect(texts(out)).toEqual([
+      { error: 'JSON value larger than 1048576 bytes that is not a {"Records": [...]} log; skipped', line: 1 },
+      { eventName: 'next' },
+    ]);
+  });
+
+  it('does not keep a long string that is not a record (e.g. a huge value beside Records)', () => {
+    const s = new JsonRecordSplitter({ maxElementBytes: 1 << 20 });
+    const out: SplitOutput[] = [];
+    const held = { bytes: 0 };
+    pushMany(s, '{"Records": [{"eventName": "A"}], "junk": "', 0x78, 8 << 20, out, held);
+    out.push(...s.push(Buffer.from('"}')), ...s.end());
+    expect(held.bytes).toBeLessThanOrEqual(2 * CHUNK);
+    expect(texts(out)).toEqual([{ eventName: 'A' }]);
+  });
+
+  it('reads the records of every "Records" key of a file, not only the first', () => {
+    expect(texts(split('{"Records": [{"a": 1}], "Records": [{"b": 2}, {"c": 3}]}'))).toEqual([{ a: 1 }, { b: 2 }, { c: 3 }]);
+  });
+
+  it('reports a top-level string or number instead of dropping it', () => {
+    expect(texts(split('"just a string"\n{"a": 1}\n12\n'))).toEqual([
+      { error: 'unexpected content outside a JSON object or array', line: 1 },
+      { a: 1 },
+      { error: 'unexpected content outside a JSON object or array', line: 3 },
+    ]);
+  });
+
+  it('reports junk without a newline once, however many chunks it spans', () => {
+    const s = new JsonRecordSplitter();
+    const out: SplitOutput[] = [];
+    for (let i = 0; i < 100; i++) out.push(...s.push(Buffer.alloc(1000, 0x41)));
+    out.push(...s.push(Buffer.from('\n{"a": 1}')), ...s.end());
+    expect(texts(out)).toEqual([{ error: 'unexpected content outside a JSON object or array', line: 1 }, { a: 1 }]);
+  });
+
+  it('splits any Records document exactly as JSON.parse reads it, however it is chunked (escapes and backslashes across chunk edges)', () => {
+    const tricky = fc.stringMatching(/^[\\"a{}[\],:\n ]{0,12}$/);
+    const value = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.dictionary(tricky, tricky));
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 6 }), fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 8 }), fc.boolean(), (records, sizes, pretty) => {
+        const text = JSON.stringify({ Records: records }, null, pretty ? 1 : undefined);
+        expect(texts(split(text, sizes))).toEqual(JSON.parse(text).Records);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

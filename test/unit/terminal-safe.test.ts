@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { hasUnsafeDisplayCharacters, terminalSafe } from '../../functions/core/text';
+import { hasUnsafeDisplayCharacters, jsonTerminalSafe, terminalSafe } from '../../functions/core/text';
 
 describe('terminalSafe', () => {
   it('shows escape sequences, carriage returns and bidi overrides as visible escapes', () => {
@@ -20,6 +20,19 @@ describe('terminalSafe', () => {
         const out = terminalSafe(s);
         expect(hasUnsafeDisplayCharacters(out)).toBe(false);
         expect(hasUnsafeDisplayCharacters(s)).toBe(out !== s);
+      }),
+    );
+  });
+});
+
+describe('jsonTerminalSafe', () => {
+  it('escapes what JSON.stringify leaves raw (DEL, C1, U+2028, bidi controls), and the JSON still parses to the same value', () => {
+    expect(jsonTerminalSafe(JSON.stringify({ a: 'x\u202ey\u2028\u007f\u009b' }))).toBe('{"a":"x\\u202ey\\u2028\\u007f\\u009b"}');
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 3 }), fc.string({ unit: 'binary' }), (value, s) => {
+        const json = jsonTerminalSafe(JSON.stringify({ value, s }));
+        expect(hasUnsafeDisplayCharacters(json)).toBe(false);
+        expect(JSON.parse(json)).toEqual(JSON.parse(JSON.stringify({ value, s })));
       }),
     );
   });
