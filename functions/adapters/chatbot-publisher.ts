@@ -1,9 +1,10 @@
 /**
- * Publishes alerts to the AWS Chatbot topic as custom notifications (format/chatbot.ts): Chatbot
- * drops any other message shape. Throws when SNS rejects, so the caller can retry.
+ * Publishes alerts to the AWS Chatbot topic as custom notifications (format/chatbot.ts, via
+ * sns-message.ts `chatbotPublishParams`): Chatbot drops any other message shape. Throws when SNS
+ * rejects, so the caller can retry.
  */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { formatChatbot } from '../core/format/chatbot';
+import { chatbotPublishParams } from '../core/sns-message';
 import type { Alert } from '../core/types';
 import type { AlertPublisher } from './sns-publisher';
 
@@ -14,12 +15,6 @@ export class ChatbotPublisher implements AlertPublisher {
   ) {}
 
   async publish(alert: Alert): Promise<void> {
-    await this.client.send(
-      new PublishCommand({
-        TopicArn: this.topicArn,
-        Message: JSON.stringify(formatChatbot(alert)),
-        MessageAttributes: { severity: { DataType: 'String', StringValue: alert.severity }, ruleId: { DataType: 'String', StringValue: alert.ruleId } },
-      }),
-    );
+    await this.client.send(new PublishCommand({ TopicArn: this.topicArn, ...chatbotPublishParams(alert) }));
   }
 }

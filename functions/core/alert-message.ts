@@ -1,7 +1,8 @@
 /**
- * An alert as it travels between rekwatch's own functions (the `lambda`/`sqs` keys of the SNS
- * message are `JSON.stringify(alert)`), read back and checked (pure). Consumers must not trust the
- * shape blindly: a message published to the topic by something else gets a clear reason, not a crash.
+ * An alert as it travels between rekwatch's own functions (the `default` key of the SNS message is
+ * `JSON.stringify(alert)`, cut to fit when it must be: see alert-fit.ts), read back and checked
+ * (pure). Consumers must not trust the shape blindly: a message published to the topic by something
+ * else gets a clear reason, not a crash.
  */
 import { isPlainObject } from './record';
 import { SEVERITIES, type Alert } from './types';
@@ -33,5 +34,10 @@ export function parseAlertMessage(message: string): ParsedAlert {
   alert.tags = Array.isArray(alert.tags) ? alert.tags.filter((t): t is string => typeof t === 'string') : [];
   alert.recordTruncated = alert.recordTruncated === true;
   if (!('record' in alert)) alert.record = null;
+  if (Array.isArray(alert.trimmed)) {
+    const names = alert.trimmed.filter((t): t is string => typeof t === 'string' && t !== '');
+    if (names.length > 0) alert.trimmed = names;
+    else delete alert.trimmed;
+  } else delete alert.trimmed;
   return { ok: true, alert: alert as unknown as Alert };
 }

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { cloudTrailEventUrl } from './console-url';
 import { excerpt } from './excerpt';
 import { mfaAuthenticated, principalArn, principalType } from './facts';
+import { writeJson } from './json-bytes';
 import { isPlainObject } from './record';
 import { oneLine, shortArn, truncate } from './text';
 import type { Alert, CloudTrailRecord, RuleDefinition } from './types';
@@ -17,9 +18,19 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** CloudTrail's eventID, or a stable digest of the record when a (non-conforming) record has none. */
+/**
+ * CloudTrail's eventID, or a stable digest of the record's JSON when a (non-conforming) record has
+ * none (written without recursion: the record may nest too deep for `JSON.stringify`).
+ */
 export function eventIdOf(record: CloudTrailRecord): string {
-  return str(record.eventID) ?? `sha256:${createHash('sha256').update(JSON.stringify(record)).digest('hex').slice(0, 32)}`;
+  const id = str(record.eventID);
+  if (id) return id;
+  const hash = createHash('sha256');
+  writeJson(record, (piece) => {
+    hash.update(piece);
+    return true;
+  });
+  return `sha256:${hash.digest('hex').slice(0, 32)}`;
 }
 
 /**

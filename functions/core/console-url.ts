@@ -11,5 +11,10 @@ export function cloudTrailEventUrl(region: string, eventId: string): string {
     : r.startsWith('us-gov-')
       ? 'console.amazonaws-us-gov.com'
       : `${r}.console.aws.amazon.com`;
-  return `https://${host}/cloudtrail/home?region=${r}#/events/${encodeURIComponent(eventId)}`;
+  return `https://${host}/cloudtrail/home?region=${r}#/events/${encodeURIComponent(wellFormed(eventId))}`;
+}
+
+/** Lone surrogates (valid in JSON, not in a URI: encodeURIComponent throws on them) as U+FFFD. */
+function wellFormed(value: string): string {
+  return value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }

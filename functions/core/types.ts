@@ -110,4 +110,9 @@ export interface Alert {
   suppressedBefore?: { count: number; since: string };
   /** Signed links to the mute page (added at delivery time when mute links are configured). */
   muteLinks?: Array<{ label: string; url: string }>;
+  /**
+   * Fields cut to fit a message size limit, largest first (`alert-fit.ts`); absent when nothing was
+   * cut. Set on the alert a message carries (SNS, EventBridge), never on the alert the evaluator builds.
+   */
+  trimmed?: string[];
 }

@@ -48,6 +48,13 @@ export function record(overrides: CloudTrailRecord = {}): CloudTrailRecord {
   return { ...structuredClone(BASE_TEST_RECORD), ...overrides };
 }
 
+/** `{"a":[{"a":…}]}` nested `depth` levels, built in memory (JSON.stringify overflows the stack on 100,000). */
+export function nested(depth: number, leaf: unknown = 'bottom'): unknown {
+  let value: unknown = leaf;
+  for (let i = 0; i < depth; i++) value = i % 2 ? [value] : { a: value };
+  return value;
+}
+
 export function envelope(detail: CloudTrailRecord): Record<string, unknown> {
   return {
     version: '0',

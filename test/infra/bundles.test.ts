@@ -71,7 +71,7 @@ async function invoke(file: string, event: unknown, env: Record<string, string>)
 
 test('the bundled forwarder reads the secret once, posts Block Kit to the webhook once, and never logs the URL', async () => {
   const alert = (await packAlerts()).cases.find((c) => c.ruleId === 'collection-deleted-without-mfa')!.alert;
-  const message = (JSON.parse(snsPublishParams(alert).Message) as Record<string, string>).lambda!;
+  const message = (JSON.parse(snsPublishParams(alert).Message) as Record<string, string>).default!;
   const event = { Records: [{ EventSource: 'aws:sns', EventVersion: '1.0', Sns: { Type: 'Notification', MessageId: 'm-1', Message: message } }] };
   const { results, stdout } = await invoke(slackBundle, event, { WEBHOOK_SECRET_ID: 'rekwatch/slack', AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url });
   expect(results).toEqual(['RESULT {"posted":1,"skipped":0}', 'RESULT {"posted":0,"skipped":1}']);
@@ -125,7 +125,7 @@ test('the bundled evaluate function signs mute links to the mute page into the a
   const body = sns.seen[before]!;
   const params = String(body.headers['content-type']).includes('json') ? (JSON.parse(body.body) as Record<string, string>) : Object.fromEntries(new URLSearchParams(body.body));
   const message = JSON.parse(params.Message!) as Record<string, string>;
-  const alert = JSON.parse(message.lambda!) as { muteLinks: Array<{ label: string; url: string }> };
+  const alert = JSON.parse(message.default!) as { muteLinks: Array<{ label: string; url: string }> };
   expect(alert.muteLinks.map((l) => l.label)).toEqual(['Mute this rule 1 h', 'Mute this rule 24 h', 'Mute for this principal 24 h']);
   const token = new URL(alert.muteLinks[0]!.url).searchParams.get('t')!;
   const { verifyMuteLink } = await import('../../functions/core/mute-links/token');

@@ -48,8 +48,8 @@ beforeEach(() => {
 });
 
 function snsEvent(a: Alert | string, messageId = 'msg-1'): SNSEvent {
-  // What SNS hands a Lambda subscriber: the `lambda` key of the MessageStructure-json message.
-  const message = typeof a === 'string' ? a : (JSON.parse(snsPublishParams(a).Message) as Record<string, string>).lambda;
+  // What SNS hands a Lambda subscriber: the `default` key of the MessageStructure-json message (there is no `lambda` key).
+  const message = typeof a === 'string' ? a : (JSON.parse(snsPublishParams(a).Message) as Record<string, string>).default;
   return {
     Records: [
       {
@@ -105,6 +105,15 @@ test('hostile event values arrive escaped: no mention or link injection reaches 
   expect(text).not.toContain('<!channel>');
   expect(text).not.toContain('<@U123>');
   expect(text).not.toContain('<https://evil.example');
+});
+
+test('an alert cut to fit the SNS message still reaches Slack, within the limits, saying what was shortened', async () => {
+  const a = uniqueAlert('oversized', { ...alert, userAgent: `aws-cli/2 ${'"x"'.repeat(90_000)}`, principal: `arn:aws:iam::111122223333:user/${'p'.repeat(150_000)}` });
+  await expect(forwarder()(snsEvent(a))).resolves.toEqual({ posted: 1, skipped: 0 });
+  const { body } = received[0]!;
+  expect(slackLimitProblems(body)).toEqual([]);
+  expect(JSON.stringify(body)).toContain('Shortened to fit the message size limit: `userAgent` `principal`');
+  expect(JSON.stringify(body)).toContain(a.eventId);
 });
 
 test('429 with Retry-After and 5xx are retried; the alert is posted once', async () => {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { buildAlert } from '../../functions/core/alert';
 import { Evaluator } from '../../functions/core/evaluator';
 import { toRecord } from '../../functions/core/record';
+import type { RuleDefinition } from '../../functions/core/types';
 import { arbPack, arbRecord } from '../helpers/arbitraries';
 import { envelope } from '../helpers/records';
 
@@ -42,5 +43,12 @@ describe('the core never throws on hostile input', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('builds an alert for an eventID with a lone surrogate (valid JSON, not valid in a URI)', () => {
+    const rule: RuleDefinition = { id: 'r', name: 'R', description: '', severity: 'high', enabled: true, tags: [], references: [], tests: [], conditions: { all: [] }, file: 'r.json' };
+    const alert = buildAlert(rule, JSON.parse('{"eventSource":"rekognition.amazonaws.com","eventName":"DeleteCollection","eventID":"abc\\ud800def"}'));
+    expect(alert.eventId).toBe('abc\ud800def');
+    expect(alert.consoleUrl).toMatch(/#\/events\/abc%EF%BF%BDdef$/);
   });
 });

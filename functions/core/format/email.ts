@@ -106,6 +106,11 @@ function runbookLine(v: AlertView): string {
   return v.runbookUrl ?? v.runbookText ?? '(none: see the rule description below)';
 }
 
+/** Says which values were shortened to fit the message size limit (alert-fit.ts). */
+function trimmedNote(v: AlertView): string {
+  return `to fit the message size limit, these values were shortened: ${v.trimmed.join(', ')}. The trail log file or CloudTrail Event history has the whole event.`;
+}
+
 const HISTORY_NOTE =
   'CloudTrail Event history keeps management events for 90 days; after that the trail log files in S3 are the evidence.';
 
@@ -129,6 +134,7 @@ function plainText(v: AlertView): string {
   lines.push('', `WHY THIS MATTERS (rule ${clip(v.ruleId, 200)}, severity ${clip(v.severity, 40)})`);
   lines.push(v.description ? clipNoted(v.description, EMAIL_DESCRIPTION_MAX) : '(the rule has no description)');
   if (v.tags.length) lines.push('', `Tags: ${clipNoted(v.tags.join(', '), EMAIL_VALUE_MAX)}`);
+  if (v.trimmed.length) lines.push('', `NOTE: ${trimmedNote(v)}`);
   lines.push('', `RAW EVENT${v.recordTruncated ? ' (excerpt: long values and arrays shortened)' : ''}`, v.recordJson);
   lines.push('', '-- ', `rekwatch alert ${clip(v.alertId, 500)}`, HISTORY_NOTE, '');
   return lines.join('\n');
@@ -219,11 +225,17 @@ function html(v: AlertView, subject: string): string {
   const description = v.description ? clipNoted(v.description, EMAIL_DESCRIPTION_MAX) : '(the rule has no description)';
   out.push(`<p style="margin:0 0 12px;font-size:14px;line-height:1.6">${h(description).replace(/\n/g, '<br>')}</p>`);
   if (v.tags.length) out.push(`<p style="margin:0 0 12px;font-size:13px;color:#5f6368">Tags: ${h(clipNoted(v.tags.join(', '), EMAIL_VALUE_MAX))}</p>`);
+  if (v.trimmed.length) out.push(`<p style="margin:0 0 12px;font-size:13px;color:#5f6368">Note: ${h(trimmedNote(v))}</p>`);
   out.push(`<h2 style="margin:20px 0 6px;font-size:16px">Raw event${v.recordTruncated ? ' <span style="font-weight:normal;color:#5f6368;font-size:13px">(excerpt: long values and arrays shortened)</span>' : ''}</h2>`);
   out.push(`<pre style="margin:0;padding:12px;background:#f6f8fa;border:1px solid #dadce0;border-radius:4px;${MONO};font-size:12px;line-height:1.45;white-space:pre-wrap;word-break:break-all">${h(v.recordJson)}</pre>`);
   out.push(`<p style="margin:16px 0 0;font-size:12px;color:#5f6368">rekwatch alert <code style="${CODE_STYLE}">${h(clip(v.alertId, 500))}</code>. ${h(HISTORY_NOTE)}</p>`);
   out.push('</td></tr>', '</table>', '</body>', '</html>', '');
   return out.join('\n');
+}
+
+/** The plain-text body alone (what the SNS message's `email` key carries). */
+export function emailText(alert: Alert): string {
+  return plainText(alertView(alert));
 }
 
 export function formatEmail(alert: Alert): EmailMessage {

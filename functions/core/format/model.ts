@@ -67,6 +67,8 @@ export interface AlertView {
   /** Pretty JSON of the bounded record excerpt; hidden characters as JSON `\uXXXX` escapes. */
   recordJson: string;
   recordTruncated: boolean;
+  /** Alert fields cut to fit a message size limit (`alert.trimmed`), largest first; empty when none were. */
+  trimmed: string[];
 }
 
 export const SEVERITY_LABELS: Readonly<Record<Severity, string>> = {
@@ -259,6 +261,10 @@ export function alertView(alert: Alert): AlertView {
     sourceIp,
     recordJson: revealedJson(ex.value),
     recordTruncated: alert.recordTruncated === true || ex.truncated,
+    trimmed: (Array.isArray(alert.trimmed) ? alert.trimmed : [])
+      .filter((t): t is string => typeof t === 'string' && t !== '')
+      .slice(0, 20)
+      .map((t) => reveal(t.slice(0, 40))),
   };
 }
 

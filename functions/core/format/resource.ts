@@ -5,6 +5,7 @@
  * fixed order; a request with none of them falls back to its compact JSON, so the reader always
  * sees what was asked for.
  */
+import { writeJson } from '../json-bytes';
 import { isPlainObject } from '../record';
 
 export interface ResourceField {
@@ -20,13 +21,13 @@ const MAX_LIST_ITEMS = 5;
 
 type Picker = (params: Record<string, unknown>, eventName: string) => ResourceField | undefined;
 
+/** Only the start is written: a value can be 256 KB or nested 100,000 levels deep. */
 function compactJson(value: unknown): string {
-  let s: string;
-  try {
-    s = JSON.stringify(value) ?? String(value);
-  } catch {
-    s = String(value);
-  }
+  let s = '';
+  writeJson(value, (piece) => {
+    s += piece;
+    return s.length <= RESOURCE_JSON_MAX;
+  });
   return s.length > RESOURCE_JSON_MAX ? `${s.slice(0, RESOURCE_JSON_MAX)}…` : s;
 }
 

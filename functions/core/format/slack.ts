@@ -64,9 +64,18 @@ function defuseBroadcasts(value: string): string {
   return value.replace(/@(?=(?:channel|here|everyone|group))/giu, '＠');
 }
 
+/**
+ * Only the start of a long value can be shown: it is prepared (broadcasts defused, backticks
+ * replaced) as far as it can reach the output, plus room for a mention cut at the edge, and stays
+ * longer than `max`, so it is still cut and marked.
+ */
+function visiblePart(value: string, max: number): string {
+  return value.length > max + 64 ? value.slice(0, max + 64) : value;
+}
+
 /** Text for mrkdwn (outside code spans), escaped and cut to at most `max` characters. */
 export function mrkdwnClip(value: string, max: number): string {
-  return clipEscaped(defuseBroadcasts(value), max, escapeMrkdwn);
+  return clipEscaped(defuseBroadcasts(visiblePart(value, max)), max, escapeMrkdwn);
 }
 
 /**
@@ -75,7 +84,7 @@ export function mrkdwnClip(value: string, max: number): string {
  */
 export function codeSpan(value: string, max: number): string {
   if (value === '') return '_(empty)_';
-  return `\`${clipEscaped(defuseBroadcasts(value.replace(/`/g, 'ˋ')), Math.max(1, max - 2), escapeMrkdwn)}\``;
+  return `\`${clipEscaped(defuseBroadcasts(visiblePart(value, max).replace(/`/g, 'ˋ')), Math.max(1, max - 2), escapeMrkdwn)}\``;
 }
 
 function mrkdwn(text: string): Record<string, unknown> {
@@ -205,6 +214,7 @@ export function formatSlack(alert: Alert): SlackMessage {
   const context = [
     mrkdwn(`Rule ${codeSpan(v.ruleId, 300)} · event ${codeSpan(v.eventId, 300)}${v.recordTruncated ? ' · record excerpt' : ''}`),
   ];
+  if (v.trimmed.length) context.push(mrkdwn(safeCut(`Shortened to fit the message size limit: ${v.trimmed.map((t) => codeSpan(t, 44)).join(' ')}`, SLACK_LIMITS.contextText)));
   if (!v.consoleUrl) context.push(mrkdwn(`No console link: look up the event ID in CloudTrail Event history (${codeSpan(v.region, 60)})`));
   if (v.tags.length) {
     const tags = v.tags.slice(0, 20).map((t) => codeSpan(t, 80)).join(' ');

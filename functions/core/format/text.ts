@@ -75,8 +75,11 @@ export function graphemes(value: string): string[] {
  */
 export function clipEscaped(value: string, max: number, escape: (s: string) => string = (s) => s, marker = ELLIPSIS): string {
   if (max <= 0) return '';
-  const whole = escape(value);
-  if (whole.length <= max) return whole;
+  // Escaping never shortens: a value longer than `max` is cut, and only its start is escaped.
+  if (value.length <= max) {
+    const whole = escape(value);
+    if (whole.length <= max) return whole;
+  }
   const budget = max - marker.length;
   if (budget < 0) return '';
   // Only the first `max` code units can end up in the output (escaping never shortens), so only a
