@@ -364,6 +364,7 @@ async function processFile(w: Watch, file: string, name: string, since: number |
           out.suppressed++;
           out.handled.push(matched.id); // handled: never retried, never lost (logged by decide)
           w.totals.heldBack++;
+          w.totals.owed.delete(matched.id); // muted while some channel still owed it: no longer owed
           continue;
         }
         const alert = withMuteLinks(verdict.alert, w.signer, w.now());
