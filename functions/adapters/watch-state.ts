@@ -13,7 +13,7 @@
  * Which alerts were delivered is not decided here but in the delivery ledger (the state store), so an
  * unsaved state never re-delivers: it only makes the next run read those files again.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 
 export interface FileMark {
@@ -41,8 +41,13 @@ export type SaveFile = (path: string, text: string) => void;
 
 const defaultSave: SaveFile = (path, text) => {
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true }); // a partial write takes no space it does not need
+    throw e;
+  }
 };
 
 export class WatchState {

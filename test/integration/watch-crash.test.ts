@@ -1,20 +1,21 @@
 /**
- * `rekwatch watch` killed with SIGKILL in the middle of a file (a real child process, as
- * bin/rekwatch runs): after a restart every alert reaches the Slack-shaped webhook exactly once,
- * though progress in the file was never saved (the delivery ledger per alert and channel).
+ * `rekwatch watch` as a real child process (as bin/rekwatch runs). Killed with SIGKILL in the middle
+ * of a file: after a restart every alert reaches the Slack-shaped webhook exactly once, though
+ * progress in the file was never saved (the delivery ledger per alert and channel). Unable to save
+ * its progress: the process ends, exit 1, with one line (a supervisor can restart it).
  *
  * The stand-in webhook takes the first deliveries and then holds every request unanswered, so at the
  * kill the alerts it took are known and none is between "accepted" and "recorded" (the one window
  * in which a crash may repeat an alert): with every delivery slot held, all earlier ones had ended.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { until } from '../helpers/wait';
-import { crossAccountTrail, ROOT, RULES } from '../helpers/watch';
+import { until, within } from '../helpers/wait';
+import { crossAccountTrail, ROOT, RULES, SAMPLE_DIR, SAMPLES } from '../helpers/watch';
 
 const ALERTS = 40;
 const TAKEN_BEFORE_KILL = 12;
@@ -100,3 +101,23 @@ it('kill -9 in the middle of a file: after a restart no alert is delivered twice
   expect(accepted).toHaveLength(ALERTS);
   expect(second.stderr()).toMatch(/rekwatch: stopped; this run: 1 file done, 28 alerts delivered, 0 failed/);
 }, 90_000);
+
+it('a progress file that cannot be written ends the process (exit 1) with one line and no stack trace', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'rekwatch-unsavable-'));
+  const dir = join(base, 'incoming');
+  mkdirSync(dir);
+  const stateDir = join(base, 'state');
+  mkdirSync(join(stateDir, 'watch-state.json', 'in-the-way'), { recursive: true }); // as root, a read-only file would not stop the write
+  const w = watch(dir, stateDir, base);
+  try {
+    await until(() => w.stderr().includes('rekwatch: watching '), 20_000);
+    copyFileSync(join(SAMPLE_DIR, SAMPLES[0]!), join(dir, SAMPLES[0]!));
+    const code = await within(exited(w.child), 20_000);
+    expect(code).toBe(1);
+  } finally {
+    w.child.kill('SIGKILL');
+  }
+  const said = w.stderr().trim().split('\n');
+  expect(said.pop()).toMatch(/^rekwatch watch: cannot save progress to .*watch-state\.json: EISDIR: .*; stopped after 3 attempts/);
+  expect(w.stderr()).not.toMatch(/^\s+at /m);
+}, 60_000);

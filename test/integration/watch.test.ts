@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startInbox, type Inbox } from '../../scripts/local-inbox';
 import { runCli } from '../helpers/cli';
-import { until } from '../helpers/wait';
+import { until, within } from '../helpers/wait';
 import { crossAccountTrail, ROOT, SAMPLE_DIR, SAMPLES, startWatch, stopAllWatches } from '../helpers/watch';
 
 const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
@@ -141,7 +141,7 @@ it('refuses a second watch on the same state directory, and the next one starts 
   const first = startWatch(dir, stateDir, { deliverFile: out });
   await first.ready();
   const second = startWatch(dir, stateDir, { deliverFile: out });
-  const outcome = await Promise.race([second.done, new Promise((r) => setTimeout(() => r('still running'), 5_000))]);
+  const outcome = await within(second.done, 5_000);
   if (outcome === 'still running') await second.stop();
   expect(outcome).toBe(2);
   expect(second.stderr()).toMatch(/^rekwatch watch: .*state is in use by another watch \(process \d+\); stop it, or give this one another --state-dir\n$/);
@@ -226,7 +226,7 @@ describe('a progress file that cannot be saved (full disk)', () => {
     const w = startWatch(dir, stateDir, { deliverFile: out, saveFile: fullDisk });
     await w.ready();
     drop(dir, 1);
-    const outcome = await Promise.race([w.done, new Promise((r) => setTimeout(() => r('still running'), 10_000))]);
+    const outcome = await within(w.done, 10_000);
     if (outcome === 'still running') await w.stop();
     expect(outcome).toBe(1);
     const said = w.stderr().trim().split('\n');
