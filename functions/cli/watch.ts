@@ -160,17 +160,30 @@ export async function watchCommand(dir: string, opts: WatchOptions, io: CliIo): 
   }
   const stateDir = stateDirFor(io, opts.stateDir);
   const shownStateDir = relative(io.cwd, stateDir) || '.';
-  const state = new WatchState(stateDir, opts.saveFile);
-  const locked = WatchLock.acquire(stateDir);
+  const closeChannels = () => {
+    for (const c of channels) (c as { close?: () => void }).close?.();
+  };
+  let state: WatchState;
+  let locked: ReturnType<typeof WatchLock.acquire>;
+  try {
+    state = new WatchState(stateDir, opts.saveFile);
+    locked = WatchLock.acquire(stateDir);
+  } catch (e) {
+    closeChannels();
+    writeLine(io.stderr, `rekwatch watch: cannot use the state directory ${shownStateDir}: ${errorText(e)}`);
+    return EXIT_CANNOT_START;
+  }
   if (!locked.ok) {
+    closeChannels();
     writeLine(io.stderr, `rekwatch watch: ${shownStateDir} is in use by another watch (${describeHolder(locked.holder)}); stop it, or give this one another --state-dir`);
     return EXIT_CANNOT_START;
   }
-  let store: StateHandle | undefined;
+  let store: StateHandle;
   try {
     // Mutes, dedupe windows and the delivery ledger live in the embedded store (shared with `rekwatch mute` in another terminal).
     store = await openState(io, { stateDir: opts.stateDir });
   } catch (e) {
+    closeChannels();
     locked.lock.release();
     writeLine(io.stderr, `rekwatch watch: cannot open the state store in ${shownStateDir}: ${errorText(e)}`);
     return EXIT_CANNOT_START;
@@ -209,7 +222,7 @@ export async function watchCommand(dir: string, opts: WatchOptions, io: CliIo): 
     writeLine(io.stderr, `rekwatch watch: stopped: ${errorText(e)}`);
     return EXIT_FAILED;
   } finally {
-    for (const c of channels) (c as { close?: () => void }).close?.();
+    closeChannels();
     await store.close();
     locked.lock.release();
   }
@@ -227,19 +240,7 @@ async function follow(w: Watch, since: number | undefined, banner: string): Prom
   const maxGap = Math.max(1, Math.ceil(MAX_RETRY_GAP_MS / (opts.interval * 1000)));
   let saveFailures = 0;
 
-  const present: string[] = [];
-  for await (const file of walk(w.root)) present.push(file);
-  const known = state.knowsRoot(w.root);
-  if (since !== undefined) for (const f of present) sinceFor.set(f, since);
-  else if (!known) {
-    let recorded = 0;
-    for (const f of present) {
-      const st = await stat(f).catch(() => undefined);
-      if (st) (state.record([], f, { size: st.size, mtimeMs: st.mtimeMs }), recorded++);
-    }
-    if (recorded > 0) writeLine(io.stderr, `rekwatch: first watch of ${w.dir} with this state: ${plural(recorded, 'file')} already there recorded, not delivered (--from-start or --since TIME delivers them)`);
-  }
-  if (!known) state.addRoot(w.root, w.now());
+  for (const f of await takeStock(w, since)) sinceFor.set(f, since!);
   writeLine(io.stderr, banner); // files arriving from now on are delivered
 
   /** Saves the progress file; false when it could not (said in a line); throws GiveUp after SAVE_ATTEMPTS failures in a row. */
@@ -311,6 +312,26 @@ async function follow(w: Watch, since: number | undefined, banner: string): Prom
   const t = w.totals;
   writeLine(io.stderr, `rekwatch: stopped; this run: ${plural(t.files, 'file')} done, ${plural(t.delivered.size, 'alert')} delivered, ${t.owed.size} failed (retried on the next run), ${t.heldBack} held back`);
   return EXIT_OK;
+}
+
+/**
+ * The files already in DIR: with history asked for (`since`), returned to be read with that filter;
+ * else, in a directory this state has not watched, recorded as processed without being read.
+ */
+async function takeStock(w: Watch, since: number | undefined): Promise<string[]> {
+  const present: string[] = [];
+  for await (const file of walk(w.root)) present.push(file);
+  const known = w.state.knowsRoot(w.root);
+  if (!known) w.state.addRoot(w.root, w.now());
+  if (since !== undefined) return present;
+  if (known) return [];
+  let recorded = 0;
+  for (const f of present) {
+    const st = await stat(f).catch(() => undefined);
+    if (st) (w.state.record([], f, { size: st.size, mtimeMs: st.mtimeMs }), recorded++);
+  }
+  if (recorded > 0) writeLine(w.io.stderr, `rekwatch: first watch of ${w.dir} with this state: ${plural(recorded, 'file')} already there recorded, not delivered (--from-start or --since TIME delivers them)`);
+  return [];
 }
 
 /** The end of watch, already explained (one line). */
