@@ -6,6 +6,10 @@
  * sent. A claim succeeds when the key is absent, expired, or inflight with an expired lease (the
  * claimant crashed). A failed delivery releases its claim so the retry can go at once. A crash
  * between delivery and `markSent` re-delivers after the lease: at least once, never silently dropped.
+ *
+ * With `owner` (the local `watch`), each claim names its claimant, and an inflight claim whose owner
+ * `isGone` says has ended (a killed process) is taken over at once instead of after the lease, by a
+ * conditional write on the claim being exactly the one read (so two takers cannot both win).
  */
 import {
   ConditionalCheckFailedException,
@@ -13,6 +17,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
+  type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 
@@ -31,6 +36,10 @@ export interface DynamoIdempotencyOptions {
   /** How long a sent key is remembered (TTL attribute `expiresAt`). Default 15 days: longer than every retry window and the dead-letter queue's 14-day retention, so a redrive never re-sends. */
   retentionMs?: number;
   now?: () => number;
+  /** Names this claimant in its claims (e.g. a process); without it claims carry no owner. */
+  owner?: string;
+  /** Whether the claimant that wrote an inflight claim has ended, so the claim can be taken over now. */
+  isGone?: (owner: string) => boolean;
 }
 
 export class DynamoIdempotencyStore implements IdempotencyStore {
@@ -53,12 +62,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
       await this.client.send(
         new PutItemCommand({
           TableName: this.options.tableName,
-          Item: {
-            pk: { S: key },
-            status: { S: 'inflight' },
-            leaseUntil: { N: String(now + this.leaseMs) },
-            expiresAt: { N: String(Math.floor((now + this.retentionMs) / 1000)) },
-          },
+          Item: this.claimItem(key, now),
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :nowSec OR (#status = :inflight AND leaseUntil < :now)',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
@@ -73,7 +77,35 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
       if (!(e instanceof ConditionalCheckFailedException)) throw e;
     }
     const got = await this.client.send(new GetItemCommand({ TableName: this.options.tableName, Key: { pk: { S: key } }, ConsistentRead: true }));
-    return got.Item?.status?.S === 'sent' ? 'alreadySent' : 'inflight';
+    if (got.Item?.status?.S === 'sent') return 'alreadySent';
+    const owner = got.Item?.owner?.S;
+    const lease = got.Item?.leaseUntil?.N;
+    if (owner === undefined || lease === undefined || !this.options.isGone?.(owner)) return 'inflight';
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.options.tableName,
+          Item: this.claimItem(key, now),
+          ConditionExpression: '#status = :inflight AND #owner = :owner AND leaseUntil = :lease',
+          ExpressionAttributeNames: { '#status': 'status', '#owner': 'owner' },
+          ExpressionAttributeValues: { ':inflight': { S: 'inflight' }, ':owner': { S: owner }, ':lease': { N: lease } },
+        }),
+      );
+      return 'claimed';
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      return 'inflight'; // someone else took it over (or it was sent) meanwhile: ask again later
+    }
+  }
+
+  private claimItem(key: string, now: number): Record<string, AttributeValue> {
+    return {
+      pk: { S: key },
+      status: { S: 'inflight' },
+      leaseUntil: { N: String(now + this.leaseMs) },
+      expiresAt: { N: String(Math.floor((now + this.retentionMs) / 1000)) },
+      ...(this.options.owner !== undefined ? { owner: { S: this.options.owner } } : {}),
+    };
   }
 
   async markSent(key: string): Promise<void> {

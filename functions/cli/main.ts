@@ -165,6 +165,9 @@ export async function main(
     .option('--mute-url <url>', 'put signed mute links to this mute page (rekwatch serve) in delivered alerts (default: $REKWATCH_MUTE_URL)')
     .option('--channels <file>', 'local channels file (default: $REKWATCH_CHANNELS, or channels.json in the state dir)')
     .option('--deliver-file <path>', 'also append each alert as a JSON line to this file')
+    .option('--from-start', 'also deliver the alerts in files already in DIR (by default a new state starts from now)')
+    .option('--since <time>', 'also deliver alerts of events since TIME (ISO 8601, or 6h, 2d back) from files already in DIR')
+    .option('--no-mutes', 'ignore mutes: deliver every alert the rules produce')
     .action(async (dir: string, opts) => {
       code = await untilInterrupted((signal) => watchCommand(dir, { ...opts, signal }, io));
     });

@@ -46,6 +46,7 @@ it('watch delivers a dropped log file\'s alerts to the local inbox by email and 
   });
 
   try {
+    await until(() => stderr.includes('rekwatch: watching ')); // files already there would be history, not delivered
     copyFileSync(SEED_LOG, join(dir, 'seed.json'));
     await until(() => /seed\.json: 2 records, 0 new alerts/.test(stderr));
   expect(emails).toHaveLength(0);

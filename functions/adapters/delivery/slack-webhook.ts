@@ -8,6 +8,20 @@ import { DeliveryFailure } from '../../core/retry';
 import type { Alert } from '../../core/types';
 import type { DeliveryChannel } from './channel';
 
+/**
+ * What went wrong under fetch's bare "fetch failed": the socket error (`connect ECONNREFUSED
+ * 127.0.0.1:9`, `getaddrinfo ENOTFOUND hooks.slack.com`), each address's when several were tried.
+ * Never the URL's path (the webhook's secret).
+ */
+export function networkCause(e: unknown): string {
+  // Duck-typed: the errors come from Node's own realm, where `instanceof Error` of another realm fails.
+  const text = (x: unknown) => (typeof (x as Error | undefined)?.message === 'string' ? (x as Error).message : String(x));
+  const cause = (e as { cause?: { message?: unknown; errors?: unknown } }).cause;
+  if (typeof cause?.message !== 'string') return text(e);
+  if (Array.isArray(cause.errors) && cause.errors.length > 0) return cause.errors.map(text).join('; ');
+  return cause.message === 'bad port' ? 'fetch refuses to connect to this port (bad port)' : cause.message;
+}
+
 export class SlackWebhookChannel implements DeliveryChannel {
   readonly name = 'slack';
 
@@ -27,7 +41,7 @@ export class SlackWebhookChannel implements DeliveryChannel {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (e) {
-      throw new DeliveryFailure(`Slack webhook unreachable: ${(e as Error).name === 'TimeoutError' ? 'timed out' : (e as Error).message}`, true);
+      throw new DeliveryFailure(`Slack webhook unreachable: ${(e as Error).name === 'TimeoutError' ? `no answer in ${this.timeoutMs / 1000} s` : networkCause(e)}`, true);
     }
     if (res.ok) return;
     const body = (await res.text().catch(() => '')).slice(0, 200);
