@@ -106,6 +106,10 @@ export async function main(
   const rulesOption = () => new Option('--rules <dir>', 'rules directory').default('rules');
   const configOption = () =>
     new Option('--config <file>', "deployment config file: its list overrides (and event sources) apply, as in the deployed stack");
+  const maxRecordSizeOption = () =>
+    new Option('--max-record-size <size>', 'skip (and count as malformed, naming file and line) any record or JSON line larger than this')
+      .argParser(byteSize(1024, 256 * 1024 ** 2))
+      .default(DEFAULT_MAX_RECORD_BYTES, '64MiB');
   const sourceOption = () =>
     new Option('--event-source <name>', "eventSource to evaluate, like s3.amazonaws.com (repeatable; '*' for every service)").argParser(eventSourceArg);
 
@@ -139,7 +143,7 @@ export async function main(
     .option('--json', 'one alert per line on stdout; a JSON summary as the last line of stderr')
     .option('--top <n>', 'principals and source IPs listed per rule in the report', count(1), 5)
     .option('--max-alerts <n>', 'alerts printed in full in the readable report', count(0), 100)
-    .addOption(new Option('--max-record-size <size>', 'skip (and count as malformed, naming file and line) any record or JSON line larger than this').argParser(byteSize(1024, 256 * 1024 ** 2)).default(DEFAULT_MAX_RECORD_BYTES, '64MiB'))
+    .addOption(maxRecordSizeOption())
     .option('--deliver', 'also deliver alerts to the channels in .rekwatch/channels.json / --channels, or REKWATCH_SLACK_WEBHOOK_URL / REKWATCH_SMTP_URL (see README)')
     .option('--channels <file>', 'local channels file (default: $REKWATCH_CHANNELS, or channels.json in the state dir)')
     .option('--state-dir <dir>', 'state directory: live mutes and channels (default: $REKWATCH_STATE_DIR or .rekwatch)')
@@ -168,6 +172,7 @@ export async function main(
     .option('--from-start', 'also deliver the alerts in files already in DIR (by default a new state starts from now)')
     .option('--since <time>', 'also deliver alerts of events since TIME (ISO 8601, or 6h, 2d back) from files already in DIR')
     .option('--no-mutes', 'ignore mutes: deliver every alert the rules produce')
+    .addOption(maxRecordSizeOption())
     .action(async (dir: string, opts) => {
       code = await untilInterrupted((signal) => watchCommand(dir, { ...opts, signal }, io));
     });

@@ -30,6 +30,7 @@ import { withMuteLinks, type LinkSigner } from '../core/mute-links/links';
 import { toRecord } from '../core/record';
 import { formatAlertLines } from '../core/replay-report';
 import { cachedMutes, Suppressor, type Verdict } from '../core/suppression';
+import { terminalSafe } from '../core/text';
 import type { Alert } from '../core/types';
 import { channelsForCommand, linkSignerFor } from './channels';
 import { writeLine, type CliIo } from './io';
@@ -60,6 +61,8 @@ export interface WatchOptions {
   saveFile?: SaveFile;
   /** Alerts being delivered at once (default 8). */
   concurrency?: number;
+  /** `--max-record-size`: a larger record or JSON line is skipped as malformed (default 64 MiB). */
+  maxRecordSize?: number;
 }
 
 /** Exit codes: 0 stopped when asked, 1 stopped by a failure (after saying which), 2 could not start. */
@@ -257,10 +260,19 @@ async function follow(w: Watch, since: number | undefined, banner: string): Prom
     }
   };
 
+  // A path walk() skips (a link loop, a dangling link, a directory it cannot list) is named once.
+  const skippedNamed = new Set<string>();
+  const reportSkipped = (path: string, reason: string): void => {
+    const key = `${path}\0${reason}`;
+    if (skippedNamed.has(key)) return;
+    skippedNamed.add(key);
+    writeLine(io.stderr, `rekwatch: skipped ${terminalSafe(path)}: ${reason}`);
+  };
+
   try {
     for (let pass = 0; !opts.signal?.aborted; pass++) {
       if (save()) {
-        for await (const file of walk(w.root)) {
+        for await (const file of walk(w.root, reportSkipped)) {
           if (opts.signal?.aborted) break;
           const st = await stat(file).catch(() => undefined);
           if (!st) continue;
@@ -357,18 +369,18 @@ async function processFile(w: Watch, file: string, name: string, since: number |
   const out: FileOutcome = { records: 0, alerts: 0, suppressed: 0, beforeSince: 0, handled: [], owed: 0, partial: false };
   const seen = new Set<string>();
   const deliveries = new Bounded(w.opts.concurrency ?? 8);
-  reading: for await (const batch of readTrail([file], io.stdin, io.cwd)) {
+  reading: for await (const batch of readTrail([file], io.stdin, io.cwd, { maxRecordBytes: w.opts.maxRecordSize })) {
     for (const item of batch) {
       if (w.opts.signal?.aborted) {
         out.partial = true;
         break reading;
       }
-      if (item.kind === 'malformed') writeLine(io.stderr, `rekwatch: malformed: ${name}: ${item.where}: ${item.reason}`);
+      if (item.kind === 'malformed') writeLine(io.stderr, `rekwatch: malformed: ${terminalSafe(name)}: ${item.where}: ${item.reason}`);
       if (item.kind !== 'value') continue;
       out.records++;
       const parsed = toRecord(item.value);
       if (!parsed.ok) {
-        writeLine(io.stderr, `rekwatch: malformed: ${name}: ${item.where}: ${parsed.reason}`);
+        writeLine(io.stderr, `rekwatch: malformed: ${terminalSafe(name)}: ${item.where}: ${terminalSafe(parsed.reason)}`);
         continue;
       }
       const evaluation = await w.evaluator.evaluateRecord(parsed.record, parsed.envelope ? (item.value as Record<string, unknown>) : undefined);

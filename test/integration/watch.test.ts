@@ -5,7 +5,8 @@
  * re-sending to the others; retries of different alerts overlap and name their cause; a progress
  * file that cannot be saved ends the watch with one line, and the next run loses and repeats nothing.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -239,5 +240,32 @@ describe('a progress file that cannot be saved (full disk)', () => {
     expect(await next.stop()).toBe(0);
     expect(idsIn(out)).toHaveLength(4); // read again, nothing sent twice
     expect(next.stderr()).toContain('this run: 1 file done, 0 alerts delivered');
+  });
+});
+
+describe('hostile input in the watched directory', () => {
+  it('skips a record over --max-record-size (named, counted as malformed) and delivers the rest of the file', async () => {
+    const { dir, stateDir, out } = fresh('max-record');
+    const w = startWatch(dir, stateDir, { deliverFile: out, maxRecordSize: 4096 });
+    await w.ready();
+    const sample = JSON.parse(gunzipSync(readFileSync(join(SAMPLE_DIR, SAMPLES[1]!))).toString()) as { Records: unknown[] };
+    const giant = { eventVersion: '1.08', eventSource: 'rekognition.amazonaws.com', eventName: 'DetectFaces', userAgent: 'x'.repeat(10_000) };
+    writeFileSync(join(dir, 'big.json'), JSON.stringify({ Records: [giant, ...sample.Records] }));
+    await until(() => w.stderr().includes('big.json:'));
+    await until(() => lines(out).length === 4);
+    expect(await w.stop()).toBe(0);
+    expect(w.stderr()).toMatch(/rekwatch: malformed: \S*trail\/big\.json: line 1: record larger than 4096 bytes; skipped\n/);
+  });
+
+  it('names a dangling symbolic link once, not on every pass', async () => {
+    const { dir, stateDir } = fresh('dangling');
+    symlinkSync(join(dir, 'nowhere.json'), join(dir, 'dangling.json'));
+    const w = startWatch(dir, stateDir, {});
+    await w.ready();
+    await new Promise((r) => setTimeout(r, 200)); // several passes
+    expect(await w.stop()).toBe(0);
+    const named = w.stderr().split('\n').filter((l) => l.includes('dangling.json'));
+    expect(named).toHaveLength(1);
+    expect(named[0]).toMatch(/^rekwatch: skipped .*dangling\.json: /);
   });
 });
