@@ -100,6 +100,53 @@ describe('globMatch', () => {
   });
 });
 
+describe('glob semantics', () => {
+  /** The reference meaning: `*` any run of characters, `?` exactly one character (code point), the rest literal. */
+  const oracle = (pattern: string, text: string) => {
+    const body = Array.from(pattern, (c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))).join('');
+    return new RegExp(`^${body}$`, 'su').test(text);
+  };
+
+  it('treats every * in the pattern as a wildcard, even where the text has a literal *', () => {
+    for (const name of ['matches', 'matchesIgnoreCase']) {
+      expect(op(name)('a*xb', 'a*b')).toBe(true);
+      // "?*" is the README's "non-empty" idiom; CloudTrail redacts secrets as "***".
+      expect(op(name)('***', '?*')).toBe(true);
+      expect(op(name)('*', '?*')).toBe(true);
+      expect(op(name)('', '?*')).toBe(false);
+      expect(op(name)('x*y*z', '*y*')).toBe(true);
+    }
+    expect(globMatch('a*b', 'a*xb')).toBe(true);
+    expect(globMatch('?*', '***')).toBe(true);
+  });
+
+  it('matches ? against one character (code point), not one UTF-16 unit', () => {
+    expect(op('matches')('a😀b', 'a?b')).toBe(true);
+    expect(op('matches')('a😀b', 'a??b')).toBe(false);
+    expect(op('matchesIgnoreCase')('A😀B', 'a?b')).toBe(true);
+    expect(op('matches')('😀', '?')).toBe(true);
+    expect(op('matches')('😀😀', '?*?')).toBe(true);
+    expect(op('matches')('😀😀', '???')).toBe(false);
+    // A literal surrogate half never matches part of a character.
+    expect(op('matches')('😀x', '\ud83d*')).toBe(false);
+    expect(op('matches')('😀x', '*\ude00x')).toBe(false);
+    expect(op('matches')('\ud83dx', '?x')).toBe(true); // a lone surrogate is one character
+  });
+
+  it('agrees with the reference meaning on adversarial patterns and texts', () => {
+    const unit = fc.constantFrom('a', 'B', '*', '?', '/', '😀', '\ud83d', '\ude00', 'İ');
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 6 }), fc.string({ unit, maxLength: 8 }), (p, t) => {
+        expect(globMatch(p, t)).toBe(oracle(p, t));
+        expect(compileGlob(p)(t)).toBe(oracle(p, t));
+        expect(op('matches')(t, p)).toBe(oracle(p, t));
+        expect(op('matchesIgnoreCase')(t, p)).toBe(oracle(p.toLowerCase(), t.toLowerCase()));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
+
 describe('compiled globs agree with globMatch', () => {
   it('for every pattern shape, case-sensitive and not', () => {
     const chars = fc.constantFrom('a', 'B', '*', '?', '/', ':');
