@@ -45,9 +45,71 @@ describe('ipInCidr / ipNotInCidr', () => {
     expect(notIn('10.0.0.1', ranges)).toBe(false);
   });
 
-  it('never mixes address families', () => {
-    expect(inCidr('::a00:1', '10.0.0.0/8')).toBe(false);
-    expect(inCidr('10.0.0.1', '::/0')).toBe(false);
+  it('reads IPv4 as the IPv4-mapped block of one 128-bit address space (::ffff:0:0/96)', () => {
+    // An address inside ::ffff:0:0/96 is inside every range containing that one.
+    expect(inCidr('10.0.0.1', '::ffff:0:0/96')).toBe(true);
+    expect(inCidr('10.0.0.1', '::/0')).toBe(true);
+    expect(inCidr('10.0.0.1', '::/8')).toBe(true);
+    expect(inCidr('10.0.0.1', '::/80')).toBe(true);
+    expect(notIn('10.0.0.1', '::/0')).toBe(false);
+    // ...and outside ranges that do not contain it.
+    expect(inCidr('10.0.0.1', '::/96')).toBe(false); // IPv4-compatible block, not the mapped one
+    expect(inCidr('10.0.0.1', '2001:db8::/32')).toBe(false);
+    expect(inCidr('2001:db8::1', '::ffff:0:0/96')).toBe(false);
+    expect(inCidr('2001:db8::1', '0.0.0.0/0')).toBe(false);
+    expect(inCidr('::a00:1', '10.0.0.0/8')).toBe(false); // ::10.0.0.1 is not ::ffff:10.0.0.1
+    expect(inCidr('::ffff:10.0.0.1', '10.0.0.0/8')).toBe(true);
+  });
+
+  it('reads a bare address as one host: /32 for IPv4, /128 for IPv6', () => {
+    expect(parseCidr('192.0.2.1')?.[1]).toBe(32);
+    expect(parseCidr('2001:db8::1')?.[1]).toBe(128);
+    expect(inCidr('192.0.2.1', '192.0.2.1')).toBe(true);
+    expect(inCidr('192.0.2.2', '192.0.2.1')).toBe(false);
+    expect(inCidr('2001:db8::1', '2001:db8::1')).toBe(true);
+    expect(inCidr('2001:db8::2', '2001:db8::1')).toBe(false); // a /32 would hold it
+    expect(inCidr('2001:db8:ffff::1', '2001:db8::1')).toBe(false);
+    expect(notIn('2001:db8::2', ['2001:db8::1'])).toBe(true);
+  });
+
+  it('is exact at prefix boundaries: /8, /31, /32, /32 of IPv6, /127, /128', () => {
+    expect(inCidr('10.255.255.255', '10.0.0.0/8')).toBe(true);
+    expect(inCidr('11.0.0.0', '10.0.0.0/8')).toBe(false);
+    expect(inCidr('9.255.255.255', '10.0.0.0/8')).toBe(false);
+    expect(inCidr('192.0.2.1', '192.0.2.1/32')).toBe(true);
+    expect(inCidr('192.0.2.0', '192.0.2.1/32')).toBe(false);
+    expect(inCidr('192.0.2.0', '192.0.2.1/31')).toBe(true);
+    expect(inCidr('192.0.2.2', '192.0.2.1/31')).toBe(false);
+    expect(inCidr('2001:db8:ffff:ffff:ffff:ffff:ffff:ffff', '2001:db8::/32')).toBe(true);
+    expect(inCidr('2001:db9::', '2001:db8::/32')).toBe(false);
+    expect(inCidr('2001:db7:ffff:ffff:ffff:ffff:ffff:ffff', '2001:db8::/32')).toBe(false);
+    expect(inCidr('2001:db8::1', '2001:db8::1/128')).toBe(true);
+    expect(inCidr('2001:db8::', '2001:db8::1/128')).toBe(false);
+    expect(inCidr('2001:db8::', '2001:db8::1/127')).toBe(true);
+    expect(inCidr('2001:db8::2', '2001:db8::1/127')).toBe(false);
+  });
+
+  it('treats an address with a zone id (fe80::1%eth0) as not an IP: both operators false', () => {
+    expect(parseIp('fe80::1%eth0')).toBeNull();
+    expect(parseCidr('fe80::1%eth0')).toBeNull();
+    expect(parseCidr('fe80::%eth0/64')).toBeNull();
+    expect(inCidr('fe80::1%eth0', 'fe80::/10')).toBe(false);
+    expect(notIn('fe80::1%eth0', 'fe80::/10')).toBe(false);
+    expect(inCidr('fe80::1', 'fe80::/10')).toBe(true);
+  });
+
+  it('holds embedded IPv4 to the same strict syntax, and reads ::a.b.c.d as IPv4-compatible, not mapped', () => {
+    expect(parseIp('::ffff:192.0.2.01')).toBeNull();
+    expect(parseIp('::ffff:0x7f.0.0.1')).toBeNull();
+    expect(parseIp('::1.2.3.4')?.toString()).toBe('::102:304');
+    expect(inCidr('::1.2.3.4', '1.2.3.4')).toBe(false);
+    expect(inCidr('::1.2.3.4', '::102:304/128')).toBe(true);
+  });
+
+  it('accepts the longest textual forms under the 64-character cap', () => {
+    expect(parseIp('0000:0000:0000:0000:0000:ffff:255.255.255.255')?.toString()).toBe('255.255.255.255');
+    expect(parseIp('2001:0db8:0000:0000:0000:0000:0000:0001')?.toString()).toBe('2001:db8::1');
+    expect(parseIp(`${'0'.repeat(60)}::1`)).toBeNull();
   });
 
   it('is false both ways for anything that is not an IP', () => {
@@ -156,6 +218,57 @@ describe('compiled globs agree with globMatch', () => {
         expect(compileGlob(p, true)(t.toLowerCase())).toBe(globMatch(p, t, true));
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe('CIDR containment is one 128-bit address space', () => {
+  // Reference model: IPv4 a.b.c.d is ::ffff:a.b.c.d; an IPv4 range x/n is ::ffff:x/(96+n).
+  const v4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255));
+  const v6 = fc.array(fc.nat(0xffff), { minLength: 8, maxLength: 8 });
+  const bigOf4 = (o: number[]) => (0xffffn << 32n) | BigInt(((o[0]! << 24) >>> 0) + (o[1]! << 16) + (o[2]! << 8) + o[3]!);
+  const bigOf6 = (g: number[]) => g.reduce((acc, x) => (acc << 16n) | BigInt(x), 0n);
+  const text4 = (o: number[]) => o.join('.');
+  const text6 = (g: number[]) => g.map((x) => x.toString(16)).join(':');
+  const mapped = (o: number[]) => [0, 0, 0, 0, 0, 0xffff, (o[0]! << 8) | o[1]!, (o[2]! << 8) | o[3]!];
+  // Addresses as text with their 128-bit value: IPv4, IPv4-mapped IPv6, native IPv6 (some near the mapped block).
+  const address = fc.oneof(
+    v4.map((o) => ({ text: text4(o), big: bigOf4(o) })),
+    v4.map((o) => ({ text: `::ffff:${text4(o)}`, big: bigOf4(o) })),
+    v6.map((g) => ({ text: text6(g), big: bigOf6(g) })),
+    fc.tuple(fc.constantFrom(0, 0xfffe, 0xffff), v4).map(([w, o]) => {
+      const g = [0, 0, 0, 0, 0, w, ...mapped(o).slice(6)];
+      return { text: text6(g), big: bigOf6(g) };
+    }),
+  );
+  const inside = (a: bigint, base: bigint, bits: number) => bits === 0 || a >> BigInt(128 - bits) === base >> BigInt(128 - bits);
+  // Ranges in either notation, with their 128-bit base and prefix length.
+  const range = fc.oneof(
+    fc.tuple(v4, fc.integer({ min: 0, max: 32 })).map(([o, n]) => ({ text: `${text4(o)}/${n}`, base: bigOf4(o), bits: 96 + n })),
+    fc.tuple(v4, fc.integer({ min: 96, max: 128 })).map(([o, n]) => ({ text: `::ffff:${text4(o)}/${n}`, base: bigOf4(o), bits: n })),
+    fc.tuple(v6, fc.integer({ min: 0, max: 128 })).map(([g, n]) => ({ text: `${text6(g)}/${n}`, base: bigOf6(g), bits: n })),
+    fc.integer({ min: 0, max: 96 }).map((n) => ({ text: `::/${n}`, base: 0n, bits: n })),
+  );
+
+  it('equals prefix containment in the 128-bit model, for every notation', () => {
+    fc.assert(
+      fc.property(address, range, (a, r) => {
+        const want = inside(a.big, r.base, r.bits);
+        expect(op('ipInCidr')(a.text, r.text)).toBe(want);
+        expect(op('ipNotInCidr')(a.text, r.text)).toBe(!want);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('is monotone: inside a range means inside every range that contains it', () => {
+    fc.assert(
+      fc.property(address, range, fc.integer({ min: 0, max: 128 }), (a, r, k) => {
+        const wider = Math.min(k, r.bits);
+        const widerText = `${text6(Array.from({ length: 8 }, (_, i) => Number((r.base >> BigInt(112 - 16 * i)) & 0xffffn)))}/${wider}`;
+        if (op('ipInCidr')(a.text, r.text)) expect(op('ipInCidr')(a.text, widerText)).toBe(true);
+      }),
+      { numRuns: 5000 },
     );
   });
 });
