@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { compileGlob, globMatch } from '../../functions/core/glob';
 import { parseCidr, parseIp } from '../../functions/core/ip';
+import { Evaluator } from '../../functions/core/evaluator';
 import { CUSTOM_OPERATORS } from '../../functions/core/operators';
+import { record } from '../helpers/records';
 
 const op = (name: string) => {
   const found = CUSTOM_OPERATORS.find((o) => o.name === name);
@@ -122,6 +124,67 @@ describe('ipInCidr / ipNotInCidr', () => {
   it('throws on a malformed rule value (reported as a rule error)', () => {
     expect(() => inCidr('10.0.0.1', 'nope')).toThrow(/not a CIDR/);
     expect(() => notIn('10.0.0.1', 42)).toThrow(/CIDR/);
+  });
+});
+
+describe('a missing value (a fact reference to a missing field) makes every rekwatch operator false', () => {
+  it.each(CUSTOM_OPERATORS.map((o) => o.name))('%s', (name) => {
+    for (const missing of [undefined, null]) {
+      expect(op(name)('arn:aws:iam::1:user/bob', missing)).toBe(false);
+      expect(op(name)('10.0.0.1', missing)).toBe(false);
+      expect(op(name)(undefined, missing)).toBe(false);
+    }
+  });
+
+  it('so a not: around it alerts, and json-rules-engine reports no rule error', async () => {
+    const conditions = { not: { fact: 'userIdentity', path: '$.arn', operator: 'endsWith', value: { fact: 'requestParameters', path: '$.userName' } } };
+    const ev = new Evaluator(
+      { lists: {}, rules: [{ id: 'r', name: 'r', description: '', severity: 'high', enabled: true, tags: [], references: [], tests: [], conditions: conditions as never, file: 'r.json' }] },
+      { eventSources: '*' },
+    );
+    const result = await ev.evaluate(record({ requestParameters: {} }));
+    expect(result.errors).toEqual([]);
+    expect(result.alerts.map((a) => a.ruleId)).toEqual(['r']);
+    const self = await ev.evaluate(record({ userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::1:user/bob' }, requestParameters: { userName: 'bob' } }));
+    expect(self.alerts).toEqual([]);
+  });
+
+  it('a value of the wrong type (not missing) is still a rule error', () => {
+    expect(() => op('endsWith')('x', 42)).toThrow(/string/);
+    expect(() => op('ipInCidr')('10.0.0.1', 42)).toThrow(/CIDR/);
+    expect(() => op('exists')('x', 'yes')).toThrow(/true or false/);
+  });
+});
+
+describe('exists', () => {
+  it('is true for a present value, false for a missing one; null counts as missing', () => {
+    for (const present of ['', 'x', 0, false, [], {}]) {
+      expect(op('exists')(present, true)).toBe(true);
+      expect(op('exists')(present, false)).toBe(false);
+    }
+    for (const absent of [undefined, null]) {
+      expect(op('exists')(absent, true)).toBe(false);
+      expect(op('exists')(absent, false)).toBe(true);
+    }
+  });
+
+  it('reads fields through json-rules-engine paths, and errorCode / mfaAuthenticated as rules need them', async () => {
+    const rule = (id: string, c: unknown) => ({ id, name: id, description: '', severity: 'high' as const, enabled: true, tags: [], references: [], tests: [], conditions: c as never, file: `${id}.json` });
+    const ev = new Evaluator(
+      {
+        lists: {},
+        rules: [
+          rule('failed', { all: [{ fact: 'errorCode', operator: 'exists', value: true }] }),
+          rule('no-collection', { all: [{ fact: 'requestParameters', path: '$.collectionId', operator: 'exists', value: false }] }),
+          rule('mfa-unknown', { all: [{ fact: 'mfaAuthenticated', operator: 'exists', value: false }] }),
+        ],
+      },
+      { eventSources: '*' },
+    );
+    const ids = async (over: Record<string, unknown>) => (await ev.evaluate(record(over))).alerts.map((a) => a.ruleId).sort();
+    expect(await ids({ errorCode: 'AccessDenied', requestParameters: { collectionId: 'c' } })).toEqual(['failed']);
+    expect(await ids({ requestParameters: { collectionId: null }, userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::1:user/u' } })).toEqual(['mfa-unknown', 'no-collection']);
+    expect(await ids({ requestParameters: null, userIdentity: { type: 'AssumedRole', sessionContext: { attributes: { mfaAuthenticated: 'true' } } } })).toEqual(['no-collection']);
   });
 });
 
