@@ -7,6 +7,7 @@ import {
   REKOGNITION_READ_ONLY_OPERATIONS,
   type CompiledPatterns,
 } from '../../functions/core/event-pattern';
+import { REKOGNITION_OPERATIONS } from '../../functions/core/rekognition';
 import type { RuleDefinition, RulePack } from '../../functions/core/types';
 import { matchesEventPattern } from '../helpers/eventbridge-match';
 import { listFile, pack, rule, ruleFile } from '../helpers/pack';
@@ -337,6 +338,14 @@ describe('compileEventPatterns: packs', () => {
     expect(stateOf({ all: [leaf('eventName', 'in', ['DeleteCollection', 'DetectFaces'])] })).toBe(ALL);
     expect(stateOf({ all: [leaf('eventName', 'equal', 'DetectFaces'), leaf('readOnly', 'equal', false)] })).toBe('ENABLED');
     expect(REKOGNITION_READ_ONLY_OPERATIONS.filter((n) => REKOGNITION_MUTATING_OPERATIONS.includes(n))).toEqual([]);
+  });
+
+  it('reads mutating and read-only operations from the one Rekognition list, which the shipped write-operations list equals', () => {
+    expect(REKOGNITION_MUTATING_OPERATIONS).toEqual(Object.keys(REKOGNITION_OPERATIONS).filter((n) => REKOGNITION_OPERATIONS[n] === 'write').sort());
+    expect(REKOGNITION_READ_ONLY_OPERATIONS).toEqual(Object.keys(REKOGNITION_OPERATIONS).filter((n) => REKOGNITION_OPERATIONS[n] === 'read').sort());
+    expect(REKOGNITION_MUTATING_OPERATIONS.length + REKOGNITION_READ_ONLY_OPERATIONS.length).toBe(75);
+    // rules/lists/write-operations.json stays a file (rules reference it, deployments may override it).
+    expect(shipped.lists['write-operations']!.items).toEqual([...REKOGNITION_MUTATING_OPERATIONS]);
   });
 
   it('treats an unknown operation name as possibly read-only and names it', () => {
