@@ -1,17 +1,22 @@
-/** `rekwatch validate`: schema and meaning checks of every rule and list file. */
+/**
+ * `rekwatch validate`: schema and meaning checks of every rule and list file, plus the pack's
+ * conventions (core/rules/conventions.ts) as warnings; `--strict` makes warnings fail too, which is
+ * what the repository's own convention test (test/rules/pack.test.ts) asks of the shipped pack.
+ */
 import { loadRulesForCommand } from './load-rules';
 import { writeLine, type CliIo } from './io';
 
-export function validateCommand(opts: { rules: string; config?: string }, io: CliIo): number {
-  const load = loadRulesForCommand(opts.rules, io, io.stdout, opts.config);
+export function validateCommand(opts: { rules: string; config?: string; strict?: boolean }, io: CliIo): number {
+  const load = loadRulesForCommand(opts.rules, io, io.stdout, opts.config, { conventions: true });
   if (!load) return 2; // no rules directory: a usage error
   const errors = load.problems.filter((p) => p.level === 'error').length;
   const warnings = load.problems.length - errors;
   const counts = `${load.pack.rules.length} rules, ${Object.keys(load.pack.lists).length} lists`;
-  if (errors > 0) {
-    writeLine(io.stdout, `${opts.rules}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (errors > 0 || (opts.strict && warnings > 0)) {
+    writeLine(io.stdout, `${opts.rules}: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}${opts.strict && warnings > 0 ? ' (--strict: warnings fail)' : ''}`);
     return 1;
   }
-  writeLine(io.stdout, `${opts.rules}: ok (${counts}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''})`);
+  writeLine(io.stdout, `${opts.rules}: ok (${counts}${warnings ? `, ${plural(warnings, 'warning')}` : ''})`);
   return 0;
 }

@@ -21,9 +21,9 @@
  * State: read-only management events (Detect*, Search*, ...) reach a rule only when its state is
  * ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS, and they are the high-volume calls. A rule can match a
  * read-only call unless (a) a leaf reachable through `all` excludes `readOnly` true (`readOnly equal
- * false`, `notEqual true`, `in [false]`, ...; the readOnly fact is normalised to a boolean, facts.ts),
- * or (b) every eventName it can match is a known mutating Rekognition operation (used only when every
- * configured eventSource is Rekognition's). An EventBridge rule gets the ALL-management state exactly
+ * false`, `notEqual true`, `in [false]`, `exists false`, ...; the readOnly fact is normalised to a
+ * boolean, facts.ts), or (b) every eventName it can match is a known mutating Rekognition operation
+ * (used only when every configured eventSource is Rekognition's). An EventBridge rule gets the ALL-management state exactly
  * when a rule it carries can match a read-only call. Rules that cannot match read-only calls share
  * that EventBridge rule only when it costs nothing (the values they add are mutating operation names);
  * otherwise they get their own ENABLED rule, so one read-only rule does not pull every read-only call
@@ -164,6 +164,8 @@ function excludesReadOnly(conditions: unknown, lists: Readonly<Record<string, re
       case 'notEqual': return v === true;
       case 'in': return Array.isArray(v) && !v.includes(true);
       case 'notIn': return Array.isArray(v) && v.includes(true);
+      // A read-only call has readOnly true, which exists.
+      case 'exists': return v === false;
       default: return false;
     }
   });

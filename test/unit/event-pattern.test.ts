@@ -337,6 +337,9 @@ describe('compileEventPatterns: packs', () => {
     expect(stateOf({ all: [leaf('eventName', 'in', ['DeleteCollection', 'IndexFaces'])] })).toBe('ENABLED');
     expect(stateOf({ all: [leaf('eventName', 'in', ['DeleteCollection', 'DetectFaces'])] })).toBe(ALL);
     expect(stateOf({ all: [leaf('eventName', 'equal', 'DetectFaces'), leaf('readOnly', 'equal', false)] })).toBe('ENABLED');
+    // readOnly exists false: a read-only call has readOnly true, so it cannot match.
+    expect(stateOf({ all: [root, leaf('readOnly', 'exists', false)] })).toBe('ENABLED');
+    expect(stateOf({ all: [root, leaf('readOnly', 'exists', true)] })).toBe(ALL);
     expect(REKOGNITION_READ_ONLY_OPERATIONS.filter((n) => REKOGNITION_MUTATING_OPERATIONS.includes(n))).toEqual([]);
   });
 
@@ -430,6 +433,23 @@ describe('compileEventPatterns: packs', () => {
     expect(c.notes.join('\n')).toMatch(/both can never alert/);
     const nothing = compileEventPatterns(pack([ruleFile(rule('none', { all: [leaf('eventName', 'in', [])] }))]));
     expect(nothing.rules).toEqual([]);
+  });
+
+  it('reads an emptied named list (a deployment override) as no eventName: such a rule is left out', () => {
+    const watched = pack([
+      listFile('watched-operations', []),
+      ruleFile(rule('watched', { all: [leaf('eventName', 'in', { fact: 'lists', path: '$.watched-operations' })] })),
+      ruleFile(rule('del', { all: [leaf('eventName', 'equal', 'DeleteCollection')] })),
+    ]);
+    const c = compileEventPatterns(watched);
+    expect(c.rules.map((r) => r.ruleIds)).toEqual([['del']]);
+    expect(c.notes.join('\n')).toMatch(/watched can never alert \(its eventName conditions admit no eventName\)/);
+    // An `any` with an empty branch still narrows by its other branches.
+    const either = compileEventPatterns(pack([
+      listFile('watched-operations', []),
+      ruleFile(rule('either', { all: [{ any: [leaf('eventName', 'in', { fact: 'lists', path: '$.watched-operations' }), leaf('eventName', 'equal', 'IndexFaces')] }] })),
+    ]));
+    expect(detailOf(either)).toEqual({ eventSource: ['rekognition.amazonaws.com'], eventName: ['IndexFaces'] });
   });
 
   it('does not narrow through a node json-rules-engine reads differently from the eventName index', () => {
