@@ -86,9 +86,13 @@ export function parseCidr(value: unknown): Cidr | null {
 export function ipInRange(ip: IpAddress, cidr: Cidr): boolean {
   const range = cidr[0];
   if (ip.kind() === range.kind()) return ip.match(cidr);
-  if (ip.kind() === 'ipv4' && cidr[1] < 96) return (ip as ipaddr.IPv4).toIPv4MappedAddress().match(cidr);
+  // An IPv6 range wider than /96 holds either the whole IPv4-mapped block or none of it.
+  if (ip.kind() === 'ipv4' && cidr[1] < 96) return MAPPED_BLOCK.match(cidr);
   return false;
 }
+
+/** ::ffff:0:0, the first address of the IPv4-mapped block ::ffff:0:0/96. */
+const MAPPED_BLOCK = ipaddr.IPv6.parse('::ffff:0:0');
 
 /**
  * What a range covers when that is a whole address family or crosses families, else null:
@@ -99,7 +103,7 @@ export function cidrCoverage(cidr: Cidr): 'every address' | 'every IPv4 address'
   const [range, bits] = cidr;
   if (range.kind() === 'ipv4') return bits === 0 ? 'every IPv4 address' : null;
   if (bits === 0) return 'every address';
-  return ipInRange(ipaddr.IPv4.parse('0.0.0.0'), cidr) ? 'every IPv4 address and IPv6 addresses' : null;
+  return MAPPED_BLOCK.match(cidr) ? 'every IPv4 address and IPv6 addresses' : null;
 }
 
 /** Parses one CIDR or an array of them; null when any entry is invalid. */
