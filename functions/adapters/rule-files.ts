@@ -2,9 +2,10 @@
  * Reads a rules directory (any depth) into source files for the pure pack loader.
  * Only `.json` files are read; hidden directories and node_modules are skipped.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
-import { loadPack, type PackLoad, type SourceFile } from '../core/rules/pack';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import type { ConventionOptions } from '../core/rules/conventions';
+import { loadPack, type LoadOptions, type PackLoad, type SourceFile } from '../core/rules/pack';
 
 export class RulesDirError extends Error {}
 
@@ -37,6 +38,19 @@ export function readRuleFiles(rulesDir: string, cwd = process.cwd()): SourceFile
   });
 }
 
-export function loadRulesDir(rulesDir: string, cwd = process.cwd()): PackLoad {
-  return loadPack(readRuleFiles(rulesDir, cwd));
+/**
+ * The pack conventions' view of the file system: runbook pages are `docs/runbooks/<id>.md` beside
+ * the rules directory (`rules/` and `docs/` side by side, as in this repository).
+ */
+export function conventionsFor(rulesDir: string, cwd = process.cwd()): ConventionOptions {
+  const dir = join(dirname(rulesDir), 'docs', 'runbooks');
+  const shown = relative(cwd, dir);
+  return {
+    hasRunbookPage: (id) => existsSync(join(dir, `${id}.md`)),
+    runbookDir: (shown.startsWith('..') ? dir : shown).split(sep).join('/') || '.',
+  };
+}
+
+export function loadRulesDir(rulesDir: string, cwd = process.cwd(), options: LoadOptions = {}): PackLoad {
+  return loadPack(readRuleFiles(rulesDir, cwd), options);
 }

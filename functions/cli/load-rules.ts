@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { applyListOverrides, ConfigFileError, readDeployConfigFile, type DeployConfigFile } from '../adapters/deploy-config-file';
-import { readRuleFiles, RulesDirError } from '../adapters/rule-files';
+import { conventionsFor, readRuleFiles, RulesDirError } from '../adapters/rule-files';
 import { loadPack, type PackLoad } from '../core/rules/pack';
 import { formatProblem } from '../core/rules/problem';
 import { writeLine, type CliIo } from './io';
@@ -15,13 +15,17 @@ export interface LoadedRules extends PackLoad {
   config: DeployConfigFile;
 }
 
-export function loadRulesForCommand(dir: string, io: CliIo, out: Writable = io.stderr, configPath?: string): LoadedRules | null {
+export function loadRulesForCommand(dir: string, io: CliIo, out: Writable = io.stderr, configPath?: string, opts: { conventions?: boolean } = {}): LoadedRules | null {
   let load: PackLoad;
   let config: DeployConfigFile = {};
   try {
     if (configPath) config = readDeployConfigFile(resolve(io.cwd, configPath));
-    const files = readRuleFiles(resolve(io.cwd, dir), io.cwd);
-    load = loadPack(applyListOverrides(files, config.lists ?? {}, dir));
+    const rulesDir = resolve(io.cwd, dir);
+    const files = readRuleFiles(rulesDir, io.cwd);
+    load = loadPack(applyListOverrides(files, config.lists ?? {}, dir), {
+      eventSources: config.eventSources,
+      conventions: opts.conventions ? conventionsFor(rulesDir, io.cwd) : undefined,
+    });
   } catch (e) {
     if (e instanceof RulesDirError || e instanceof ConfigFileError) {
       writeLine(out, e.message);

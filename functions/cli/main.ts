@@ -115,9 +115,10 @@ export async function main(
 
   program
     .command('validate')
-    .description('check every rule and list file; report all problems as FILE: field: message')
+    .description('check every rule and list file, and the pack conventions; report all problems as FILE: field: message')
     .addOption(rulesOption())
     .addOption(configOption())
+    .option('--strict', 'warnings (pack conventions, empty lists, unknown operations) fail too, as in the repository\'s npm test')
     .action((opts) => {
       code = validateCommand(opts, io);
     });

@@ -1,15 +1,19 @@
-/** `rekwatch validate`: schema and meaning checks of every rule and list file. */
+/**
+ * `rekwatch validate`: schema and meaning checks of every rule and list file, plus the pack's
+ * conventions (core/rules/conventions.ts) as warnings; `--strict` makes warnings fail too, which is
+ * what the repository's own convention test (test/rules/pack.test.ts) asks of the shipped pack.
+ */
 import { loadRulesForCommand } from './load-rules';
 import { plural, writeLine, type CliIo } from './io';
 
-export function validateCommand(opts: { rules: string; config?: string }, io: CliIo): number {
-  const load = loadRulesForCommand(opts.rules, io, io.stdout, opts.config);
+export function validateCommand(opts: { rules: string; config?: string; strict?: boolean }, io: CliIo): number {
+  const load = loadRulesForCommand(opts.rules, io, io.stdout, opts.config, { conventions: true });
   if (!load) return 2; // no rules directory: a usage error
   const errors = load.problems.filter((p) => p.level === 'error').length;
   const warnings = load.problems.length - errors;
   const counts = `${plural(load.pack.rules.length, 'rule')}, ${plural(Object.keys(load.pack.lists).length, 'list')}`;
-  if (errors > 0) {
-    writeLine(io.stdout, `${opts.rules}: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}`);
+  if (errors > 0 || (opts.strict && warnings > 0)) {
+    writeLine(io.stdout, `${opts.rules}: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}${opts.strict && warnings > 0 ? ' (--strict: warnings fail)' : ''}`);
     return 1;
   }
   writeLine(io.stdout, `${opts.rules}: ok (${counts}${warnings ? `, ${plural(warnings, 'warning')}` : ''})`);

@@ -1,6 +1,9 @@
 /**
  * json-rules-engine set up the way rekwatch uses it: undefined facts allowed (a missing CloudTrail
  * field is `undefined`, never an error), the default JSONPath resolver, and rekwatch's operators.
+ * Undefined shared conditions are allowed too (`{"condition": "name"}` is false): rekwatch registers
+ * none and validation refuses them, and json-rules-engine's default (throwing while the conditions
+ * beside it are already running) would leave their rejections unhandled and crash the process.
  * json-rules-engine is the authority for every alert; see precheck.ts for what runs before it.
  */
 import { Engine, type RuleProperties } from 'json-rules-engine';
@@ -17,7 +20,7 @@ export interface OperatorLookup {
 }
 
 export function createEngine(rules: readonly RuleDefinition[] = []): Engine {
-  const engine = new Engine([], { allowUndefinedFacts: true });
+  const engine = new Engine([], { allowUndefinedFacts: true, allowUndefinedConditions: true });
   for (const op of CUSTOM_OPERATORS) engine.addOperator(op.name, op.evaluate);
   for (const rule of rules) engine.addRule(toEngineRule(rule));
   return engine;

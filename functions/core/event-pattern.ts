@@ -21,9 +21,9 @@
  * State: read-only management events (Detect*, Search*, ...) reach a rule only when its state is
  * ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS, and they are the high-volume calls. A rule can match a
  * read-only call unless (a) a leaf reachable through `all` excludes `readOnly` true (`readOnly equal
- * false`, `notEqual true`, `in [false]`, ...; the readOnly fact is normalised to a boolean, facts.ts),
- * or (b) every eventName it can match is a known mutating Rekognition operation (used only when every
- * configured eventSource is Rekognition's). An EventBridge rule gets the ALL-management state exactly
+ * false`, `notEqual true`, `in [false]`, `exists false`, ...; the readOnly fact is normalised to a
+ * boolean, facts.ts), or (b) every eventName it can match is a known mutating Rekognition operation
+ * (used only when every configured eventSource is Rekognition's). An EventBridge rule gets the ALL-management state exactly
  * when a rule it carries can match a read-only call. Rules that cannot match read-only calls share
  * that EventBridge rule only when it costs nothing (the values they add are mutating operation names);
  * otherwise they get their own ENABLED rule, so one read-only rule does not pull every read-only call
@@ -36,34 +36,11 @@
 import { possibleEventNames } from './event-name-index';
 import { parseSimplePath } from './json-path';
 import { isPlainObject } from './record';
+import { REKOGNITION_EVENT_SOURCE, REKOGNITION_READ_ONLY_OPERATIONS, REKOGNITION_WRITE_OPERATIONS } from './rekognition';
 import type { RuleDefinition, RulePack } from './types';
 
-/** Rekognition operations CloudTrail records with `readOnly: false` (see ../shared/docs/aws-facts.md). */
-export const REKOGNITION_MUTATING_OPERATIONS: readonly string[] = [
-  'AssociateFaces', 'CopyProjectVersion', 'CreateCollection', 'CreateDataset', 'CreateFaceLivenessSession',
-  'CreateProject', 'CreateProjectVersion', 'CreateStreamProcessor', 'CreateUser', 'DeleteCollection',
-  'DeleteDataset', 'DeleteFaces', 'DeleteProject', 'DeleteProjectPolicy', 'DeleteProjectVersion',
-  'DeleteStreamProcessor', 'DeleteUser', 'DisassociateFaces', 'DistributeDatasetEntries', 'IndexFaces',
-  'PutProjectPolicy', 'StartCelebrityRecognition', 'StartContentModeration', 'StartFaceDetection',
-  'StartFaceSearch', 'StartLabelDetection', 'StartMediaAnalysisJob', 'StartPersonTracking',
-  'StartProjectVersion', 'StartSegmentDetection', 'StartStreamProcessor', 'StartTextDetection',
-  'StopProjectVersion', 'StopStreamProcessor', 'TagResource', 'UntagResource', 'UpdateDatasetEntries',
-  'UpdateStreamProcessor',
-];
-
-/** Rekognition operations CloudTrail records with `readOnly: true` (see ../shared/docs/aws-facts.md). */
-export const REKOGNITION_READ_ONLY_OPERATIONS: readonly string[] = [
-  'CompareFaces', 'DescribeCollection', 'DescribeDataset', 'DescribeProjectVersions', 'DescribeProjects',
-  'DescribeStreamProcessor', 'DetectCustomLabels', 'DetectFaces', 'DetectLabels', 'DetectModerationLabels',
-  'DetectProtectiveEquipment', 'DetectText', 'GetCelebrityInfo', 'GetCelebrityRecognition',
-  'GetContentModeration', 'GetFaceDetection', 'GetFaceLivenessSessionResults', 'GetFaceSearch',
-  'GetLabelDetection', 'GetMediaAnalysisJob', 'GetPersonTracking', 'GetSegmentDetection', 'GetTextDetection',
-  'ListCollections', 'ListDatasetEntries', 'ListDatasetLabels', 'ListFaces', 'ListMediaAnalysisJobs',
-  'ListProjectPolicies', 'ListStreamProcessors', 'ListTagsForResource', 'ListUsers', 'RecognizeCelebrities',
-  'SearchFaces', 'SearchFacesByImage', 'SearchUsers', 'SearchUsersByImage',
-];
-
-export const REKOGNITION_EVENT_SOURCE = 'rekognition.amazonaws.com';
+/** Mutating (`readOnly: false`) and read-only Rekognition operations: derived from the one list in rekognition.ts. */
+export { REKOGNITION_WRITE_OPERATIONS as REKOGNITION_MUTATING_OPERATIONS, REKOGNITION_READ_ONLY_OPERATIONS, REKOGNITION_EVENT_SOURCE } from './rekognition';
 export const CLOUDTRAIL_API_CALL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 export const DEFAULT_MAX_PATTERN_LENGTH = 2048;
 export const STATE_ALL_MANAGEMENT_EVENTS = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
@@ -91,7 +68,7 @@ export interface CompileOptions {
   maxPatternLength?: number;
 }
 
-const MUTATING = new Set(REKOGNITION_MUTATING_OPERATIONS);
+const MUTATING = new Set(REKOGNITION_WRITE_OPERATIONS);
 const READ_ONLY = new Set(REKOGNITION_READ_ONLY_OPERATIONS);
 
 /** What one enabled rule lets us say about the events it can alert on. */
@@ -187,6 +164,8 @@ function excludesReadOnly(conditions: unknown, lists: Readonly<Record<string, re
       case 'notEqual': return v === true;
       case 'in': return Array.isArray(v) && !v.includes(true);
       case 'notIn': return Array.isArray(v) && v.includes(true);
+      // A read-only call has readOnly true, which exists.
+      case 'exists': return v === false;
       default: return false;
     }
   });

@@ -4,8 +4,10 @@
  * everyFact/everyValue/swap/not decorators).
  *
  * Each operator is a pure function of (factValue, value). A fact value of the wrong type makes the
- * operator false (never an error); a malformed rule `value` throws, which the evaluator reports
- * as a rule error (validation rejects such values before they get here).
+ * operator false (never an error). A missing value (`undefined` or `null`: a fact reference to a
+ * field the record lacks) makes the operator false too, never an error. Any other malformed `value`
+ * throws, which the evaluator reports as a rule error (validation rejects such literal values before
+ * they get here; a fact reference can still produce one, e.g. a number where a string belongs).
  */
 import type { RE2JS } from 're2js';
 import { compileGlob } from './glob';
@@ -16,7 +18,7 @@ export type OperatorFn = (factValue: unknown, value: unknown) => boolean;
 export interface CustomOperator {
   name: string;
   /** Shape the rule's `value` must have; used by validation and documentation. */
-  valueKind: 'cidrs' | 'strings' | 'regex';
+  valueKind: 'cidrs' | 'strings' | 'regex' | 'boolean';
   evaluate: OperatorFn;
 }
 
@@ -88,6 +90,7 @@ function anyString(name: string, compile: (pattern: string) => StringTest, prepa
     return tests.length === 1 ? (tests[0] as StringTest) : (f) => tests.some((t) => t(f));
   };
   return (fact, value) => {
+    if (value === undefined || value === null) return false;
     let test: StringTest | undefined;
     if (typeof value === 'string') {
       test = byString.get(value);
@@ -120,11 +123,24 @@ function lowerCased(s: string): string {
   return lastLowerOut;
 }
 
+const missing = (value: unknown): boolean => value === undefined || value === null;
+
+/**
+ * `exists`: with `true`, whether the fact (after its path) has a value; with `false`, whether it has
+ * none. `null` counts as no value (CloudTrail writes `"requestParameters": null` for "none").
+ */
+function exists(fact: unknown, value: unknown): boolean {
+  if (missing(value)) return false;
+  if (typeof value !== 'boolean') throw new Error('exists: value must be true or false');
+  return (fact !== undefined && fact !== null) === value;
+}
+
 export const CUSTOM_OPERATORS: readonly CustomOperator[] = [
   {
     name: 'ipInCidr',
     valueKind: 'cidrs',
     evaluate: (fact, value) => {
+      if (missing(value)) return false;
       const ranges = cidrsOf(value, 'ipInCidr');
       const ip = parseIp(fact);
       return ip !== null && ranges.some((r) => ipInRange(ip, r));
@@ -134,6 +150,7 @@ export const CUSTOM_OPERATORS: readonly CustomOperator[] = [
     name: 'ipNotInCidr',
     valueKind: 'cidrs',
     evaluate: (fact, value) => {
+      if (missing(value)) return false;
       const ranges = cidrsOf(value, 'ipNotInCidr');
       const ip = parseIp(fact);
       return ip !== null && !ranges.some((r) => ipInRange(ip, r));
@@ -151,10 +168,12 @@ export const CUSTOM_OPERATORS: readonly CustomOperator[] = [
     name: 'matchesRegex',
     valueKind: 'regex',
     evaluate: (fact, value) => {
+      if (missing(value)) return false;
       const re = regexOf(value, 'matchesRegex');
       return typeof fact === 'string' && re.matcher(fact).find();
     },
   },
+  { name: 'exists', valueKind: 'boolean', evaluate: exists },
 ];
 
 /** json-rules-engine's built-in operators and decorators (v7). */

@@ -36,8 +36,11 @@ const identity = fc.oneof(
 const requestParameters = fc.oneof(
   fc.constant(null),
   fc.constant('null'),
-  fc.record({ collectionId: fc.constantFrom('col-1', 'faces', ''), maxResults: fc.integer({ min: 0, max: 100 }) }, { requiredKeys: [] }),
-  fc.record({ image: fc.record({ s3Object: fc.record({ bucket: fc.constantFrom('b1', 'b2') }) }), omitted: fc.boolean() }, { requiredKeys: [] }),
+  fc.record({ collectionId: fc.constantFrom('col-1', 'faces', '', null), maxResults: fc.integer({ min: 0, max: 100 }), userName: fc.constantFrom('alice', 'bob') }, { requiredKeys: [] }),
+  fc.record({ image: fc.oneof(fc.constant(null), fc.record({ s3Object: fc.oneof(fc.constant(null), fc.record({ bucket: fc.constantFrom('b1', 'b2') })) })), omitted: fc.boolean() }, { requiredKeys: [] }),
+  // JSON can carry keys named like Object.prototype methods: json-rules-engine's `in` on a string
+  // value and its numeric operators then throw while converting the object to a primitive.
+  fc.constant({ toString: 1, valueOf: 1 }),
 );
 
 /** A Rekognition-ish record with real-world variance in the fields rules look at. */
@@ -75,32 +78,67 @@ const FACTS_WITH_PATHS: Array<[string, string | undefined]> = [
   ['requestParameters', '$.collectionId'], ['requestParameters', '$.maxResults'], ['requestParameters', '$.image.s3Object.bucket'],
   ['requestParameters', "$['collectionId']"], ['userIdentity', '$.type'], ['userIdentity', '$.sessionContext.attributes.mfaAuthenticated'],
   ['resources', '$[0].ARN'], ['resources', '$.length'], ['userIdentity', '$..arn'], ['requestParameters', '$.*'], ['eventName', '$.x'],
+  ['requestParameters', undefined], ['requestParameters', '$.userName'], ['requestParameters', '$.image.s3Object'],
+  ['userIdentity', '$.arn'], ['requestParameters', '$[?(@.bucket)]'],
 ];
 
 const OPERATORS = [
   'equal', 'notEqual', 'in', 'notIn', 'contains', 'doesNotContain', 'lessThan', 'greaterThanInclusive',
   'ipInCidr', 'ipNotInCidr', 'startsWith', 'endsWith', 'matches', 'matchesIgnoreCase', 'matchesRegex',
   'not:equal', 'someFact:equal', 'someValue:startsWith', 'everyValue:notEqual', 'swap:in',
+  'exists', 'not:exists', 'swap:startsWith', 'someFact:in', 'someValue:in', 'notAnOperator',
 ];
 
 const literal = fc.oneof(
   fc.constantFrom(...STRINGS),
-  fc.constantFrom(true, false, null, 0, 5, 50),
+  fc.constantFrom(true, false, null, 0, 5, 50, ['x', 5], ['10.0.0.0/8', 7], '*', '?*'),
   fc.subarray(STRINGS, { minLength: 0, maxLength: 4 }),
   fc.constantFrom(['10.0.0.0/8', '2001:db8::/32'], '203.0.113.0/24', ['198.51.100.0/24'], '*kali*', ['arn:aws:sts::*:assumed-role/BreakGlass*/*'], '^aws-cli/', 'not a cidr'),
 );
 
 const value = fc.oneof(
   { weight: 6, arbitrary: literal },
-  { weight: 1, arbitrary: fc.constantFrom({ fact: 'recipientAccountId' }, { fact: 'lists', path: '$.trusted' }, { fact: 'lists', path: '$.globs' }, { fact: 'userIdentity', path: '$.accountId' }, { fact: 'lists', path: '$.missing' }) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      { fact: 'recipientAccountId' }, { fact: 'lists', path: '$.trusted' }, { fact: 'lists', path: '$.globs' }, { fact: 'userIdentity', path: '$.accountId' },
+      { fact: 'lists', path: '$.missing' }, { fact: 'lists', path: '$.empty' },
+      // References to fields that are often missing or null.
+      { fact: 'requestParameters', path: '$.userName' }, { fact: 'errorCode' }, { fact: 'requestParameters', path: '$.collectionId', params: { a: 1 } },
+      { fact: 'requestParameters', path: '$..bucket' }, { fact: 'requestParameters', path: '$[?(@.bucket)]' },
+    ),
+  },
 );
 
-const leaf = fc.record({ fp: fc.constantFrom(...FACTS_WITH_PATHS), operator: fc.constantFrom(...OPERATORS), value }).map(({ fp, operator, value: v }) => ({
-  fact: fp[0],
-  operator,
-  value: v,
-  ...(fp[1] ? { path: fp[1] } : {}),
-}));
+const leaf = fc
+  .record(
+    {
+      fp: fc.constantFrom(...FACTS_WITH_PATHS),
+      operator: fc.constantFrom(...OPERATORS),
+      value,
+      params: fc.option(fc.constantFrom({ a: 1 }, {}), { freq: 8, nil: undefined }),
+      priority: fc.option(fc.constantFrom(1, 2, 3), { freq: 6, nil: undefined }),
+    },
+    { requiredKeys: ['fp', 'operator', 'value'] },
+  )
+  .map(({ fp, operator, value: v, params, priority }) => ({
+    fact: fp[0],
+    operator,
+    value: v,
+    ...(fp[1] ? { path: fp[1] } : {}),
+    ...(params !== undefined ? { params } : {}),
+    ...(priority !== undefined ? { priority } : {}),
+  }));
+
+/** Condition shapes json-rules-engine refuses or reads in its own way (it reads `any`, then `all`, then `not`). */
+const oddNode = (tie: (key: string) => fc.Arbitrary<unknown>) =>
+  fc.oneof(
+    fc.record({ all: fc.array(tie('node'), { maxLength: 2 }), any: fc.array(tie('node'), { maxLength: 2 }) }),
+    fc.record({ all: fc.array(tie('node'), { maxLength: 2 }), not: tie('node') }),
+    fc.record({ any: fc.array(tie('node'), { maxLength: 2 }), not: tie('node') }),
+    fc.record({ all: fc.array(tie('node'), { maxLength: 3 }), priority: fc.constantFrom(1, 2) }),
+    fc.constantFrom({ condition: 'shared' }, { not: [] }, { all: {} }, {}, { fact: 'eventName', operator: 'equal' }, null, 'x'),
+  );
 
 const { node } = fc.letrec((tie) => ({
   node: fc.oneof(
@@ -109,13 +147,17 @@ const { node } = fc.letrec((tie) => ({
     { weight: 1, arbitrary: fc.record({ all: fc.array(tie('node'), { minLength: 0, maxLength: 3 }) }) },
     { weight: 1, arbitrary: fc.record({ any: fc.array(tie('node'), { minLength: 0, maxLength: 3 }) }) },
     { weight: 1, arbitrary: fc.record({ not: tie('node') }) },
+    { weight: 1, arbitrary: oddNode(tie) },
   ),
 }));
 
 const top = fc.oneof(
-  fc.record({ all: fc.array(node, { minLength: 1, maxLength: 4 }) }),
-  fc.record({ any: fc.array(node, { minLength: 1, maxLength: 4 }) }),
-  fc.record({ not: node }),
+  { weight: 4, arbitrary: fc.record({ all: fc.array(node, { minLength: 1, maxLength: 4 }) }) },
+  { weight: 4, arbitrary: fc.record({ any: fc.array(node, { minLength: 1, maxLength: 4 }) }) },
+  { weight: 4, arbitrary: fc.record({ not: node }) },
+  { weight: 1, arbitrary: fc.record({ all: fc.array(node, { maxLength: 2 }), any: fc.array(node, { maxLength: 2 }) }) },
+  // json-rules-engine refuses a root without all/any/not/condition: every record is a rule error.
+  { weight: 1, arbitrary: leaf },
 );
 
 /** A pack of 1-5 generated rules (not validated: the evaluator must cope with invalid ones too). */
@@ -123,6 +165,7 @@ export const arbPack: fc.Arbitrary<RulePack> = fc.array(top, { minLength: 1, max
   lists: {
     trusted: { name: 'trusted', description: '', items: ['10.0.0.0/8', '198.51.100.0/24', '2001:db8::/32'], file: 'lists/trusted.json' },
     globs: { name: 'globs', description: '', items: ['*kali*', 'arn:aws:iam::*:root'], file: 'lists/globs.json' },
+    empty: { name: 'empty', description: '', items: [], file: 'lists/empty.json' },
   },
   rules: conds.map(
     (conditions, i): RuleDefinition => ({

@@ -65,6 +65,20 @@ describe.each([
     expect(await suppressor.decide(alert(31, { principal }))).toMatchObject({ deliver: false });
   });
 
+  it('holds back a second alert at exactly the window\'s start second (CloudTrail times are whole seconds)', async () => {
+    const suppressor = new Suppressor({ rules: [RULE], dedupe: make() });
+    const principal = `arn:aws:iam::111122223333:user/same-second-${_name.length}-${Math.random()}`;
+    const first = alert(0, { principal, eventTime: '2026-11-24T10:00:00Z' });
+    const second = alert(0, { principal, eventTime: '2026-11-24T10:00:00Z' });
+    expect(await suppressor.decide(first)).toMatchObject({ deliver: true });
+    expect(await suppressor.decide(second)).toEqual({ deliver: false, reason: 'dedupe', windowStart: '2026-11-24T10:00:00.000Z' });
+    // One second before the start is older than the window (a late delivery): delivered.
+    expect(await suppressor.decide(alert(0, { principal, eventTime: '2026-11-24T09:59:59Z' }))).toMatchObject({ deliver: true });
+    // The last second inside the window is held back; the window's end opens the next one.
+    expect(await suppressor.decide(alert(0, { principal, eventTime: '2026-11-24T10:14:59Z' }))).toMatchObject({ deliver: false });
+    expect(await suppressor.decide(alert(0, { principal, eventTime: '2026-11-24T10:15:00Z' }))).toMatchObject({ deliver: true, alert: { suppressedBefore: { count: 2 } } });
+  });
+
   it('delivers a retried alert again instead of holding it back', async () => {
     const state = make();
     const first = alert(0, { principal: `arn:aws:iam::1:user/retry-${Math.random()}` });

@@ -19,6 +19,15 @@ describe('possibleEventNames', () => {
     expect(possibleEventNames({ all: [leaf('in', { fact: 'lists', path: '$..writes' })] }, lists)).toBeNull();
   });
 
+  it('reads an empty list as no eventName at all, so the rule is never a candidate', () => {
+    const lists = { none: [] as string[], writes: ['IndexFaces'] };
+    expect(sorted(possibleEventNames({ all: [leaf('in', { fact: 'lists', path: '$.none' })] }, lists))).toEqual([]);
+    expect(sorted(possibleEventNames({ any: [leaf('in', { fact: 'lists', path: '$.none' }), leaf('in', { fact: 'lists', path: '$.writes' })] }, lists))).toEqual(['IndexFaces']);
+    const idx = new EventNameIndex([{ item: 'never', names: possibleEventNames({ all: [leaf('in', [])] }) }, { item: 'any', names: null }]);
+    expect(idx.candidates('DeleteCollection')).toEqual(['any']);
+    expect(idx.candidates(undefined)).toEqual(['any']);
+  });
+
   it('says "any eventName" whenever it cannot be certain', () => {
     expect(possibleEventNames({ not: leaf('equal', 'A') })).toBeNull();
     expect(possibleEventNames({ any: [leaf('equal', 'A'), { fact: 'principalType', operator: 'equal', value: 'Root' }] })).toBeNull();

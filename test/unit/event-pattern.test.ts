@@ -7,6 +7,7 @@ import {
   REKOGNITION_READ_ONLY_OPERATIONS,
   type CompiledPatterns,
 } from '../../functions/core/event-pattern';
+import { REKOGNITION_OPERATIONS } from '../../functions/core/rekognition';
 import type { RuleDefinition, RulePack } from '../../functions/core/types';
 import { matchesEventPattern } from '../helpers/eventbridge-match';
 import { listFile, pack, rule, ruleFile } from '../helpers/pack';
@@ -336,7 +337,18 @@ describe('compileEventPatterns: packs', () => {
     expect(stateOf({ all: [leaf('eventName', 'in', ['DeleteCollection', 'IndexFaces'])] })).toBe('ENABLED');
     expect(stateOf({ all: [leaf('eventName', 'in', ['DeleteCollection', 'DetectFaces'])] })).toBe(ALL);
     expect(stateOf({ all: [leaf('eventName', 'equal', 'DetectFaces'), leaf('readOnly', 'equal', false)] })).toBe('ENABLED');
+    // readOnly exists false: a read-only call has readOnly true, so it cannot match.
+    expect(stateOf({ all: [root, leaf('readOnly', 'exists', false)] })).toBe('ENABLED');
+    expect(stateOf({ all: [root, leaf('readOnly', 'exists', true)] })).toBe(ALL);
     expect(REKOGNITION_READ_ONLY_OPERATIONS.filter((n) => REKOGNITION_MUTATING_OPERATIONS.includes(n))).toEqual([]);
+  });
+
+  it('reads mutating and read-only operations from the one Rekognition list, which the shipped write-operations list equals', () => {
+    expect(REKOGNITION_MUTATING_OPERATIONS).toEqual(Object.keys(REKOGNITION_OPERATIONS).filter((n) => REKOGNITION_OPERATIONS[n] === 'write').sort());
+    expect(REKOGNITION_READ_ONLY_OPERATIONS).toEqual(Object.keys(REKOGNITION_OPERATIONS).filter((n) => REKOGNITION_OPERATIONS[n] === 'read').sort());
+    expect(REKOGNITION_MUTATING_OPERATIONS.length + REKOGNITION_READ_ONLY_OPERATIONS.length).toBe(75);
+    // rules/lists/write-operations.json stays a file (rules reference it, deployments may override it).
+    expect(shipped.lists['write-operations']!.items).toEqual([...REKOGNITION_MUTATING_OPERATIONS]);
   });
 
   it('treats an unknown operation name as possibly read-only and names it', () => {
@@ -421,6 +433,23 @@ describe('compileEventPatterns: packs', () => {
     expect(c.notes.join('\n')).toMatch(/both can never alert/);
     const nothing = compileEventPatterns(pack([ruleFile(rule('none', { all: [leaf('eventName', 'in', [])] }))]));
     expect(nothing.rules).toEqual([]);
+  });
+
+  it('reads an emptied named list (a deployment override) as no eventName: such a rule is left out', () => {
+    const watched = pack([
+      listFile('watched-operations', []),
+      ruleFile(rule('watched', { all: [leaf('eventName', 'in', { fact: 'lists', path: '$.watched-operations' })] })),
+      ruleFile(rule('del', { all: [leaf('eventName', 'equal', 'DeleteCollection')] })),
+    ]);
+    const c = compileEventPatterns(watched);
+    expect(c.rules.map((r) => r.ruleIds)).toEqual([['del']]);
+    expect(c.notes.join('\n')).toMatch(/watched can never alert \(its eventName conditions admit no eventName\)/);
+    // An `any` with an empty branch still narrows by its other branches.
+    const either = compileEventPatterns(pack([
+      listFile('watched-operations', []),
+      ruleFile(rule('either', { all: [{ any: [leaf('eventName', 'in', { fact: 'lists', path: '$.watched-operations' }), leaf('eventName', 'equal', 'IndexFaces')] }] })),
+    ]));
+    expect(detailOf(either)).toEqual({ eventSource: ['rekognition.amazonaws.com'], eventName: ['IndexFaces'] });
   });
 
   it('does not narrow through a node json-rules-engine reads differently from the eventName index', () => {

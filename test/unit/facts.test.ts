@@ -40,6 +40,16 @@ describe('principal facts', () => {
     expect(principalArn(r)).toBe('arn:aws:iam::1:role/R');
   });
 
+  it('treats an empty or non-string userIdentity.arn as missing: the session issuer, else undefined', () => {
+    const issuer = { sessionIssuer: { arn: 'arn:aws:iam::1:role/R' } };
+    for (const arn of ['', 7, null, {}]) {
+      expect(principalArn(withIdentity({ type: 'AssumedRole', arn, sessionContext: issuer }))).toBe('arn:aws:iam::1:role/R');
+      expect(principalArn(withIdentity({ type: 'AssumedRole', arn }))).toBeUndefined();
+    }
+    // An empty issuer ARN is missing too.
+    expect(principalArn(withIdentity({ type: 'AssumedRole', arn: '', sessionContext: { sessionIssuer: { arn: '' } } }))).toBeUndefined();
+  });
+
   it('is undefined, never an error, when identity fields are missing or of the wrong type', () => {
     for (const ui of [undefined, null, 'x', [], {}, { type: 7, arn: null, accountId: {} }]) {
       const r = { ...record(), userIdentity: ui };
@@ -61,10 +71,11 @@ describe('factValue', () => {
     expect(factValue(r, 'lists', lists)).toBe(lists);
   });
 
-  it('normalises readOnly given as a string, and leaves other values as they are', () => {
-    expect(factValue(record({ readOnly: 'true' }), 'readOnly', lists)).toBe(true);
-    expect(factValue(record({ readOnly: 'FALSE' }), 'readOnly', lists)).toBe(false);
-    expect(factValue(record({ readOnly: 'maybe' }), 'readOnly', lists)).toBe('maybe');
+  it.each([
+    [true, true], [false, false], ['true', true], ['FALSE', false], ['TRUE', true], [' true ', true],
+    [null, null], [1, 1], [0, 0], ['maybe', 'maybe'], ['', ''], [{}, {}],
+  ])('normalises readOnly %p to %p (true/false strings in any case become booleans; anything else is left as it is)', (raw, want) => {
+    expect(factValue(record({ readOnly: raw }), 'readOnly', lists)).toEqual(want);
   });
 
   it('does not read inherited properties', () => {

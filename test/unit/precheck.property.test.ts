@@ -9,50 +9,85 @@ import { Evaluator, factsUsed } from '../../functions/core/evaluator';
 import { factValue, RecordFacts } from '../../functions/core/facts';
 import { compileCheck, MATCH, NO_MATCH } from '../../functions/core/precheck';
 import { arbPack, arbRecord } from '../helpers/arbitraries';
+import { record } from '../helpers/records';
 
-const alertIds = async (ev: Evaluator, r: unknown) => (await ev.evaluate(r)).alerts.map((a) => a.ruleId).sort();
+const arbRecordSample = record();
+
+type Outcome = { alerts: string[]; errors: string[] };
+const outcome = async (ev: Evaluator, r: unknown): Promise<Outcome> => {
+  const e = await ev.evaluate(r);
+  return { alerts: e.alerts.map((a) => a.ruleId).sort(), errors: e.errors.map((x) => x.ruleId).sort() };
+};
 
 describe('pre-check never changes a result', () => {
-  it('gives the same alerts as json-rules-engine alone', async () => {
+  it('gives the same alerts and the same rule errors as json-rules-engine alone', async () => {
+    let errors = 0;
     await fc.assert(
       fc.asyncProperty(arbPack, fc.array(arbRecord, { minLength: 1, maxLength: 8 }), async (pack, records) => {
         const fast = new Evaluator(pack, { eventSources: '*' });
         const oracle = new Evaluator(pack, { eventSources: '*', precheck: false });
         for (const r of records) {
-          expect(await alertIds(fast, r)).toEqual(await alertIds(oracle, r));
+          const want = await outcome(oracle, r);
+          errors += want.errors.length;
+          expect(await outcome(fast, r)).toEqual(want);
         }
       }),
       { numRuns: 400 },
     );
+    // Rules that throw must be generated, or this test cannot see an error the pre-check loses.
+    expect(errors).toBeGreaterThan(200);
   });
 
-  it('answers MATCH or NO_MATCH only when json-rules-engine agrees', async () => {
+  it('answers MATCH or NO_MATCH only when json-rules-engine gives that answer without throwing', async () => {
     const ops = operatorsOf(createEngine());
-    let definite = 0;
+    const seen = { definite: 0, engineErrors: 0 };
     await fc.assert(
       fc.asyncProperty(arbPack, arbRecord, async (pack, r) => {
         const lists = Object.fromEntries(Object.entries(pack.lists).map(([k, v]) => [k, v.items]));
         for (const rule of pack.rules) {
           const verdict = compileCheck(rule.conditions, ops, lists)(new RecordFacts(r, lists));
-          if (verdict !== MATCH && verdict !== NO_MATCH) continue;
-          definite++;
           const facts: Record<string, unknown> = Object.create(null);
-          for (const f of factsUsed(rule.conditions)) facts[f] = factValue(r, f, lists);
+          for (const f of factsUsed(rule.conditions)) {
+            const v = factValue(r, f, lists);
+            if (v !== undefined) facts[f] = v;
+          }
           let engineResult: boolean | 'error';
           try {
             engineResult = (await createEngine([rule]).run(facts)).results.length > 0;
           } catch {
             engineResult = 'error';
           }
-          // When json-rules-engine throws (a malformed rule value), the pre-check may still have
-          // decided from another branch: MATCH still goes to the engine, which reports the error;
-          // NO_MATCH skips a rule that could not have alerted anyway.
-          if (engineResult !== 'error') expect(verdict === MATCH).toBe(engineResult);
+          if (engineResult === 'error') seen.engineErrors++;
+          if (verdict !== MATCH && verdict !== NO_MATCH) continue;
+          seen.definite++;
+          // A definite verdict is json-rules-engine's answer; in particular NO_MATCH never hides a rule error.
+          expect({ verdict: verdict === MATCH, conditions: rule.conditions }).toEqual({ verdict: engineResult, conditions: rule.conditions });
         }
       }),
       { numRuns: 600 },
     );
-    // The generator must exercise definite verdicts, or this test proves nothing.
-    expect(definite).toBeGreaterThan(300);
+    // The generator must exercise definite verdicts and throwing rules, or this test proves nothing.
+    expect(seen.definite).toBeGreaterThan(300);
+    expect(seen.engineErrors).toBeGreaterThan(100);
+  });
+});
+
+describe('rules json-rules-engine cannot run', () => {
+  it('a shared condition reference beside a throwing condition is a rule error at most, never an unhandled rejection', async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (e: unknown) => rejections.push(e);
+    process.on('unhandledRejection', onRejection);
+    try {
+      const conditions = { all: [{ fact: 'eventName', operator: 'exists', value: 'not a boolean' }, { condition: 'shared' }] };
+      const rule = { id: 'r', name: 'r', description: '', severity: 'high' as const, enabled: true, tags: [], references: [], tests: [], conditions: conditions as never, file: 'r.json' };
+      for (const precheck of [true, false]) {
+        const result = await new Evaluator({ rules: [rule], lists: {} }, { eventSources: '*', precheck }).evaluate(arbRecordSample);
+        expect(result.errors.map((e) => e.ruleId)).toEqual(['r']);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
   });
 });

@@ -38,7 +38,7 @@ describe('rule pack validation', () => {
             { fact: 'eventName', operator: 'in', value: 'DeleteCollection' },
             { fact: 'userAgent', operator: 'matchesRegex', value: '(unclosed' },
             { fact: 'requestParameters', path: 'collectionId', operator: 'equal', value: 'x' },
-            { fact: 'eventName', operator: 'equal', value: 'x', params: { a: 1 } },
+            { fact: 'eventName', operator: 'equal', value: 'DeleteCollection', params: { a: 1 } },
             { fact: 'eventName', operator: 'someFakt:equal', value: 'x' },
             { any: [] },
             { fact: 'eventName', operator: 'equal' },
@@ -131,7 +131,7 @@ describe('rule pack validation', () => {
     ] }, { tests }))])).toEqual([
       'rules/a.json: conditions.all[0].value: invalid CIDR "nonsense"',
       'rules/a.json: conditions.all[1].value: someValue:startsWith needs an array of values',
-      'rules/a.json: conditions.all[2].value[1]: startsWith needs a string or a non-empty array of strings',
+      'rules/a.json: conditions.all[2].value[1]: startsWith needs a string or an array of strings',
       'rules/a.json: conditions.all[3].value: mfaAuthenticated is a boolean (true/false, or null when unknown): list booleans, not strings',
     ]);
   });

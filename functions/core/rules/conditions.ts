@@ -2,25 +2,72 @@
  * Meaning checks for a rule's `conditions` beyond its JSON shape: node structure, known facts and
  * operators (with did-you-mean), JSONPath syntax, fact references and named lists, CIDRs, regular
  * expressions and value types the operators need. Every problem is reported, not just the first.
+ *
+ * Each error names why it is refused (`Problem.code`): either one of `STRICTER_THAN_ENGINE`, things
+ * json-rules-engine 7.3.1 would load and run but rekwatch refuses, or `engine-refuses-too`, things
+ * json-rules-engine (with rekwatch's operators) would refuse or throw on as well. README's "What
+ * rekwatch refuses beyond json-rules-engine" lists exactly `STRICTER_THAN_ENGINE`, and
+ * test/unit/validation.test.ts checks that list, and an example per code against json-rules-engine.
+ *
+ * Warnings (valid, but rarely meant): empty lists (with what the operator then means), ranges that
+ * cover a whole address family or both, and, in a rule scoped to Rekognition, an eventName that is
+ * no Rekognition operation (with did-you-mean).
  */
 import { JSONPath } from 'jsonpath-plus';
 import { KNOWN_FACTS, LISTS_FACT } from '../facts';
-import { parseCidr } from '../ip';
+import { cidrCoverage, parseCidr } from '../ip';
 import { parseSimplePath } from '../json-path';
 import { CUSTOM_OPERATORS, ENGINE_DECORATORS, OPERATOR_NAMES, regexError } from '../operators';
 import { isPlainObject } from '../record';
+import { isRekognitionOperation, REKOGNITION_EVENT_SOURCE, REKOGNITION_OPERATIONS } from '../rekognition';
 import type { NamedList } from '../types';
 import { didYouMean } from './did-you-mean';
 import { fieldPath, type Problem } from './problem';
 
+/**
+ * What rekwatch refuses although json-rules-engine 7.3.1 accepts it (loads the rule and evaluates it
+ * without an error), and why. Keep README.md's list in step: a test compares them.
+ */
+export const STRICTER_THAN_ENGINE = {
+  'empty-group': 'an empty "all" or "any": json-rules-engine treats it as always true, which is never what a detection means',
+  'ambiguous-node': 'a node with more than one of "all", "any", "not": json-rules-engine silently uses one ("any", else "all", else "not") and ignores the rest',
+  'unknown-field': 'unknown fields in a condition or fact reference (a misspelt "path" or "value" would be ignored silently)',
+  params: 'fact "params": rekwatch facts are plain values, so params would be ignored silently',
+  'condition-reference': 'shared condition references ({"condition": "name"}): rekwatch registers none, so the reference could only be false',
+  priority: 'a "priority" that is not an integer >= 1 (json-rules-engine parses anything, and falls back to 1)',
+  name: 'a condition "name" that is not a string',
+  'unknown-fact': 'a fact that is neither a CloudTrail record field, a derived fact nor "lists" (a misspelt fact would be undefined on every record)',
+  'path-syntax': 'a "path" string that does not start with "$" (jsonpath-plus reads "collectionId" as "$.collectionId", and json-rules-engine ignores an empty path)',
+  'object-value': 'an object "value" that is not a fact reference (json-rules-engine compares objects by identity: never equal)',
+  'list-reference': 'a "lists" reference that does not name exactly one existing list (it would be undefined, or every list at once)',
+  'in-needs-array': '"in" / "notIn" with a string value (json-rules-engine would test the string for a substring)',
+  'numeric-needs-number': 'lessThan, lessThanInclusive, greaterThan, greaterThanInclusive with a value that is not a number (strings compare alphabetically)',
+  'boolean-fact-string': 'comparing mfaAuthenticated or readOnly (booleans, after normalisation) with strings like "false", which never equal a boolean',
+  'exists-needs-boolean-literal': '"exists" with a fact reference or null instead of a literal true or false (its meaning would depend on the record)',
+  'null-value': 'a null value for one of rekwatch\'s operators (ipInCidr, startsWith, matches, ...), which makes it false on every record',
+} as const;
+
+export type StricterCode = keyof typeof STRICTER_THAN_ENGINE;
+/** json-rules-engine (with rekwatch's operators) refuses or throws on it as well. */
+export const ENGINE_REFUSES_TOO = 'engine-refuses-too';
+type Code = StricterCode | typeof ENGINE_REFUSES_TOO;
+
 type Seg = string | number;
-type Report = (segs: Seg[], message: string, level?: Problem['level']) => void;
+
+interface Reporter {
+  error(segs: Seg[], message: string, code: Code): void;
+  warn(segs: Seg[], message: string): void;
+}
 
 const BOOLEAN_KEYS = ['all', 'any', 'not'];
 const NODE_META = ['priority', 'name'];
 const LEAF_KEYS = ['fact', 'operator', 'value', 'path', ...NODE_META];
 const NUMERIC = new Set(['lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive']);
 const BOOLEAN_FACTS = new Set(['mfaAuthenticated', 'readOnly']);
+const EVENT_NAME_OPERATORS = new Set(['equal', 'notEqual', 'in', 'notIn']);
+const REKOGNITION_OPERATION_NAMES = Object.keys(REKOGNITION_OPERATIONS);
+
+const own = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
 
 /** The list name a `lists` fact reference points at (`$.name` or `$['name']`), or null. */
 export function listNameOfPath(path: unknown): string | null {
@@ -29,26 +76,27 @@ export function listNameOfPath(path: unknown): string | null {
   return steps && steps.length === 1 && steps[0]?.kind === 'name' ? steps[0].name : null;
 }
 
-function checkPath(path: unknown, segs: Seg[], report: Report): void {
+function checkPath(path: unknown, segs: Seg[], r: Reporter): void {
   if (typeof path !== 'string' || !path.startsWith('$')) {
-    report(segs, 'must be a JSONPath string starting with "$" (e.g. "$.collectionId")');
+    // jsonpath-plus throws on a path that is not a string; it reads "collectionId" as "$.collectionId".
+    r.error(segs, 'must be a JSONPath string starting with "$" (e.g. "$.collectionId")', typeof path === 'string' ? 'path-syntax' : ENGINE_REFUSES_TOO);
     return;
   }
   if (parseSimplePath(path)) return;
   try {
     JSONPath({ path, json: {}, wrap: false });
   } catch (e) {
-    report(segs, `invalid JSONPath: ${(e as Error).message}`);
+    r.error(segs, `invalid JSONPath: ${(e as Error).message}`, ENGINE_REFUSES_TOO);
   }
 }
 
-function checkFactName(fact: unknown, segs: Seg[], report: Report): boolean {
+function checkFactName(fact: unknown, segs: Seg[], r: Reporter): boolean {
   if (typeof fact !== 'string' || fact === '') {
-    report(segs, 'must be a non-empty string naming a fact');
+    r.error(segs, 'must be a non-empty string naming a fact', 'unknown-fact');
     return false;
   }
   if (!KNOWN_FACTS.includes(fact)) {
-    report(segs, `unknown fact "${fact}"${didYouMean(fact, KNOWN_FACTS)}`);
+    r.error(segs, `unknown fact "${fact}"${didYouMean(fact, KNOWN_FACTS)}`, 'unknown-fact');
     return false;
   }
   return true;
@@ -63,28 +111,29 @@ interface ValueInfo {
   list?: NamedList;
 }
 
-function checkValue(value: unknown, segs: Seg[], lists: Record<string, NamedList>, report: Report): ValueInfo {
+function checkValue(value: unknown, segs: Seg[], lists: Record<string, NamedList>, r: Reporter): ValueInfo {
   if (!isPlainObject(value)) return { literal: value, dynamic: false };
-  if (!Object.prototype.hasOwnProperty.call(value, 'fact')) {
-    report(segs, 'an object value must be a fact reference like {"fact": "lists", "path": "$.trusted-networks"}');
+  if (!own(value, 'fact')) {
+    r.error(segs, 'an object value must be a fact reference like {"fact": "lists", "path": "$.trusted-networks"}', 'object-value');
     return { dynamic: true };
   }
   for (const key of Object.keys(value)) {
-    if (key !== 'fact' && key !== 'path') report([...segs, key], `unknown field in fact reference${didYouMean(key, ['fact', 'path'])}`);
+    if (key === 'params') r.error([...segs, key], 'rekwatch facts take no params', 'params');
+    else if (key !== 'fact' && key !== 'path') r.error([...segs, key], `unknown field in fact reference${didYouMean(key, ['fact', 'path'])}`, 'unknown-field');
   }
-  if (!checkFactName(value.fact, [...segs, 'fact'], report)) return { dynamic: true };
-  if (value.path !== undefined) checkPath(value.path, [...segs, 'path'], report);
+  if (!checkFactName(value.fact, [...segs, 'fact'], r)) return { dynamic: true };
+  if (value.path !== undefined) checkPath(value.path, [...segs, 'path'], r);
   if (value.fact === LISTS_FACT) {
     const name = listNameOfPath(value.path);
     if (name === null) {
-      report([...segs, 'path'], 'a lists reference needs "path": "$.LIST-NAME"');
+      r.error([...segs, 'path'], 'a lists reference needs "path": "$.LIST-NAME"', 'list-reference');
       return { dynamic: true };
     }
     // Own keys only: `$.constructor` or `$.__proto__` must not find Object's built-ins.
-    const list = Object.prototype.hasOwnProperty.call(lists, name) ? lists[name] : undefined;
+    const list = own(lists, name) ? lists[name] : undefined;
     if (!list) {
       const known = Object.keys(lists);
-      report([...segs, 'path'], `unknown list "${name}"${didYouMean(name, known)}${known.length ? '' : ' (no lists under rules/lists/)'}`);
+      r.error([...segs, 'path'], `unknown list "${name}"${didYouMean(name, known)}${known.length ? '' : ' (no lists under rules/lists/)'}`, 'list-reference');
       return { dynamic: true };
     }
     return { literal: list.items, dynamic: false, list };
@@ -92,38 +141,99 @@ function checkValue(value: unknown, segs: Seg[], lists: Record<string, NamedList
   return { dynamic: true };
 }
 
-function checkOperatorValue(operator: string, fact: unknown, info: ValueInfo, segs: Seg[], report: Report): void {
-  if (info.dynamic) return;
-  const v = info.literal;
+/** What a leaf is about, for the checks of its value. */
+interface LeafContext {
+  fact: unknown;
+  /** The leaf has a `path` (so `eventName` is not the record's eventName). */
+  pathed: boolean;
+  /** The rule can only see Rekognition records (pinned eventSource, or the configured scope). */
+  rekognitionScoped: boolean;
+}
+
+/** What an operator that tests membership in a list means when the list is empty. */
+function emptyMeaning(operator: string): string | null {
+  switch (operator) {
+    case 'ipInCidr': return 'ipInCidr [] is false for every value, so this condition never holds';
+    case 'ipNotInCidr': return 'ipNotInCidr [] is true for every IP address (and false for values that are not IPs)';
+    case 'in': return 'in [] is false for every value: this condition can never match';
+    case 'notIn': return 'notIn [] is true for every value: this condition always holds';
+    case 'startsWith':
+    case 'endsWith':
+    case 'matches':
+    case 'matchesIgnoreCase': return `${operator} [] is false for every value, so this condition never holds`;
+    default: return null;
+  }
+}
+
+function checkOperatorValue(operator: string, ctx: LeafContext, info: ValueInfo, segs: Seg[], r: Reporter): void {
   const custom = CUSTOM_OPERATORS.find((o) => o.name === operator);
+  if (info.dynamic) {
+    // A fact reference (not a list): only known per record. `exists` must say what it means itself.
+    if (custom?.valueKind === 'boolean') r.error(segs, `${operator} needs a literal true or false, not a fact reference`, 'exists-needs-boolean-literal');
+    return;
+  }
+  const v = info.literal;
+  if (custom && v === null) {
+    r.error(segs, custom.valueKind === 'boolean' ? `${operator} needs true or false` : `${operator} needs a value: null makes it false on every record`, custom.valueKind === 'boolean' ? 'exists-needs-boolean-literal' : 'null-value');
+    return;
+  }
+  const where = (i: number): Seg[] => (Array.isArray(v) && !info.list ? [...segs, i] : segs);
+  const listPrefix = (i: number) => (info.list ? `list "${info.list.name}" (${info.list.file}) items[${i}]: ` : '');
+  if (Array.isArray(v) && v.length === 0) {
+    const meaning = emptyMeaning(operator);
+    if (meaning) r.warn(segs, `${info.list ? `list "${info.list.name}" (${info.list.file}) is empty` : 'is empty'}: ${meaning}`);
+  }
   if (custom?.valueKind === 'cidrs') {
     const items = Array.isArray(v) ? v : [v];
-    if (items.length === 0) report(segs, `${operator} needs at least one CIDR`);
     items.forEach((item, i) => {
-      if (parseCidr(item)) return;
-      if (info.list) report(segs, `list "${info.list.name}" (${info.list.file}) items[${i}]: invalid CIDR ${JSON.stringify(item)}`);
-      else report(Array.isArray(v) ? [...segs, i] : segs, `invalid CIDR ${JSON.stringify(item)}`);
+      const cidr = parseCidr(item);
+      if (!cidr) {
+        r.error(where(i), `${listPrefix(i)}invalid CIDR ${JSON.stringify(item)}`, ENGINE_REFUSES_TOO);
+        return;
+      }
+      const coverage = cidrCoverage(cidr);
+      if (coverage) {
+        r.warn(
+          where(i),
+          `${listPrefix(i)}${JSON.stringify(item)} covers ${coverage} (IPv4 addresses are ::ffff:0:0/96 of the IPv6 space)` +
+            (operator === 'ipNotInCidr' ? ': no such address is ever "not in" this list' : ''),
+        );
+      }
     });
   } else if (custom?.valueKind === 'strings') {
-    const ok = typeof v === 'string' || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string'));
-    if (!ok) report(segs, `${operator} needs a string or a non-empty array of strings`);
+    const ok = typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
+    if (!ok) r.error(segs, `${operator} needs a string or an array of strings`, ENGINE_REFUSES_TOO);
   } else if (custom?.valueKind === 'regex') {
-    if (typeof v !== 'string') report(segs, `${operator} needs a regular expression string`);
+    if (typeof v !== 'string') r.error(segs, `${operator} needs a regular expression string`, ENGINE_REFUSES_TOO);
     else {
       const err = regexError(v);
-      if (err) report(segs, `invalid regular expression (RE2 syntax): ${err}`);
+      if (err) r.error(segs, `invalid regular expression (RE2 syntax): ${err}`, ENGINE_REFUSES_TOO);
     }
+  } else if (custom?.valueKind === 'boolean') {
+    if (typeof v !== 'boolean') r.error(segs, `${operator} needs true or false`, ENGINE_REFUSES_TOO);
   } else if (operator === 'in' || operator === 'notIn') {
-    if (!Array.isArray(v)) report(segs, `${operator} needs an array (or a list reference)`);
-    else if (typeof fact === 'string' && BOOLEAN_FACTS.has(fact) && v.some((x) => typeof x === 'string')) {
-      report(segs, `${fact} is a boolean (true/false${fact === 'mfaAuthenticated' ? ', or null when unknown' : ''}): list booleans, not strings`);
+    // json-rules-engine calls value.indexOf(fact): a substring test on a string, a throw on anything else.
+    if (!Array.isArray(v)) r.error(segs, `${operator} needs an array (or a list reference)`, typeof v === 'string' ? 'in-needs-array' : ENGINE_REFUSES_TOO);
+    else if (typeof ctx.fact === 'string' && BOOLEAN_FACTS.has(ctx.fact) && v.some((x) => typeof x === 'string')) {
+      r.error(segs, `${ctx.fact} is a boolean (true/false${ctx.fact === 'mfaAuthenticated' ? ', or null when unknown' : ''}): list booleans, not strings`, 'boolean-fact-string');
     }
   } else if (NUMERIC.has(operator)) {
-    if (typeof v !== 'number') report(segs, `${operator} needs a number`);
-  } else if ((operator === 'equal' || operator === 'notEqual') && typeof fact === 'string' && BOOLEAN_FACTS.has(fact)) {
+    if (typeof v !== 'number') r.error(segs, `${operator} needs a number`, 'numeric-needs-number');
+  } else if ((operator === 'equal' || operator === 'notEqual') && typeof ctx.fact === 'string' && BOOLEAN_FACTS.has(ctx.fact)) {
     if (typeof v === 'string') {
-      report(segs, `${fact} is a boolean (true/false${fact === 'mfaAuthenticated' ? ', or null when unknown' : ''}): compare it with ${v.toLowerCase() === 'true'} rather than the string ${JSON.stringify(v)}`);
+      r.error(
+        segs,
+        `${ctx.fact} is a boolean (true/false${ctx.fact === 'mfaAuthenticated' ? ', or null when unknown' : ''}): compare it with ${v.toLowerCase() === 'true'} rather than the string ${JSON.stringify(v)}`,
+        'boolean-fact-string',
+      );
     }
+  }
+  if (ctx.fact === 'eventName' && !ctx.pathed && ctx.rekognitionScoped && EVENT_NAME_OPERATORS.has(operator)) {
+    const names = Array.isArray(v) ? v : [v];
+    names.forEach((name, i) => {
+      if (typeof name !== 'string' || isRekognitionOperation(name)) return;
+      r.warn(where(i), `${listPrefix(i)}"${name}" is not a Rekognition operation${didYouMean(name, REKOGNITION_OPERATION_NAMES)}: no Rekognition call has this eventName`);
+    });
   }
 }
 
@@ -132,25 +242,25 @@ function checkOperatorValue(operator: string, fact: unknown, info: ValueInfo, se
  * `everyFact:` keep the base operator's value; `someValue:` / `everyValue:` take an array of them;
  * after `swap:` fact and value trade places, so the value is not checked.
  */
-function checkDecoratedValue(operator: string, fact: unknown, info: ValueInfo, segs: Seg[], report: Report): void {
+function checkDecoratedValue(operator: string, ctx: LeafContext, info: ValueInfo, segs: Seg[], r: Reporter): void {
   const parts = operator.split(':');
   const base = parts.pop() as string;
   if (parts.includes('swap')) return;
   if (parts.includes('someValue') || parts.includes('everyValue')) {
     if (info.dynamic) return;
     if (!Array.isArray(info.literal)) {
-      report(segs, `${operator} needs an array of values`);
+      r.error(segs, `${operator} needs an array of values`, ENGINE_REFUSES_TOO);
       return;
     }
-    info.literal.forEach((v, i) => checkOperatorValue(base, fact, { literal: v, dynamic: false }, [...segs, i], report));
+    info.literal.forEach((v, i) => checkOperatorValue(base, ctx, { literal: v, dynamic: false }, [...segs, i], r));
     return;
   }
-  checkOperatorValue(base, fact, info, segs, report);
+  checkOperatorValue(base, ctx, info, segs, r);
 }
 
-function checkOperator(operator: unknown, segs: Seg[], report: Report): string | null {
+function checkOperator(operator: unknown, segs: Seg[], r: Reporter): string | null {
   if (typeof operator !== 'string' || operator === '') {
-    report(segs, 'must be a non-empty string naming an operator');
+    r.error(segs, 'must be a non-empty string naming an operator', ENGINE_REFUSES_TOO);
     return null;
   }
   const parts = operator.split(':');
@@ -158,90 +268,130 @@ function checkOperator(operator: unknown, segs: Seg[], report: Report): string |
   let ok = true;
   for (const d of parts) {
     if (!(ENGINE_DECORATORS as readonly string[]).includes(d)) {
-      report(segs, `unknown operator decorator "${d}"${didYouMean(d, ENGINE_DECORATORS)}`);
+      r.error(segs, `unknown operator decorator "${d}"${didYouMean(d, ENGINE_DECORATORS)}`, ENGINE_REFUSES_TOO);
       ok = false;
     }
   }
   if (!OPERATOR_NAMES.includes(base)) {
-    report(segs, `unknown operator "${base}"${didYouMean(base, OPERATOR_NAMES)}`);
+    r.error(segs, `unknown operator "${base}"${didYouMean(base, OPERATOR_NAMES)}`, ENGINE_REFUSES_TOO);
     ok = false;
   }
   return ok ? operator : null;
 }
 
-function checkNode(node: unknown, segs: Seg[], lists: Record<string, NamedList>, report: Report): void {
+function checkNode(node: unknown, segs: Seg[], lists: Record<string, NamedList>, scoped: boolean, r: Reporter): void {
   if (!isPlainObject(node)) {
-    report(segs, 'must be a condition object');
+    r.error(segs, 'must be a condition object', ENGINE_REFUSES_TOO);
     return;
   }
   const bools = BOOLEAN_KEYS.filter((k) => k in node);
   if (bools.length > 1) {
-    report(segs, `has both ${bools.map((b) => `"${b}"`).join(' and ')}: nest them instead`);
+    r.error(segs, `has both ${bools.map((b) => `"${b}"`).join(' and ')}: nest them instead`, 'ambiguous-node');
     return;
   }
   if (bools.length === 1) {
     const kind = bools[0] as string;
     for (const key of Object.keys(node)) {
-      if (key !== kind && !NODE_META.includes(key)) report([...segs, key], `unknown field in "${kind}" condition${didYouMean(key, [kind, ...NODE_META])}`);
+      if (key !== kind && !NODE_META.includes(key)) r.error([...segs, key], `unknown field in "${kind}" condition${didYouMean(key, [kind, ...NODE_META])}`, 'unknown-field');
     }
-    checkMeta(node, segs, report);
+    checkMeta(node, segs, r);
     const child = node[kind];
     if (kind === 'not') {
-      checkNode(child, [...segs, 'not'], lists, report);
+      checkNode(child, [...segs, 'not'], lists, scoped, r);
     } else if (!Array.isArray(child)) {
-      report([...segs, kind], 'must be an array of conditions');
+      r.error([...segs, kind], 'must be an array of conditions', ENGINE_REFUSES_TOO);
     } else if (child.length === 0) {
-      report([...segs, kind], `is empty: json-rules-engine treats an empty "${kind}" as always true`);
+      r.error([...segs, kind], `is empty: json-rules-engine treats an empty "${kind}" as always true`, 'empty-group');
     } else {
-      child.forEach((c, i) => checkNode(c, [...segs, kind, i], lists, report));
+      child.forEach((c, i) => checkNode(c, [...segs, kind, i], lists, scoped, r));
     }
+    return;
+  }
+  if ('condition' in node) {
+    r.error([...segs, 'condition'], 'shared condition references are not supported; write the condition inline', 'condition-reference');
     return;
   }
   if (!('fact' in node) && !('operator' in node)) {
-    report(segs, `must have "all", "any" or "not", or be a fact condition with "fact", "operator" and "value"`);
+    r.error(segs, `must have "all", "any" or "not", or be a fact condition with "fact", "operator" and "value"`, ENGINE_REFUSES_TOO);
     return;
   }
   for (const key of Object.keys(node)) {
-    if (key === 'params') report([...segs, key], 'rekwatch facts take no params');
-    else if (key === 'condition') report([...segs, key], 'shared condition references are not supported; write the condition inline');
-    else if (!LEAF_KEYS.includes(key)) report([...segs, key], `unknown field${didYouMean(key, LEAF_KEYS)}`);
+    if (key === 'params') r.error([...segs, key], 'rekwatch facts take no params', 'params');
+    else if (!LEAF_KEYS.includes(key)) r.error([...segs, key], `unknown field${didYouMean(key, LEAF_KEYS)}`, 'unknown-field');
   }
-  checkMeta(node, segs, report);
-  if (!('fact' in node)) report([...segs, 'fact'], 'is required');
-  else checkFactName(node.fact, [...segs, 'fact'], report);
+  checkMeta(node, segs, r);
+  if (!('fact' in node)) r.error([...segs, 'fact'], 'is required', ENGINE_REFUSES_TOO);
+  else checkFactName(node.fact, [...segs, 'fact'], r);
   let op: string | null = null;
-  if ('operator' in node) op = checkOperator(node.operator, [...segs, 'operator'], report);
-  else report([...segs, 'operator'], 'is required');
-  if ('path' in node) checkPath(node.path, [...segs, 'path'], report);
+  if ('operator' in node) op = checkOperator(node.operator, [...segs, 'operator'], r);
+  else r.error([...segs, 'operator'], 'is required', ENGINE_REFUSES_TOO);
+  if ('path' in node) checkPath(node.path, [...segs, 'path'], r);
   if (!('value' in node)) {
-    report([...segs, 'value'], 'is required');
+    r.error([...segs, 'value'], 'is required', ENGINE_REFUSES_TOO);
     return;
   }
-  const info = checkValue(node.value, [...segs, 'value'], lists, report);
-  if (op) checkDecoratedValue(op, node.fact, info, [...segs, 'value'], report);
+  const info = checkValue(node.value, [...segs, 'value'], lists, r);
+  const ctx: LeafContext = { fact: node.fact, pathed: node.path !== undefined, rekognitionScoped: scoped };
+  if (op) checkDecoratedValue(op, ctx, info, [...segs, 'value'], r);
 }
 
-function checkMeta(node: Record<string, unknown>, segs: Seg[], report: Report): void {
+function checkMeta(node: Record<string, unknown>, segs: Seg[], r: Reporter): void {
   if ('priority' in node && !(typeof node.priority === 'number' && Number.isInteger(node.priority) && node.priority >= 1)) {
-    report([...segs, 'priority'], 'must be an integer >= 1');
+    r.error([...segs, 'priority'], 'must be an integer >= 1', 'priority');
   }
-  if ('name' in node && typeof node.name !== 'string') report([...segs, 'name'], 'must be a string');
+  if ('name' in node && typeof node.name !== 'string') r.error([...segs, 'name'], 'must be a string', 'name');
+}
+
+/**
+ * The eventSource values a rule is pinned to by `eventSource equal "X"` / `in [...]` leaves reachable
+ * from the root through `all` only, or null when it pins none.
+ */
+function pinnedEventSources(conditions: Record<string, unknown>): Set<string> | null {
+  let pinned: Set<string> | null = null;
+  const visit = (node: unknown): void => {
+    if (!isPlainObject(node)) return;
+    if (own(node, 'all') && Array.isArray(node.all) && !own(node, 'any') && !own(node, 'not')) {
+      node.all.forEach(visit);
+      return;
+    }
+    if (node.fact !== 'eventSource' || node.path !== undefined) return;
+    const values = node.operator === 'equal' && typeof node.value === 'string' ? [node.value] : node.operator === 'in' && Array.isArray(node.value) ? node.value : null;
+    if (!values) return;
+    const set = new Set(values.filter((x): x is string => typeof x === 'string'));
+    pinned = pinned === null ? set : new Set([...pinned].filter((s) => set.has(s)));
+  };
+  visit(conditions);
+  return pinned;
+}
+
+export interface ConditionOptions {
+  /** eventSources the rules are evaluated for (the deployment's scope); default Rekognition only. */
+  eventSources?: readonly string[];
 }
 
 /** Checks a rule's `conditions` value; problems are reported against `file`. */
-export function conditionProblems(conditions: unknown, file: string, lists: Record<string, NamedList>): Problem[] {
+export function conditionProblems(conditions: unknown, file: string, lists: Record<string, NamedList>, options: ConditionOptions = {}): Problem[] {
   const problems: Problem[] = [];
-  const report: Report = (segs, message, level = 'error') => problems.push({ file, field: fieldPath(segs), message, level });
+  const r: Reporter = {
+    error: (segs, message, code) => problems.push({ file, field: fieldPath(segs), message, level: 'error', code }),
+    warn: (segs, message) => problems.push({ file, field: fieldPath(segs), message, level: 'warning' }),
+  };
   const root = ['conditions'];
   if (!isPlainObject(conditions)) {
-    report(root, 'must be an object with "all", "any" or "not"');
+    r.error(root, 'must be an object with "all", "any" or "not"', ENGINE_REFUSES_TOO);
     return problems;
   }
   if (!BOOLEAN_KEYS.some((k) => k in conditions)) {
-    report(root, 'the top level must be "all", "any" or "not" (json-rules-engine requires it); wrap a single condition in {"all": [...]}');
+    if ('condition' in conditions) {
+      r.error([...root, 'condition'], 'shared condition references are not supported; write the condition inline', 'condition-reference');
+    } else {
+      r.error(root, 'the top level must be "all", "any" or "not" (json-rules-engine requires it); wrap a single condition in {"all": [...]}', ENGINE_REFUSES_TOO);
+    }
     return problems;
   }
-  checkNode(conditions, root, lists, report);
+  const pinned = pinnedEventSources(conditions);
+  const scope = pinned ?? new Set(options.eventSources ?? [REKOGNITION_EVENT_SOURCE]);
+  const scoped = scope.size > 0 && [...scope].every((s) => s === REKOGNITION_EVENT_SOURCE);
+  checkNode(conditions, root, lists, scoped, r);
   return problems;
 }
-

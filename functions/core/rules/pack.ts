@@ -8,6 +8,7 @@ import { isPlainObject } from '../record';
 import { parseDuration } from '../duration';
 import type { DedupeField, NamedList, RuleDefinition, RulePack, RuleTestCase, Severity, TopLevelCondition } from '../types';
 import { conditionProblems } from './conditions';
+import { packConventionProblems, ruleConventionProblems, type ConventionOptions } from './conventions';
 import { didYouMean } from './did-you-mean';
 import { parseJsonText } from './parse-json';
 import { hasErrors, type Problem } from './problem';
@@ -19,6 +20,13 @@ export interface SourceFile {
   /** Path relative to the rules directory, with `/` separators: `lists/x.json` is a list. */
   relPath: string;
   text: string;
+}
+
+export interface LoadOptions {
+  /** eventSources in scope (the deployment's); default Rekognition only. Decides which rules validation reads as Rekognition rules. */
+  eventSources?: readonly string[];
+  /** Check the pack's conventions too (as warnings): `rekwatch validate` and the convention test. */
+  conventions?: ConventionOptions;
 }
 
 export interface PackLoad {
@@ -56,7 +64,7 @@ function loadList(file: SourceFile, problems: Problem[]): NamedList | null {
   return { name, description: value.description ?? '', items: value.items, file: file.path };
 }
 
-function loadRule(file: SourceFile, lists: Record<string, NamedList>, problems: Problem[]): RuleDefinition | null {
+function loadRule(file: SourceFile, lists: Record<string, NamedList>, problems: Problem[], options: LoadOptions): RuleDefinition | null {
   const parsed = parseFile(file, problems);
   if (!parsed.ok) return null;
   const value = parsed.value;
@@ -76,7 +84,7 @@ function loadRule(file: SourceFile, lists: Record<string, NamedList>, problems: 
     const ms = parseDuration(value.dedupe.window);
     if (ms === null || ms > 7 * 86_400_000) errors.push({ file: file.path, field: 'dedupe.window', message: 'must be a duration from 1s to 7d (like 15m, 1h)', level: 'error' });
   }
-  if ('conditions' in value) errors.push(...conditionProblems(value.conditions, file.path, lists));
+  if ('conditions' in value) errors.push(...conditionProblems(value.conditions, file.path, lists, { eventSources: options.eventSources }));
   problems.push(...errors);
   if (hasErrors(errors)) return null;
 
@@ -97,7 +105,7 @@ function loadRule(file: SourceFile, lists: Record<string, NamedList>, problems: 
     problems.push({ file: file.path, field: 'tests', message: `rule has no test case expecting ${positives === 0 ? 'true (an alert)' : 'false (no alert)'}`, level: 'warning' });
   }
   const id = value.id as string;
-  return {
+  const rule: RuleDefinition = {
     id,
     name: (value.name as string | undefined) ?? id,
     description: (value.description as string | undefined) ?? '',
@@ -113,6 +121,8 @@ function loadRule(file: SourceFile, lists: Record<string, NamedList>, problems: 
       : {}),
     file: file.path,
   };
+  if (options.conventions) problems.push(...ruleConventionProblems(rule, value, options.conventions));
+  return rule;
 }
 
 function isHttpUrl(value: string): boolean {
@@ -125,7 +135,7 @@ function isHttpUrl(value: string): boolean {
 }
 
 /** Validates and loads a rule pack. Files are processed in path order so output is stable. */
-export function loadPack(files: readonly SourceFile[]): PackLoad {
+export function loadPack(files: readonly SourceFile[], options: LoadOptions = {}): PackLoad {
   const problems: Problem[] = [];
   const sorted = [...files].sort((a, b) => a.relPath.localeCompare(b.relPath));
   const lists: Record<string, NamedList> = {};
@@ -136,7 +146,7 @@ export function loadPack(files: readonly SourceFile[]): PackLoad {
   const rules: RuleDefinition[] = [];
   const seen = new Map<string, string>();
   for (const f of sorted.filter((f) => !isListFile(f.relPath) && !f.relPath.startsWith('lists/'))) {
-    const rule = loadRule(f, lists, problems);
+    const rule = loadRule(f, lists, problems, options);
     if (!rule) continue;
     const first = seen.get(rule.id);
     if (first) {
@@ -149,5 +159,7 @@ export function loadPack(files: readonly SourceFile[]): PackLoad {
   for (const f of sorted.filter((f) => f.relPath.startsWith('lists/') && !isListFile(f.relPath))) {
     problems.push({ file: f.path, field: '', message: 'rules/lists/ holds named lists only, directly (lists/NAME.json); move this file', level: 'error' });
   }
-  return { pack: { rules, lists }, problems, ok: !hasErrors(problems) };
+  const pack: RulePack = { rules, lists };
+  if (options.conventions) problems.push(...packConventionProblems(pack));
+  return { pack, problems, ok: !hasErrors(problems) };
 }

@@ -5,6 +5,12 @@ export interface Problem {
   field: string;
   message: string;
   level: 'error' | 'warning';
+  /**
+   * For an error in a rule's conditions, which refusal it is: a code of `STRICTER_THAN_ENGINE`
+   * (rules/conditions.ts) when json-rules-engine would accept what rekwatch refuses, else
+   * `engine-refuses-too`. For a warning from a pack convention, `convention`.
+   */
+  code?: string;
 }
 
 export function formatProblem(p: Problem): string {
