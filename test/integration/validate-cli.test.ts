@@ -33,7 +33,7 @@ function packDir(rule: Record<string, unknown>, runbookPage: boolean): string {
 describe('rekwatch validate', () => {
   it('passes a rule that keeps the pack conventions, with --strict too', async () => {
     const dir = packDir(RULE, true);
-    expect(await runCli(['validate'], { cwd: dir })).toMatchObject({ code: 0, stdout: 'rules: ok (1 rules, 0 lists)\n' });
+    expect(await runCli(['validate'], { cwd: dir })).toMatchObject({ code: 0, stdout: 'rules: ok (1 rule, 0 lists)\n' });
     expect((await runCli(['validate', '--strict'], { cwd: dir })).code).toBe(0);
   });
 
@@ -45,7 +45,7 @@ describe('rekwatch validate', () => {
       'rules/collection-gone.json: references: warning: convention: list at least one reference (the API operation, the threat it detects) so a reviewer can check the rule',
       'rules/collection-gone.json: runbook: warning: convention: add the runbook page docs/runbooks/collection-gone.md (what to do when the rule fires)',
       'rules/collection-gone.json: tests: warning: convention: give at least 2 cases expecting true (an alert); there is 1',
-      'rules: ok (1 rules, 0 lists, 3 warnings)',
+      'rules: ok (1 rule, 0 lists, 3 warnings)',
       '',
     ]);
     const strict = await runCli(['validate', '--strict'], { cwd: dir });
