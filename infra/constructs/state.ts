@@ -31,9 +31,12 @@ export class State extends Construct {
     });
   }
 
-  /** Item-level read/write on this table only (no index or table-management actions). */
+  /**
+   * Item-level read/write on this table only (no index, scan or table-management actions).
+   * BatchGetItem: the live mutes' audit records are read in one request (mute-store.ts).
+   */
   grantItemAccess(grantee: iam.IGrantable): void {
-    this.table.grant(grantee, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    this.table.grant(grantee, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     this.table.encryptionKey?.grant(grantee, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
   }
 }
