@@ -106,6 +106,7 @@ export class RekwatchStack extends Stack {
     }
     this.alerting.grantPublish(this.evaluate.function);
     this.state.grantItemAccess(this.evaluate.function);
+    this.state.grantBatchRead(this.evaluate.function); // live mutes are checked against their audit records
     this.detection.connect(this.evaluate.function, props.patterns.rules);
     for (const note of props.patterns.notes) Annotations.of(this.detection).addInfo(`rekwatch: ${note}`);
 

@@ -31,12 +31,14 @@ export class State extends Construct {
     });
   }
 
-  /**
-   * Item-level read/write on this table only (no index, scan or table-management actions).
-   * BatchGetItem: the live mutes' audit records are read in one request (mute-store.ts).
-   */
+  /** Item-level read/write on this table only (no index or table-management actions). */
   grantItemAccess(grantee: iam.IGrantable): void {
-    this.table.grant(grantee, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    this.table.grant(grantee, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     this.table.encryptionKey?.grant(grantee, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
+  }
+
+  /** BatchGetItem on this table: reading live mutes reads their audit records in one request (mute-store.ts). */
+  grantBatchRead(grantee: iam.IGrantable): void {
+    this.table.grant(grantee, 'dynamodb:BatchGetItem');
   }
 }
