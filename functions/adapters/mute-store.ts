@@ -252,7 +252,7 @@ export class MuteStore {
     return this.addToSet(stored);
   }
 
-  /** Marks an audit record ended (conditional on it being unchanged); false when someone changed it first. */
+  /** Marks an audit record ended (conditional on it being unchanged); undefined when someone changed it first. */
   private async endAudit(mute: Mute, removedBy: string, expected: AttributeValue = { S: JSON.stringify(mute) }): Promise<Mute | undefined> {
     const ended: Mute = { ...mute, removedAt: new Date(this.now()).toISOString(), removedBy };
     try {
