@@ -47,9 +47,27 @@ export interface DeployConfig {
   readonly muteLinks: boolean;
   /** Longest mute, ms (`mutes.maxDuration` in the config file; 30 days by default). */
   readonly maxMuteMs: number;
+  /**
+   * Reserved concurrency of the mute page: the most requests its public URL serves at once, so a
+   * flood of them can take no more of the account's pool than this (`mutePageConcurrency`, 5).
+   */
+  readonly mutePageConcurrency: number;
+  /** Reserved concurrency of the evaluate function, or null to share the unreserved pool (`evaluateConcurrency`). */
+  readonly evaluateConcurrency: number | null;
 }
 
 export class ConfigError extends Error {}
+
+/** Default reserved concurrency of the mute page (people opening links: a handful at a time). */
+export const DEFAULT_MUTE_PAGE_CONCURRENCY = 5;
+
+/** A whole number in [min, max] from context (a string) or the config file, or undefined when neither is set. */
+function integerSetting(ctx: Context, key: string, fileValue: number | undefined, min: number, max: number): number | undefined {
+  const text = str(ctx, key);
+  if (text === undefined) return fileValue;
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) throw new ConfigError(`context ${key}: must be a whole number from ${min} to ${max}, got "${text}"`);
+  return Number(text);
+}
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -173,5 +191,7 @@ export function loadConfig(ctx: Context): DeployConfig {
     chatbot: chatbotConfig(ctx, base),
     muteLinks: linksCtx !== undefined ? bool(linksCtx, 'muteLinks') : true,
     maxMuteMs: maxMute,
+    mutePageConcurrency: integerSetting(ctx, 'mutePageConcurrency', base.concurrency?.mutePage, 1, 100) ?? DEFAULT_MUTE_PAGE_CONCURRENCY,
+    evaluateConcurrency: integerSetting(ctx, 'evaluateConcurrency', base.concurrency?.evaluate, 1, 10_000) ?? null,
   };
 }

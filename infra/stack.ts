@@ -81,6 +81,7 @@ export class RekwatchStack extends Stack {
         tableName: this.state.table.tableName,
         ruleNames: props.pack.rules.map((r) => [r.id, r.name] as [string, string]),
         maxMuteMs: config.maxMuteMs,
+        reservedConcurrency: config.mutePageConcurrency,
         logRetentionDays: config.logRetentionDays,
       });
     }
@@ -89,6 +90,7 @@ export class RekwatchStack extends Stack {
       eventSources: config.eventSources,
       deadLetterQueue: this.detection.deadLetterQueue,
       logRetentionDays: config.logRetentionDays,
+      ...(config.evaluateConcurrency !== null ? { reservedConcurrency: config.evaluateConcurrency } : {}),
       environment: {
         TOPIC_ARN: this.alerting.topic.topicArn,
         TABLE_NAME: this.state.table.tableName,
@@ -104,6 +106,7 @@ export class RekwatchStack extends Stack {
     }
     this.alerting.grantPublish(this.evaluate.function);
     this.state.grantItemAccess(this.evaluate.function);
+    this.state.grantBatchRead(this.evaluate.function); // live mutes are checked against their audit records
     this.detection.connect(this.evaluate.function, props.patterns.rules);
     for (const note of props.patterns.notes) Annotations.of(this.detection).addInfo(`rekwatch: ${note}`);
 

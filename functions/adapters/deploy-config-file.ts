@@ -22,6 +22,7 @@ export interface DeployConfigFile {
   slack?: { webhookSecret: string; severities?: Severity[] };
   chatbot?: { workspaceId: string; channelId: string; severities?: Severity[] };
   mutes?: { defaultDuration?: string; maxDuration?: string };
+  concurrency?: { mutePage?: number; evaluate?: number };
 }
 
 export class ConfigFileError extends Error {}

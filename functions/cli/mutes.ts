@@ -2,15 +2,18 @@
  * `rekwatch mute`, `rekwatch unmute`, `rekwatch mutes`: scoped, expiring, audited mutes in the state
  * store (local or the stack's table, see state.ts). Invalid input gets every problem at once and
  * changes nothing; every mute records who, when, why and until when, and stays on record after it
- * ends.
+ * ends. Everything read from the store is printed through terminalSafe (a reason or name can hold
+ * anything: escape sequences, bidi overrides), and `mutes` reports what the store holds but does not
+ * apply (a live-set entry without audit record, ...) as problems, exiting 1.
  */
 import { existsSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join, relative } from 'node:path';
 import type { DeployConfigFile } from '../adapters/deploy-config-file';
-import { MuteNotFound, MuteStore, type MuteRecord } from '../adapters/mute-store';
+import { MuteLimitError, MuteNotFound, MuteStore, UnauditedEntryRemoved, type MuteProblem, type MuteRecord } from '../adapters/mute-store';
 import { formatDuration, parseDuration } from '../core/duration';
 import { checkMuteInput, DEFAULT_MUTE_POLICY, describeMute, isLive, type Mute, type MutePolicy } from '../core/mutes/mute';
+import { terminalSafe } from '../core/text';
 import { writeLine, type CliIo } from './io';
 import { loadRulesForCommand } from './load-rules';
 import { stateDirFor, withState, type StateOptions } from './state';
@@ -51,6 +54,19 @@ export function mutePolicy(config: DeployConfigFile): MutePolicy {
   };
 }
 
+/** A line of output that holds values from the store: shown with visible escapes, never raw. */
+function say(stream: CliIo['stdout'], text: string): void {
+  writeLine(stream, terminalSafe(text));
+}
+
+/**
+ * JSON that is also safe on a terminal: JSON.stringify leaves C1 controls, bidi overrides and
+ * zero-width characters raw; here they are \u escapes (the same string once parsed).
+ */
+export function terminalSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[^\x20-\x7e]/g, (c) => (terminalSafe(c) === c ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
+
 function line(m: Mute, now: number): string {
   return `${m.id}  ${describeMute(m)} until ${m.expiresAt} (${formatDuration(Date.parse(m.expiresAt) - now)} left)`;
 }
@@ -87,11 +103,19 @@ export async function muteCommand(ruleId: string, opts: MuteOptions, io: CliIo):
   }
   return withState(io, opts, 'mute', async (state) => {
     const store = new MuteStore(state.client, { tableName: state.tableName, now: io.now });
-    const mute = await store.create(check.mute);
+    let mute: Mute;
+    try {
+      mute = await store.create(check.mute);
+    } catch (e) {
+      if (!(e instanceof MuteLimitError)) throw e;
+      writeLine(io.stderr, `rekwatch mute: ${e.message}`);
+      writeLine(io.stderr, 'rekwatch mute: nothing was muted');
+      return 1;
+    }
     const same = (await store.live()).filter((m) => m.id !== mute.id && m.ruleId === mute.ruleId && JSON.stringify(m.scope) === JSON.stringify(mute.scope));
-    for (const m of same) writeLine(io.stderr, `rekwatch mute: note: ${m.id} already mutes exactly this, until ${m.expiresAt}`);
-    if (opts.json) writeLine(io.stdout, JSON.stringify(mute));
-    else writeLine(io.stdout, `muted ${line(mute, now)}; undo with: rekwatch unmute ${mute.id}`);
+    for (const m of same) say(io.stderr, `rekwatch mute: note: ${m.id} already mutes exactly this, until ${m.expiresAt}`);
+    if (opts.json) writeLine(io.stdout, terminalSafeJson(mute));
+    else say(io.stdout, `muted ${line(mute, now)}; undo with: rekwatch unmute ${mute.id}`);
     return 0;
   });
 }
@@ -112,12 +136,16 @@ export async function unmuteCommand(id: string, opts: StateOptions & { by?: stri
   return withState(io, opts, 'unmute', async (state) => {
     try {
       const ended = await new MuteStore(state.client, { tableName: state.tableName, now: io.now }).remove(id, actor(io, opts.by));
-      if (opts.json) writeLine(io.stdout, JSON.stringify(ended));
-      else writeLine(io.stdout, `unmuted ${ended.id}: ${describeMute(ended)} is delivered again`);
+      if (opts.json) writeLine(io.stdout, terminalSafeJson(ended));
+      else say(io.stdout, `unmuted ${ended.id}: ${describeMute(ended)} is delivered again`);
       return 0;
     } catch (e) {
+      if (e instanceof UnauditedEntryRemoved) {
+        say(io.stdout, `rekwatch unmute: ${e.message}`);
+        return 0;
+      }
       if (!(e instanceof MuteNotFound)) throw e;
-      writeLine(io.stderr, `rekwatch unmute: ${e.message}`);
+      say(io.stderr, `rekwatch unmute: ${e.message}`);
       return 1;
     }
   });
@@ -138,26 +166,31 @@ export async function mutesCommand(opts: StateOptions & { all?: boolean; json?: 
   }
   return withState(io, opts, 'mutes', async (state) => {
     const store = new MuteStore(state.client, { tableName: state.tableName, now: io.now });
-    let records: MuteRecord[];
+    const live = await store.liveSet();
+    const problems: MuteProblem[] = [...live.problems];
+    let records = live.records;
     if (opts.all) {
-      records = await store.history();
-    } else {
-      const live = await store.live();
-      records = (await Promise.all(live.map((m) => store.get(m.id)))).filter((r): r is MuteRecord => r !== undefined && isLive(r, now));
+      const history = await store.history();
+      records = history.records;
+      problems.push(...history.problems);
     }
+    const report = () => {
+      for (const p of problems) say(io.stderr, `rekwatch mutes: problem: ${p.message}`);
+      return problems.length > 0 ? 1 : 0;
+    };
     if (opts.json) {
-      for (const r of records) writeLine(io.stdout, JSON.stringify({ ...r, live: isLive(r, now) }));
-      return 0;
+      for (const r of records) writeLine(io.stdout, terminalSafeJson({ ...r, live: isLive(r, now) }));
+      return report();
     }
     if (records.length === 0) {
-      writeLine(io.stdout, opts.all ? `no mutes on record in ${state.where}` : `no live mutes in ${state.where}: every alert is delivered`);
-      return 0;
+      say(io.stdout, opts.all ? `no mutes on record in ${state.where}` : `no live mutes in ${state.where}: every alert is delivered`);
+      return report();
     }
     for (const r of records) {
-      writeLine(io.stdout, `${r.id}  ${describeMute(r)}`);
-      writeLine(io.stdout, `    ${status(r, now)}; until ${r.expiresAt}; suppressed ${r.suppressed} alert${r.suppressed === 1 ? '' : 's'}${r.lastSuppressedAt ? ` (last ${r.lastSuppressedAt})` : ''}`);
-      writeLine(io.stdout, `    by ${r.createdBy} at ${r.createdAt}: ${r.reason}`);
+      say(io.stdout, `${r.id}  ${describeMute(r)}`);
+      say(io.stdout, `    ${status(r, now)}; until ${r.expiresAt}; suppressed ${r.suppressed} alert${r.suppressed === 1 ? '' : 's'}${r.lastSuppressedAt ? ` (last ${r.lastSuppressedAt})` : ''}`);
+      say(io.stdout, `    by ${r.createdBy} at ${r.createdAt}: ${r.reason}`);
     }
-    return 0;
+    return report();
   });
 }

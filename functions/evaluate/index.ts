@@ -58,7 +58,11 @@ const suppression = once(async (): Promise<Suppression> => {
     import('../adapters/dedupe-store'),
     import('../core/suppression'),
   ]);
-  const mutes = new MuteStore(client, { tableName: requiredEnv('TABLE_NAME') });
+  // A live-set entry the audit records do not back is not applied; say so on every read (each 30 s).
+  const onProblems = (problems: Array<{ id?: string; message: string }>) => {
+    for (const p of problems) logger.error({ muteId: p.id, problem: p.message }, 'mute store problem: an entry is not applied (see rekwatch mutes)');
+  };
+  const mutes = new MuteStore(client, { tableName: requiredEnv('TABLE_NAME'), onProblems });
   const suppressor = new Suppressor({ rules: evaluator.rules, mutes: cachedMutes(() => mutes.live(), MUTE_CACHE_MS), dedupe: new DynamoDedupeState(client, requiredEnv('TABLE_NAME')) });
   return { decide: (a) => suppressor.decide(a), recordMuted: (id) => mutes.recordSuppressed(id) };
 });

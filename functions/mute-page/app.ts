@@ -7,18 +7,24 @@
  *                          mail scanners and link previews open links.
  *   POST /mute             creates the mute (CSRF: a double-submit cookie, and Origin must be this
  *                          host), then redirects (303) to the result, so a reload cannot mute twice.
+ *                          One link makes at most one mute, ever: its id derives from the link's
+ *                          token, so posting it again (with any CSRF value, reason or name) returns
+ *                          that same mute; once that mute has ended (undone or expired) the link
+ *                          says it was used and mutes nothing. GET of a used link says so too.
  *   GET  /muted?id&u       shows the mute, with an undo button (`u` is an HMAC over the id: only a
- *                          holder of the result page can undo it).
+ *                          holder of the result page, or of the link that made it, can undo it).
  *   POST /unmute           ends that mute.
  *
  * A tampered, forged or expired link is refused with a page that says so, and nothing changes.
+ * Every value shown comes through `shown` (html.ts): bidi overrides and other invisible controls
+ * appear as visible escapes, as in the CLI.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { formatDuration } from '../core/duration';
 import { tag, tagMatches, verifyMuteLink } from '../core/mute-links/token';
 import { checkMuteInput, DEFAULT_MUTE_POLICY, describeMute, isLive, type Mute, type MutePolicy } from '../core/mutes/mute';
-import { newMuteId } from '../adapters/mute-store';
-import { esc, facts, hidden, page } from './html';
+import { MuteLimitError, newMuteId } from '../adapters/mute-store';
+import { esc, facts, hidden, page, shown } from './html';
 
 export interface PageRequest {
   method: string;
@@ -122,6 +128,29 @@ function refused(reason: keyof typeof LINK_ERRORS): PageResponse {
   return respond(reason === 'expired' ? 410 : 400, page('Nothing was muted', `<p>${esc(LINK_ERRORS[reason])}</p>`, 'error'));
 }
 
+/**
+ * The id of the one mute a link can make: an HMAC over its token, which verified, so it is exactly
+ * the string the signer made (one per link: the signature is compared as a string).
+ */
+function linkMuteId(deps: PageDeps, token: string): string {
+  return newMuteId(Buffer.from(tag(deps.key, 'link', token), 'base64url'));
+}
+
+const mutePath = (deps: PageDeps, id: string) => `muted?id=${encodeURIComponent(id)}&u=${encodeURIComponent(tag(deps.key, 'undo', id))}`;
+
+/** The page for a link whose mute exists already: still live (see it), or ended (the link is used up). */
+function usedLink(deps: PageDeps, mute: Mute, status: number): PageResponse {
+  const see = `<p><a href="${esc(mutePath(deps, mute.id))}">See the mute</a></p>`;
+  if (isLive(mute, deps.now())) {
+    return respond(200, page('Already muted', `<p>This link was used already: ${shown(describeMute(mute))} is muted until <strong>${shown(mute.expiresAt)}</strong>.</p>${see}`, 'done'));
+  }
+  const ended = mute.removedAt ? `was undone by ${mute.removedBy} at ${mute.removedAt}` : `expired at ${mute.expiresAt}`;
+  return respond(
+    status,
+    page('This link was used already', `<p>The mute this link made (${shown(describeMute(mute))}) ${shown(ended)}. A mute link mutes at most once, so nothing was muted; to mute again, use the link in a newer alert or <code>rekwatch mute</code>.</p>${see}`, 'error'),
+  );
+}
+
 function ruleLabel(deps: PageDeps, ruleId: string): string {
   const name = deps.ruleNames?.get(ruleId);
   return name ? `${name} (${ruleId})` : ruleId;
@@ -132,9 +161,11 @@ async function askToMute(req: PageRequest, deps: PageDeps): Promise<PageResponse
   const link = verifyMuteLink(token, deps.key, deps.now());
   if (!link.ok) return refused(link.reason);
   const p = link.payload;
+  const used = await deps.mutes.get(linkMuteId(deps, token));
+  if (used) return usedLink(deps, used, 200);
   const csrf = csrfFor(req, deps);
   const body = [
-    `<p>Stop delivering these alerts for <strong>${esc(span(p.d))}</strong> from when you confirm. They are still evaluated, counted and logged, and you can undo this at any time.</p>`,
+    `<p>Stop delivering these alerts for <strong>${esc(span(p.d))}</strong> from when you confirm. They are still evaluated, counted and logged, and you can undo this at any time. The link mutes once: after an undo it does not mute again.</p>`,
     facts([
       ['Rule', ruleLabel(deps, p.r)],
       ['Principal', p.p ?? 'any'],
@@ -142,9 +173,9 @@ async function askToMute(req: PageRequest, deps: PageDeps): Promise<PageResponse
       ['From alert', p.a],
     ]),
     `<form method="post" action="mute">${hidden({ t: token, csrf: csrf.value })}`,
-    `<label for="reason">Why (kept in the audit record)</label><textarea id="reason" name="reason" rows="2" required maxlength="500">${esc(`Muted from alert ${p.a}`)}</textarea>`,
+    `<label for="reason">Why (kept in the audit record)</label><textarea id="reason" name="reason" rows="2" required maxlength="500">${shown(`Muted from alert ${p.a}`)}</textarea>`,
     `<label for="by">Your name</label><input type="text" id="by" name="by" maxlength="100" placeholder="shown in rekwatch mutes">`,
-    `<button type="submit" id="confirm">Mute ${esc(describeMute({ ruleId: p.r, scope: p.p ? { principal: p.p } : {} }))} for ${esc(span(p.d))}</button></form>`,
+    `<button type="submit" id="confirm">Mute ${shown(describeMute({ ruleId: p.r, scope: p.p ? { principal: p.p } : {} }))} for ${esc(span(p.d))}</button></form>`,
   ].join('');
   return respond(200, page('Mute these alerts?', body), [csrf.cookie]);
 }
@@ -161,13 +192,18 @@ async function confirmMute(req: PageRequest, deps: PageDeps, form: URLSearchPara
     deps.now(),
     deps.policy ?? DEFAULT_MUTE_POLICY,
   );
-  if (!check.ok) return respond(400, page('Nothing was muted', `<ul>${check.problems.map((x) => `<li>${esc(x)}</li>`).join('')}</ul><p>Go back and try again.</p>`, 'error'));
-  // One submission of one confirmation page makes one mute, however often it is sent (double-click,
-  // back and resubmit): the id derives from the link and that page's CSRF value.
-  const mute = await deps.mutes.create(check.mute, newMuteId(Buffer.from(tag(deps.key, 'submit', `${form.get('t')}|${form.get('csrf')}`), 'base64url')));
-  return respond(303, page('Muted', `<p><a href="muted?id=${esc(mute.id)}&amp;u=${esc(tag(deps.key, 'undo', mute.id))}">See the mute</a></p>`, 'done'), [], {
-    location: `muted?id=${encodeURIComponent(mute.id)}&u=${encodeURIComponent(tag(deps.key, 'undo', mute.id))}`,
-  });
+  if (!check.ok) return respond(400, page('Nothing was muted', `<ul>${check.problems.map((x) => `<li>${shown(x)}</li>`).join('')}</ul><p>Go back and try again.</p>`, 'error'));
+  // One link makes one mute, however often and by whomever it is posted (double-click, back and
+  // resubmit, a script replaying it with fresh CSRF values): the id derives from the link alone.
+  let mute: Mute;
+  try {
+    mute = await deps.mutes.create(check.mute, linkMuteId(deps, form.get('t') ?? ''));
+  } catch (e) {
+    if (!(e instanceof MuteLimitError)) throw e;
+    return respond(409, page('Nothing was muted', `<p>${shown(e.message)}</p>`, 'error'));
+  }
+  if (!isLive(mute, deps.now())) return usedLink(deps, mute, 409);
+  return respond(303, page('Muted', `<p><a href="${esc(mutePath(deps, mute.id))}">See the mute</a></p>`, 'done'), [], { location: mutePath(deps, mute.id) });
 }
 
 async function showMute(req: PageRequest, deps: PageDeps): Promise<PageResponse> {
@@ -189,10 +225,10 @@ async function showMute(req: PageRequest, deps: PageDeps): Promise<PageResponse>
   ]);
   if (!live) {
     const ended = mute.removedAt ? `It was undone by ${mute.removedBy} at ${mute.removedAt}.` : `It expired at ${mute.expiresAt}.`;
-    return respond(200, page('This mute has ended', `<p>${esc(ended)} Alerts are delivered again.</p>${rows}`, 'done'));
+    return respond(200, page('This mute has ended', `<p>${shown(ended)} Alerts are delivered again.</p>${rows}`, 'done'));
   }
   const csrf = csrfFor(req, deps);
-  const body = `<p>These alerts are not delivered until <strong>${esc(mute.expiresAt)}</strong>. See every mute with <code>rekwatch mutes</code>.</p>${rows}<form method="post" action="unmute">${hidden({ id, u, csrf: csrf.value })}<label for="by">Your name</label><input type="text" id="by" name="by" maxlength="100" placeholder="shown in rekwatch mutes --all"><button type="submit" id="undo" class="secondary">Undo: deliver these alerts again</button></form>`;
+  const body = `<p>These alerts are not delivered until <strong>${shown(mute.expiresAt)}</strong>. See every mute with <code>rekwatch mutes</code>.</p>${rows}<form method="post" action="unmute">${hidden({ id, u, csrf: csrf.value })}<label for="by">Your name</label><input type="text" id="by" name="by" maxlength="100" placeholder="shown in rekwatch mutes --all"><button type="submit" id="undo" class="secondary">Undo: deliver these alerts again</button></form>`;
   return respond(200, page(`Muted ${describeMute(mute)}`, body, 'done'), [csrf.cookie]);
 }
 
@@ -203,9 +239,9 @@ async function undo(req: PageRequest, deps: PageDeps, form: URLSearchParams): Pr
   try {
     const by = (form.get('by') ?? '').trim().slice(0, 100);
     const ended = await deps.mutes.remove(id, `${by || 'someone'} (via the mute page)`);
-    return respond(200, page('Unmuted', `<p>${esc(describeMute(ended))} is delivered again.</p>`, 'done'));
+    return respond(200, page('Unmuted', `<p>${shown(describeMute(ended))} is delivered again.</p>`, 'done'));
   } catch (e) {
-    return respond(409, page('Nothing was changed', `<p>${esc((e as Error).message)}</p>`, 'error'));
+    return respond(409, page('Nothing was changed', `<p>${shown((e as Error).message)}</p>`, 'error'));
   }
 }
 

@@ -1,4 +1,11 @@
-/** The mute page's HTML (pure): one small self-contained page per state, every value escaped. */
+/**
+ * The mute page's HTML (pure): one small self-contained page per state, every value escaped. Text
+ * shown to the reader (titles, facts, messages) also goes through terminalSafe: a bidi override
+ * (U+202E) in a principal or reason would reorder what the page shows, so it, and every other
+ * control or invisible character, appears as a visible escape (`\u202e`) instead, as in the CLI.
+ */
+import { terminalSafe } from '../core/text';
+
 const CSS = `body{font:16px/1.5 -apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;background:#f4f5f7;color:#202124;margin:0;padding:24px}
 main{max-width:640px;margin:0 auto;background:#fff;border-top:6px solid #1a73e8;padding:24px 28px}
 main.error{border-top-color:#c5221f}main.done{border-top-color:#188038}
@@ -12,12 +19,17 @@ export function esc(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
+/** Text for the reader: invisible and reordering characters made visible, then HTML-escaped. */
+export function shown(value: string): string {
+  return esc(terminalSafe(value));
+}
+
 export function page(title: string, body: string, kind: 'ask' | 'done' | 'error' = 'ask'): string {
-  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${esc(title)} · rekwatch</title><style>${CSS}</style></head><body><main class="${kind}"><h1>${esc(title)}</h1>${body}</main></body></html>`;
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${shown(title)} · rekwatch</title><style>${CSS}</style></head><body><main class="${kind}"><h1>${shown(title)}</h1>${body}</main></body></html>`;
 }
 
 export function facts(rows: Array<[string, string | undefined]>): string {
-  return `<dl>${rows.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`;
+  return `<dl>${rows.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `<dt>${esc(k)}</dt><dd>${shown(v!)}</dd>`).join('')}</dl>`;
 }
 
 export function hidden(fields: Record<string, string>): string {

@@ -18,6 +18,11 @@ export interface EvaluateFunctionProps {
   readonly logRetentionDays: number;
   /** Extra environment (topic ARN, table name, bus name). */
   readonly environment: Record<string, string>;
+  /**
+   * Reserved concurrency, so other functions in the account cannot starve detection (it also caps
+   * the function: throttled events are retried for up to 6 hours). None: the unreserved pool.
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -38,6 +43,7 @@ export class EvaluateFunction extends Construct {
       timeout: Duration.seconds(30),
       logRetentionDays: props.logRetentionDays,
       deadLetterQueue: props.deadLetterQueue,
+      ...(props.reservedConcurrency !== undefined ? { reservedConcurrency: props.reservedConcurrency } : {}),
       environment: { EVENT_SOURCES: props.eventSources.join(','), ...props.environment },
       define: { __REKWATCH_PACK__: JSON.stringify(JSON.stringify(runtimePack(props.pack))) },
     });

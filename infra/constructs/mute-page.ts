@@ -17,6 +17,11 @@ export interface MutePageProps {
   readonly ruleNames: ReadonlyArray<[string, string]>;
   /** Longest mute a link may create, ms. */
   readonly maxMuteMs: number;
+  /**
+   * Reserved concurrency: the most requests served at once (beyond it the URL answers 429), and so
+   * the most of the account's concurrency a flood of requests to the public URL can take.
+   */
+  readonly reservedConcurrency: number;
   readonly logRetentionDays: number;
 }
 
@@ -25,7 +30,9 @@ export interface MutePageProps {
  * function signs, this page verifies; the key never appears in a template), and a small Lambda
  * behind a public function URL that shows the confirmation page and creates mutes. The URL needs no
  * login because every state change needs a signed, expiring link plus a same-site POST with a CSRF
- * token (functions/mute-page/app.ts).
+ * token, and a link makes at most one mute (functions/mute-page/app.ts). Being public, it has
+ * reserved concurrency: a flood is throttled at `reservedConcurrency` and cannot take the account's
+ * concurrency from the evaluate function.
  */
 export class MutePage extends Construct {
   readonly function: NodejsFunction;
@@ -46,6 +53,7 @@ export class MutePage extends Construct {
       memorySize: 256,
       timeout: Duration.seconds(10),
       logRetentionDays: props.logRetentionDays,
+      reservedConcurrency: props.reservedConcurrency,
       environment: { TABLE_NAME: props.tableName, LINK_KEY_SECRET_ID: this.linkKey.secretArn, MUTE_MAX_MS: String(props.maxMuteMs) },
       define: { __REKWATCH_RULE_NAMES__: JSON.stringify(JSON.stringify(props.ruleNames)) },
     });

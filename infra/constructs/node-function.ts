@@ -26,6 +26,11 @@ export interface RekwatchFunctionOptions {
   readonly environment: Record<string, string>;
   /** esbuild `define`s (e.g. the inlined rule pack). */
   readonly define?: Record<string, string>;
+  /**
+   * Reserved concurrency: both a floor (no other function can take it) and a cap (invocations beyond
+   * it are throttled). Taken from the account's per-region pool, of which AWS keeps 100 unreserved.
+   */
+  readonly reservedConcurrency?: number;
 }
 
 export interface RekwatchFunctionParts {
@@ -66,6 +71,7 @@ export function rekwatchFunction(scope: Construct, options: RekwatchFunctionOpti
     role,
     logGroup,
     description: options.description,
+    ...(options.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: options.reservedConcurrency } : {}),
     environment: {
       NODE_OPTIONS: '--enable-source-maps',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

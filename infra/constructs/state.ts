@@ -36,4 +36,9 @@ export class State extends Construct {
     this.table.grant(grantee, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     this.table.encryptionKey?.grant(grantee, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
   }
+
+  /** BatchGetItem on this table: reading live mutes reads their audit records in one request (mute-store.ts). */
+  grantBatchRead(grantee: iam.IGrantable): void {
+    this.table.grant(grantee, 'dynamodb:BatchGetItem');
+  }
 }

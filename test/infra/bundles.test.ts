@@ -7,7 +7,9 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { buildSync } from 'esbuild';
+import { ensureStateTable } from '../../functions/adapters/state-table';
 import { loadRulesDir } from '../../functions/adapters/rule-files';
 import { snsPublishParams } from '../../functions/core/sns-message';
 import { bundle, MATCH_EVENT } from '../../bench/lambda';
@@ -162,4 +164,20 @@ test('the bundled mute page confirms a signed link: GET asks, POST with its cook
   const { MuteStore } = await import('../../functions/adapters/mute-store');
   const live = await new MuteStore(dynamo.client, { tableName: dynamo.tableName }).live();
   expect(live).toEqual([expect.objectContaining({ ruleId: 'collection-deleted-without-mfa', reason: 'noisy', createdBy: 'bob (via a mute link)' })]);
+});
+
+test('the bundled evaluate function does not apply a live-set entry without audit record: it delivers, and logs the problem', async () => {
+  const table = 'forged-mutes-bundle-test';
+  await ensureStateTable(dynamo.client, table);
+  const forged = { id: 'm-forged2222', ruleId: '*', scope: {}, reason: 'nothing to see', createdBy: 'x', createdAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 3_600_000).toISOString() };
+  await dynamo.client.send(new PutItemCommand({ TableName: table, Item: { pk: { S: 'mutes' }, version: { N: '1' }, mutes: { S: JSON.stringify([forged]) } } }));
+  const { results, stdout } = await invoke(evaluateBundle, { ...MATCH_EVENT, detail: { ...(MATCH_EVENT.detail as Record<string, unknown>), eventID: 'forged-1' } }, {
+    TABLE_NAME: table,
+    TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:rekwatch-alerts',
+    AWS_ENDPOINT_URL_SNS: sns.url,
+  });
+  expect(results[0]).toBe('RESULT {"alerts":1,"delivered":1,"skipped":0}');
+  const problem = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.muteId === 'm-forged2222');
+  expect(problem).toMatchObject({ level: 50, message: 'mute store problem: an entry is not applied (see rekwatch mutes)', problem: expect.stringContaining('no audit record') });
+  expect(stdout).not.toContain('alert suppressed by a mute');
 });

@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli } from '../helpers/cli';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import type { Mute } from '../../functions/core/mutes/mute';
 import { startDynamo, type LocalDynamo } from '../helpers/dynalite';
+import { largestMute, seedMutes } from '../helpers/mute-seed';
 import { envelope, record } from '../helpers/records';
 
 const ROOT = join(__dirname, '..', '..');
@@ -146,6 +149,58 @@ describe('rekwatch mute on the stack\'s table', () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/^rekwatch mutes: ResourceNotFoundException: /);
     expect(res.stderr.split('\n')).toHaveLength(2);
+  });
+});
+
+describe('rekwatch mutes shows what the store holds, safely', () => {
+  let db: LocalDynamo;
+  let env: NodeJS.ProcessEnv;
+  const now = Date.parse('2026-11-24T10:00:00Z');
+  beforeAll(async () => {
+    db = await startDynamo('Rekwatch-Hostile');
+    const endpoint = await db.client.config.endpoint!();
+    env = { AWS_ENDPOINT_URL_DYNAMODB: `http://${endpoint.hostname}:${endpoint.port}`, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+  });
+  afterAll(() => db.close());
+  const cli = (args: string[]) => runCli([...args, '--table', db.tableName], { env, now: () => now });
+  const mute = (over: Partial<Mute>): Mute => ({ id: 'm-hostile222', ruleId: 'root-user-activity', scope: {}, reason: 'r', createdBy: 'a', createdAt: new Date(now).toISOString(), expiresAt: new Date(now + 3_600_000).toISOString(), ...over });
+  const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+  it('prints reasons and names from the store with visible escapes: no screen clearing, no forged lines, no reordering', async () => {
+    await seedMutes(db, [mute({ reason: 'planned\u001b[2J\u001b[HALL CLEAR\rreally', createdBy: 'eve\u202eredla', scope: { principal: 'arn:aws:iam::111122223333:user/\u202eexe.gnp' } })]);
+    const list = await cli(['mutes']);
+    expect(list.stdout).toContain('by eve\\u202eredla at 2026-11-24T10:00:00.000Z: planned\\x1b[2J\\x1b[HALL CLEAR\\x0dreally');
+    expect(list.stdout).toContain('for principal arn:aws:iam::111122223333:user/\\u202eexe.gnp');
+    expect(list.stdout).not.toMatch(RAW);
+    const json = await cli(['mutes', '--json']);
+    expect(json.stdout).not.toMatch(RAW);
+    expect(JSON.parse(json.stdout)).toMatchObject({ id: 'm-hostile222', createdBy: 'eve\u202eredla', reason: 'planned\u001b[2J\u001b[HALL CLEAR\rreally' }); // the same strings, escaped
+    const all = await cli(['mutes', '--all']);
+    expect(all.stdout).toContain('planned\\x1b[2J');
+    expect(all.stdout).not.toMatch(RAW);
+    expect((await cli(['unmute', 'm-hostile222', '--by', 'bob\u202e'])).stdout).not.toMatch(RAW);
+  });
+
+  it('shows a live-set entry without audit record as a problem (it is not applied), and unmute takes it out', async () => {
+    const got = await db.client.send(new GetItemCommand({ TableName: db.tableName, Key: { pk: { S: 'mutes' } }, ConsistentRead: true }));
+    const forged = mute({ id: 'm-forged2222', ruleId: '*', reason: 'nothing to see' });
+    await db.client.send(new PutItemCommand({ TableName: db.tableName, Item: { pk: { S: 'mutes' }, version: { N: String(Number(got.Item?.version?.N ?? 0) + 1) }, mutes: { S: JSON.stringify([forged]) } } }));
+    const list = await cli(['mutes']);
+    expect(list).toMatchObject({ code: 1, stdout: `no live mutes in DynamoDB table ${db.tableName}: every alert is delivered\n` });
+    expect(list.stderr).toBe('rekwatch mutes: problem: m-forged2222 is in the live set with no audit record, so it is not applied (it says: every rule); take it out with `rekwatch unmute m-forged2222`\n');
+    expect((await cli(['mutes', '--json'])).code).toBe(1);
+    const replayed = await runCli(['replay', '--json', '--table', db.tableName, SAMPLES], { env, now: () => now });
+    expect(summaryOf(replayed.stderr).suppressed.mute).toBe(0); // not applied anywhere
+    const un = await cli(['unmute', 'm-forged2222']);
+    expect(un).toMatchObject({ code: 0, stdout: 'rekwatch unmute: m-forged2222 had no audit record, so it never applied; took it out of the live set\n' });
+    expect(await cli(['mutes'])).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it('refuses a mute that would not fit in the live set, in one clear line', async () => {
+    await seedMutes(db, Array.from({ length: 60 }, (_, i) => largestMute(`m-full${String(i).padStart(6, '0')}`, now)));
+    const res = await cli(['mute', 'root-user-activity', '--for', '1h', '--reason', 'one more', '--rules', RULES]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^rekwatch mute: the live mute list is full \(\d+ KB with this mute; it may use 300 KB of one 400 KB DynamoDB item\): end some mutes .*\nrekwatch mute: nothing was muted\n$/);
   });
 });
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { muteLinks, withMuteLinks } from '../../functions/core/mute-links/links';
 import { signMuteLink, tag, tagMatches, verifyMuteLink, type MuteLinkPayload } from '../../functions/core/mute-links/token';
 import { formatChatbot } from '../../functions/core/format/chatbot';
@@ -19,11 +19,37 @@ describe('signed mute links', () => {
     const widened = Buffer.from(JSON.stringify({ ...payload, d: 30 * 86_400_000 })).toString('base64url');
     expect(verifyMuteLink(`${widened}.${sig}`, KEY, NOW)).toEqual({ ok: false, reason: 'bad-signature' });
     expect(verifyMuteLink(signMuteLink(payload, randomBytes(32)), KEY, NOW)).toEqual({ ok: false, reason: 'bad-signature' });
-    expect(verifyMuteLink(`${body}.${sig.slice(0, -1)}A`, KEY, NOW).ok).toBe(false);
+    // Another last character, whatever the signature ends with (replacing it with a fixed one left it unchanged 1 run in 16: the last character carries only 4 bits).
+    const other = sig.endsWith('A') ? 'B' : 'A';
+    expect(verifyMuteLink(`${body}.${sig.slice(0, -1)}${other}`, KEY, NOW)).toEqual({ ok: false, reason: 'bad-signature' });
     expect(verifyMuteLink('nonsense', KEY, NOW)).toEqual({ ok: false, reason: 'malformed' });
     expect(verifyMuteLink(token, KEY, NOW + 1000)).toEqual({ ok: false, reason: 'expired' });
     const odd = signMuteLink({ ...payload, d: 'x' } as unknown as MuteLinkPayload, KEY);
     expect(verifyMuteLink(odd, KEY, NOW)).toEqual({ ok: false, reason: 'malformed' });
+  });
+
+  /** Signs any body exactly as signMuteLink does, so the checks after the signature are reached. */
+  const signedBody = (json: string) => {
+    const body = Buffer.from(json).toString('base64url');
+    return `${body}.${createHmac('sha256', KEY).update(`rekwatch-mute-link.v1.${body}`).digest('base64url')}`;
+  };
+
+  it('refuses a validly signed body that is not JSON, or not an object', () => {
+    for (const json of ['not json', '{"v":1,', '', 'null', '"x"', '[1]']) expect(verifyMuteLink(signedBody(json), KEY, NOW)).toEqual({ ok: false, reason: 'malformed' });
+    expect(verifyMuteLink(signedBody(JSON.stringify(payload)), KEY, NOW)).toEqual({ ok: true, payload }); // (the helper signs as the real signer does)
+  });
+
+  it('refuses another version, and a wrong type in every field', () => {
+    const bad = (over: Record<string, unknown>) => verifyMuteLink(signMuteLink({ ...payload, ...over } as unknown as MuteLinkPayload, KEY), KEY, NOW);
+    for (const over of [{ v: 2 }, { v: '1' }, { r: 5 }, { r: undefined }, { p: 5 }, { p: null }, { d: '1' }, { x: String(NOW + 1000) }, { x: undefined }, { a: 1 }, { a: undefined }]) {
+      expect([over, bad(over)]).toEqual([over, { ok: false, reason: 'malformed' }]);
+    }
+    expect(bad({ p: undefined }).ok).toBe(true); // no principal: a rule-wide link
+  });
+
+  it('accepts only the whole token: nothing before it, nothing after it', () => {
+    const token = signMuteLink(payload, KEY);
+    for (const t of [`!${token}`, `x.${token}`, `${token}!`, `${token}A`, `${token}.x`, ` ${token}`, `${token}\n`]) expect(verifyMuteLink(t, KEY, NOW)).toEqual({ ok: false, reason: 'malformed' });
   });
 
   it('tags bind a value to a purpose', () => {

@@ -8,6 +8,7 @@ import { formatDuration } from '../duration';
 import { compileGlob } from '../glob';
 import { didYouMean } from '../rules/did-you-mean';
 import { ipInRange, parseCidr, parseIp } from '../ip';
+import { oneLine } from '../text';
 import type { Alert } from '../types';
 
 export interface MuteScope {
@@ -57,17 +58,32 @@ export const DEFAULT_MUTE_POLICY: MutePolicy = { defaultMs: 24 * 3_600_000, maxM
 
 export type MuteCheck = { ok: true; mute: Omit<Mute, 'id'> } | { ok: false; problems: string[] };
 
+/**
+ * Size limits, in UTF-8 bytes where it matters: every live mute is part of one DynamoDB item (400 KB),
+ * so what one mute may hold is bounded by what it costs there, not only by how it looks.
+ */
+export const MUTE_LIMITS = { reasonChars: 500, reasonBytes: 1000, createdByBytes: 400, principalBytes: 2048, eventNameChars: 128 } as const;
+
+const EVENT_NAME = new RegExp(`^[A-Za-z0-9]{1,${MUTE_LIMITS.eventNameChars}}$`);
+const MUTE_ID = /^m-[a-z0-9]{1,40}$/;
+
+export function utf8Bytes(value: string): number {
+  return new TextEncoder().encode(value).length;
+}
+
 /** Validates a request to mute; returns the mute to store (without its id) or every problem found. */
 export function checkMuteInput(input: MuteInput, knownRuleIds: ReadonlySet<string>, now: number, policy: MutePolicy = DEFAULT_MUTE_POLICY): MuteCheck {
   const problems: string[] = [];
   const scope: MuteScope = {};
   if (input.ruleId !== '*' && !knownRuleIds.has(input.ruleId)) problems.push(`rule: unknown rule id "${input.ruleId}"${didYouMean(input.ruleId, [...knownRuleIds])}`);
-  const reason = (input.reason ?? '').trim();
+  // One line: control characters (terminal escapes, CR overwrites) and line breaks become spaces.
+  const reason = oneLine(input.reason ?? '');
   if (!reason) problems.push('reason: required (say why, for whoever reads the audit log)');
-  else if (reason.length > 500) problems.push('reason: at most 500 characters');
+  else if (reason.length > MUTE_LIMITS.reasonChars || utf8Bytes(reason) > MUTE_LIMITS.reasonBytes) problems.push('reason: at most 500 characters and 1,000 bytes (UTF-8)');
   const s = input.scope ?? {};
   if (s.principal !== undefined) {
     if (!s.principal.trim()) problems.push('principal: empty');
+    else if (utf8Bytes(s.principal.trim()) > MUTE_LIMITS.principalBytes) problems.push('principal: at most 2,048 bytes (UTF-8)');
     else scope.principal = s.principal.trim();
   }
   if (s.ip !== undefined) {
@@ -80,7 +96,7 @@ export function checkMuteInput(input: MuteInput, knownRuleIds: ReadonlySet<strin
     else scope.account = s.account.trim();
   }
   if (s.eventName !== undefined) {
-    if (!/^[A-Za-z0-9]+$/.test(s.eventName.trim())) problems.push(`eventName: "${s.eventName}" is not a CloudTrail eventName`);
+    if (!EVENT_NAME.test(s.eventName.trim())) problems.push(`eventName: "${s.eventName}" is not a CloudTrail eventName`);
     else scope.eventName = s.eventName.trim();
   }
   if (input.forMs !== undefined && input.until !== undefined) problems.push('expiry: give a duration or an end time, not both');
@@ -93,11 +109,13 @@ export function checkMuteInput(input: MuteInput, knownRuleIds: ReadonlySet<strin
   if (input.forMs !== undefined && !(input.forMs > 0)) problems.push('for: must be a positive duration');
   if (expires <= now) problems.push('expiry: is in the past');
   else if (expires - now > policy.maxMs) problems.push(`expiry: at most ${formatDuration(policy.maxMs)} from now (the maximum; mutes.maxDuration in the deployment config sets it)`);
-  if (!input.createdBy.trim()) problems.push('createdBy: required');
+  const createdBy = oneLine(input.createdBy);
+  if (!createdBy) problems.push('createdBy: required');
+  else if (utf8Bytes(createdBy) > MUTE_LIMITS.createdByBytes) problems.push('createdBy: at most 400 bytes (UTF-8)');
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
-    mute: { ruleId: input.ruleId, scope, reason, createdBy: input.createdBy.trim(), createdAt: new Date(now).toISOString(), expiresAt: new Date(expires).toISOString() },
+    mute: { ruleId: input.ruleId, scope, reason, createdBy, createdAt: new Date(now).toISOString(), expiresAt: new Date(expires).toISOString() },
   };
 }
 
@@ -115,6 +133,48 @@ export function parseUntil(text: string): number | null {
   return Number.isNaN(t) ? null : t;
 }
 
+export type StoredMuteCheck = { ok: true; mute: Mute } | { ok: false; problem: string };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isTime = (v: unknown): boolean => typeof v === 'string' && !Number.isNaN(Date.parse(v));
+
+/**
+ * Checks a mute read back from storage, which anyone with write access to it could have written: the
+ * shape, and every scope field as checkMuteInput would. A scope field this code does not know is
+ * refused, not ignored (ignoring it would make the mute cover more than it says). Never throws.
+ */
+export function checkStoredMute(value: unknown): StoredMuteCheck {
+  if (!isObject(value)) return { ok: false, problem: 'not an object' };
+  const bad = (problem: string): StoredMuteCheck => ({ ok: false, problem });
+  if (typeof value.id !== 'string' || !MUTE_ID.test(value.id)) return bad('id: not a mute id');
+  if (typeof value.ruleId !== 'string' || value.ruleId === '') return bad('ruleId: must be a non-empty string');
+  if (!isObject(value.scope)) return bad('scope: must be an object');
+  for (const [k, v] of Object.entries(value.scope)) {
+    if (k === 'principal') {
+      if (typeof v !== 'string' || v === '') return bad('scope.principal: must be a non-empty string');
+    } else if (k === 'ip') {
+      if (parseCidr(v) === null) return bad(`scope.ip: ${JSON.stringify(v)} is neither an IP address nor a CIDR`);
+    } else if (k === 'account') {
+      if (typeof v !== 'string' || !/^\d{12}$/.test(v)) return bad('scope.account: not a 12-digit AWS account id');
+    } else if (k === 'eventName') {
+      if (typeof v !== 'string' || !EVENT_NAME.test(v)) return bad('scope.eventName: not a CloudTrail eventName');
+    } else {
+      return bad(`scope.${k}: not a mute scope field`);
+    }
+  }
+  for (const k of ['reason', 'createdBy'] as const) if (typeof value[k] !== 'string') return bad(`${k}: must be a string`);
+  for (const k of ['createdAt', 'expiresAt'] as const) if (!isTime(value[k])) return bad(`${k}: not a time`);
+  if (value.removedAt !== undefined && !isTime(value.removedAt)) return bad('removedAt: not a time');
+  if (value.removedBy !== undefined && typeof value.removedBy !== 'string') return bad('removedBy: must be a string');
+  return { ok: true, mute: value as unknown as Mute };
+}
+
+/** Whether two records describe the same mute (same id, rule, scope, reason, author and times). */
+export function sameMute(a: Mute, b: Mute): boolean {
+  const key = (m: Mute) => JSON.stringify([m.id, m.ruleId, Object.entries(m.scope).sort(([x], [y]) => x.localeCompare(y)), m.reason, m.createdBy, m.createdAt, m.expiresAt, m.removedAt ?? null]);
+  return key(a) === key(b);
+}
+
 export function isLive(mute: Mute, now: number): boolean {
   // Not "createdAt <= now": a mute made on a machine whose clock runs ahead must still apply.
   return mute.removedAt === undefined && now < Date.parse(mute.expiresAt);
@@ -124,6 +184,7 @@ export function isLive(mute: Mute, now: number): boolean {
 export function muteCovers(mute: Mute, alert: Alert, now: number): boolean {
   if (!isLive(mute, now)) return false;
   if (mute.ruleId !== '*' && mute.ruleId !== alert.ruleId) return false;
+  if (typeof mute.scope !== 'object' || mute.scope === null) return false; // no scope is not "everything"
   const { principal, ip, account, eventName } = mute.scope;
   if (principal !== undefined && !compileGlob(principal)(alert.principal)) return false;
   if (account !== undefined && alert.account !== account) return false;
@@ -131,7 +192,8 @@ export function muteCovers(mute: Mute, alert: Alert, now: number): boolean {
   if (ip !== undefined) {
     const addr = parseIp(alert.sourceIp);
     if (!addr) return false;
-    const cidr = parseCidr(ip); // a bare address is a single-host range
+    // A bare address is a single-host range; an invalid one (from a store) covers nothing, never everything.
+    const cidr = parseCidr(ip);
     if (!cidr || !ipInRange(addr, cidr)) return false;
   }
   return true;

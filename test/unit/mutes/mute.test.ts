@@ -1,4 +1,4 @@
-import { checkMuteInput, describeMute, findMute, muteCovers, type Mute } from '../../../functions/core/mutes/mute';
+import { checkMuteInput, checkStoredMute, describeMute, findMute, muteCovers, type Mute } from '../../../functions/core/mutes/mute';
 import { formatDuration, parseDuration } from '../../../functions/core/duration';
 import { hostileAlert } from '../format/fixtures';
 import type { Alert } from '../../../functions/core/types';
@@ -91,5 +91,98 @@ describe('muteCovers', () => {
     expect(findMute([a, b], alert, NOW)?.id).toBe('m-b');
     expect(describeMute(mute({ scope: { principal: 'arn:x', ip: '10.0.0.0/8' } }))).toBe('rule collection-deleted-without-mfa for principal arn:x from 10.0.0.0/8');
     expect(describeMute(mute({ ruleId: '*' }))).toBe('every rule');
+  });
+});
+
+describe('checkMuteInput limits (each one pinned)', () => {
+  const ok = { ruleId: '*', reason: 'x', createdBy: 'a' };
+  const problems = (over: Record<string, unknown>) => {
+    const r = checkMuteInput({ ...ok, ...over } as Parameters<typeof checkMuteInput>[0], RULES, NOW);
+    return r.ok ? [] : r.problems;
+  };
+
+  it('a reason of at most 500 characters and 1,000 bytes of UTF-8', () => {
+    expect(problems({ reason: 'x'.repeat(500) })).toEqual([]);
+    expect(problems({ reason: 'x'.repeat(501) })).toEqual(['reason: at most 500 characters and 1,000 bytes (UTF-8)']);
+    expect(problems({ reason: 'é'.repeat(500) })).toEqual([]); // 1,000 bytes
+    expect(problems({ reason: '漢'.repeat(400) })).toEqual(['reason: at most 500 characters and 1,000 bytes (UTF-8)']); // 1,200 bytes
+  });
+
+  it('a reason is one line: control characters and line breaks become single spaces', () => {
+    const r = checkMuteInput({ ...ok, reason: 'planned\r\n\u001b[2Jwork\u0000\u0000done' }, RULES, NOW);
+    expect(r.ok && r.mute.reason).toBe('planned [2Jwork done');
+  });
+
+  it('a name (createdBy) is required, one line and at most 400 bytes', () => {
+    expect(problems({ createdBy: '   ' })).toEqual(['createdBy: required']);
+    expect(problems({ createdBy: 'a'.repeat(400) })).toEqual([]);
+    expect(problems({ createdBy: 'a'.repeat(401) })).toEqual(['createdBy: at most 400 bytes (UTF-8)']);
+    const r = checkMuteInput({ ...ok, createdBy: 'eve\u001b[2J\nALL CLEAR' }, RULES, NOW);
+    expect(r.ok && r.mute.createdBy).toBe('eve [2J ALL CLEAR');
+  });
+
+  it('a principal of at most 2,048 bytes', () => {
+    expect(problems({ scope: { principal: `arn:aws:iam::111122223333:user/${'a'.repeat(2048 - 31)}` } })).toEqual([]);
+    expect(problems({ scope: { principal: `arn:aws:iam::111122223333:user/${'a'.repeat(2049 - 31)}` } })).toEqual(['principal: at most 2,048 bytes (UTF-8)']);
+  });
+
+  it('an eventName is letters and digits only, at most 128', () => {
+    expect(problems({ scope: { eventName: 'DeleteFaces' } })).toEqual([]);
+    for (const bad of ['Delete Faces', 'Delete-Faces', 'Delete*', 'x'.repeat(129)]) expect(problems({ scope: { eventName: bad } })).toEqual([`eventName: "${bad}" is not a CloudTrail eventName`]);
+  });
+
+  it('a duration or an end time, not both', () => {
+    expect(problems({ forMs: 3_600_000, until: '2026-11-24T18:00:00Z' })).toEqual(['expiry: give a duration or an end time, not both']);
+  });
+
+  it('a duration must be positive', () => {
+    expect(problems({ forMs: 0 })).toEqual(['for: must be a positive duration', 'expiry: is in the past']);
+  });
+
+  it('exactly the maximum is allowed, a millisecond more is not', () => {
+    expect(problems({ forMs: 30 * 86_400_000 })).toEqual([]);
+    expect(problems({ forMs: 30 * 86_400_000 + 1 })).toEqual(['expiry: at most 30d from now (the maximum; mutes.maxDuration in the deployment config sets it)']);
+    expect(problems({ until: new Date(NOW + 30 * 86_400_000).toISOString() })).toEqual([]);
+    expect(checkMuteInput({ ...ok, forMs: 8 * 3_600_000 + 1 }, RULES, NOW, { defaultMs: 3_600_000, maxMs: 8 * 3_600_000 })).toMatchObject({ ok: false, problems: [expect.stringContaining('at most 8h')] });
+  });
+});
+
+describe('mutes read back from the store (checkStoredMute)', () => {
+  it('accepts what checkMuteInput produced', () => {
+    const made = checkMuteInput({ ruleId: '*', scope: { principal: 'arn:aws:sts::*:assumed-role/ci-*', ip: '10.0.0.0/8', account: '111122223333', eventName: 'DeleteFaces' }, reason: 'x', createdBy: 'a' }, RULES, NOW);
+    if (!made.ok) throw new Error('setup');
+    const m = { id: 'm-abcdefghij', ...made.mute };
+    expect(checkStoredMute(m)).toEqual({ ok: true, mute: m });
+    expect(checkStoredMute({ ...m, removedAt: '2026-11-24T10:30:00.000Z', removedBy: 'bob' }).ok).toBe(true);
+  });
+
+  it.each<[string, unknown, string]>([
+    ['an invalid CIDR', { scope: { ip: '10.0.0.0/33' } }, 'scope.ip: "10.0.0.0/33" is neither an IP address nor a CIDR'],
+    ['a scope field it does not know (it would be ignored, widening the mute)', { scope: { userAgent: 'x' } }, 'scope.userAgent: not a mute scope field'],
+    ['an empty principal', { scope: { principal: '' } }, 'scope.principal: must be a non-empty string'],
+    ['a bad account', { scope: { account: 111122223333 } }, 'scope.account: not a 12-digit AWS account id'],
+    ['a bad eventName', { scope: { eventName: 'Delete Faces' } }, 'scope.eventName: not a CloudTrail eventName'],
+    ['no scope', { scope: null }, 'scope: must be an object'],
+    ['no rule', { ruleId: '' }, 'ruleId: must be a non-empty string'],
+    ['a bad id', { id: 'x' }, 'id: not a mute id'],
+    ['an unreadable expiry', { expiresAt: 'soon' }, 'expiresAt: not a time'],
+    ['a non-string reason', { reason: 5 }, 'reason: must be a string'],
+  ])('refuses %s', (_, over, problem) => {
+    expect(checkStoredMute({ ...mute({ id: 'm-abcdefghij' }), ...(over as object) })).toEqual({ ok: false, problem });
+  });
+
+  it('refuses what is not an object at all', () => {
+    expect(checkStoredMute(null)).toEqual({ ok: false, problem: 'not an object' });
+    expect(checkStoredMute('m-1')).toEqual({ ok: false, problem: 'not an object' });
+  });
+});
+
+describe('a mute with an invalid CIDR (read back from a store) matches nothing', () => {
+  it.each(['garbage', '10.0.0.0/33', '', '198.51.100.20 '])('%p', (ip) => {
+    expect(muteCovers(mute({ scope: { ip } }), alert, NOW)).toBe(false);
+    expect(muteCovers(mute({ scope: { ip } }), { ...alert, sourceIp: '10.1.2.3' }, NOW)).toBe(false);
+  });
+  it('nor does one whose scope is missing', () => {
+    expect(muteCovers(mute({ scope: null as unknown as Mute['scope'] }), alert, NOW)).toBe(false);
   });
 });
