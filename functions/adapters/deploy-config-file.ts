@@ -7,6 +7,7 @@ import Ajv from 'ajv';
 import configSchema from '../../schema/deploy-config.schema.json';
 import { didYouMean } from '../core/rules/did-you-mean';
 import type { SourceFile } from '../core/rules/pack';
+import type { ListOrigin } from '../core/types';
 import type { Severity } from '../core/types';
 import { readSchemaFile } from './json-file';
 
@@ -35,18 +36,29 @@ export function readDeployConfigFile(path: string): DeployConfigFile {
 
 /**
  * Replaces named lists with configured values before validation, so an override is checked exactly
- * like the file it replaces (e.g. CIDRs for a list used with ipNotInCidr). Throws for an unknown list.
+ * like the file it replaces (e.g. CIDRs for a list used with ipNotInCidr), and its problems name
+ * where the values were written (`originOf`: the config file and `lists.NAME`, or a CDK context key).
+ * Every override naming no list of the rules directory is reported at once (one error, a line each).
  */
-export function applyListOverrides(files: readonly SourceFile[], overrides: Readonly<Record<string, readonly string[]>>, rulesDirLabel: string): SourceFile[] {
+export function applyListOverrides(
+  files: readonly SourceFile[],
+  overrides: Readonly<Record<string, readonly string[]>>,
+  rulesDirLabel: string,
+  originOf: (name: string) => ListOrigin = (name) => ({ file: 'the deployment config', field: `lists.${name}` }),
+): SourceFile[] {
   const out = [...files];
+  const known = files.filter((f) => f.relPath.startsWith('lists/')).map((f) => f.relPath.slice(6, -5));
+  const unknown: string[] = [];
   for (const [name, items] of Object.entries(overrides)) {
+    const origin = originOf(name);
     const i = out.findIndex((f) => f.relPath === `lists/${name}.json`);
     if (i === -1) {
-      const known = files.filter((f) => f.relPath.startsWith('lists/')).map((f) => f.relPath.slice(6, -5));
-      throw new ConfigFileError(`lists: no list "${name}" in ${rulesDirLabel}/lists${didYouMean(name, known)}`);
+      unknown.push(`${origin.file}: ${origin.field}: no list "${name}" in ${rulesDirLabel}/lists/${didYouMean(name, known)}`);
+      continue;
     }
     const file = out[i] as SourceFile;
-    out[i] = { ...file, path: `${file.path} (overridden by the deployment config)`, text: JSON.stringify({ description: `Deployment override of ${name}`, items }) };
+    out[i] = { ...file, origin, text: JSON.stringify({ description: `Deployment override of ${name}`, items }) };
   }
+  if (unknown.length > 0) throw new ConfigFileError(unknown.join('\n'));
   return out;
 }

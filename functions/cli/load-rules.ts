@@ -3,7 +3,7 @@
  * With `--config FILE` (the deployment config), its named-list overrides apply first, so validation,
  * tests and backtests see exactly the lists that would be deployed.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { applyListOverrides, ConfigFileError, readDeployConfigFile, type DeployConfigFile } from '../adapters/deploy-config-file';
 import { conventionsFor, readRuleFiles, RulesDirError } from '../adapters/rule-files';
@@ -22,8 +22,10 @@ export function loadRulesForCommand(dir: string, io: CliIo, out: Writable = io.s
     if (configPath) config = readDeployConfigFile(resolve(io.cwd, configPath));
     const rulesDir = resolve(io.cwd, dir);
     const files = readRuleFiles(rulesDir, io.cwd);
-    load = loadPack(applyListOverrides(files, config.lists ?? {}, dir), {
+    const configLabel = configPath ?? '';
+    load = loadPack(applyListOverrides(files, config.lists ?? {}, dir.replace(/\/+$/, ''), (name) => ({ file: configLabel, field: `lists.${name}` })), {
       eventSources: config.eventSources,
+      listsDir: `${join(dir, 'lists')}/`,
       conventions: opts.conventions ? conventionsFor(rulesDir, io.cwd) : undefined,
     });
   } catch (e) {

@@ -71,6 +71,17 @@ export interface NamedList {
   description: string;
   items: string[];
   file: string;
+  /**
+   * Where the items were written, when not in `file`'s `items`: a deployment override names its
+   * config file and field (`deploy.json`, `lists.trusted-networks`), so problems point there.
+   */
+  origin?: ListOrigin;
+}
+
+/** The file and field a list's items came from (a deployment config override, a CDK context key). */
+export interface ListOrigin {
+  file: string;
+  field: string;
 }
 
 /** The validated rule pack: what every runtime (Lambda, CLI, tests) evaluates. */

@@ -128,7 +128,7 @@ describe('empty lists are valid, with a warning that says what they mean', () =>
     const notIn = load([], ipRule('ipNotInCidr'));
     expect(notIn.ok).toBe(true);
     expect(notIn.problems.map(formatProblem)).toEqual([
-      'rules/r.json: conditions.all[1].value: warning: list "trusted-networks" (rules/lists/trusted-networks.json) is empty: ipNotInCidr [] is true for every IP address (and false for values that are not IPs)',
+      'rules/lists/trusted-networks.json: items: warning: is empty: ipNotInCidr [] is true for every IP address (and false for values that are not IPs)',
     ]);
     const ev = new Evaluator(notIn.pack);
     const alerts = async (ip: string) => (await ev.evaluate(record({ eventName: 'DeleteCollection', sourceIPAddress: ip }))).alerts.length;
@@ -165,7 +165,7 @@ describe('ranges that cover a whole address family, or both', () => {
     const out = loadPack([listFile('trusted-networks', ['10.0.0.0/8', cidr]), ruleFile(rule('r', { all: [leaf(), { fact: 'sourceIPAddress', operator: 'ipNotInCidr', value: { fact: 'lists', path: '$.trusted-networks' } }] }, { tests }))]);
     expect(out.ok).toBe(true);
     expect(out.problems.map(formatProblem)).toEqual([
-      `rules/r.json: conditions.all[1].value: warning: list "trusted-networks" (rules/lists/trusted-networks.json) items[1]: "${cidr}" ${what} (IPv4 addresses are ::ffff:0:0/96 of the IPv6 space): no such address is ever "not in" this list`,
+      `rules/lists/trusted-networks.json: items[1]: warning: "${cidr}" ${what} (IPv4 addresses are ::ffff:0:0/96 of the IPv6 space): used with ipNotInCidr, no such address is ever "not in" this list`,
     ]);
   });
 
@@ -192,7 +192,7 @@ describe('eventNames that no Rekognition operation has', () => {
     expect(out.problems.map(formatProblem)).toEqual([
       'rules/r.json: conditions.all[1].any[0].value: warning: "DeleteFace" is not a Rekognition operation (did you mean "DeleteFaces"?): no Rekognition call has this eventName',
       'rules/r.json: conditions.all[1].any[1].value[1]: warning: "deletecollection" is not a Rekognition operation (did you mean "DeleteCollection"?): no Rekognition call has this eventName',
-      'rules/r.json: conditions.all[1].any[2].value: warning: list "ops" (rules/lists/ops.json) items[1]: "DeleteFace" is not a Rekognition operation (did you mean "DeleteFaces"?): no Rekognition call has this eventName',
+      'rules/lists/ops.json: items[1]: warning: "DeleteFace" is not a Rekognition operation (did you mean "DeleteFaces"?): no Rekognition call has this eventName',
     ]);
   });
 

@@ -117,7 +117,7 @@ describe('rule pack validation', () => {
       'rules/lists/Bad.json: items[0]: must be string',
     ]);
     expect(problems([listFile('nets', ['nope']), ruleFile(rule('a', { all: [{ fact: 'sourceIPAddress', operator: 'ipInCidr', value: { fact: 'lists', path: '$.nets' } }] }, { tests }))])).toEqual([
-      'rules/a.json: conditions.all[0].value: list "nets" (rules/lists/nets.json) items[0]: invalid CIDR "nope"',
+      'rules/lists/nets.json: items[0]: invalid CIDR "nope"',
     ]);
   });
 

@@ -57,6 +57,14 @@ type Seg = string | number;
 interface Reporter {
   error(segs: Seg[], message: string, code: Code): void;
   warn(segs: Seg[], message: string): void;
+  /**
+   * A problem with an item of a named list (or with the whole list, `index` undefined): reported
+   * where the items were written (the list file, or the config field that overrides it), once,
+   * however many rules use the list.
+   */
+  atList(list: NamedList, index: number | undefined, level: Problem['level'], message: string, code?: Code): void;
+  /** How messages name the lists directory. */
+  readonly listsDir: string;
 }
 
 const BOOLEAN_KEYS = ['all', 'any', 'not'];
@@ -133,7 +141,7 @@ function checkValue(value: unknown, segs: Seg[], lists: Record<string, NamedList
     const list = own(lists, name) ? lists[name] : undefined;
     if (!list) {
       const known = Object.keys(lists);
-      r.error([...segs, 'path'], `unknown list "${name}"${didYouMean(name, known)}${known.length ? '' : ' (no lists under rules/lists/)'}`, 'list-reference');
+      r.error([...segs, 'path'], `unknown list "${name}"${didYouMean(name, known)}${known.length ? '' : ` (no lists under ${r.listsDir})`}`, 'list-reference');
       return { dynamic: true };
     }
     return { literal: list.items, dynamic: false, list };
@@ -177,26 +185,33 @@ function checkOperatorValue(operator: string, ctx: LeafContext, info: ValueInfo,
     r.error(segs, custom.valueKind === 'boolean' ? `${operator} needs true or false` : `${operator} needs a value: null makes it false on every record`, custom.valueKind === 'boolean' ? 'exists-needs-boolean-literal' : 'null-value');
     return;
   }
-  const where = (i: number): Seg[] => (Array.isArray(v) && !info.list ? [...segs, i] : segs);
-  const listPrefix = (i: number) => (info.list ? `list "${info.list.name}" (${info.list.file}) items[${i}]: ` : '');
+  const where = (i: number): Seg[] => (Array.isArray(v) ? [...segs, i] : segs);
+  // An item's problem is reported where the item was written: in the rule, or once at the list.
+  const item = {
+    error: (i: number, message: string, code: Code) => (info.list ? r.atList(info.list, i, 'error', message, code) : r.error(where(i), message, code)),
+    warn: (i: number, message: string) => (info.list ? r.atList(info.list, i, 'warning', message) : r.warn(where(i), message)),
+  };
   if (Array.isArray(v) && v.length === 0) {
     const meaning = emptyMeaning(operator);
-    if (meaning) r.warn(segs, `${info.list ? `list "${info.list.name}" (${info.list.file}) is empty` : 'is empty'}: ${meaning}`);
+    if (meaning) {
+      if (info.list) r.atList(info.list, undefined, 'warning', `is empty: ${meaning}`);
+      else r.warn(segs, `is empty: ${meaning}`);
+    }
   }
   if (custom?.valueKind === 'cidrs') {
     const items = Array.isArray(v) ? v : [v];
-    items.forEach((item, i) => {
-      const cidr = parseCidr(item);
+    items.forEach((entry, i) => {
+      const cidr = parseCidr(entry);
       if (!cidr) {
-        r.error(where(i), `${listPrefix(i)}invalid CIDR ${JSON.stringify(item)}`, ENGINE_REFUSES_TOO);
+        item.error(i, `invalid CIDR ${JSON.stringify(entry)}`, ENGINE_REFUSES_TOO);
         return;
       }
       const coverage = cidrCoverage(cidr);
       if (coverage) {
-        r.warn(
-          where(i),
-          `${listPrefix(i)}${JSON.stringify(item)} covers ${coverage} (IPv4 addresses are ::ffff:0:0/96 of the IPv6 space)` +
-            (operator === 'ipNotInCidr' ? ': no such address is ever "not in" this list' : ''),
+        item.warn(
+          i,
+          `${JSON.stringify(entry)} covers ${coverage} (IPv4 addresses are ::ffff:0:0/96 of the IPv6 space)` +
+            (operator === 'ipNotInCidr' ? `: used with ipNotInCidr, no such address is ever "not in" ${info.list ? 'this list' : 'it'}` : ''),
         );
       }
     });
@@ -232,7 +247,7 @@ function checkOperatorValue(operator: string, ctx: LeafContext, info: ValueInfo,
     const names = Array.isArray(v) ? v : [v];
     names.forEach((name, i) => {
       if (typeof name !== 'string' || isRekognitionOperation(name)) return;
-      r.warn(where(i), `${listPrefix(i)}"${name}" is not a Rekognition operation${didYouMean(name, REKOGNITION_OPERATION_NAMES)}: no Rekognition call has this eventName`);
+      item.warn(i, `"${name}" is not a Rekognition operation${didYouMean(name, REKOGNITION_OPERATION_NAMES)}: no Rekognition call has this eventName`);
     });
   }
 }
@@ -367,6 +382,14 @@ function pinnedEventSources(conditions: Record<string, unknown>): Set<string> | 
 export interface ConditionOptions {
   /** eventSources the rules are evaluated for (the deployment's scope); default Rekognition only. */
   eventSources?: readonly string[];
+  /** The lists directory as messages should name it; default `rules/lists/`. */
+  listsDir?: string;
+}
+
+/** Where a list's item (or the list itself) was written, for a problem about it. */
+export function listLocation(list: NamedList, index: number | undefined): { file: string; field: string } {
+  const at = index === undefined ? '' : `[${index}]`;
+  return list.origin ? { file: list.origin.file, field: `${list.origin.field}${at}` } : { file: list.file, field: `items${at}` };
 }
 
 /** Checks a rule's `conditions` value; problems are reported against `file`. */
@@ -375,6 +398,8 @@ export function conditionProblems(conditions: unknown, file: string, lists: Reco
   const r: Reporter = {
     error: (segs, message, code) => problems.push({ file, field: fieldPath(segs), message, level: 'error', code }),
     warn: (segs, message) => problems.push({ file, field: fieldPath(segs), message, level: 'warning' }),
+    atList: (list, index, level, message, code) => problems.push({ ...listLocation(list, index), message, level, ...(code ? { code } : {}) }),
+    listsDir: options.listsDir ?? 'rules/lists/',
   };
   const root = ['conditions'];
   if (!isPlainObject(conditions)) {

@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import { RECORD_FIELDS } from '../facts';
 import { isPlainObject } from '../record';
 import { parseDuration } from '../duration';
-import type { DedupeField, NamedList, RuleDefinition, RulePack, RuleTestCase, Severity, TopLevelCondition } from '../types';
+import type { DedupeField, ListOrigin, NamedList, RuleDefinition, RulePack, RuleTestCase, Severity, TopLevelCondition } from '../types';
 import { conditionProblems } from './conditions';
 import { packConventionProblems, ruleConventionProblems, type ConventionOptions } from './conventions';
 import { didYouMean } from './did-you-mean';
@@ -20,6 +20,8 @@ export interface SourceFile {
   /** Path relative to the rules directory, with `/` separators: `lists/x.json` is a list. */
   relPath: string;
   text: string;
+  /** For a list whose items were overridden: where they were written (messages point there). */
+  origin?: ListOrigin;
 }
 
 export interface LoadOptions {
@@ -27,6 +29,8 @@ export interface LoadOptions {
   eventSources?: readonly string[];
   /** Check the pack's conventions too (as warnings): `rekwatch validate` and the convention test. */
   conventions?: ConventionOptions;
+  /** The lists directory as messages should name it (`my-rules/lists/`); default `rules/lists/`. */
+  listsDir?: string;
 }
 
 export interface PackLoad {
@@ -58,10 +62,13 @@ function loadList(file: SourceFile, problems: Problem[]): NamedList | null {
   if (!LIST_NAME.test(name)) {
     problems.push({ file: file.path, field: '', message: 'list file names must be lowercase kebab-case (the name rules use to reference the list)', level: 'error' });
   }
-  for (const e of listShapeErrors(parsed.value)) problems.push({ file: file.path, field: e.field, message: e.message, level: 'error' });
+  for (const e of listShapeErrors(parsed.value)) {
+    const at = file.origin && e.field.startsWith('items') ? { file: file.origin.file, field: file.origin.field + e.field.slice('items'.length) } : { file: file.path, field: e.field };
+    problems.push({ ...at, message: e.message, level: 'error' });
+  }
   if (problems.length > before) return null;
   const value = parsed.value as { description?: string; items: string[] };
-  return { name, description: value.description ?? '', items: value.items, file: file.path };
+  return { name, description: value.description ?? '', items: value.items, file: file.path, ...(file.origin ? { origin: file.origin } : {}) };
 }
 
 function loadRule(file: SourceFile, lists: Record<string, NamedList>, problems: Problem[], options: LoadOptions): RuleDefinition | null {
@@ -84,7 +91,7 @@ function loadRule(file: SourceFile, lists: Record<string, NamedList>, problems: 
     const ms = parseDuration(value.dedupe.window);
     if (ms === null || ms > 7 * 86_400_000) errors.push({ file: file.path, field: 'dedupe.window', message: 'must be a duration from 1s to 7d (like 15m, 1h)', level: 'error' });
   }
-  if ('conditions' in value) errors.push(...conditionProblems(value.conditions, file.path, lists, { eventSources: options.eventSources }));
+  if ('conditions' in value) errors.push(...conditionProblems(value.conditions, file.path, lists, { eventSources: options.eventSources, listsDir: options.listsDir }));
   problems.push(...errors);
   if (hasErrors(errors)) return null;
 
@@ -160,6 +167,18 @@ export function loadPack(files: readonly SourceFile[], options: LoadOptions = {}
     problems.push({ file: f.path, field: '', message: 'rules/lists/ holds named lists only, directly (lists/NAME.json); move this file', level: 'error' });
   }
   const pack: RulePack = { rules, lists };
-  if (options.conventions) problems.push(...packConventionProblems(pack));
-  return { pack, problems, ok: !hasErrors(problems) };
+  // "No rule uses this list" is only meaningful when every rule loaded (a rule with an error is left out).
+  if (options.conventions && !hasErrors(problems)) problems.push(...packConventionProblems(pack));
+  return { pack, problems: once(problems), ok: !hasErrors(problems) };
+}
+
+/** Each problem once: a list's bad item is found by every rule that uses the list, and said once. */
+function once(problems: readonly Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.level}\0${p.file}\0${p.field}\0${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
