@@ -300,7 +300,8 @@ function expandValue(value: unknown, where: string, file: string, text: string, 
 
 /**
  * JSON Lines: one batch of items per chunk read. A bad line is one malformed item, never more. A line
- * is assembled once from the pieces it arrived in (linear), and one over `maxBytes` is not kept at all.
+ * is assembled once from the pieces it arrived in (linear), and one over `maxBytes` is not kept at all
+ * (a line's size does not count its CR LF or LF: a line of exactly `maxBytes` is read).
  */
 async function* readLines(file: string, stream: Readable, maxBytes: number): AsyncGenerator<TrailItem[]> {
   let line = 0;
@@ -309,7 +310,9 @@ async function* readLines(file: string, stream: Readable, maxBytes: number): Asy
   let oversize = false;
   const finishLine = (last: Buffer, out: TrailItem[]) => {
     line++;
-    if (oversize || size + last.length > maxBytes) {
+    const end = last.length > 0 ? last : pieces[pieces.length - 1];
+    const cr = end !== undefined && end[end.length - 1] === 0x0d ? 1 : 0;
+    if (oversize || size + last.length - cr > maxBytes) {
       out.push({ kind: 'malformed', file, where: `line ${line}`, reason: `line larger than ${maxBytes} bytes; skipped` });
     } else {
       const buf = pieces.length ? Buffer.concat([...pieces, last]) : last;
@@ -342,7 +345,7 @@ async function* readLines(file: string, stream: Readable, maxBytes: number): Asy
     }
     const tail = buf.length - start;
     if (tail > 0 && !oversize) {
-      if (size + tail > maxBytes) {
+      if (size + tail > maxBytes + 1) { // + 1: the line's CR, if it ends in CR LF
         oversize = true;
         pieces = [];
         size = 0;
