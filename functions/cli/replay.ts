@@ -255,7 +255,7 @@ function countItem(tally: ReplayTally, item: Exclude<TrailItem, { kind: 'value' 
 
 /** The report (readable) or the summary line (--json, last on stderr), the notes before it, and the exit status. */
 async function finish(run: Run, replay: Replay, opts: ReplayOptions, io: CliIo): Promise<number> {
-  const { tally, out } = run;
+  const { tally } = run;
   const { stats } = tally;
   const deliveries = replay.deliveries;
   deliveries?.close();
@@ -267,14 +267,7 @@ async function finish(run: Run, replay: Replay, opts: ReplayOptions, io: CliIo):
   if (noInput) {
     writeLine(io.stderr, 'rekwatch: no input could be read');
   } else if (!opts.json) {
-    if (run.shown === 0) await out.line(stats.alerts === 0 ? 'No alerts.' : 'Alerts are not printed (--max-alerts 0).');
-    await out.line('');
-    const report = renderSummary({ stats, rules: replay.evaluator.rules, malformedSamples: tally.malformedSamples, ruleErrorSamples: tally.ruleErrorSamples, unreadable: tally.unreadable, shownAlerts: run.shown, top: opts.top });
-    for (const l of report) await out.line(l);
-    if (deliveries) {
-      await out.line('');
-      await out.line(deliveries.line());
-    }
+    await printReport(run, replay, opts.top);
   }
   const held = heldBackNote(stats.suppressed, tally.byMute);
   if (held) writeLine(io.stderr, held);
@@ -286,4 +279,20 @@ async function finish(run: Run, replay: Replay, opts: ReplayOptions, io: CliIo):
   }
   if (noInput || named) return EXIT_INPUT;
   return deliveries && deliveries.failed > 0 ? EXIT_DELIVERY_FAILED : 0;
+}
+
+/** The readable report on stdout, after the alerts: summary, per-rule noise, samples, deliveries. */
+async function printReport(run: Run, replay: Replay, top: number): Promise<void> {
+  const { tally, out } = run;
+  if (run.shown === 0) await out.line(tally.stats.alerts === 0 ? 'No alerts.' : 'Alerts are not printed (--max-alerts 0).');
+  await out.line('');
+  const report = renderSummary({
+    stats: tally.stats, rules: replay.evaluator.rules, malformedSamples: tally.malformedSamples, ruleErrorSamples: tally.ruleErrorSamples,
+    unreadable: tally.unreadable, shownAlerts: run.shown, top,
+  });
+  for (const l of report) await out.line(l);
+  if (replay.deliveries) {
+    await out.line('');
+    await out.line(replay.deliveries.line());
+  }
 }
