@@ -12,7 +12,9 @@
  * `maxRecordBytes` (default 64 MiB) is skipped as malformed without being buffered; one nested
  * deeper than MAX_NESTING levels is malformed too. Directories are walked following symbolic links,
  * each directory at most once (a link to one already read, a loop, a dangling link, an unlistable
- * directory and a FIFO or device with a log file's name are named as unreadable). Named FIFOs,
+ * directory and a FIFO or device with a log file's name are named as unreadable). An unreadable
+ * item says whether it is a path named by the caller (`argument`: missing, unlistable, no log files,
+ * cannot be opened) rather than something skipped inside a directory that was read. Named FIFOs,
  * character devices and /dev/fd/N (`replay <(cat x.json)`) are read as streams, like stdin.
  */
 import { createReadStream, type Dirent, type Stats } from 'node:fs';
@@ -36,21 +38,23 @@ export type TrailItem =
   | { kind: 'file'; file: string }
   | { kind: 'value'; file: string; where: string; value: unknown }
   | { kind: 'malformed'; file: string; where: string; reason: string }
-  | { kind: 'unreadable'; file: string; reason: string }
+  /** `argument`: a path the caller named (not one found inside a directory) that could not be read at all. */
+  | { kind: 'unreadable'; file: string; reason: string; argument: boolean }
   | { kind: 'bytes'; bytes: number };
 
 const LOG_FILE = /\.(json|jsonl)(\.gz)?$/i;
 /** CloudTrail digest files (integrity hashes, not events) live under CloudTrail-Digest/ and name it. */
 const DIGEST = /(^|[/\\_])CloudTrail-Digest([/\\_]|$)/;
 
-type Entry = { file: string; fsPath: string; regular: boolean } | { unreadable: string; reason: string };
+/** An input file (`argument`: named by the caller, not found in a directory), or a path that could not be read. */
+type Entry = { file: string; fsPath: string; regular: boolean; argument: boolean } | { unreadable: string; reason: string; argument: boolean };
 
 /** Expands PATHs into input files: directories are walked recursively (sorted) for log files. */
 async function* expandPaths(paths: readonly string[], cwd: string): AsyncGenerator<Entry> {
   const visited = new Map<string, string>();
   for (const p of paths) {
     if (p === '-') {
-      yield { file: '-', fsPath: '-', regular: false };
+      yield { file: '-', fsPath: '-', regular: false, argument: true };
       continue;
     }
     const abs = resolve(cwd, p);
@@ -58,7 +62,7 @@ async function* expandPaths(paths: readonly string[], cwd: string): AsyncGenerat
     try {
       st = await stat(abs);
     } catch (e) {
-      yield { unreadable: p, reason: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message };
+      yield { unreadable: p, reason: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message, argument: true };
       continue;
     }
     if (st.isDirectory()) {
@@ -68,20 +72,21 @@ async function* expandPaths(paths: readonly string[], cwd: string): AsyncGenerat
       for await (const f of walkEntries(abs, st, visited, shown)) {
         if ('skipped' in f) {
           notes++;
-          yield { unreadable: shown(f.skipped), reason: f.reason };
+          // The named directory itself could not be listed: the path cannot be read (unlike one already read).
+          yield { unreadable: shown(f.skipped), reason: f.reason, argument: f.skipped === abs && f.unlistable === true };
         } else {
           found++;
-          yield { file: shown(f.file), fsPath: f.file, regular: true };
+          yield { file: shown(f.file), fsPath: f.file, regular: true, argument: false };
         }
       }
-      if (found === 0 && notes === 0) yield { unreadable: p, reason: 'no .json, .json.gz, .jsonl or .jsonl.gz trail log files in this directory' };
+      if (found === 0 && notes === 0) yield { unreadable: p, reason: 'no .json, .json.gz, .jsonl or .jsonl.gz trail log files in this directory', argument: true };
     } else {
-      yield { file: p, fsPath: abs, regular: st.isFile() };
+      yield { file: p, fsPath: abs, regular: st.isFile(), argument: true };
     }
   }
 }
 
-type WalkEntry = { file: string } | { skipped: string; reason: string };
+type WalkEntry = { file: string } | { skipped: string; reason: string; unlistable?: true };
 
 const dirKey = (st: Stats) => `${st.dev}:${st.ino}`;
 
@@ -114,7 +119,7 @@ async function* walkEntries(dir: string, dirStat: Stats, visited: Map<string, st
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (e) {
-    yield { skipped: dir, reason: `cannot list this directory (${errorText(e)})` };
+    yield { skipped: dir, reason: `cannot list this directory (${errorText(e)})`, unlistable: true };
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -258,7 +263,7 @@ async function openStream(raw: Readable, name: string | null, onBytes?: (n: numb
   return { stream: sniff.rest, mode: firstLineIsJson(sniff.head) ? 'lines' : 'document' };
 }
 
-async function openInput(entry: { file: string; fsPath: string; regular: boolean }, stdin: Readable, onBytes: (n: number) => void): Promise<{ stream: Readable; mode: Mode }> {
+async function openInput(entry: { fsPath: string; regular: boolean }, stdin: Readable, onBytes: (n: number) => void): Promise<{ stream: Readable; mode: Mode }> {
   if (entry.fsPath === '-') return openStream(stdin, null, onBytes);
   const file = entry.fsPath;
   if (!entry.regular) return openStream(counted(createReadStream(file, { highWaterMark: 1 << 20 }), onBytes), file);
@@ -295,7 +300,8 @@ function expandValue(value: unknown, where: string, file: string, text: string, 
 
 /**
  * JSON Lines: one batch of items per chunk read. A bad line is one malformed item, never more. A line
- * is assembled once from the pieces it arrived in (linear), and one over `maxBytes` is not kept at all.
+ * is assembled once from the pieces it arrived in (linear), and one over `maxBytes` is not kept at all
+ * (a line's size does not count its CR LF or LF: a line of exactly `maxBytes` is read).
  */
 async function* readLines(file: string, stream: Readable, maxBytes: number): AsyncGenerator<TrailItem[]> {
   let line = 0;
@@ -304,7 +310,9 @@ async function* readLines(file: string, stream: Readable, maxBytes: number): Asy
   let oversize = false;
   const finishLine = (last: Buffer, out: TrailItem[]) => {
     line++;
-    if (oversize || size + last.length > maxBytes) {
+    const end = last.length > 0 ? last : pieces[pieces.length - 1];
+    const cr = end !== undefined && end[end.length - 1] === 0x0d ? 1 : 0;
+    if (oversize || size + last.length - cr > maxBytes) {
       out.push({ kind: 'malformed', file, where: `line ${line}`, reason: `line larger than ${maxBytes} bytes; skipped` });
     } else {
       const buf = pieces.length ? Buffer.concat([...pieces, last]) : last;
@@ -337,7 +345,7 @@ async function* readLines(file: string, stream: Readable, maxBytes: number): Asy
     }
     const tail = buf.length - start;
     if (tail > 0 && !oversize) {
-      if (size + tail > maxBytes) {
+      if (size + tail > maxBytes + 1) { // + 1: the line's CR, if it ends in CR LF
         oversize = true;
         pieces = [];
         size = 0;
@@ -385,7 +393,7 @@ export async function* readTrail(paths: readonly string[], stdin: Readable = pro
   const maxBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   for await (const entry of expandPaths(paths, cwd)) {
     if ('unreadable' in entry) {
-      yield [{ kind: 'unreadable', file: entry.unreadable, reason: entry.reason }];
+      yield [{ kind: 'unreadable', file: entry.unreadable, reason: entry.reason, argument: entry.argument }];
       continue;
     }
     const file = entry.file;
@@ -394,7 +402,7 @@ export async function* readTrail(paths: readonly string[], stdin: Readable = pro
     try {
       opened = await openInput(entry, stdin, (n) => (bytes += n));
     } catch (e) {
-      yield [{ kind: 'unreadable', file, reason: (e as Error).message }];
+      yield [{ kind: 'unreadable', file, reason: (e as Error).message, argument: entry.argument }];
       continue;
     }
     yield [{ kind: 'file', file }];

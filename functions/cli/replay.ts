@@ -1,6 +1,12 @@
 /**
  * `rekwatch replay`: backtests the rules over CloudTrail logs, exactly as production would evaluate
  * them (same scope, same evaluator). Streams file by file; memory stays flat.
+ *
+ * Four steps: set-up (rules, evaluator, live mutes and dedupe, delivery channels), reading with the
+ * per-record pipeline (core/record-pipeline.ts `processRecord`), counting (core/replay-tally.ts), and
+ * output (alerts as they come; the report or the --json summary, last on stderr, at the end).
+ * Exit status: 2 when no input could be read, or when a path named on the command line could not be
+ * read (files skipped inside a directory that was read are only counted); 3 when a delivery failed.
  */
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
@@ -8,17 +14,17 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { deliverToAll, type DeliveryChannel } from '../adapters/delivery/channel';
 import { MuteStore } from '../adapters/mute-store';
-import { readTrail } from '../adapters/trail-reader';
-import { deliveryKeyOf } from '../core/alert';
+import { readTrail, type TrailItem } from '../adapters/trail-reader';
 import { MemoryDedupeState } from '../core/dedupe';
 import { DuplicateWindow } from '../core/duplicate-window';
 import { Evaluator } from '../core/evaluator';
-import { withMuteLinks } from '../core/mute-links/links';
+import { withMuteLinks, type LinkSigner } from '../core/mute-links/links';
 import type { Mute } from '../core/mutes/mute';
-import { toRecord } from '../core/record';
-import { renderSummary, formatAlertLines } from '../core/replay-report';
-import { ReplayStats } from '../core/replay-stats';
-import { Suppressor } from '../core/suppression';
+import { processRecord, type PipelineDeps } from '../core/record-pipeline';
+import { formatAlertLines, heldBackNote, renderSummary, unreadableArgumentsNote } from '../core/replay-report';
+import { ReplayTally } from '../core/replay-tally';
+import { Suppressor, type Verdict } from '../core/suppression';
+import type { Alert } from '../core/types';
 import { jsonTerminalSafe, terminalSafe } from '../core/text';
 import { channelsForCommand, linkSignerFor } from './channels';
 import { writeLine, type CliIo } from './io';
@@ -49,8 +55,6 @@ export interface ReplayOptions {
   /** `--max-record-size`: larger records and JSON lines are skipped as malformed (default 64 MiB). */
   maxRecordSize?: number;
 }
-
-const SAMPLE_LIMIT = 20;
 
 class Output {
   closed = false;
@@ -89,27 +93,36 @@ async function liveMutes(io: CliIo, opts: ReplayOptions): Promise<readonly Mute[
   }
 }
 
+/** Exit status when no input could be read, or a path named on the command line could not be (README: usage error). */
+const EXIT_INPUT = 2;
+const EXIT_DELIVERY_FAILED = 3;
+
+/** What set-up gives the run. */
+interface Replay {
+  evaluator: Evaluator;
+  /** Live mutes, then dedupe windows (each off with --no-mutes / --no-dedupe). */
+  decide: (alert: Alert) => Promise<Verdict>;
+  /** With --deliver / --deliver-file. */
+  deliveries?: Deliveries;
+}
+
 export async function replayCommand(paths: string[], opts: ReplayOptions, io: CliIo): Promise<number> {
+  const replay = await setUp(opts, io);
+  if (typeof replay === 'number') return replay;
+  const run = await readAndEvaluate(paths, replay, opts, io);
+  return finish(run, replay, opts, io);
+}
+
+/** Rules, evaluator, delivery channels, live mutes and dedupe; an exit status after printing why not. */
+async function setUp(opts: ReplayOptions, io: CliIo): Promise<Replay | number> {
   const load = loadRulesForCommand(opts.rules, io, io.stderr, opts.config);
   if (!load) return 2; // no rules directory: a usage error
   if (!load.ok) {
     writeLine(io.stderr, `${opts.rules}: rules are invalid; nothing was replayed`);
     return 1;
   }
-  let channels: DeliveryChannel[] = [];
-  if (opts.deliver || opts.deliverFile) {
-    const configured = channelsForCommand(io, opts);
-    if (!configured) return 2;
-    channels = configured;
-    if (channels.length === 0) {
-      writeLine(io.stderr, 'rekwatch: --deliver needs a channel: write .rekwatch/channels.json (or --channels FILE; see README), set REKWATCH_SLACK_WEBHOOK_URL, or REKWATCH_SMTP_URL with REKWATCH_EMAIL_FROM and REKWATCH_EMAIL_TO, or use --deliver-file PATH');
-      return 2;
-    }
-  }
-  const signer = channels.length > 0 ? linkSignerFor(io, opts) : undefined;
-  if (signer === null) return 2;
-  const delivery = { delivered: 0, failed: 0, byChannel: {} as Record<string, { delivered: number; failed: number }> };
-  for (const c of channels) delivery.byChannel[c.name] = { delivered: 0, failed: 0 };
+  const deliveries = opts.deliver || opts.deliverFile ? deliveriesFor(opts, io) : undefined;
+  if (typeof deliveries === 'number') return deliveries;
   const evaluator = new Evaluator(load.pack, { eventSources: eventSourcesFor(opts.eventSource, load.config) });
   const mutes = opts.mutes === false ? undefined : await liveMutes(io, opts);
   if (mutes === null) return 2;
@@ -119,123 +132,167 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
     ...(opts.dedupe === false ? {} : { dedupe: new MemoryDedupeState() }),
     now: io.now,
   });
-  const stats = new ReplayStats();
-  const duplicates = new DuplicateWindow();
-  const out = new Output(io.stdout);
-  const progress = new Progress(io.stderr, io.stderrIsTTY);
-  const malformedSamples: string[] = [];
-  const ruleErrorSamples: string[] = [];
-  const unreadable: string[] = [];
-  const maxAlerts = opts.maxAlerts ?? 100;
-  let shown = 0;
+  return { evaluator, decide: (alert) => suppressor.decide(alert), ...(deliveries ? { deliveries } : {}) };
+}
 
-  const noteMalformed = (text: string) => {
-    stats.malformed++;
-    if (malformedSamples.length < SAMPLE_LIMIT) {
-      malformedSamples.push(text);
-      if (opts.json) progress.above(terminalSafe(`rekwatch: malformed: ${text}`));
-    } else if (opts.json && stats.malformed === SAMPLE_LIMIT + 1) {
-      progress.above(`rekwatch: malformed: more malformed input; only the first ${SAMPLE_LIMIT} are named (see "malformed" in the summary)`);
+/** The channels alerts are delivered to, or an exit status after printing why not. */
+function deliveriesFor(opts: ReplayOptions, io: CliIo): Deliveries | number {
+  const channels = channelsForCommand(io, opts);
+  if (!channels) return 2;
+  if (channels.length === 0) {
+    writeLine(io.stderr, 'rekwatch: --deliver needs a channel: write .rekwatch/channels.json (or --channels FILE; see README), set REKWATCH_SLACK_WEBHOOK_URL, or REKWATCH_SMTP_URL with REKWATCH_EMAIL_FROM and REKWATCH_EMAIL_TO, or use --deliver-file PATH');
+    return 2;
+  }
+  const signer = linkSignerFor(io, opts);
+  if (signer === null) return 2;
+  return new Deliveries(channels, signer, io);
+}
+
+/** Delivery to the local channels, counted per channel. */
+class Deliveries {
+  delivered = 0;
+  failed = 0;
+  readonly byChannel: Record<string, { delivered: number; failed: number }> = {};
+
+  constructor(private readonly channels: readonly DeliveryChannel[], private readonly signer: LinkSigner | undefined, private readonly io: CliIo) {
+    for (const c of channels) this.byChannel[c.name] = { delivered: 0, failed: 0 };
+  }
+
+  /** Delivers one alert to every channel that takes it; `warn` gets a line per failed channel. */
+  async send(alert: Alert, warn: (line: string) => void): Promise<void> {
+    for (const r of await deliverToAll(this.channels, withMuteLinks(alert, this.signer, (this.io.now ?? Date.now)()), this.io.retry)) {
+      const c = this.byChannel[r.channel] as { delivered: number; failed: number };
+      if (r.ok) {
+        this.delivered++;
+        c.delivered++;
+      } else {
+        this.failed++;
+        c.failed++;
+        warn(`rekwatch: delivery of ${alert.id} to ${r.channel} failed after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}: ${r.error}`);
+      }
+    }
+  }
+
+  close(): void {
+    for (const c of this.channels) (c as { close?: () => void }).close?.();
+  }
+
+  summary(): { delivered: number; failed: number; byChannel: Record<string, { delivered: number; failed: number }> } {
+    return { delivered: this.delivered, failed: this.failed, byChannel: this.byChannel };
+  }
+
+  /** The readable report's delivery line. */
+  line(): string {
+    if (this.failed === 0) return `Delivery: ${this.delivered} delivered to ${this.channels.map((c) => c.name).join(', ')}`;
+    return `Delivery: ${this.delivered} delivered, ${this.failed} failed (${Object.entries(this.byChannel).map(([k, v]) => `${k}: ${v.delivered} ok, ${v.failed} failed`).join('; ')})`;
+  }
+}
+
+/** What reading gives the output step. */
+interface Run {
+  tally: ReplayTally;
+  out: Output;
+  /** Alerts printed in full in the readable report. */
+  shown: number;
+}
+
+/** Reads every input through the record pipeline, counting as it goes and printing alerts as they come. */
+async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: ReplayOptions, io: CliIo): Promise<Run> {
+  const tally = new ReplayTally();
+  const run: Run = { tally, out: new Output(io.stdout), shown: 0 };
+  const progress = new Progress(io.stderr, io.stderrIsTTY);
+  const note = (line: string) => progress.above(terminalSafe(line));
+  /** Malformed input and rule errors are named as they come with --json (the readable report names them). */
+  const jsonNote = (line: string | undefined) => {
+    if (opts.json && line !== undefined) note(line);
+  };
+  const deps: PipelineDeps = { evaluator: replay.evaluator, duplicates: new DuplicateWindow(), decide: replay.decide };
+  const maxAlerts = opts.maxAlerts ?? 100;
+  const emit = async (alert: Alert) => {
+    await replay.deliveries?.send(alert, note);
+    if (opts.json) {
+      await run.out.line(jsonTerminalSafe(JSON.stringify(alert)));
+    } else if (run.shown < maxAlerts) {
+      run.shown++;
+      progress.clear();
+      for (const l of formatAlertLines(alert)) await run.out.line(l);
     }
   };
 
   for await (const batch of readTrail(paths, io.stdin, io.cwd, { maxRecordBytes: opts.maxRecordSize })) {
     for (const item of batch) {
-      switch (item.kind) {
-        case 'file':
-          stats.files++;
-          break;
-        case 'bytes':
-          stats.bytes += item.bytes;
-          break;
-        case 'unreadable':
-          stats.unreadable++;
-          unreadable.push(`${item.file}: ${item.reason}`);
-          progress.above(terminalSafe(`rekwatch: cannot read ${item.file}: ${item.reason}`));
-          break;
-        case 'malformed':
-          stats.records++;
-          noteMalformed(`${item.file}: ${item.where}: ${item.reason}`);
-          break;
-        case 'value': {
-          stats.records++;
-          const parsed = toRecord(item.value);
-          if (!parsed.ok) {
-            noteMalformed(`${item.file}: ${item.where}: ${parsed.reason}`);
-            break;
-          }
-          if (duplicates.seenBefore(deliveryKeyOf(parsed.record))) {
-            stats.duplicates++;
-            break;
-          }
-          const envelope = parsed.envelope ? (item.value as Record<string, unknown>) : undefined;
-          const evaluation = await evaluator.evaluateRecord(parsed.record, envelope);
-          if (evaluation.status === 'outOfScope') {
-            stats.outOfScope++;
-            break;
-          }
-          stats.evaluated++;
-          for (const e of evaluation.errors) {
-            stats.ruleErrors++;
-            if (ruleErrorSamples.length < SAMPLE_LIMIT) ruleErrorSamples.push(`${e.ruleId}: ${item.file}: ${item.where}: ${e.message}`);
-          }
-          for (const matched of evaluation.alerts) {
-            stats.addAlert(matched);
-            const verdict = await suppressor.decide(matched);
-            if (!verdict.deliver) {
-              stats.suppressed[verdict.reason]++;
-              continue;
-            }
-            const alert = verdict.alert;
-            if (channels.length > 0) {
-              for (const r of await deliverToAll(channels, withMuteLinks(alert, signer, (io.now ?? Date.now)()), io.retry)) {
-                const c = delivery.byChannel[r.channel] as { delivered: number; failed: number };
-                if (r.ok) {
-                  delivery.delivered++;
-                  c.delivered++;
-                } else {
-                  delivery.failed++;
-                  c.failed++;
-                  progress.above(terminalSafe(`rekwatch: delivery of ${alert.id} to ${r.channel} failed after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}: ${r.error}`));
-                }
-              }
-            }
-            if (opts.json) {
-              await out.line(jsonTerminalSafe(JSON.stringify(alert)));
-            } else if (shown < maxAlerts) {
-              shown++;
-              progress.clear();
-              for (const l of formatAlertLines(alert)) await out.line(l);
-            }
-          }
-          break;
-        }
+      if (item.kind !== 'value') {
+        countItem(tally, item, note, jsonNote);
+        continue;
       }
+      const counted = tally.record(await processRecord(item.value, deps), item.file, item.where);
+      for (const n of counted.notes) jsonNote(n);
+      for (const alert of counted.deliver) await emit(alert);
     }
-    progress.update(stats);
+    progress.update(tally.stats);
   }
   progress.clear();
+  return run;
+}
 
-  for (const c of channels) (c as { close?: () => void }).close?.();
-  const summary = channels.length > 0 ? { ...stats.summary(), delivery } : stats.summary();
+/** Counts what the reader says besides values: files, bytes, unreadable paths, malformed records. */
+function countItem(tally: ReplayTally, item: Exclude<TrailItem, { kind: 'value' }>, note: (line: string) => void, jsonNote: (line: string | undefined) => void): void {
+  switch (item.kind) {
+    case 'file':
+      tally.file();
+      break;
+    case 'bytes':
+      tally.bytes(item.bytes);
+      break;
+    case 'unreadable':
+      note(tally.unreadablePath(item.file, item.reason, item.argument));
+      break;
+    case 'malformed':
+      jsonNote(tally.malformed(`${item.file}: ${item.where}: ${item.reason}`));
+      break;
+  }
+}
+
+/** The report (readable) or the summary line (--json, last on stderr), the notes before it, and the exit status. */
+async function finish(run: Run, replay: Replay, opts: ReplayOptions, io: CliIo): Promise<number> {
+  const { tally } = run;
+  const { stats } = tally;
+  const deliveries = replay.deliveries;
+  deliveries?.close();
   const noInput = stats.files === 0;
-  if (noInput) writeLine(io.stderr, 'rekwatch: no input could be read');
   if (opts.json) {
+    const rest = tally.unnamedRuleErrors();
+    if (rest) writeLine(io.stderr, rest);
+  }
+  if (noInput) {
+    writeLine(io.stderr, 'rekwatch: no input could be read');
+  } else if (!opts.json) {
+    await printReport(run, replay, opts.top);
+  }
+  const held = heldBackNote(stats.suppressed, tally.byMute);
+  if (held) writeLine(io.stderr, held);
+  const named = noInput ? undefined : unreadableArgumentsNote(tally.unreadableArguments, EXIT_INPUT);
+  if (named) writeLine(io.stderr, named);
+  if (opts.json) {
+    const summary = deliveries ? { ...stats.summary(), delivery: deliveries.summary() } : stats.summary();
     writeLine(io.stderr, jsonTerminalSafe(JSON.stringify(summary)));
-  } else if (!noInput) {
-    if (shown === 0) await out.line(stats.alerts === 0 ? 'No alerts.' : 'Alerts are not printed (--max-alerts 0).');
-    await out.line('');
-    for (const l of renderSummary({ stats, rules: evaluator.rules, malformedSamples, ruleErrorSamples, unreadable, shownAlerts: shown, top: opts.top })) {
-      await out.line(l);
-    }
   }
-  if (noInput) return 2;
-  if (delivery.failed > 0 && !opts.json) {
+  if (noInput || named) return EXIT_INPUT;
+  return deliveries && deliveries.failed > 0 ? EXIT_DELIVERY_FAILED : 0;
+}
+
+/** The readable report on stdout, after the alerts: summary, per-rule noise, samples, deliveries. */
+async function printReport(run: Run, replay: Replay, top: number): Promise<void> {
+  const { tally, out } = run;
+  if (run.shown === 0) await out.line(tally.stats.alerts === 0 ? 'No alerts.' : 'Alerts are not printed (--max-alerts 0).');
+  await out.line('');
+  const report = renderSummary({
+    stats: tally.stats, rules: replay.evaluator.rules, malformedSamples: tally.malformedSamples, ruleErrorSamples: tally.ruleErrorSamples,
+    unreadable: tally.unreadable, shownAlerts: run.shown, top,
+  });
+  for (const l of report) await out.line(l);
+  if (replay.deliveries) {
     await out.line('');
-    await out.line(`Delivery: ${delivery.delivered} delivered, ${delivery.failed} failed (${Object.entries(delivery.byChannel).map(([k, v]) => `${k}: ${v.delivered} ok, ${v.failed} failed`).join('; ')})`);
-  } else if (channels.length > 0 && !opts.json) {
-    await out.line('');
-    await out.line(`Delivery: ${delivery.delivered} delivered to ${channels.map((c) => c.name).join(', ')}`);
+    await out.line(replay.deliveries.line());
   }
-  return delivery.failed > 0 ? 3 : 0;
 }

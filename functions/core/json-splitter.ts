@@ -15,7 +15,9 @@
  * one that grows past it stops being kept, is scanned to its end and reported once as an error, so
  * neither memory nor time depends on how large one value is (buffering is amortised linear: the
  * kept bytes are appended to, never re-copied on every chunk). Nothing else is kept: not string
- * contents (escapes are tracked across chunks), not junk being skipped.
+ * contents (escapes are tracked across chunks), not junk being skipped. A value's size is its bytes
+ * from its first to its last (not the whitespace before a following comma or bracket): one of exactly
+ * `maxElementBytes` is read, one byte more is skipped, however the input is chunked.
  */
 
 export interface SplitItem {
@@ -310,7 +312,7 @@ export class JsonRecordSplitter {
         if (this.depth === 0 && this.topActive) {
           if (this.topIsWrapper) {
             // its records were emitted one by one
-          } else if (this.topOversize) {
+          } else if (this.topOversize || pos - this.topStart > this.maxElementBytes) {
             out.push({ error: `JSON value larger than ${this.maxElementBytes} bytes that is not a {"Records": [...]} log; skipped`, line: this.topLine });
           } else {
             this.emit(out, this.topStart, pos, this.topLine, -1);
@@ -329,11 +331,19 @@ export class JsonRecordSplitter {
     }
     this.pos = pos;
     // Values too large to keep stop being kept (and are reported when they end) instead of growing memory without bound.
-    if (this.elemActive && !this.elemOversize && pos - this.elemStart > this.maxElementBytes) this.elemOversize = true;
+    if (this.elemActive && !this.elemOversize && pos - this.elemStart > this.maxElementBytes && this.elementEnd(pos) - this.elemStart > this.maxElementBytes) this.elemOversize = true;
     if (this.topActive && !this.topIsWrapper && !this.topOversize && pos - this.topStart > this.maxElementBytes) this.topOversize = true;
   }
 
+  /** Where the element being captured ends so far: whitespace after a complete value is not part of its size. */
+  private elementEnd(pos: number): number {
+    if (this.inString || this.depth !== this.recordDepth) return pos;
+    while (pos > this.elemStart && isSpace(this.buf[pos - 1] as number)) pos--;
+    return pos;
+  }
+
   private finishElement(out: SplitOutput[], end: number): void {
+    if (!this.elemOversize) end = this.elementEnd(end);
     if (this.elemOversize || end - this.elemStart > this.maxElementBytes) out.push({ error: `record larger than ${this.maxElementBytes} bytes; skipped`, line: this.elemLine });
     else this.emit(out, this.elemStart, end, this.elemLine, this.elemIndex);
     this.elemIndex++;

@@ -67,3 +67,35 @@ export function renderSummary(input: ReportInput): string[] {
   section('Unreadable input', input.unreadable, input.unreadable.length);
   return out.map(terminalSafe);
 }
+
+const count = (k: number, singular: string, pluralForm = `${singular}s`) => `${n(k)} ${k === 1 ? singular : pluralForm}`;
+
+/** Lists at most `max` items, then how many more. */
+function listed(items: readonly string[], max: number): string {
+  return items.length > max ? `${items.slice(0, max).join(', ')} and ${n(items.length - max)} more` : items.join(', ');
+}
+
+/**
+ * What live mutes and dedupe windows held back, and how to see it, e.g. "2 alerts held back by 1 live
+ * mute (m-x) and 3 by dedupe windows; --no-mutes / --no-dedupe to see them" (stderr, in both modes:
+ * leftover mutes must not change a backtest silently). Undefined when nothing was held back.
+ */
+export function heldBackNote(suppressed: { mute: number; dedupe: number }, byMute: ReadonlyMap<string, number>): string | undefined {
+  const { mute, dedupe } = suppressed;
+  if (mute + dedupe === 0) return undefined;
+  const mutes = [...byMute.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const ids = mutes.length === 1 ? mutes.map(([id]) => id) : mutes.map(([id, k]) => `${id}: ${n(k)}`);
+  const byMutes = `by ${count(mutes.length, 'live mute')} (${listed(ids, 5)})`;
+  const it = mute + dedupe === 1 ? 'it' : 'them';
+  const text =
+    dedupe === 0 ? `${count(mute, 'alert')} held back ${byMutes}; --no-mutes to see ${it}`
+    : mute === 0 ? `${count(dedupe, 'alert')} held back by dedupe windows; --no-dedupe to see ${it}`
+    : `${count(mute, 'alert')} held back ${byMutes} and ${n(dedupe)} by dedupe windows; --no-mutes / --no-dedupe to see them`;
+  return terminalSafe(`rekwatch: ${text}`);
+}
+
+/** Why the exit status is 2 although input was read: paths the user named could not be read. */
+export function unreadableArgumentsNote(paths: readonly string[], exitCode: number): string | undefined {
+  if (paths.length === 0) return undefined;
+  return terminalSafe(`rekwatch: ${count(paths.length, 'path')} named on the command line could not be read (${listed(paths, 5)}); exit status ${exitCode}`);
+}

@@ -44,6 +44,8 @@ describe('rekwatch mute / mutes / unmute (embedded store)', () => {
     expect(replayed.stdout.trim().split('\n')).toHaveLength(7);
     expect(replayed.stdout).not.toContain('collection-deleted-without-mfa');
     expect(summaryOf(replayed.stderr)).toMatchObject({ alerts: 8, suppressed: { mute: 1, dedupe: 0 } });
+    // Said on stderr, before the summary line, so a backtest quietly changed by leftover mutes is noticed.
+    expect(replayed.stderr.trim().split('\n').slice(-2)[0]).toBe(`rekwatch: 1 alert held back by 1 live mute (${mute.id}); --no-mutes to see it`);
 
     const all = await runCli(['replay', '--json', '--no-mutes', '--state-dir', state, SAMPLES]);
     expect(all.stdout.trim().split('\n')).toHaveLength(8);
@@ -51,6 +53,7 @@ describe('rekwatch mute / mutes / unmute (embedded store)', () => {
 
     const readable = await runCli(['replay', '--state-dir', state, SAMPLES]);
     expect(readable.stdout).toContain('of which 1 would not have been delivered: 1 muted, 0 held back by dedupe windows');
+    expect(readable.stderr).toBe(`rekwatch: 1 alert held back by 1 live mute (${mute.id}); --no-mutes to see it\n`);
     expect(readable.stdout).not.toContain('more alerts not shown');
     const again = await runCli(['mute', 'collection-deleted-without-mfa', '--principal', 'arn:aws:iam::111122223333:user/contractor-*', '--for', '1h', '--reason', 'again', '--rules', RULES, '--state-dir', state]);
     expect(again.stderr).toContain(`note: ${mute.id} already mutes exactly this`);
@@ -220,7 +223,41 @@ describe('replay with dedupe windows', () => {
     expect(delivered.map((a) => a.id)).toEqual(['deletes:d-0', 'deletes:d-4']);
     expect(delivered[1]!.suppressedBefore).toEqual({ count: 3, since: '2026-11-24T10:00:00.000Z' });
     expect(summaryOf(res.stderr)).toMatchObject({ alerts: 5, suppressed: { mute: 0, dedupe: 3 } });
+    expect(res.stderr).toContain('rekwatch: 3 alerts held back by dedupe windows; --no-dedupe to see them\n');
     const off = await runCli(['replay', '--json', '--no-dedupe', '--rules', rules, file]);
     expect(off.stdout.trim().split('\n')).toHaveLength(5);
+    expect(off.stderr).not.toContain('held back');
   });
+
+  it('says on stderr, in both modes, how many alerts live mutes and dedupe windows held back, and how to see them', async () => {
+    const rules = mkdtempSync(join(tmpdir(), 'rekwatch-held-rules-'));
+    mkdirSync(join(rules, 'lists'));
+    writeFileSync(join(rules, 'deletes.json'), JSON.stringify({
+      id: 'deletes', severity: 'low', dedupe: { window: '15m', by: ['principalArn'] },
+      conditions: { all: [{ fact: 'eventName', operator: 'equal', value: 'DeleteFaces' }] }, tests: [],
+    }));
+    const state = freshState();
+    const by = (user: string) => ({ userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::111122223333:user/${user}`, accountId: '111122223333' } });
+    const muteFor = async (user: string) => {
+      const m = await runCli(['mute', 'deletes', '--principal', `arn:aws:iam::111122223333:user/${user}`, '--for', '1h', '--reason', 'test', '--json', '--rules', rules, '--state-dir', state]);
+      return (JSON.parse(m.stdout) as { id: string }).id;
+    };
+    const [m1, m2] = [await muteFor('ci'), await muteFor('bot')];
+    const users = ['ci', 'ci', 'bot', 'alice', 'alice', 'alice', 'alice'];
+    const lines = users.map((u, i) => JSON.stringify(record({ eventName: 'DeleteFaces', readOnly: false, eventID: `h-${i}`, eventTime: `2026-11-24T10:0${i}:00Z`, ...by(u) })));
+    const file = join(rules, '..', `held-${Date.now()}.jsonl`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const note = `rekwatch: 3 alerts held back by 2 live mutes (${m1}: 2, ${m2}: 1) and 3 by dedupe windows; --no-mutes / --no-dedupe to see them`;
+    const json = await runCli(['replay', '--json', '--rules', rules, '--state-dir', state, file]);
+    expect(json.stdout.trim().split('\n')).toHaveLength(1);
+    const stderr = json.stderr.trim().split('\n');
+    expect(stderr.slice(-2)[0]).toBe(note);
+    expect(JSON.parse(stderr.slice(-1)[0] as string)).toMatchObject({ alerts: 7, suppressed: { mute: 3, dedupe: 3 } });
+    const readable = await runCli(['replay', '--rules', rules, '--state-dir', state, file]);
+    expect(readable.stderr.trim().split('\n').pop()).toBe(note);
+    const noMutes = await runCli(['replay', '--json', '--no-mutes', '--rules', rules, '--state-dir', state, file]);
+    expect(noMutes.stderr).toContain('rekwatch: 4 alerts held back by dedupe windows; --no-dedupe to see them\n');
+    const neither = await runCli(['replay', '--json', '--no-mutes', '--no-dedupe', '--rules', rules, '--state-dir', state, file]);
+    expect(neither.stderr).not.toContain('held back');
+  }, 30_000);
 });

@@ -75,6 +75,21 @@ describe('rekwatch replay on giant input', () => {
     expect(alertIds(res.stdout)).toEqual(['r1', 'r2', 'r3', 'r4', 'r6']);
   });
 
+  it('reads a JSON line of exactly --max-record-size bytes and skips one a byte larger, with LF or CRLF line ends', async () => {
+    const dir = setup();
+    const sized = (id: string, bytes: number) => {
+      const base = JSON.stringify(del(id, { pad: '' }));
+      return JSON.stringify(del(id, { pad: 'p'.repeat(bytes - base.length) }));
+    };
+    for (const eol of ['\n', '\r\n']) {
+      writeFileSync(join(dir, 'logs', 'a.jsonl'), [sized('fits', 2048), sized('over', 2049), sized('fits-last', 2048)].join(eol) + eol);
+      const res = await runCli(['replay', '--json', '--max-record-size', '2KiB', '--rules', 'rules', 'logs'], { cwd: dir });
+      expect(summaryOf(res.stderr)).toMatchObject({ records: 3, evaluated: 2, malformed: 1 });
+      expect(res.stderr).toContain('logs/a.jsonl: line 2: line larger than 2048 bytes; skipped');
+      expect(alertIds(res.stdout)).toEqual(['fits', 'fits-last']);
+    }
+  });
+
   it('rejects a --max-record-size that is not a size', async () => {
     const dir = setup();
     for (const bad of ['x', '12 parsecs', '0', '100', '2GiB']) {

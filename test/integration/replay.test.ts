@@ -3,7 +3,7 @@
  * format, malformed input counted and named, duplicates, scope, the --json contract and exit codes.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -192,5 +192,57 @@ describe('rekwatch replay', () => {
     expect(noRules.code).toBe(2);
     expect(noRules.stderr).toContain('no-such-rules: rules directory not found');
     expect(none.stderr).toContain('cannot read logs: no .json, .json.gz, .jsonl or .jsonl.gz trail log files in this directory');
+  });
+
+  it('exits 2 when a path named on the command line cannot be read, even when the others were (a mistyped path fails a CI backtest)', async () => {
+    const dir = setup();
+    writeFileSync(join(dir, 'logs', 'a.json'), JSON.stringify({ Records: [del('n1')] }));
+    mkdirSync(join(dir, 'empty'));
+    const json = await runCli(['replay', '--json', '--rules', 'rules', 'logs', '/nope/trail'], { cwd: dir });
+    expect(json.code).toBe(2);
+    expect(json.stdout).toContain('delete-without-mfa:n1'); // what could be read is still replayed
+    expect(json.stderr).toContain('rekwatch: cannot read /nope/trail: no such file or directory');
+    expect(json.stderr).toContain('rekwatch: 1 path named on the command line could not be read (/nope/trail); exit status 2');
+    expect(summaryOf(json.stderr)).toMatchObject({ files: 1, records: 1, alerts: 2, unreadable: 1 }); // still the last line
+    const readable = await runCli(['replay', '--rules', 'rules', 'logs', 'nope.json', 'empty'], { cwd: dir });
+    expect(readable.code).toBe(2);
+    expect(readable.stdout).toContain('files 1, records 1');
+    expect(readable.stdout).toMatch(/Unreadable input \(2\)\n {2}nope\.json: no such file or directory\n {2}empty: no \.json/);
+    expect(readable.stderr).toContain('rekwatch: 2 paths named on the command line could not be read (nope.json, empty); exit status 2');
+  });
+
+  it('exits 0 when only files inside a readable directory were skipped, or a directory was named twice', async () => {
+    const dir = setup();
+    writeFileSync(join(dir, 'logs', 'a.json'), JSON.stringify({ Records: [del('k1')] }));
+    symlinkSync(join(dir, 'gone.json'), join(dir, 'logs', 'dangling.json'));
+    const res = await runCli(['replay', '--json', '--rules', 'rules', 'logs', 'logs'], { cwd: dir });
+    expect(res.code).toBe(0);
+    expect(res.stderr).toContain('rekwatch: cannot read logs/dangling.json: dangling symbolic link; skipped');
+    expect(res.stderr).toContain('rekwatch: cannot read logs: directory already read (logs); skipped');
+    expect(res.stderr).not.toContain('named on the command line');
+    expect(summaryOf(res.stderr)).toMatchObject({ files: 1, unreadable: 2 });
+  });
+
+  it('names each rule error (rule, event, file and line, message) on stderr with --json, the first 20 in full, before the summary', async () => {
+    const dir = setup();
+    writeFileSync(join(dir, 'rules', 'boom.json'), JSON.stringify({
+      id: 'boom', name: 'Boom', severity: 'low', tests: [],
+      conditions: { all: [{ fact: 'eventName', operator: 'equal', value: 'DetectFaces' }, { fact: 'sourceIPAddress', operator: 'ipInCidr', value: { fact: 'userAgent' } }] },
+    }));
+    const faces = (i: number) => JSON.stringify(record({ eventName: 'DetectFaces', eventID: `b${i}`, userAgent: 'aws-cli/2' }));
+    writeFileSync(join(dir, 'logs', 'a.jsonl'), `${Array.from({ length: 23 }, (_, i) => faces(i)).join('\n')}\n`);
+    const res = await runCli(['replay', '--json', '--rules', 'rules', 'logs'], { cwd: dir });
+    expect(res.code).toBe(0);
+    const lines = res.stderr.trim().split('\n');
+    expect(JSON.parse(lines[lines.length - 1] as string)).toMatchObject({ evaluated: 23, ruleErrors: 23 });
+    const named = lines.filter((l) => l.startsWith('rekwatch: rule error: '));
+    expect(named).toHaveLength(21);
+    expect(named[0]).toBe('rekwatch: rule error: boom on event b0 (logs/a.jsonl: line 1): ipInCidr: value "aws-cli/2" is not a CIDR');
+    expect(named[19]).toContain('boom on event b19 (logs/a.jsonl: line 20)');
+    expect(named[20]).toBe('rekwatch: rule error: 3 more; only the first 20 are named (see "ruleErrors" in the summary)');
+
+    const readable = await runCli(['replay', '--rules', 'rules', 'logs'], { cwd: dir });
+    expect(readable.stdout).toContain('Rule errors (23)\n  boom on event b0 (logs/a.jsonl: line 1): ipInCidr: value "aws-cli/2" is not a CIDR\n');
+    expect(readable.stdout).toContain('  ... and 3 more');
   });
 });

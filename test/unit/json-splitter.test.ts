@@ -68,6 +68,38 @@ describe('JsonRecordSplitter', () => {
     expect(JSON.parse((out[2] as { text: string }).text)).toEqual({ c: 3 });
   });
 
+  it('ends a string at a quote after an even run of backslashes ("C:\\\\" is a string ending in an escaped backslash), however it is chunked', () => {
+    // The JSON text: {"Records":[{"path":"C:\\","n":1},{"q":"a\\\"b\\\\"},{"r":"\\\\\\\\"}]}
+    const records = [{ path: 'C:\\', n: 1 }, { q: 'a\\"b\\\\' }, { r: '\\\\\\\\' }];
+    const text = JSON.stringify({ Records: records });
+    expect(text).toContain('"C:\\\\"'); // two backslashes, then the closing quote
+    for (let size = 1; size <= text.length; size++) expect(texts(split(text, [size]))).toEqual(records);
+    // Every cut, so a run of backslashes is split across two chunks at every point.
+    for (let cut = 1; cut < text.length; cut++) expect(texts(split(text, [cut, text.length]))).toEqual(records);
+  });
+
+  it('reads a record of exactly the maximum size and skips one a byte larger, whatever the layout and chunking', () => {
+    const MAX = 100;
+    const sized = (bytes: number) => `{"s":"${'x'.repeat(bytes - 8)}"}`; // 8 bytes of {"s":""}
+    const layouts = (r: string) => ({
+      compact: `{"Records":[${r},${r}]}`,
+      pretty: `{"Records": [\n  ${r} ,\n  ${r}\n  ]\n}`,
+      array: `[ ${r} , ${r} ]`,
+      'top-level values': `${r}\n${r}\n`,
+    });
+    const run = (text: string, chunk: number) => {
+      const s = new JsonRecordSplitter({ maxElementBytes: MAX });
+      const b = Buffer.from(text);
+      const out: SplitOutput[] = [];
+      for (let i = 0; i < b.length; i += chunk) out.push(...s.push(b.subarray(i, i + chunk)));
+      return [...out, ...s.end()].map((o) => ('error' in o ? 'skipped' : o.text.length));
+    };
+    for (const chunk of [1, 7, MAX, MAX + 3, 1 << 20]) {
+      for (const [layout, text] of Object.entries(layouts(sized(MAX)))) expect([layout, chunk, run(text, chunk)]).toEqual([layout, chunk, [MAX, MAX]]);
+      for (const [layout, text] of Object.entries(layouts(sized(MAX + 1)))) expect([layout, chunk, run(text, chunk)]).toEqual([layout, chunk, ['skipped', 'skipped']]);
+    }
+  });
+
   it('skips records larger than the limit instead of buffering them', () => {
     const s = new JsonRecordSplitter({ maxElementBytes: 100 });
     const big = JSON.stringify({ Records: [{ a: 'x'.repeat(500) }, { b: 1 }] });
