@@ -22,6 +22,13 @@ export interface DeployConfigFile {
   slack?: { webhookSecret: string; severities?: Severity[] };
   chatbot?: { workspaceId: string; channelId: string; severities?: Severity[] };
   mutes?: { defaultDuration?: string; maxDuration?: string };
+  account?: string;
+  region?: string;
+  regions?: string[];
+  organizationId?: string;
+  organizationalUnitIds?: string[];
+  spokeAccounts?: string[];
+  stackSetCallAs?: 'SELF' | 'DELEGATED_ADMIN';
 }
 
 export class ConfigFileError extends Error {}
