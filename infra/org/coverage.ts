@@ -42,7 +42,7 @@ export function addCoverage(app: App, stack: RekwatchStack, config: DeployConfig
       costNote: spokeCostNote(patterns, where, plan.homeRegion, region !== plan.homeRegion),
     });
     // The bus and its policy first: EventBridge checks the policy when a spoke's target is created.
-    spokeStack.addDependency(stack, 'the hub bus must exist before spokes forward to it');
+    spokeStack.addStackDependency(stack, 'the hub bus must exist before spokes forward to it');
     spokes.push(spokeStack);
   };
   for (const region of plan.spokeRegions) addSpoke(plan.homeAccount, region);
