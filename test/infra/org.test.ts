@@ -22,6 +22,10 @@ import { build, ROOT } from './helpers';
 
 type Resource = { Type: string; Properties: Record<string, any>; Metadata?: unknown };
 
+// Deterministic whatever the shell's CDK environment (the account-agnostic cases rely on it).
+delete process.env.CDK_DEFAULT_ACCOUNT;
+delete process.env.CDK_DEFAULT_REGION;
+
 const ORG = {
   account: '111122223333',
   region: 'us-east-1',
