@@ -101,6 +101,9 @@ export class SpokeStackSet extends Construct {
       managedExecution: { Active: true },
       operationPreferences: {
         regionConcurrencyType: 'PARALLEL',
+        // Strict mode would lower concurrency to the failure tolerance + 1; one slow or broken
+        // account should not serialize the organization.
+        concurrencyMode: 'SOFT_FAILURE_TOLERANCE',
         maxConcurrentPercentage: 100,
         failureTolerancePercentage: props.failureTolerancePercentage ?? 25,
       },
