@@ -1,7 +1,8 @@
 /**
  * Builds the rekwatch CDK app from context: validates the config and the rules directory (an invalid
  * rule fails synth with the same messages as `rekwatch validate`), compiles the EventBridge patterns,
- * creates the stack and registers cdk-nag's AwsSolutions checks.
+ * creates the stack (plus, with `regions`/`organizationId`/`spokeAccounts`, the hub bus, spoke
+ * stacks and the spoke StackSet of infra/org/) and registers cdk-nag's AwsSolutions checks.
  */
 import { resolve } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
@@ -13,6 +14,8 @@ import { compileEventPatterns } from '../functions/core/event-pattern';
 import { formatProblem } from '../functions/core/rules/problem';
 import { ConfigError, loadConfig } from './config';
 import { acknowledgeFindings } from './nag';
+import { addCoverage } from './org/coverage';
+import { planCoverage } from './org/plan';
 import { RekwatchStack } from './stack';
 
 export class InvalidRulesError extends Error {}
@@ -47,13 +50,20 @@ export function buildApp(app: App, options: BuildOptions = {}): RekwatchStack {
     );
   }
   const patterns = compileEventPatterns(load.pack, { eventSources: config.eventSources });
-  const stack = new RekwatchStack(app, app.node.tryGetContext('stackName') ?? 'Rekwatch', {
+  const stackName: string = app.node.tryGetContext('stackName') ?? 'Rekwatch';
+  const defaults = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
+  // Hub and spokes (infra/org/) only when asked for; otherwise the single-region stack as always.
+  const plan = planCoverage(config.coverage, defaults, stackName);
+  const stack = new RekwatchStack(app, stackName, {
     config,
     pack: load.pack,
     patterns,
     description: 'rekwatch: real-time alerts on Amazon Rekognition API activity',
-    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    env: plan
+      ? { account: plan.homeAccount, region: plan.homeRegion }
+      : { account: config.coverage.account ?? defaults.account, region: config.coverage.region ?? defaults.region },
   });
+  if (plan) addCoverage(app, stack, config, plan, patterns, { nag: options.nag ?? true });
   acknowledgeFindings(stack);
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return stack;

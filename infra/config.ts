@@ -54,6 +54,29 @@ export interface DeployConfig {
   readonly mutePageConcurrency: number;
   /** Reserved concurrency of the evaluate function, or null to share the unreserved pool (`evaluateConcurrency`). */
   readonly evaluateConcurrency: number | null;
+  /** Where the hub is and what it watches beyond its own region (infra/org/). */
+  readonly coverage: CoverageKeys;
+}
+
+/**
+ * The keys that turn the one-region stack into a hub with spokes (infra/org/plan.ts reads them).
+ * All empty/null means a single-region deploy, synthesized exactly as before they existed.
+ */
+export interface CoverageKeys {
+  /** `account`: the hub's account id, or null for the CDK environment's. */
+  readonly account: string | null;
+  /** `region`: the hub's home region, or null for the CDK environment's. */
+  readonly region: string | null;
+  /** `regions`: every region to watch (the home region included or not); empty when unset. */
+  readonly regions: readonly string[];
+  /** `organizationId`: the organization whose accounts may put events on the hub bus, or null. */
+  readonly organizationId: string | null;
+  /** `organizationalUnitIds`: roots/OUs the spoke StackSet deploys to; empty for no StackSet. */
+  readonly organizationalUnitIds: readonly string[];
+  /** `spokeAccounts`: other accounts admitted to the hub bus, each with spoke stacks in this app. */
+  readonly spokeAccounts: readonly string[];
+  /** `stackSetCallAs`: how the hub account creates the service-managed StackSet. */
+  readonly stackSetCallAs: 'SELF' | 'DELEGATED_ADMIN';
 }
 
 export class ConfigError extends Error {}
@@ -131,6 +154,76 @@ function chatbotConfig(ctx: Context, base: DeployConfigFile): ChatbotConfig | nu
   return { workspaceId, channelId, ...(severities ? { severities } : {}) };
 }
 
+const ACCOUNT = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+const OU_ID = /^(r-[a-z0-9]{4,32}|ou-[a-z0-9]{4,32}-[a-z0-9]{8,32})$/;
+
+/**
+ * A list from context (`a,b` or `a|b`, or an array in cdk.json) or else from the config file, each
+ * item checked; `label` names where it came from in messages (`context regions`, `config regions`).
+ */
+function listKey(ctx: Context, key: string, fromFile: readonly string[] | undefined, check: (item: string, label: string) => void): string[] {
+  const raw = ctx(key);
+  let items: string[];
+  let label = `context ${key}`;
+  if (Array.isArray(raw)) {
+    if (!raw.every((v) => typeof v === 'string')) throw new ConfigError(`context ${key}: must be a list of strings`);
+    items = raw.map((v) => v.trim()).filter(Boolean);
+  } else {
+    const text = str(ctx, key);
+    if (text === undefined) {
+      items = [...(fromFile ?? [])];
+      label = `config ${key}`;
+    } else {
+      items = text.split(/[|,]/).map((v) => v.trim()).filter(Boolean);
+      if (items.length === 0) throw new ConfigError(`${label}: list at least one value`);
+    }
+  }
+  for (const item of items) check(item, label);
+  return [...new Set(items)];
+}
+
+function checkRegion(value: string, label: string): void {
+  if (!REGION.test(value)) throw new ConfigError(`${label}: "${value}" is not an AWS region like eu-west-1`);
+  // aws-facts: a rule cannot target an event bus in another region in China or GovCloud.
+  if (/^(cn|us-gov|us-iso[a-z]*)-/.test(value)) {
+    throw new ConfigError(`${label}: "${value}": EventBridge cannot forward events across regions in the China, GovCloud or isolated partitions; deploy a separate rekwatch there`);
+  }
+}
+
+function checkAccount(value: string, label: string): void {
+  if (!ACCOUNT.test(value)) throw new ConfigError(`${label}: "${value}" is not a 12-digit AWS account id`);
+}
+
+function coverageKeys(ctx: Context, base: DeployConfigFile): CoverageKeys {
+  const account = str(ctx, 'account') ?? base.account ?? null;
+  if (account !== null) checkAccount(account, str(ctx, 'account') ? 'context account' : 'config account');
+  const region = str(ctx, 'region') ?? base.region ?? null;
+  if (region !== null) checkRegion(region, str(ctx, 'region') ? 'context region' : 'config region');
+  const regions = listKey(ctx, 'regions', base.regions, checkRegion);
+  const organizationId = str(ctx, 'organizationId') ?? base.organizationId ?? null;
+  if (organizationId !== null && !ORGANIZATION_ID.test(organizationId)) {
+    throw new ConfigError(`${str(ctx, 'organizationId') ? 'context' : 'config'} organizationId: "${organizationId}" is not an AWS Organizations id like o-abc123defg`);
+  }
+  const organizationalUnitIds = listKey(ctx, 'organizationalUnitIds', base.organizationalUnitIds, (v, label) => {
+    if (!OU_ID.test(v)) throw new ConfigError(`${label}: "${v}" is not an organization root id (r-...) or OU id (ou-...-...)`);
+  });
+  if (organizationalUnitIds.length > 0 && organizationId === null) {
+    throw new ConfigError('context organizationalUnitIds: set organizationId too (o-...): the hub bus admits the organization\'s accounts by its id');
+  }
+  const spokeAccounts = listKey(ctx, 'spokeAccounts', base.spokeAccounts, checkAccount);
+  const callAsCtx = str(ctx, 'stackSetCallAs');
+  const stackSetCallAs = callAsCtx ?? base.stackSetCallAs ?? 'DELEGATED_ADMIN';
+  if (stackSetCallAs !== 'SELF' && stackSetCallAs !== 'DELEGATED_ADMIN') {
+    throw new ConfigError(`context stackSetCallAs: must be SELF (the hub is the management account) or DELEGATED_ADMIN (a delegated administrator), got "${stackSetCallAs}"`);
+  }
+  if ((callAsCtx ?? base.stackSetCallAs) !== undefined && organizationalUnitIds.length === 0) {
+    throw new ConfigError('context stackSetCallAs: set organizationalUnitIds too (only the spoke StackSet uses it)');
+  }
+  return { account, region, regions, organizationId, organizationalUnitIds, spokeAccounts, stackSetCallAs };
+}
+
 /** `a@x.com` or `a@x.com:critical|high`, comma-separated. */
 export function parseEmailRoutes(value: string, key = 'alertEmail'): EmailRoute[] {
   return value.split(',').map((part) => {
@@ -165,6 +258,7 @@ export function loadConfig(ctx: Context): DeployConfig {
     if (!/^[a-z0-9-]+\.amazonaws\.com$/.test(s)) throw new ConfigError(`context eventSources: "${s}" is not a CloudTrail eventSource like rekognition.amazonaws.com`);
   }
   const trailCtx = str(ctx, 'createTrail');
+  const coverage = coverageKeys(ctx, base);
   const retentionCtx = str(ctx, 'logRetentionDays');
   const logRetentionDays = retentionCtx !== undefined ? Number(retentionCtx) : (base.logRetentionDays ?? 90);
   if (!RETENTION_DAYS.includes(logRetentionDays)) {
@@ -183,7 +277,8 @@ export function loadConfig(ctx: Context): DeployConfig {
     alertEmails,
     alarmEmails,
     eventSources,
-    createTrail: trailCtx !== undefined ? bool(trailCtx, 'createTrail') : (base.createTrail ?? true),
+    // An organization is assumed to have an organization trail (every member account and region).
+    createTrail: trailCtx !== undefined ? bool(trailCtx, 'createTrail') : (base.createTrail ?? coverage.organizationId === null),
     logRetentionDays,
     alertBus: busCtx ?? base.alertBus ?? null,
     listOverrides,
@@ -193,5 +288,6 @@ export function loadConfig(ctx: Context): DeployConfig {
     maxMuteMs: maxMute,
     mutePageConcurrency: integerSetting(ctx, 'mutePageConcurrency', base.concurrency?.mutePage, 1, 100) ?? DEFAULT_MUTE_PAGE_CONCURRENCY,
     evaluateConcurrency: integerSetting(ctx, 'evaluateConcurrency', base.concurrency?.evaluate, 1, 10_000) ?? null,
+    coverage,
   };
 }

@@ -24,6 +24,13 @@ export interface DeployConfigFile {
   chatbot?: { workspaceId: string; channelId: string; severities?: Severity[] };
   mutes?: { defaultDuration?: string; maxDuration?: string };
   concurrency?: { mutePage?: number; evaluate?: number };
+  account?: string;
+  region?: string;
+  regions?: string[];
+  organizationId?: string;
+  organizationalUnitIds?: string[];
+  spokeAccounts?: string[];
+  stackSetCallAs?: 'SELF' | 'DELEGATED_ADMIN';
 }
 
 export class ConfigFileError extends Error {}
