@@ -39,7 +39,7 @@ export function buildApp(app: App, options: BuildOptions = {}): RekwatchStack {
   }
   let overridden: SourceFile[];
   try {
-    overridden = applyListOverrides(files, config.listOverrides, config.rulesDir);
+    overridden = applyListOverrides(files, config.listOverrides, config.rulesDir, (name) => config.listOrigins[name] ?? { file: 'config', field: `lists.${name}` });
   } catch (e) {
     throw e instanceof ConfigFileError ? new ConfigError(e.message) : e;
   }

@@ -5,7 +5,7 @@
  */
 import { ConfigFileError, readDeployConfigFile, type DeployConfigFile } from '../functions/adapters/deploy-config-file';
 import { parseDuration } from '../functions/core/duration';
-import { SEVERITIES, type Severity } from '../functions/core/types';
+import { SEVERITIES, type ListOrigin, type Severity } from '../functions/core/types';
 
 export interface EmailRoute {
   /** Email address that receives alerts. */
@@ -39,6 +39,8 @@ export interface DeployConfig {
   readonly alertBus: string | null;
   /** Named lists of the rule pack replaced at deploy time (e.g. your own trusted networks). */
   readonly listOverrides: Readonly<Record<string, readonly string[]>>;
+  /** Where each override was written (the config file's `lists.NAME`, or a context key), for messages. */
+  readonly listOrigins: Readonly<Record<string, ListOrigin>>;
   /** Slack incoming webhook via the forwarder Lambda, or null. */
   readonly slack: SlackConfig | null;
   /** Slack via AWS Chatbot, or null. */
@@ -270,8 +272,12 @@ export function loadConfig(ctx: Context): DeployConfig {
   const maxMute = parseDuration(maxMuteText);
   if (maxMute === null) throw new ConfigError(`config mutes.maxDuration: "${maxMuteText}" is not a duration (like 7d)`);
   const listOverrides: Record<string, string[]> = { ...(base.lists ?? {}) };
+  const listOrigins: Record<string, ListOrigin> = Object.fromEntries(Object.keys(listOverrides).map((name) => [name, { file: file ?? 'config', field: `lists.${name}` }]));
   const trustedCtx = str(ctx, 'trustedNetworks');
-  if (trustedCtx) listOverrides['trusted-networks'] = trustedCtx.split(',').map((s) => s.trim()).filter(Boolean);
+  if (trustedCtx) {
+    listOverrides['trusted-networks'] = trustedCtx.split(',').map((s) => s.trim()).filter(Boolean);
+    listOrigins['trusted-networks'] = { file: 'context', field: 'trustedNetworks' };
+  }
   return {
     rulesDir: str(ctx, 'rulesDir') ?? base.rulesDir ?? 'rules',
     alertEmails,
@@ -282,6 +288,7 @@ export function loadConfig(ctx: Context): DeployConfig {
     logRetentionDays,
     alertBus: busCtx ?? base.alertBus ?? null,
     listOverrides,
+    listOrigins,
     slack: slackConfig(ctx, base),
     chatbot: chatbotConfig(ctx, base),
     muteLinks: linksCtx !== undefined ? bool(linksCtx, 'muteLinks') : true,
