@@ -69,7 +69,7 @@ describe('rekwatch replay', () => {
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ lists: { 'trusted-networks': ['nope'] } }));
     const badCidr = await runCli(['validate', '--config', 'bad.json', '--rules', 'rules'], { cwd: dir });
     expect(badCidr.code).toBe(1);
-    expect(badCidr.stdout).toContain('items[0]: invalid CIDR "nope"');
+    expect(badCidr.stdout).toContain('bad.json: lists.trusted-networks[0]: invalid CIDR "nope"');
   });
 
   it('rejects option values that are not counts', async () => {
