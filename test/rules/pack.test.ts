@@ -6,6 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRulesDir } from '../../functions/adapters/rule-files';
 import { formatProblem } from '../../functions/core/rules/problem';
+import { Evaluator } from '../../functions/core/evaluator';
+import { testEventInput } from '../../functions/core/testing/base-record';
 import { runRuleTests } from '../../functions/core/testing/run-tests';
 
 const ROOT = join(__dirname, '..', '..');
@@ -24,6 +26,18 @@ describe('the shipped rule pack', () => {
   it('references every named list it ships, and every reference resolves', () => {
     const text = rules.map((r) => JSON.stringify(r.conditions)).join('\n');
     for (const name of Object.keys(load.pack.lists)) expect({ list: name, used: text.includes(`"$.${name}"`) }).toEqual({ list: name, used: true });
+  });
+});
+
+describe('cross-account callers', () => {
+  it('alert once per call: never both cross-account-caller and caller-outside-organization, on any of their cases', async () => {
+    const pair = rules.filter((r) => r.id === 'cross-account-caller' || r.id === 'caller-outside-organization');
+    expect(pair).toHaveLength(2);
+    const evaluator = new Evaluator({ rules: pair, lists: load.pack.lists }, { copies: 'each' });
+    for (const t of pair.flatMap((r) => r.tests)) {
+      const ids = (await evaluator.evaluate(testEventInput(t.event))).alerts.map((a) => a.ruleId);
+      expect({ case: t.name, alerts: ids.length <= 1 }).toEqual({ case: t.name, alerts: true });
+    }
   });
 });
 
