@@ -7,6 +7,7 @@ import { loadRulesDir } from '../../functions/adapters/rule-files';
 import { buildAlert, callIdOf, deliveryKeyOf, sharedEventIdOf } from '../../functions/core/alert';
 import { CopyWindow, copyKey, parseCopyKey, withCopies } from '../../functions/core/copies';
 import { Evaluator } from '../../functions/core/evaluator';
+import { runtimePack, withAccountNames } from '../../functions/core/runtime-pack';
 import type { RuleDefinition, RulePack } from '../../functions/core/types';
 import { crossAccountCopies, envelope, record } from '../helpers/records';
 
@@ -61,6 +62,11 @@ describe('account names in alerts', () => {
   it('has no accountNames field when no account is named', () => {
     const alert = buildAlert(copyRule, record(), undefined, { '999988887777': 'other' });
     expect('accountNames' in alert).toBe(false);
+  });
+
+  it('stay in the pack the Lambda bundle is built from (runtimePack), and only when there are some', () => {
+    expect(runtimePack(withAccountNames(onlyCopies, { '111122223333': 'prod-vision' })).accountNames).toEqual({ '111122223333': 'prod-vision' });
+    expect('accountNames' in runtimePack(withAccountNames(onlyCopies, {}))).toBe(false);
   });
 
   it('reach alerts through the pack', async () => {
