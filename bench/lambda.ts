@@ -62,6 +62,9 @@ class MemoryStore implements IdempotencyStore {
   }
   async markSent(): Promise<void> {}
   async release(): Promise<void> {}
+  async recordCopy(_alertId: string, copy: string): Promise<string[]> {
+    return [copy];
+  }
 }
 
 async function perEventMs(handler: (e: unknown) => Promise<unknown>, event: unknown, n: number): Promise<number> {

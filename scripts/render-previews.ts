@@ -20,6 +20,7 @@ import { Readable, Writable } from 'node:stream';
 import { loadRulesForCommand } from '../functions/cli/load-rules';
 import { CHROMIUM_ARGS, chromiumExecutable } from './chromium';
 import { Evaluator } from '../functions/core/evaluator';
+import { withAccountNames } from '../functions/core/runtime-pack';
 import { formatEmail } from '../functions/core/format/email';
 import { formatSlack } from '../functions/core/format/slack';
 import { withMuteLinks } from '../functions/core/mute-links/links';
@@ -55,7 +56,9 @@ export async function buildPreviewAlert(): Promise<Alert> {
   if (!rule) throw new Error(`rules/: no rule ${PREVIEW_RULE_ID}`);
   const testCase = rule.tests.find((t) => t.expect);
   if (!testCase) throw new Error(`${rule.file}: no positive test case`);
-  const evaluation = await new Evaluator(load.pack, { eventSources: load.config.eventSources }).evaluate(testEventInput(testCase.event));
+  // An example account name, as a deployment config's `accountNames` gives one.
+  const pack = withAccountNames(load.pack, PREVIEW_ACCOUNT_NAMES);
+  const evaluation = await new Evaluator(pack, { eventSources: load.config.eventSources }).evaluate(testEventInput(testCase.event));
   const alert = evaluation.alerts.find((a) => a.ruleId === PREVIEW_RULE_ID);
   if (!alert) {
     throw new Error(`${rule.file} › ${testCase.name}: expected an alert, got ${evaluation.status} ${JSON.stringify(evaluation.errors)}`);
@@ -64,6 +67,9 @@ export async function buildPreviewAlert(): Promise<Alert> {
   // at the event's own time, so the previews are the same on every run.
   return withMuteLinks(alert, { baseUrl: PREVIEW_MUTE_URL, key: Buffer.alloc(32, 7) }, Date.parse(alert.eventTime));
 }
+
+/** The example account name the previews show (a deployment config's `accountNames`). */
+export const PREVIEW_ACCOUNT_NAMES = { '111122223333': 'prod-vision' };
 
 /** An example mute page address (the stack's MutePageUrl output looks like this). */
 export const PREVIEW_MUTE_URL = 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/';

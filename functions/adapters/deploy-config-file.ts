@@ -20,6 +20,8 @@ export interface DeployConfigFile {
   logRetentionDays?: number;
   alertBus?: string | null;
   lists?: Record<string, string[]>;
+  /** Display names of accounts (12-digit id -> name) for alerts. */
+  accountNames?: Record<string, string>;
   slack?: { webhookSecret: string; severities?: Severity[] };
   chatbot?: { workspaceId: string; channelId: string; severities?: Severity[] };
   mutes?: { defaultDuration?: string; maxDuration?: string };

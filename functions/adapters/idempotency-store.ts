@@ -10,6 +10,11 @@
  * With `owner` (the local `watch`), each claim names its claimant, and an inflight claim whose owner
  * `isGone` says has ended (a killed process) is taken over at once instead of after the lease, by a
  * conditional write on the claim being exactly the one read (so two takers cannot both win).
+ *
+ * Copies of a cross-account call (core/copies.ts) share their alert id, so the claim above decides
+ * which copy delivers. Each copy is also added to the alert's set of copies, `<alert id>#copies`
+ * (UpdateItem ADD to a string set: atomic and idempotent, so concurrent, retried and late copies
+ * all end up in it, each once), which answers every copy recorded so far.
  */
 import {
   ConditionalCheckFailedException,
@@ -27,6 +32,8 @@ export interface IdempotencyStore {
   claim(key: string): Promise<ClaimResult>;
   markSent(key: string): Promise<void>;
   release(key: string): Promise<void>;
+  /** Adds one copy (`copyKey`) to the alert's set of copies; answers every copy in the set, this one included. */
+  recordCopy(alertId: string, copy: string): Promise<string[]>;
 }
 
 export interface DynamoIdempotencyOptions {
@@ -122,6 +129,22 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
         },
       }),
     );
+  }
+
+  async recordCopy(alertId: string, copy: string): Promise<string[]> {
+    const out = await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.options.tableName,
+        Key: { pk: { S: `${alertId}#copies` } },
+        UpdateExpression: 'ADD copies :copy SET expiresAt = :exp',
+        ExpressionAttributeValues: {
+          ':copy': { SS: [copy] },
+          ':exp': { N: String(Math.floor((this.now() + this.retentionMs) / 1000)) },
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return [...(out.Attributes?.copies?.SS ?? [copy])].sort();
   }
 
   async release(key: string): Promise<void> {

@@ -1,13 +1,15 @@
 /**
  * Loads and validates a rules directory for a command, printing problems the same way everywhere.
  * With `--config FILE` (the deployment config), its named-list overrides apply first, so validation,
- * tests and backtests see exactly the lists that would be deployed.
+ * tests and backtests see exactly the lists that would be deployed, and its account names are put
+ * on the pack, for alerts to show as deployed alerts do.
  */
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { applyListOverrides, ConfigFileError, readDeployConfigFile, type DeployConfigFile } from '../adapters/deploy-config-file';
 import { conventionsFor, readRuleFiles, RulesDirError } from '../adapters/rule-files';
 import { loadPack, type PackLoad } from '../core/rules/pack';
+import { withAccountNames } from '../core/runtime-pack';
 import { formatProblem } from '../core/rules/problem';
 import { writeLine, type CliIo } from './io';
 
@@ -36,7 +38,7 @@ export function loadRulesForCommand(dir: string, io: CliIo, out: Writable = io.s
     throw e;
   }
   for (const p of load.problems) writeLine(out, formatProblem(p));
-  return { ...load, config };
+  return { ...load, pack: withAccountNames(load.pack, config.accountNames), config };
 }
 
 /** `--event-source` values, else the config file's, else undefined (the default scope). */

@@ -59,7 +59,7 @@ async function redrive(opts: RedriveOptions, io: CliIo, clients: RedriveClients)
   if (opts.dryRun) {
     const load = loadRulesForCommand(opts.rules, io);
     if (!load || !load.ok) return 1;
-    evaluator = new Evaluator(load.pack);
+    evaluator = new Evaluator(load.pack, { copies: 'each' }); // each dead letter as the function would see it
   }
   const counts = { received: 0, redriven: 0, unreadable: 0, alerts: 0, failed: 0 };
   while (counts.received < opts.max) {

@@ -10,6 +10,7 @@
  */
 import type { Engine } from 'json-rules-engine';
 import { buildAlert } from './alert';
+import { CopyWindow } from './copies';
 import { createEngine, operatorsOf, type OperatorLookup } from './engine';
 import { EventNameIndex, possibleEventNames } from './event-name-index';
 import { RecordFacts } from './facts';
@@ -24,6 +25,13 @@ export interface EvaluatorOptions {
   eventSources?: readonly string[] | '*';
   /** Turn the pre-check off (every in-scope rule goes to json-rules-engine). For tests and benchmarks. */
   precheck?: boolean;
+  /**
+   * The copies of one cross-account call (records with one `sharedEventID`): `'merge'` (default: one
+   * process sees every copy, as replay and watch do) returns each rule's alert for the first copy only
+   * and folds the others into it (copies.ts); `'each'` returns every copy's alert (the Lambda, where
+   * the state table decides which copy delivers; and rule tests, whose cases are independent).
+   */
+  copies?: 'merge' | 'each';
 }
 
 export interface RuleError {
@@ -62,11 +70,16 @@ export class Evaluator {
   private readonly usePrecheck: boolean;
   private readonly index: EventNameIndex<CompiledRule>;
   private readonly memo = new LeafMemo();
+  private readonly copyWindow: CopyWindow | null;
+  /** Display names of accounts for alerts (the pack's `accountNames`). */
+  readonly accountNames: Readonly<Record<string, string>> | undefined;
 
   constructor(pack: RulePack, options: EvaluatorOptions = {}) {
     const sources = options.eventSources ?? DEFAULT_EVENT_SOURCES;
     this.scope = sources === '*' || sources.includes('*') ? null : new Set(sources);
     this.usePrecheck = options.precheck ?? true;
+    this.copyWindow = (options.copies ?? 'merge') === 'merge' ? new CopyWindow() : null;
+    this.accountNames = pack.accountNames;
     this.lists = Object.fromEntries(Object.entries(pack.lists).map(([k, v]) => [k, v.items]));
     const ops: OperatorLookup = operatorsOf(createEngine());
     this.compiled = pack.rules
@@ -126,7 +139,10 @@ export class Evaluator {
     const errors: RuleError[] = [];
     for (const c of rules) {
       try {
-        if (await this.runEngine(c, facts)) alerts.push(buildAlert(c.rule, facts.record, envelope));
+        if (await this.runEngine(c, facts)) {
+          const alert = buildAlert(c.rule, facts.record, envelope, this.accountNames);
+          if (!this.copyWindow?.fold(alert)) alerts.push(alert);
+        }
       } catch (e) {
         errors.push({ ruleId: c.rule.id, message: e instanceof Error ? e.message : String(e) });
       }

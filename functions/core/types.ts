@@ -88,11 +88,27 @@ export interface ListOrigin {
 export interface RulePack {
   rules: RuleDefinition[];
   lists: Record<string, NamedList>;
+  /**
+   * Display names of AWS accounts (12-digit id -> name), from the deployment config's `accountNames`:
+   * shown in alerts next to the ids. Not used by rule conditions (those use lists).
+   */
+  accountNames?: Readonly<Record<string, string>>;
+}
+
+/** One account's record of a call: a cross-account call is recorded once per account involved. */
+export interface RecordedCopy {
+  /** The recording account (`recipientAccountId`): its CloudTrail Event history holds this copy. */
+  account: string;
+  /** This copy's own `eventID` (each copy has its own; they share `sharedEventID`). */
+  eventId: string;
 }
 
 /** The alert a person receives; the same shape in the Lambda, the CLI and tests. */
 export interface Alert {
-  /** Stable identity: one alert per rule per CloudTrail event. */
+  /**
+   * Stable identity: one alert per rule per call, `ruleId:sharedEventID` when the record has a
+   * `sharedEventID` (a cross-account call, recorded once per account involved), else `ruleId:eventId`.
+   */
   id: string;
   ruleId: string;
   ruleName: string;
@@ -103,14 +119,25 @@ export interface Alert {
   eventName: string;
   eventSource: string;
   eventTime: string;
+  /** The account that recorded this copy of the call (`recipientAccountId`): sign in there to open `consoleUrl`. */
   account: string;
   region: string;
+  /** CloudTrail's `sharedEventID`, common to every account's copy of a cross-account call; absent otherwise. */
+  sharedEventId?: string;
+  /**
+   * Every copy of the call known when the alert was built or delivered, this alert's own first; present
+   * only when more than one copy was seen (see README, "One call, one alert").
+   */
+  recordedBy?: RecordedCopy[];
+  /** Names (deployment config `accountNames`) of the accounts this alert mentions; absent when none is named. */
+  accountNames?: Record<string, string>;
   principal: string;
   principalType: string;
   sourceIp: string;
   userAgent: string;
   mfaAuthenticated: boolean | null;
   errorCode: string | null;
+  /** CloudTrail Event history page of this copy, in its region; it opens in the account you are signed in to (`account`). */
   consoleUrl: string;
   runbook: string | null;
   tags: string[];

@@ -7,12 +7,18 @@
  *   - a malformed event is logged and dropped, never thrown (a poison event must not retry forever);
  *   - a failed publish releases its claim and the invocation throws, so Lambda/EventBridge retry it
  *     (and, after the retries, the event lands in the dead-letter queue);
- *   - a retried or duplicated event never sends an alert again on a channel where it was sent.
+ *   - a retried or duplicated event never sends an alert again on a channel where it was sent;
+ *   - the copies of one cross-account call (one `sharedEventID`, one per account that recorded it,
+ *     arriving as separate invocations in any order) give one alert: they share the alert id, so the
+ *     claim decides which copy delivers; each copy is first added to the alert's set of copies in the
+ *     store, so the delivered alert names every copy seen by then, and a copy arriving after delivery
+ *     is recorded there and logged, and sends nothing (no follow-up message).
  */
 import type { Context } from 'aws-lambda';
 import type { Logger } from 'pino';
 import type { AlertPublisher } from '../adapters/sns-publisher';
 import type { IdempotencyStore } from '../adapters/idempotency-store';
+import { copyKey, copyOf, parseCopyKey, withCopies } from '../core/copies';
 import type { Evaluator } from '../core/evaluator';
 import { emf } from '../core/metrics';
 import { isPlainObject } from '../core/record';
@@ -118,6 +124,7 @@ export function createHandler(deps: HandlerDeps) {
         }
         alert = verdict.alert;
       }
+      if (alert.sharedEventId !== undefined) alert = await withRecordedCopies(store, alert, deps.evaluator.accountNames, log);
       if (deps.links) alert = await deps.links(alert);
       for (const channel of channels) {
         if (channel.severities && !channel.severities.includes(alert.severity)) continue;
@@ -125,7 +132,11 @@ export function createHandler(deps: HandlerDeps) {
         const claim = await store.claim(key);
         if (claim === 'alreadySent') {
           skipped++;
-          log.info({ ruleId: alert.ruleId, channel: channel.name }, 'alert already delivered; duplicate event skipped');
+          if (alert.recordedBy) {
+            log.info({ ruleId: alert.ruleId, alertId: alert.id, channel: channel.name, account: alert.account, recordedBy: alert.recordedBy.map((c) => c.account) }, 'alert already delivered; this copy of a cross-account call is recorded against it');
+          } else {
+            log.info({ ruleId: alert.ruleId, channel: channel.name }, 'alert already delivered; duplicate event skipped');
+          }
           continue;
         }
         if (claim === 'inflight') {
@@ -152,4 +163,18 @@ export function createHandler(deps: HandlerDeps) {
     }
     return { alerts: evaluation.alerts.length, delivered, skipped, ...(suppressed ? { suppressed } : {}) };
   };
+}
+
+/**
+ * Adds this copy of a cross-account call to the alert's set of copies and names every copy in it.
+ * Fails open: when the store cannot be written, the alert goes out naming its own copy only.
+ */
+async function withRecordedCopies(store: IdempotencyStore, alert: Alert, accountNames: Readonly<Record<string, string>> | undefined, log: Logger): Promise<Alert> {
+  try {
+    const keys = await store.recordCopy(alert.id, copyKey(copyOf(alert)));
+    return withCopies(alert, keys.map(parseCopyKey).filter((c) => c !== null), accountNames);
+  } catch (error) {
+    log.error({ alertId: alert.id, err: error instanceof Error ? error.message : String(error) }, 'could not record this copy of a cross-account call; delivering without the other copies');
+    return alert;
+  }
 }

@@ -16,6 +16,8 @@ import { createHandler, type Channel, type Suppression } from './handler';
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined, messageKey: 'message' });
 const evaluator = new Evaluator(bundledPack(), {
   eventSources: (process.env.EVENT_SOURCES ?? 'rekognition.amazonaws.com').split(',').filter(Boolean),
+  // Every copy of a cross-account call reaches the handler; the state table makes them one alert.
+  copies: 'each',
 });
 /** How long live mutes are cached: a new mute takes effect within this (plus a second). */
 const MUTE_CACHE_MS = Number(process.env.MUTE_CACHE_SECONDS ?? 30) * 1000;

@@ -75,3 +75,45 @@ export function withIdentity(identity: Record<string, unknown> | undefined): Clo
   else r.userIdentity = identity;
   return r;
 }
+
+/**
+ * One cross-account call as CloudTrail records it: a role of 444455556666 copies a Custom Labels
+ * model version out of 111122223333 (allowed by a project policy there). Each account gets its own
+ * copy, with its own eventID and recipientAccountId and the common sharedEventID; the caller's
+ * identity is the same in both. Returns [the resource owner's copy, the caller's copy].
+ */
+export function crossAccountCopies(overrides: CloudTrailRecord = {}): [CloudTrailRecord, CloudTrailRecord] {
+  const call: CloudTrailRecord = {
+    ...record(),
+    eventName: 'CopyProjectVersion',
+    readOnly: false,
+    eventTime: '2026-11-20T09:20:00Z',
+    sourceIPAddress: '198.51.100.90',
+    userIdentity: {
+      type: 'AssumedRole',
+      principalId: 'AROAEXAMPLEML-IMPORT:job-17',
+      arn: 'arn:aws:sts::444455556666:assumed-role/ml-importer/job-17',
+      accountId: '444455556666',
+      accessKeyId: 'ASIAEXAMPLEKEY000002',
+      sessionContext: {
+        sessionIssuer: { type: 'Role', principalId: 'AROAEXAMPLEML-IMPORT', arn: 'arn:aws:iam::444455556666:role/ml-importer', accountId: '444455556666', userName: 'ml-importer' },
+        webIdFederationData: {},
+        attributes: { creationDate: '2026-11-20T08:55:00Z', mfaAuthenticated: 'false' },
+      },
+    },
+    requestParameters: {
+      sourceProjectArn: 'arn:aws:rekognition:us-east-1:111122223333:project/defect-detector/1690556751958',
+      sourceProjectVersionArn: 'arn:aws:rekognition:us-east-1:111122223333:project/defect-detector/version/defect-detector.2026-11-01/1698765432101',
+      destinationProjectArn: 'arn:aws:rekognition:us-east-1:444455556666:project/imported/1700000000000',
+      versionName: 'copy-1',
+    },
+    responseElements: { projectVersionArn: 'arn:aws:rekognition:us-east-1:444455556666:project/imported/version/copy-1/1700000000001' },
+    requestID: '5d0c1a2b-3333-4c4d-9e5f-000000000020',
+    sharedEventID: '0b7c3f5e-4444-4a1b-8c2d-000000000020',
+    ...overrides,
+  };
+  return [
+    { ...structuredClone(call), eventID: 'a1d2e3f4-5555-4b6c-9d7e-000000000021', recipientAccountId: '111122223333' },
+    { ...structuredClone(call), eventID: 'c5b6a7d8-6666-4e9f-8a0b-000000000022', recipientAccountId: '444455556666' },
+  ];
+}

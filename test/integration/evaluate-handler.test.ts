@@ -19,10 +19,10 @@ import { cachedMutes, Suppressor } from '../../functions/core/suppression';
 import { Evaluator } from '../../functions/core/evaluator';
 import { snsPublishParams } from '../../functions/core/sns-message';
 import { alertEventEntry } from '../../functions/core/alert-event';
-import type { RulePack } from '../../functions/core/types';
+import type { Alert, CloudTrailRecord, RulePack } from '../../functions/core/types';
 import { createHandler, DeliveryError, type Channel } from '../../functions/evaluate/handler';
 import { startDynamo, type LocalDynamo } from '../helpers/dynalite';
-import { envelope, record, SEED_DETECT_LABELS, SEED_START_LABEL_DETECTION } from '../helpers/records';
+import { crossAccountCopies, envelope, record, SEED_DETECT_LABELS, SEED_START_LABEL_DETECTION } from '../helpers/records';
 
 const TOPIC = 'arn:aws:sns:us-east-1:111122223333:rekwatch-alerts';
 const BUS = 'rekwatch-alerts';
@@ -56,7 +56,7 @@ function setup(options: { bus?: boolean; rules?: RulePack; now?: () => number } 
   const created = { channels: 0, store: 0 };
   const store = new DynamoIdempotencyStore(dynamo.client, { tableName: dynamo.tableName, now: options.now });
   const handler = createHandler({
-    evaluator: new Evaluator(options.rules ?? pack),
+    evaluator: new Evaluator(options.rules ?? pack, { copies: 'each' }), // as functions/evaluate/index.ts
     logger,
     channels: () => {
       created.channels++;
@@ -81,7 +81,7 @@ describe('evaluate handler', () => {
     const input = sns.commandCalls(PublishCommand)[0]!.args[0].input;
     const evaluation = await new Evaluator(pack).evaluate(deleteEvent);
     expect(input).toEqual({ TopicArn: TOPIC, ...snsPublishParams(evaluation.alerts[0]!) });
-    expect(input.Subject).toBe('[HIGH] Face collection deleted without MFA: DeleteCollection by assumed-role/Admin/JorgeSouza');
+    expect(input.Subject).toBe('[HIGH] Face collection deleted without MFA in 111122223333/us-east-1 by JorgeSouza');
     expect(input.MessageAttributes).toEqual({ severity: { DataType: 'String', StringValue: 'high' }, ruleId: { DataType: 'String', StringValue: 'collection-deleted-without-mfa' } });
   });
 
@@ -186,6 +186,76 @@ describe('evaluate handler', () => {
     const { handler } = setup();
     const rootEvent = envelope(record({ userIdentity: { type: 'Root', principalId: '111122223333', arn: 'arn:aws:iam::111122223333:root', accountId: '111122223333' }, eventName: 'ListCollections', eventID: 'root-1' }));
     expect((await handler(rootEvent)).delivered).toBe(1);
+  });
+});
+
+describe('evaluate handler in an organization hub', () => {
+  const NAMES = { '111122223333': 'prod-vision', '444455556666': 'ml-central' };
+  const named: RulePack = { ...pack, accountNames: NAMES };
+  const modelCopied: RulePack = { lists: pack.lists, rules: [pack.rules.find((r) => r.id === 'model-copied')!], accountNames: NAMES };
+  const published = (): Alert[] => sns.commandCalls(PublishCommand).map((c) => JSON.parse(JSON.parse(c.args[0].input.Message!).default as string) as Alert);
+  /** The event a spoke's rule forwards to the hub bus: EventBridge keeps the origin's account and region in the envelope. */
+  const forwarded = (detail: CloudTrailRecord, origin: { account: string; region: string }) => ({ ...envelope(detail), id: '1f3e5d7c-0000-4b2a-9c8d-forwarded001', ...origin });
+  let n = 0;
+  const fresh = () => `0b7c3f5e-4444-4a1b-8c2d-${String(++n).padStart(12, '0')}`;
+
+  it('alerts on an event forwarded from another account and region with that origin: account, name, region, console link', async () => {
+    const { handler } = setup({ rules: named });
+    const detail = { ...(deleteEvent.detail as CloudTrailRecord), eventID: 'fwd-1', awsRegion: 'eu-west-1', recipientAccountId: '444455556666',
+      userIdentity: { ...(SEED_START_LABEL_DETECTION.userIdentity as Record<string, unknown>), arn: 'arn:aws:sts::444455556666:assumed-role/Admin/JorgeSouza', accountId: '444455556666' } };
+    expect(await handler(forwarded(detail, { account: '444455556666', region: 'eu-west-1' }))).toEqual({ alerts: 1, delivered: 1, skipped: 0 });
+    const input = sns.commandCalls(PublishCommand)[0]!.args[0].input;
+    expect(input.Subject).toBe('[HIGH] Face collection deleted without MFA in ml-central/eu-west-1 by assumed-role/Admin/JorgeSouza');
+    expect(published()[0]).toMatchObject({ account: '444455556666', region: 'eu-west-1', accountNames: { '444455556666': 'ml-central' }, consoleUrl: 'https://eu-west-1.console.aws.amazon.com/cloudtrail/home?region=eu-west-1#/events/fwd-1' });
+    expect(JSON.parse(input.Message!).email).toContain('sign in to account 444455556666 (ml-central)');
+  });
+
+  it('takes account and region from the record, not the envelope, when they differ', async () => {
+    const { handler } = setup({ rules: named });
+    const detail = { ...(deleteEvent.detail as CloudTrailRecord), eventID: 'fwd-2', awsRegion: 'eu-west-1', recipientAccountId: '444455556666' };
+    await handler(forwarded(detail, { account: '111122223333', region: 'us-east-1' }));
+    expect(published()[0]).toMatchObject({ account: '444455556666', region: 'eu-west-1' });
+  });
+
+  it('sends one alert for the two copies of a cross-account call, and records the later copy against it', async () => {
+    const { handler } = setup({ rules: named });
+    const [owner, caller] = crossAccountCopies({ sharedEventID: fresh() });
+    // The owner's copy alerts model-copied and cross-account-caller; the caller's copy only model-copied.
+    expect(await handler(forwarded(owner, { account: '111122223333', region: 'us-east-1' }))).toEqual({ alerts: 2, delivered: 2, skipped: 0 });
+    expect(await handler(forwarded(caller, { account: '444455556666', region: 'us-east-1' }))).toEqual({ alerts: 1, delivered: 0, skipped: 1 });
+    expect(published().map((a) => `${a.id} ${a.account}`).sort()).toEqual([`cross-account-caller:${owner.sharedEventID} 111122223333`, `model-copied:${owner.sharedEventID} 111122223333`]);
+    const late = logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'alert already delivered; this copy of a cross-account call is recorded against it');
+    expect(late).toMatchObject({ alertId: `model-copied:${owner.sharedEventID}`, account: '444455556666', recordedBy: ['444455556666', '111122223333'], eventId: caller.eventID });
+    const store = new DynamoIdempotencyStore(dynamo.client, { tableName: dynamo.tableName });
+    expect(await store.recordCopy(`model-copied:${owner.sharedEventID}`, `444455556666|${String(caller.eventID)}`)).toEqual([`111122223333|${String(owner.eventID)}`, `444455556666|${String(caller.eventID)}`]);
+  });
+
+  it('names both accounts when both copies are seen before delivery (the first copy\'s publish failed), and still sends once', async () => {
+    const { handler } = setup({ rules: modelCopied });
+    const [owner, caller] = crossAccountCopies({ sharedEventID: fresh() });
+    sns.on(PublishCommand).rejectsOnce(new Error('Throttling: Rate exceeded')).resolves({ MessageId: 'm-3' });
+    await expect(handler(forwarded(caller, { account: '444455556666', region: 'us-east-1' }))).rejects.toThrow(/Rate exceeded/);
+    expect(await handler(forwarded(owner, { account: '111122223333', region: 'us-east-1' }))).toEqual({ alerts: 1, delivered: 1, skipped: 0 });
+    expect(await handler(forwarded(caller, { account: '444455556666', region: 'us-east-1' }))).toEqual({ alerts: 1, delivered: 0, skipped: 1 }); // Lambda's retry
+    const delivered = published()[1]!;
+    expect(delivered).toMatchObject({
+      id: `model-copied:${owner.sharedEventID}`,
+      account: '111122223333',
+      recordedBy: [{ account: '111122223333', eventId: owner.eventID }, { account: '444455556666', eventId: caller.eventID }],
+      accountNames: NAMES,
+    });
+    const email = JSON.parse(sns.commandCalls(PublishCommand)[1]!.args[0].input.Message!).email as string;
+    expect(email).toMatch(/Also recorded by +444455556666 \(ml-central\) as event c5b6a7d8-6666-4e9f-8a0b-000000000022/);
+  });
+
+  it('sends once when the two copies are evaluated concurrently; the other is retried and finds it sent', async () => {
+    const { handler } = setup({ rules: modelCopied });
+    const copies = crossAccountCopies({ sharedEventID: fresh() });
+    const results = await Promise.allSettled(copies.map((c) => handler(forwarded(c, { account: String(c.recipientAccountId), region: 'us-east-1' }))));
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(DeliveryError);
+    for (const c of copies) expect((await handler(forwarded(c, { account: String(c.recipientAccountId), region: 'us-east-1' }))).skipped).toBe(1);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
   });
 });
 

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { envelope, record, SEED_DETECT_LABELS, SEED_START_LABEL_DETECTION } from '../helpers/records';
+import { crossAccountCopies, envelope, record, SEED_DETECT_LABELS, SEED_START_LABEL_DETECTION } from '../helpers/records';
 import { runCli } from '../helpers/cli';
 
 const RULES = {
@@ -50,6 +50,36 @@ describe('rekwatch replay', () => {
     writeFileSync(join(dir, 'logs', 'a.json'), JSON.stringify({ Records: [del('g1')] }));
     const res = await runCli(['replay', '--json', '--rules', 'rules', 'logs'], { cwd: dir });
     expect(summaryOf(res.stderr)).toMatchObject({ files: 1, records: 1, malformed: 0 });
+  });
+
+  it('gives one alert for a cross-account call recorded by two accounts, named from --config accountNames', async () => {
+    const dir = setup();
+    const [owner, caller] = crossAccountCopies({ sourceIPAddress: '203.0.113.7' });
+    // Each account's trail delivers its own copy (read in path order: the owner's, 111122223333, first).
+    for (const [account, copy] of [['444455556666', caller], ['111122223333', owner]] as const) {
+      const at = join(dir, 'logs', 'AWSLogs', account, 'CloudTrail', 'us-east-1', '2026', '11', '20');
+      mkdirSync(at, { recursive: true });
+      writeFileSync(join(at, `${account}_CloudTrail_us-east-1_20261120T0920Z_x.json`), JSON.stringify({ Records: [copy] }));
+    }
+    writeFileSync(join(dir, 'deploy.json'), JSON.stringify({ accountNames: { '111122223333': 'prod-vision', '444455556666': 'ml-central' } }));
+    const res = await runCli(['replay', '--json', '--rules', 'rules', '--config', 'deploy.json', 'logs'], { cwd: dir });
+    expect(summaryOf(res.stderr)).toMatchObject({ records: 2, evaluated: 2, duplicates: 0, alerts: 1 });
+    const alerts = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({
+      id: 'untrusted-network:0b7c3f5e-4444-4a1b-8c2d-000000000020',
+      sharedEventId: '0b7c3f5e-4444-4a1b-8c2d-000000000020',
+      account: '111122223333',
+      accountNames: { '111122223333': 'prod-vision', '444455556666': 'ml-central' },
+    });
+  });
+
+  it('refuses an accountNames key that is not an account id', async () => {
+    const dir = setup();
+    writeFileSync(join(dir, 'deploy.json'), JSON.stringify({ accountNames: { prod: 'prod-vision' } }));
+    const res = await runCli(['replay', '--json', '--rules', 'rules', '--config', 'deploy.json', 'logs'], { cwd: dir });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('deploy.json: accountNames: must match pattern "^[0-9]{12}$"');
   });
 
   it('applies the deployment config\'s list overrides and event sources with --config', async () => {

@@ -7,6 +7,8 @@
 import { join } from 'node:path';
 import { conventionsFor, loadRulesDir } from '../../functions/adapters/rule-files';
 import { formatProblem } from '../../functions/core/rules/problem';
+import { Evaluator } from '../../functions/core/evaluator';
+import { testEventInput } from '../../functions/core/testing/base-record';
 import { runRuleTests } from '../../functions/core/testing/run-tests';
 
 const ROOT = join(__dirname, '..', '..');
@@ -21,6 +23,18 @@ describe('the shipped rule pack', () => {
 
   it('has at least 12 enabled rules', () => {
     expect(rules.filter((r) => r.enabled).length).toBeGreaterThanOrEqual(12);
+  });
+});
+
+describe('cross-account callers', () => {
+  it('alert once per call: never both cross-account-caller and caller-outside-organization, on any of their cases', async () => {
+    const pair = rules.filter((r) => r.id === 'cross-account-caller' || r.id === 'caller-outside-organization');
+    expect(pair).toHaveLength(2);
+    const evaluator = new Evaluator({ rules: pair, lists: load.pack.lists }, { copies: 'each' });
+    for (const t of pair.flatMap((r) => r.tests)) {
+      const ids = (await evaluator.evaluate(testEventInput(t.event))).alerts.map((a) => a.ruleId);
+      expect({ case: t.name, alerts: ids.length <= 1 }).toEqual({ case: t.name, alerts: true });
+    }
   });
 });
 

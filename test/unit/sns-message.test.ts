@@ -17,7 +17,7 @@ describe('SNS publish parameters', () => {
     const alert = buildAlert(rule, { ...SEED_START_LABEL_DETECTION, eventName: 'DeleteCollection' });
     const p = snsPublishParams(alert);
     expect(p.MessageStructure).toBe('json');
-    expect(p.Subject).toBe('[HIGH] Face collection deleted without MFA: DeleteCollection by assumed-role/Admin/JorgeSouza');
+    expect(p.Subject).toBe('[HIGH] Face collection deleted without MFA in 111122223333/us-east-1 by JorgeSouza');
     expect(p.MessageAttributes).toEqual({
       severity: { DataType: 'String', StringValue: 'high' },
       ruleId: { DataType: 'String', StringValue: 'collection-deleted-without-mfa' },

@@ -18,7 +18,7 @@
  * at most 10 keywords of 50, summary 200.
  */
 import type { Alert } from '../types';
-import { alertView, summaryText, type AlertView } from './model';
+import { alertView, signInNote, summaryText, type AlertView } from './model';
 import { codeSpan, DEFAULT_EMOJI, mrkdwnClip, SEVERITY_EMOJI } from './slack';
 import { clip, joinWithin, safeCut } from './text';
 
@@ -65,7 +65,8 @@ function description(v: AlertView): string {
 
 function nextSteps(v: AlertView): string[] {
   const steps: string[] = [];
-  if (v.consoleUrl) steps.push(`Open the event in CloudTrail: ${mrkdwnClip(v.consoleUrl, CHATBOT_LIMITS.nextStepText - 40)}`);
+  const signIn = mrkdwnClip(signInNote(v).replace(/ to open it$/, ''), 150);
+  if (v.consoleUrl) steps.push(`Open the event in CloudTrail (${signIn}): ${mrkdwnClip(v.consoleUrl, CHATBOT_LIMITS.nextStepText - 200)}`);
   else steps.push(`Look up event ${codeSpan(v.eventId, 200)} in CloudTrail Event history (${codeSpan(v.region, 60)})`);
   if (v.runbookUrl) steps.push(`Follow the runbook: ${mrkdwnClip(v.runbookUrl, CHATBOT_LIMITS.nextStepText - 40)}`);
   else if (v.runbookText) steps.push(`Follow the runbook: ${mrkdwnClip(v.runbookText, CHATBOT_LIMITS.nextStepText - 40)}`);
@@ -76,7 +77,7 @@ function nextSteps(v: AlertView): string[] {
 }
 
 function keywords(v: AlertView): string[] {
-  const words = [v.severityLabel, v.ruleId, v.eventName, v.account, v.region].filter((w) => w && w !== 'unknown');
+  const words = [v.severityLabel, v.ruleId, v.eventName, v.account, v.accountName ?? '', v.region].filter((w) => w && w !== 'unknown');
   return [...new Set(words)].slice(0, CHATBOT_LIMITS.keywords).map((w) => mrkdwnClip(w, CHATBOT_LIMITS.keywordText));
 }
 
@@ -84,7 +85,8 @@ export function formatChatbot(alert: Alert): Record<string, unknown> {
   const v = alertView(alert);
   const emoji = v.severityKey ? SEVERITY_EMOJI[v.severityKey] : DEFAULT_EMOJI;
   const titlePrefix = `${emoji} [${mrkdwnClip(clip(v.severityLabel, 20), 100)}] `;
-  const title = titlePrefix + mrkdwnClip(v.ruleName, CHATBOT_LIMITS.title - titlePrefix.length);
+  const where = v.whereShort ? ` · ${mrkdwnClip(v.whereShort, 60)}` : '';
+  const title = titlePrefix + mrkdwnClip(v.ruleName, CHATBOT_LIMITS.title - titlePrefix.length - where.length) + where;
   const related = [v.who[0]?.value, ...v.resources.filter((r) => r.value.startsWith('arn:')).map((r) => r.value)]
     .filter((r): r is string => typeof r === 'string' && r.startsWith('arn:'))
     .slice(0, CHATBOT_LIMITS.relatedResources)
@@ -111,6 +113,7 @@ export function formatChatbot(alert: Alert): Record<string, unknown> {
         eventId: ctx(v.eventId),
         eventName: ctx(v.eventName),
         account: ctx(v.account),
+        ...(v.accountName ? { accountName: ctx(v.accountName) } : {}),
         region: ctx(v.region),
         principal: ctx(v.who[0]?.value ?? 'unknown'),
         sourceIp: ctx(v.sourceIp),

@@ -9,7 +9,7 @@
  */
 import { shortArn } from '../text';
 import type { Alert, Severity } from '../types';
-import { alertView, summaryText, type AlertView, type Fact } from './model';
+import { alertView, signInNote, summaryText, type AlertView, type Fact } from './model';
 import { clip, escapeHtml, escapeHtmlText } from './text';
 
 export interface EmailMessage {
@@ -58,32 +58,43 @@ function cutPrincipal(who: string, max: number): string {
   if (who.length <= max) return who;
   const slash = who.lastIndexOf('/');
   const last = who.slice(slash + 1);
+  if (slash >= 0 && last.length + 8 > max && last.length <= max) return last; // the session or user name alone
   if (slash < 0 || last.length + 8 > max) return cutMiddle(who, max);
   return `${cutAscii(who.slice(0, slash).replace(/^assumed-role\//, ''), max - last.length - 1)}/${last}`;
 }
 
-/** A rule name keeps at least this many characters before the principal is shortened. */
-const SUBJECT_NAME_KEEP = 60;
+/** However long the rule name, the principal keeps this many characters (the rule name is cut first). */
+const SUBJECT_PRINCIPAL_KEEP = 16;
+/** Longest account name (or id) and region in the subject. */
+const SUBJECT_ACCOUNT_MAX = 24;
+const SUBJECT_REGION_MAX = 16;
 
 /**
- * `[HIGH] Face collection deleted without MFA: DeleteCollection by assumed-role/Admin/alice`, always
- * ASCII, one line and at most 99 characters. Severity, rule name and principal always survive:
- * the event name is dropped first, then the principal is shortened (its last part, the session or
- * user name, kept whole) and the rule name loses its end.
+ * `[HIGH] Face collection deleted without MFA in prod-vision/us-east-1: DeleteCollection by
+ * assumed-role/Admin/alice`, always ASCII, one line and at most 99 characters. Severity, rule name,
+ * the account (its configured name, else its id) and region, and the principal always survive: the
+ * event name is dropped first, then the principal is shortened to its last part (the session or
+ * user name), then the rule name loses its end, the principal keeping at least 16 characters.
  */
 export function emailSubject(alert: Alert): string {
+  const view = alertView(alert);
   const sev = cutAscii(ascii(typeof alert.severity === 'string' ? alert.severity.toUpperCase() : '') || 'ALERT', 12);
   const tag = `[${sev}]`;
   const name = ascii(typeof alert.ruleName === 'string' ? alert.ruleName : '') || ascii(String(alert.ruleId ?? '')) || 'rekwatch alert';
   const event = cutAscii(ascii(typeof alert.eventName === 'string' ? alert.eventName : ''), 40);
   const who = ascii(shortArn(typeof alert.principal === 'string' ? alert.principal : '')) || 'unknown principal';
-  const full = `${tag} ${name}${event ? `: ${event}` : ''} by ${who}`;
+  const account = cutAscii(ascii(view.accountName ?? view.account), SUBJECT_ACCOUNT_MAX);
+  const where = view.whereShort ? ` in ${account || 'unknown'}/${cutAscii(ascii(view.region), SUBJECT_REGION_MAX) || 'unknown'}` : '';
+  const full = `${tag} ${name}${where}${event ? `: ${event}` : ''} by ${who}`;
   if (full.length <= EMAIL_SUBJECT_MAX) return full;
-  const withoutEvent = `${tag} ${name} by ${who}`;
+  const withoutEvent = `${tag} ${name}${where} by ${who}`;
   if (withoutEvent.length <= EMAIL_SUBJECT_MAX) return withoutEvent;
-  const room = EMAIL_SUBJECT_MAX - tag.length - ' '.length - ' by '.length;
-  const nameLength = Math.min(name.length, Math.max(SUBJECT_NAME_KEEP, room - who.length));
-  return `${tag} ${cutAscii(name, nameLength)} by ${cutPrincipal(who, room - nameLength)}`;
+  const person = who.slice(who.lastIndexOf('/') + 1); // the session or user name
+  const byPerson = `${tag} ${name}${where} by ${person}`;
+  if (person !== '' && person !== who && byPerson.length <= EMAIL_SUBJECT_MAX) return byPerson;
+  const room = EMAIL_SUBJECT_MAX - tag.length - ' '.length - where.length - ' by '.length;
+  const nameLength = Math.min(name.length, Math.max(room - SUBJECT_PRINCIPAL_KEEP, room - who.length));
+  return `${tag} ${cutAscii(name, nameLength)}${where} by ${cutPrincipal(who, room - nameLength)}`;
 }
 
 /** Cuts a long value, saying how much was left out. */
@@ -119,10 +130,12 @@ function plainText(v: AlertView): string {
   const width = Math.max(...facts.flatMap(([, fs]) => fs.map((f) => f.label.length)));
   const lines: string[] = [
     `[${clip(v.severityLabel, 40)}] ${clip(v.ruleName, 200)}`,
+    `Account ${clip(v.accountLabel, 200)}, region ${clip(v.region, 50)}`,
     '',
     clipNoted(summaryText(v), 3 * EMAIL_VALUE_MAX),
     '',
     `  CloudTrail event: ${v.consoleUrl ?? `(no console link: look up event ID ${clip(v.eventId, 200)} in ${clip(v.region, 50)})`}`,
+    `                    ${clip(signInNote(v), 300)}`,
     `  Runbook:          ${clipNoted(runbookLine(v), EMAIL_VALUE_MAX)}`,
   ];
   // Signed links to a confirmation page: opening one changes nothing until you confirm.
@@ -202,9 +215,11 @@ function html(v: AlertView, subject: string): string {
     '<tr><td style="padding:20px 24px">',
     `<span style="display:inline-block;padding:2px 8px;border-radius:3px;background:${color.bg};color:${color.fg};font-weight:bold;font-size:12px;letter-spacing:0.5px">${h(clip(v.severityLabel, 40))}</span>`,
     `<h1 style="margin:10px 0 6px;font-size:20px;line-height:1.3">${h(clip(v.ruleName, 200))}</h1>`,
+    `<p style="margin:0 0 10px;font-size:14px;color:#3c4043">Account <code style="${CODE_STYLE}">${h(clip(v.account, 200))}</code>${v.accountName ? ` <strong>${h(clip(v.accountName, 200))}</strong>` : ''} &middot; region <code style="${CODE_STYLE}">${h(clip(v.region, 50))}</code></p>`,
     `<p style="margin:0 0 16px;font-size:15px;line-height:1.6">${htmlSummary(v)}</p>`,
   ];
   if (buttons.length) out.push(`<p style="margin:0 0 8px">${buttons.join('')}</p>`);
+  if (v.consoleUrl) out.push(`<p style="margin:0 0 8px;font-size:13px;color:#5f6368">CloudTrail: ${h(clip(signInNote(v), 300))}.</p>`);
   if (v.muteLinks.length) {
     out.push(`<p style="margin:0 0 8px;font-size:13px;color:#5f6368">Too noisy? ${v.muteLinks.map((l) => `<a href="${h(l.url)}" style="color:#5f6368">${h(l.label)}</a>`).join(' · ')} (you confirm on the next page)</p>`);
   }

@@ -61,8 +61,19 @@ export interface AlertView {
   eventId: string;
   eventName: string;
   alertId: string;
+  /** The account that recorded this copy of the call: the CloudTrail link opens only when signed in to it. */
   account: string;
+  /** Its configured display name (deployment config `accountNames`), or null. */
+  accountName: string | null;
+  /** `111122223333 (prod-vision)`, or the id alone. */
+  accountLabel: string;
+  /** Short form for subjects and headers: the name when there is one, else the id; with the region (`prod-vision/us-east-1`). */
+  whereShort: string;
   region: string;
+  /** The other accounts' copies of this cross-account call known when the alert was delivered (`alert.recordedBy`). */
+  otherCopies: Array<{ account: string; accountLabel: string; eventId: string }>;
+  /** CloudTrail's sharedEventID of a cross-account call, or null. */
+  sharedEventId: string | null;
   sourceIp: string;
   /** Pretty JSON of the bounded record excerpt; hidden characters as JSON `\uXXXX` escapes. */
   recordJson: string;
@@ -136,6 +147,27 @@ function mfaText(mfa: boolean | null): string {
   return 'unknown (not in the record, e.g. a long-term access key)';
 }
 
+/** A configured account name from the alert (own properties only), hidden characters revealed; else null. */
+function nameOf(alert: Alert, account: string | undefined): string | null {
+  const names = alert.accountNames;
+  if (!isPlainObject(names) || account === undefined || !Object.prototype.hasOwnProperty.call(names, account)) return null;
+  const name = names[account];
+  return typeof name === 'string' && name !== '' ? reveal(name) : null;
+}
+
+function labelOf(account: string, name: string | null): string {
+  return name ? `${account} (${name})` : account;
+}
+
+/** `alert.recordedBy` without the alert's own copy, checked (the alert may come from a message). */
+function otherCopiesOf(alert: Alert): Array<{ account: string; eventId: string }> {
+  if (!Array.isArray(alert.recordedBy)) return [];
+  return alert.recordedBy
+    .filter((c): c is { account: string; eventId: string } => isPlainObject(c) && typeof c.account === 'string' && c.account !== '' && typeof c.eventId === 'string' && c.eventId !== '')
+    .filter((c) => !(c.account === alert.account && c.eventId === alert.eventId))
+    .slice(0, 10);
+}
+
 function lowerFirst(label: string): string {
   return /^[A-Z][a-z]/.test(label) ? label[0]!.toLowerCase() + label.slice(1) : label;
 }
@@ -151,7 +183,11 @@ export function alertView(alert: Alert): AlertView {
   const principalShort = reveal(shortArn(typeof alert.principal === 'string' && alert.principal !== '' ? alert.principal : 'unknown'));
   const eventName = s(alert.eventName);
   const account = s(alert.account);
+  const accountName = nameOf(alert, typeof alert.account === 'string' ? alert.account : undefined);
+  const accountLabel = labelOf(account, accountName);
   const region = s(alert.region);
+  const otherCopies = otherCopiesOf(alert).map((c) => ({ account: reveal(c.account), accountLabel: labelOf(reveal(c.account), nameOf(alert, c.account)), eventId: reveal(c.eventId) }));
+  const sharedEventId = typeof alert.sharedEventId === 'string' && alert.sharedEventId !== '' ? reveal(alert.sharedEventId) : null;
   const sourceIp = s(alert.sourceIp);
   const eventTime = s(alert.eventTime);
   const record = alert.record;
@@ -177,7 +213,7 @@ export function alertView(alert: Alert): AlertView {
   summary.push(
     { text: ' in account ', kind: 'text' },
     { text: account, kind: 'value' },
-    { text: ' (', kind: 'text' },
+    { text: accountName ? ` (${accountName}, ` : ' (', kind: 'text' },
     { text: region, kind: 'value' },
     { text: ') from ', kind: 'text' },
     { text: sourceIp, kind: 'value' },
@@ -203,7 +239,7 @@ export function alertView(alert: Alert): AlertView {
     { label: 'Principal', value: principal, code: true },
     { label: 'Principal type', value: s(alert.principalType), code: true },
   ];
-  if (callerAccount && callerAccount !== alert.account) who.push({ label: 'Caller account', value: reveal(callerAccount), code: true });
+  if (callerAccount && callerAccount !== alert.account) who.push({ label: 'Caller account', value: labelOf(reveal(callerAccount), nameOf(alert, callerAccount)), code: true });
   who.push({ label: 'MFA', value: mfaText(mfa), code: false });
 
   const what: Fact[] = [
@@ -215,16 +251,20 @@ export function alertView(alert: Alert): AlertView {
   if (errorCode) what.push({ label: 'Error code', value: errorCode, code: true });
   if (errorCode && errorMessage) what.push({ label: 'Error message', value: reveal(errorMessage), code: true });
   const where: Fact[] = [
-    { label: 'Account', value: account, code: true },
+    { label: 'Account', value: accountLabel, code: true },
     { label: 'Region', value: region, code: true },
     { label: 'Source IP', value: sourceIp, code: true },
     { label: 'User agent', value: s(alert.userAgent), code: true },
   ];
   if (vpcEndpoint) where.push({ label: 'VPC endpoint', value: reveal(vpcEndpoint), code: true });
+  if (otherCopies.length) {
+    where.push({ label: 'Also recorded by', value: otherCopies.map((c) => `${c.accountLabel} as event ${c.eventId}`).join('; '), code: false });
+  }
   const when: Fact[] = [
     { label: 'Event time', value: eventTime, code: true },
     { label: 'Event ID', value: s(alert.eventId), code: true },
   ];
+  if (sharedEventId) when.push({ label: 'Shared event ID', value: sharedEventId, code: true });
 
   const runbook = typeof alert.runbook === 'string' && alert.runbook !== '' ? alert.runbook : null;
   const runbookUrl = safeHttpUrl(runbook);
@@ -257,7 +297,12 @@ export function alertView(alert: Alert): AlertView {
     eventName,
     alertId: s(alert.id),
     account,
+    accountName,
+    accountLabel,
+    whereShort: account === 'unknown' && region === 'unknown' ? '' : `${accountName ?? account}/${region}`,
     region,
+    otherCopies,
+    sharedEventId,
     sourceIp,
     recordJson: revealedJson(ex.value),
     recordTruncated: alert.recordTruncated === true || ex.truncated,
@@ -266,6 +311,11 @@ export function alertView(alert: Alert): AlertView {
       .slice(0, 20)
       .map((t) => reveal(t.slice(0, 40))),
   };
+}
+
+/** Where to sign in to open the CloudTrail link: Event history shows the signed-in account's events only. */
+export function signInNote(view: AlertView): string {
+  return view.account === 'unknown' ? 'sign in to the account that recorded the event to open it' : `sign in to account ${view.accountLabel} to open it`;
 }
 
 /** The summary as plain text. */

@@ -1,13 +1,13 @@
 /**
  * Alert -> Slack Block Kit message for an incoming webhook or chat.postMessage (pure).
  *
- *   header   ":red_circle: HIGH · Face collection deleted without MFA"
+ *   header   ":red_circle: HIGH · Face collection deleted without MFA · prod-vision/us-east-1"
  *   section  the one-sentence summary
  *   section  up to 10 fields: principal, type, MFA, action, resource, result, account/region,
  *            source IP, user agent, event time
  *   section  why the rule matters (its description)
  *   actions  "Open in CloudTrail" and "Open runbook" link buttons (only validated http(s) URLs)
- *   context  rule id, event id, tags
+ *   context  rule id, event id, the account to sign in to, other accounts' copies, tags
  * plus a one-line `text` fallback for notifications and clients that cannot show blocks.
  *
  * Safety: Slack parses `&`, `<` and `>` as control characters in mrkdwn (mentions such as
@@ -23,7 +23,7 @@
  * to its limit between graphemes, never inside an escape sequence.
  */
 import type { Alert, Severity } from '../types';
-import { alertView, type AlertView, type Fact } from './model';
+import { alertView, signInNote, type AlertView, type Fact } from './model';
 import { clip, clipEscaped, escapeMrkdwn, safeCut } from './text';
 
 export interface SlackMessage {
@@ -161,7 +161,9 @@ function fields(v: AlertView): Array<Record<string, unknown>> {
   } else add(find(v.what, 'Result'));
   const account = find(v.where, 'Account');
   const region = find(v.where, 'Region');
-  if (account && region) out.push(`*Account / region*\n${codeSpan(account.value, 200)} / ${codeSpan(region.value, 100)}`);
+  if (account && region) {
+    out.push(`*Account / region*\n${codeSpan(v.account, 200)}${v.accountName ? ` ${mrkdwnClip(v.accountName, 100)}` : ''} / ${codeSpan(region.value, 100)}`);
+  }
   add(find(v.where, 'Source IP'));
   add(find(v.where, 'User agent'));
   add(find(v.when, 'Event time'));
@@ -181,7 +183,7 @@ function buttons(v: AlertView): Array<Record<string, unknown>> {
 
 /** The one-line fallback: what Slack shows in notifications and where blocks cannot be drawn. */
 function fallback(v: AlertView): string {
-  const line = `[${clip(v.severityLabel, 20)}] ${clip(v.ruleName, 150)}: ${clip(v.eventName, 100)} by ${clip(v.principalShort, 200)} from ${clip(v.sourceIp, 100)} in ${clip(v.account, 50)}/${clip(v.region, 50)}`;
+  const line = `[${clip(v.severityLabel, 20)}] ${clip(v.ruleName, 150)}: ${clip(v.eventName, 100)} by ${clip(v.principalShort, 200)} from ${clip(v.sourceIp, 100)} in ${clip(v.account, 50)}/${clip(v.region, 50)}${v.accountName ? ` (${clip(v.accountName, 60)})` : ''}`;
   return mrkdwnClip(line, SLACK_LIMITS.fallbackText);
 }
 
@@ -189,8 +191,10 @@ export function formatSlack(alert: Alert): SlackMessage {
   const v = alertView(alert);
   const emoji = v.severityKey ? SEVERITY_EMOJI[v.severityKey] : DEFAULT_EMOJI;
   // Header is plain_text: no mrkdwn parsing, but escaped the same way so no `<`/`>` ever leaves here.
+  // Account and region always show: the rule name is cut to leave room for them.
   const headerPrefix = `${emoji} ${mrkdwnClip(v.severityLabel, 40)} · `;
-  const header = headerPrefix + mrkdwnClip(v.ruleName, SLACK_LIMITS.headerText - headerPrefix.length);
+  const where = v.whereShort ? ` · ${mrkdwnClip(v.whereShort, 60)}` : '';
+  const header = headerPrefix + mrkdwnClip(v.ruleName, SLACK_LIMITS.headerText - headerPrefix.length - where.length) + where;
 
   const blocks: Array<Record<string, unknown>> = [
     { type: 'header', text: plain(header) },
@@ -216,6 +220,11 @@ export function formatSlack(alert: Alert): SlackMessage {
   ];
   if (v.trimmed.length) context.push(mrkdwn(safeCut(`Shortened to fit the message size limit: ${v.trimmed.map((t) => codeSpan(t, 44)).join(' ')}`, SLACK_LIMITS.contextText)));
   if (!v.consoleUrl) context.push(mrkdwn(`No console link: look up the event ID in CloudTrail Event history (${codeSpan(v.region, 60)})`));
+  context.push(mrkdwn(`CloudTrail: ${mrkdwnClip(signInNote(v), 400)}`));
+  if (v.otherCopies.length) {
+    const copies = v.otherCopies.map((c) => `${codeSpan(c.accountLabel, 120)} as event ${codeSpan(c.eventId, 120)}`).join(', ');
+    context.push(mrkdwn(safeCut(`Also recorded by ${copies} (shared event ${codeSpan(v.sharedEventId ?? 'unknown', 120)})`, SLACK_LIMITS.contextText)));
+  }
   if (v.tags.length) {
     const tags = v.tags.slice(0, 20).map((t) => codeSpan(t, 80)).join(' ');
     context.push(mrkdwn(safeCut(`Tags: ${tags}${v.tags.length > 20 ? ` … (${v.tags.length - 20} more)` : ''}`, SLACK_LIMITS.contextText)));

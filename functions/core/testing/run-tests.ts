@@ -40,7 +40,8 @@ async function explain(rule: RuleDefinition, input: unknown, lists: Record<strin
 export async function runRuleTests(pack: RulePack, options: EvaluatorOptions = {}): Promise<CaseResult[]> {
   const evaluator = new Evaluator(
     { lists: pack.lists, rules: pack.rules.map((r) => ({ ...r, enabled: true })) },
-    options,
+    // Each case stands alone: two cases that happen to share a sharedEventID are not two copies of one call.
+    { copies: 'each', ...options },
   );
   const lists = Object.fromEntries(Object.entries(pack.lists).map(([k, v]) => [k, v.items]));
   const out: CaseResult[] = [];

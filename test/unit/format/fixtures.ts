@@ -7,10 +7,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { loadRulesDir } from '../../../functions/adapters/rule-files';
 import { buildAlert } from '../../../functions/core/alert';
+import { withCopies } from '../../../functions/core/copies';
 import { Evaluator } from '../../../functions/core/evaluator';
 import { testEventInput } from '../../../functions/core/testing/base-record';
 import type { Alert, CloudTrailRecord, RuleDefinition } from '../../../functions/core/types';
 import { BASE_TEST_RECORD } from '../../../functions/core/testing/base-record';
+import { crossAccountCopies } from '../../helpers/records';
 
 const ROOT = join(__dirname, '..', '..', '..');
 export const GOLDEN_DIR = join(__dirname, 'golden');
@@ -112,6 +114,19 @@ export function oversizedAlert(): Alert {
     },
   };
   return buildAlert(rule, record);
+}
+
+export const NAMED_ACCOUNTS = { '111122223333': 'prod-vision', '444455556666': 'ml-central' };
+
+/**
+ * A cross-account call's alert as the Lambda delivers it when both copies were seen: the caller's copy
+ * (model-copied), naming the owner's copy too, with account names from the deployment config.
+ */
+export function namedCopiesAlert(): Alert {
+  const rule = loadRulesDir(join(ROOT, 'rules'), ROOT).pack.rules.find((r) => r.id === 'model-copied')!;
+  const [owner, caller] = crossAccountCopies();
+  const first = buildAlert(rule, owner, undefined, NAMED_ACCOUNTS);
+  return withCopies(buildAlert(rule, caller, undefined, NAMED_ACCOUNTS), [{ account: first.account, eventId: first.eventId }], NAMED_ACCOUNTS);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import { formatChatbot } from '../../../functions/core/format/chatbot';
 import { formatEmail } from '../../../functions/core/format/email';
 import { formatSlack } from '../../../functions/core/format/slack';
 import type { Alert } from '../../../functions/core/types';
-import { expectGolden, hostileAlert, oversizedAlert, packAlerts, staleGoldenFiles, type PackCase } from './fixtures';
+import { expectGolden, hostileAlert, namedCopiesAlert, oversizedAlert, packAlerts, staleGoldenFiles, type PackCase } from './fixtures';
 
 let cases: PackCase[] = [];
 let ruleIds: string[] = [];
@@ -49,6 +49,10 @@ describe('golden files', () => {
 
   it('renders oversized values the same as the golden files', () => {
     renderAll('oversized', [{ caseName: 'every value far over every limit', alert: oversizedAlert() }]);
+  });
+
+  it('renders named accounts and a cross-account call\'s other copy the same as the golden files', () => {
+    renderAll('cross-account-named', [{ caseName: 'the caller\'s copy, delivered after the owner\'s copy was seen', alert: namedCopiesAlert() }]);
   });
 
   it('leaves no stale golden file behind', () => {

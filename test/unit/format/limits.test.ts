@@ -95,7 +95,9 @@ describe('every shipped rule through every format', () => {
     for (const { ruleId, caseName, alert } of cases) {
       try {
         const mail = expectEmailValid(alert);
-        expect(mail.subject).toContain(`[${alert.severity.toUpperCase()}] ${alert.ruleName}`);
+        // Severity, the start of the rule name, account and region always; the whole name when it fits.
+        expect(mail.subject).toContain(`[${alert.severity.toUpperCase()}] ${alert.ruleName.slice(0, 30)}`);
+        expect(mail.subject).toMatch(new RegExp(` in ${alert.account}/${alert.region}(: [A-Za-z]+)? by `));
         expect(mail.text).toContain(alert.principal);
         expect(mail.text).toContain(alert.consoleUrl);
         expect(mail.html).toContain(`href="${alert.consoleUrl}"`);
@@ -172,7 +174,7 @@ describe('hostile values', () => {
   it('keeps the subject ASCII, one line and under 100 characters, with severity and principal', () => {
     const { subject } = formatEmail(alert);
     expect(subject.length).toBeLessThan(100);
-    expect(subject).toMatch(/^\[CRITICAL\] Hostile <b>rule<\/b> & "name" <!channel> by user\/<!channel> & <https:\/\/evil\.ex\.\.\.\/script>$/);
+    expect(subject).toBe('[CRITICAL] Hostile <b>rule</b> & "name" <!channel> in 111122223333/us-east-1 by script>');
   });
 
   it('cuts the 10,000-character user agent safely and says so', () => {
@@ -200,7 +202,7 @@ describe('oversized values', () => {
     expectChatbotValid(alert);
     const header = (slack.blocks[0] as { text: { text: string } }).text.text;
     expect(header.length).toBeLessThanOrEqual(SLACK_LIMITS.headerText);
-    expect(header).toMatch(/^:red_circle: HIGH · Very long rule name .*…$/);
+    expect(header).toMatch(/^:red_circle: HIGH · Very long rule name .*… · 111122223333\/us-east-1$/);
   });
 
   it('still shows every part of the message', () => {
@@ -209,7 +211,7 @@ describe('oversized values', () => {
     expect(slack.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'section', 'actions', 'context']);
     expect(JSON.stringify(slack.blocks[4])).toContain('*Runbook*\\nhttps://runbooks.example.com/rrr');
     const mail = formatEmail(alert);
-    expect(mail.subject).toMatch(/^\[HIGH\] Very long rule name .*\.\.\. by assumed-role\/R*\.\.\.s+$/);
+    expect(mail.subject).toMatch(/^\[HIGH\] Very long rule name .*\.\.\. in 111122223333\/us-east-1 by assumed\.\.\.s+$/);
     for (const part of ['WHO', 'WHAT', 'WHERE', 'WHEN', 'WHY THIS MATTERS', 'RAW EVENT (excerpt']) expect(mail.text).toContain(part);
   });
 });

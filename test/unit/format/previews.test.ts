@@ -97,7 +97,7 @@ describe('docs/previews', () => {
   });
 
   it('email.txt starts with the subject line, slack.json is the Block Kit payload', () => {
-    expect(texts['email.txt']).toMatch(/^Subject: \[HIGH\] Face collection deleted without MFA: DeleteCollection by assumed-role\/Admin\/alice\n\n/);
+    expect(texts['email.txt']).toMatch(/^Subject: \[HIGH\] Face collection deleted without MFA in prod-vision\/us-east-1 by assumed-role\/Admin\/alice\n\n/);
     expect(JSON.parse(texts['slack.json'])).toEqual(formatSlack(alert));
   });
 
@@ -117,7 +117,7 @@ describe('docs/previews', () => {
     expectOwnMarkupOnly(html);
     expect(html).toContain('<span class="name">rekwatch</span>');
     expect(html).toContain('<div class="block header"><span class="emoji-dot"');
-    expect(html).toContain('HIGH · Face collection deleted without MFA</div>');
+    expect(html).toContain('HIGH · Face collection deleted without MFA · prod-vision/us-east-1</div>');
     expect(html).toContain('<div class="fields"><div class="field"><b>Principal</b>\n<code>arn:aws:sts::111122223333:assumed-role/Admin/alice</code></div>');
     expect(html).toContain('<b>without MFA</b>');
     expect(html).toMatch(/<a class="button primary" href="https:\/\/us-east-1\.console\.aws\.amazon\.com\/cloudtrail\/[^"]+">Open in CloudTrail<\/a>/);

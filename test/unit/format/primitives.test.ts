@@ -108,22 +108,29 @@ describe('email subject', () => {
     conditions: { all: [] }, file: 'r.json',
   };
 
-  it('names severity, rule, call and principal', () => {
-    const alert = buildAlert(rule, record({ eventName: 'DeleteCollection' }));
-    expect(emailSubject(alert)).toBe('[HIGH] Face collection deleted without MFA: DeleteCollection by assumed-role/photo-app/app-session');
+  it('names severity, rule, account and region, call and principal', () => {
+    const alert = buildAlert({ ...rule, name: 'Collection deleted' }, record({ eventName: 'DeleteCollection', userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/alice' } }));
+    expect(emailSubject(alert)).toBe('[HIGH] Collection deleted in 111122223333/us-east-1: DeleteCollection by user/alice');
   });
 
-  it('drops the call, then shortens the principal (keeping the session name) and the rule name', () => {
+  it('names the account by its configured name when it has one', () => {
+    const alert = buildAlert(rule, record({ eventName: 'DeleteCollection', awsRegion: 'eu-west-1' }), undefined, { '111122223333': 'prod-vision' });
+    expect(emailSubject(alert)).toBe('[HIGH] Face collection deleted without MFA in prod-vision/eu-west-1 by app-session');
+  });
+
+  it('drops the call, then keeps only the session name, then shortens the rule name; account and region stay', () => {
+    const alert = buildAlert(rule, record({ eventName: 'DeleteCollection' }));
+    expect(emailSubject(alert)).toBe('[HIGH] Face collection deleted without MFA in 111122223333/us-east-1 by app-session');
     const long = buildAlert({ ...rule, name: 'Video stream processor created, changed, started or stopped' },
       record({ eventName: 'UpdateStreamProcessor', userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_PowerUserAccess_0a1b2c3d4e5f6789/bob@example.com' } }));
     const s = emailSubject(long);
-    expect(s).toBe('[HIGH] Video stream processor created, changed, started or stopped by AWSReserve.../bob@example.com');
+    expect(s).toBe('[HIGH] Video stream processor created, changed, st... in 111122223333/us-east-1 by bob@example.com');
     expect(s.length).toBeLessThanOrEqual(99);
   });
 
   it('is ASCII: accents dropped, other characters shown as ?', () => {
-    const alert = buildAlert({ ...rule, name: 'Café\u202E collection\nsupprimée' }, record({ userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::1:user/ключ' } }));
-    expect(emailSubject(alert)).toBe('[HIGH] Cafe? collection supprimee: DetectFaces by user/?');
+    const alert = buildAlert({ ...rule, name: 'Café\u202E collection\nsupprimée' }, record({ userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::1:user/ключ' } }), undefined, { '111122223333': 'prod\u200Bvision' });
+    expect(emailSubject(alert)).toBe('[HIGH] Cafe? collection supprimee in prod[U+200B]vision/us-east-1: DetectFaces by user/?');
   });
 });
 
@@ -134,8 +141,8 @@ describe('unknown severities', () => {
     for (const severity of ['__proto__', 'constructor', 'toString', 'urgent']) {
       const alert = { ...buildAlert(rule, record()), severity } as unknown as Alert;
       const header = (formatSlack(alert).blocks[0] as { text: { text: string } }).text.text;
-      expect(header).toBe(`:white_circle: ${severity.toUpperCase()} · n`);
-      expect((formatChatbot(alert) as { content: { title: string } }).content.title).toBe(`:white_circle: [${severity.toUpperCase()}] n`);
+      expect(header).toBe(`:white_circle: ${severity.toUpperCase()} · n · 111122223333/us-east-1`);
+      expect((formatChatbot(alert) as { content: { title: string } }).content.title).toBe(`:white_circle: [${severity.toUpperCase()}] n · 111122223333/us-east-1`);
       expect(formatEmail(alert).html).toContain('border-top:6px solid #5f6368');
     }
   });
