@@ -12,6 +12,7 @@ import { readRuleFiles, RulesDirError } from '../functions/adapters/rule-files';
 import { loadPack, type SourceFile } from '../functions/core/rules/pack';
 import { compileEventPatterns } from '../functions/core/event-pattern';
 import { formatProblem } from '../functions/core/rules/problem';
+import { withAccountNames } from '../functions/core/runtime-pack';
 import { ConfigError, loadConfig } from './config';
 import { acknowledgeFindings } from './nag';
 import { addCoverage } from './org/coverage';
@@ -56,7 +57,8 @@ export function buildApp(app: App, options: BuildOptions = {}): RekwatchStack {
   const plan = planCoverage(config.coverage, defaults, stackName);
   const stack = new RekwatchStack(app, stackName, {
     config,
-    pack: load.pack,
+    // Account names travel in the bundled pack (Lambda's 4 KB environment would hold ~80 of them).
+    pack: withAccountNames(load.pack, config.accountNames),
     patterns,
     description: 'rekwatch: real-time alerts on Amazon Rekognition API activity',
     env: plan

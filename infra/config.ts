@@ -41,6 +41,8 @@ export interface DeployConfig {
   readonly listOverrides: Readonly<Record<string, readonly string[]>>;
   /** Where each override was written (the config file's `lists.NAME`, or a context key), for messages. */
   readonly listOrigins: Readonly<Record<string, ListOrigin>>;
+  /** Names of AWS accounts (id → name) shown in alerts beside the id (`accountNames` in the config file). */
+  readonly accountNames: Readonly<Record<string, string>>;
   /** Slack incoming webhook via the forwarder Lambda, or null. */
   readonly slack: SlackConfig | null;
   /** Slack via AWS Chatbot, or null. */
@@ -289,6 +291,7 @@ export function loadConfig(ctx: Context): DeployConfig {
     alertBus: busCtx ?? base.alertBus ?? null,
     listOverrides,
     listOrigins,
+    accountNames: base.accountNames ?? {},
     slack: slackConfig(ctx, base),
     chatbot: chatbotConfig(ctx, base),
     muteLinks: linksCtx !== undefined ? bool(linksCtx, 'muteLinks') : true,

@@ -6,6 +6,7 @@ import { App } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { loadRulesDir } from '../../functions/adapters/rule-files';
 import { compileEventPatterns } from '../../functions/core/event-pattern';
+import { runtimePack } from '../../functions/core/runtime-pack';
 import { buildApp, InvalidRulesError } from '../../infra/build';
 import { ConfigError } from '../../infra/config';
 import { build, ROOT } from './helpers';
@@ -185,6 +186,18 @@ describe('deployment inputs', () => {
     template.resourceCountIs('AWS::CloudTrail::Trail', 0);
     writeFileSync(file, JSON.stringify({ alertEmails: [{ address: 'x@example.com', severities: ['urgent'] }], extra: 1 }));
     expect(() => build({ config: file }, { bundle: false })).toThrow(/extra: unknown field\n.*alertEmails\.0\.severities\.0: must be one of info, low, medium, high, critical/);
+  });
+});
+
+describe('account names', () => {
+  it('carries the config file\'s accountNames into the pack the evaluate function is bundled with', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rekwatch-names-'));
+    const file = join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ accountNames: { '111122223333': 'prod-vision', '444455556666': 'ml-central' } }));
+    const { stack } = build({ config: file }, { bundle: false });
+    expect(stack.pack.accountNames).toEqual({ '111122223333': 'prod-vision', '444455556666': 'ml-central' });
+    expect(runtimePack(stack.pack).accountNames).toEqual({ '111122223333': 'prod-vision', '444455556666': 'ml-central' });
+    expect(build({}, { bundle: false }).stack.pack.accountNames).toBeUndefined();
   });
 });
 
