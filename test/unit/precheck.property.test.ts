@@ -2,10 +2,15 @@
  * Differential property test: the pre-check may only skip rules that cannot match. For generated
  * rule sets and records, the alerts with the pre-check on must equal the alerts with every rule sent
  * to json-rules-engine; and where the pre-check gives a definite verdict it must equal the engine's.
+ * Rule errors must be equal too, for every rule the record is a candidate for by its eventName: the
+ * eventName index never sends a rule a call it cannot match (`DeleteCollection` only rules never see
+ * `DetectFaces`), so an error json-rules-engine alone would raise for such a call is, by design, not
+ * reported (the rule's error shows on the calls it can match).
  */
 import fc from 'fast-check';
 import { createEngine, operatorsOf } from '../../functions/core/engine';
 import { Evaluator, factsUsed } from '../../functions/core/evaluator';
+import { possibleEventNames } from '../../functions/core/event-name-index';
 import { factValue, RecordFacts } from '../../functions/core/facts';
 import { compileCheck, MATCH, NO_MATCH } from '../../functions/core/precheck';
 import { arbPack, arbRecord } from '../helpers/arbitraries';
@@ -14,9 +19,9 @@ import { record } from '../helpers/records';
 const arbRecordSample = record();
 
 type Outcome = { alerts: string[]; errors: string[] };
-const outcome = async (ev: Evaluator, r: unknown): Promise<Outcome> => {
+const outcome = async (ev: Evaluator, r: unknown, candidate: (ruleId: string) => boolean = () => true): Promise<Outcome> => {
   const e = await ev.evaluate(r);
-  return { alerts: e.alerts.map((a) => a.ruleId).sort(), errors: e.errors.map((x) => x.ruleId).sort() };
+  return { alerts: e.alerts.map((a) => a.ruleId).sort(), errors: e.errors.map((x) => x.ruleId).filter(candidate).sort() };
 };
 
 describe('pre-check never changes a result', () => {
@@ -26,8 +31,15 @@ describe('pre-check never changes a result', () => {
       fc.asyncProperty(arbPack, fc.array(arbRecord, { minLength: 1, maxLength: 8 }), async (pack, records) => {
         const fast = new Evaluator(pack, { eventSources: '*' });
         const oracle = new Evaluator(pack, { eventSources: '*', precheck: false });
+        const lists = Object.fromEntries(Object.entries(pack.lists).map(([k, v]) => [k, v.items]));
+        const names = new Map(pack.rules.map((rule) => [rule.id, possibleEventNames(rule.conditions, lists)]));
         for (const r of records) {
-          const want = await outcome(oracle, r);
+          const eventName = (r as { eventName?: unknown }).eventName;
+          const candidate = (id: string) => {
+            const set = names.get(id);
+            return set === null || set === undefined || (typeof eventName === 'string' && set.has(eventName));
+          };
+          const want = await outcome(oracle, r, candidate);
           errors += want.errors.length;
           expect(await outcome(fast, r)).toEqual(want);
         }
