@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import pino from 'pino';
 import type { ClaimResult, IdempotencyStore } from '../functions/adapters/idempotency-store';
-import { Evaluator } from '../functions/core/evaluator';
-import { runtimePack } from '../functions/core/runtime-pack';
-import type { Alert, RulePack } from '../functions/core/types';
+import { Evaluator } from '../functions/core/match/evaluator';
+import { runtimePack } from '../functions/core/rules/runtime-pack';
+import type { Alert, RulePack } from '../functions/core/common/types';
 import { createHandler } from '../functions/evaluate/handler';
 import { envelope, record } from '../test/helpers/records';
 

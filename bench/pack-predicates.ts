@@ -3,10 +3,10 @@
  * the benchmark's "hand-written" column. The bench checks that they find exactly the alerts rekwatch
  * finds, so a drift between a rule file and its predicate here fails the benchmark loudly.
  */
-import { accountId, mfaAuthenticated, principalArn, principalType, sessionIssuerArn, toBooleanOrNull } from '../functions/core/facts';
-import { globMatch } from '../functions/core/glob';
-import { ipInRange, parseCidr, parseIp, type Cidr } from '../functions/core/ip';
-import type { CloudTrailRecord, RulePack } from '../functions/core/types';
+import { accountId, mfaAuthenticated, principalArn, principalType, sessionIssuerArn, toBooleanOrNull } from '../functions/core/input/facts';
+import { globMatch } from '../functions/core/match/glob';
+import { ipInRange, parseCidr, parseIp, type Cidr } from '../functions/core/match/ip';
+import type { CloudTrailRecord, RulePack } from '../functions/core/common/types';
 import type { Predicate } from './synthetic-rules';
 
 const ACCOUNT = /^[0-9]{12}$/;

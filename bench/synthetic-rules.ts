@@ -3,9 +3,9 @@
  * rekwatch JSON rule and a hand-written JavaScript predicate with the same meaning, so the two can
  * be timed on the same records.
  */
-import { mfaAuthenticated, principalType } from '../functions/core/facts';
-import { parseIp, parseCidr, ipInRange, type Cidr } from '../functions/core/ip';
-import type { CloudTrailRecord, RuleDefinition, RulePack } from '../functions/core/types';
+import { mfaAuthenticated, principalType } from '../functions/core/input/facts';
+import { parseIp, parseCidr, ipInRange, type Cidr } from '../functions/core/match/ip';
+import type { CloudTrailRecord, RuleDefinition, RulePack } from '../functions/core/common/types';
 import { prng } from '../scripts/synthetic-trail';
 
 export type Predicate = (r: CloudTrailRecord) => boolean;

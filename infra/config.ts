@@ -4,8 +4,8 @@
  * validated; a bad one fails `cdk synth` with a message naming the key.
  */
 import { ConfigFileError, readDeployConfigFile, type DeployConfigFile } from '../functions/adapters/deploy-config-file';
-import { parseDuration } from '../functions/core/duration';
-import { SEVERITIES, type ListOrigin, type Severity } from '../functions/core/types';
+import { parseDuration } from '../functions/core/common/duration';
+import { SEVERITIES, type ListOrigin, type Severity } from '../functions/core/common/types';
 
 export interface EmailRoute {
   /** Email address that receives alerts. */

@@ -2,8 +2,8 @@ import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cd
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import type { CompiledPatterns } from '../functions/core/event-pattern';
-import type { RulePack } from '../functions/core/types';
+import type { CompiledPatterns } from '../functions/core/eventbridge/event-pattern';
+import type { RulePack } from '../functions/core/common/types';
 import type { DeployConfig } from './config';
 import { Alerting } from './constructs/alerting';
 import { ChatbotNotifications } from './constructs/chatbot';

@@ -8,7 +8,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { SEED_DETECT_LABELS, SEED_START_LABEL_DETECTION } from '../test/helpers/records';
-import type { CloudTrailRecord } from '../functions/core/types';
+import type { CloudTrailRecord } from '../functions/core/common/types';
 import { ACCOUNT, prng, riskyRecord, routineRecord } from './synthetic-trail';
 
 const root = join(__dirname, '..', 'samples', 'trail');

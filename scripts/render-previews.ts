@@ -19,13 +19,13 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { loadRulesForCommand } from '../functions/cli/load-rules';
 import { CHROMIUM_ARGS, chromiumExecutable } from './chromium';
-import { Evaluator } from '../functions/core/evaluator';
-import { withAccountNames } from '../functions/core/runtime-pack';
+import { Evaluator } from '../functions/core/match/evaluator';
+import { withAccountNames } from '../functions/core/rules/runtime-pack';
 import { formatEmail } from '../functions/core/format/email';
 import { formatSlack } from '../functions/core/format/slack';
-import { withMuteLinks } from '../functions/core/mute-links/links';
+import { withMuteLinks } from '../functions/core/suppress/mute-links/links';
 import { testEventInput } from '../functions/core/testing/base-record';
-import type { Alert } from '../functions/core/types';
+import type { Alert } from '../functions/core/common/types';
 import { slackPreviewHtml } from './slack-preview-html';
 
 export const ROOT = join(__dirname, '..');

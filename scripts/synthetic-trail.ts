@@ -3,7 +3,7 @@
  * the benchmarks: mostly high-volume DetectFaces/SearchFacesByImage/DetectLabels calls from a few
  * application roles, some console and CLI administration, and occasional risky calls.
  */
-import type { CloudTrailRecord } from '../functions/core/types';
+import type { CloudTrailRecord } from '../functions/core/common/types';
 
 /** mulberry32: a small seeded PRNG, so generated data is identical on every machine. */
 export function prng(seed: number): () => number {

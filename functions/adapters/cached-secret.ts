@@ -5,7 +5,7 @@
  * put in an error.
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ttlCache, type TtlCache } from '../core/ttl-cache';
+import { ttlCache, type TtlCache } from '../core/common/ttl-cache';
 
 export class CachedSecret {
   private readonly cache: TtlCache<string | undefined>;

@@ -4,8 +4,8 @@
  * rejects, so the caller can retry.
  */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { chatbotPublishParams } from '../core/sns-message';
-import type { Alert } from '../core/types';
+import { chatbotPublishParams } from '../core/publish/sns-message';
+import type { Alert } from '../core/common/types';
 import type { AlertPublisher } from './sns-publisher';
 
 export class ChatbotPublisher implements AlertPublisher {

@@ -15,7 +15,7 @@
  * Window items expire (TTL) 30 days after their window, so a quiet key still reports its last count.
  */
 import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DedupeDecision, DedupeState } from '../core/dedupe';
+import type { DedupeDecision, DedupeState } from '../core/suppress/dedupe';
 
 const KEEP_MS = 30 * 86_400_000;
 /** Decisions are kept as long as delivery records (a redrive from the 14-day dead-letter queue still finds them). */

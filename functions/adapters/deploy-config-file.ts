@@ -5,10 +5,10 @@
  */
 import Ajv from 'ajv';
 import configSchema from '../../schema/deploy-config.schema.json';
-import { didYouMean } from '../core/rules/did-you-mean';
+import { didYouMean } from '../core/common/did-you-mean';
 import type { SourceFile } from '../core/rules/pack';
-import type { ListOrigin } from '../core/types';
-import type { Severity } from '../core/types';
+import type { ListOrigin } from '../core/common/types';
+import type { Severity } from '../core/common/types';
 import { readSchemaFile } from './json-file';
 
 export interface DeployConfigFile {

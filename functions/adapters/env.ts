@@ -1,5 +1,5 @@
 /** Lambda configuration from the environment, checked: a missing or bad value names the variable. */
-import { SEVERITIES, type Severity } from '../core/types';
+import { SEVERITIES, type Severity } from '../core/common/types';
 
 export function requiredEnv(name: string): string {
   const v = process.env[name];

@@ -1,7 +1,7 @@
 /** Puts alerts on an EventBridge bus. PutEvents can fail per entry with HTTP 200: that is an error too. */
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { alertEventEntry } from '../core/alert-event';
-import type { Alert } from '../core/types';
+import { alertEventEntry } from '../core/publish/alert-event';
+import type { Alert } from '../core/common/types';
 import type { AlertPublisher } from './sns-publisher';
 
 export class EventBridgeAlertPublisher implements AlertPublisher {

@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ValidateFunction } from 'ajv';
-import { didYouMean } from '../core/rules/did-you-mean';
-import { parseJsonText } from '../core/rules/parse-json';
+import { didYouMean } from '../core/common/did-you-mean';
+import { parseJsonText } from '../core/common/parse-json';
 
 interface SchemaNode {
   properties?: Record<string, SchemaNode>;

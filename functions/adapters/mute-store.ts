@@ -37,7 +37,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { checkStoredMute, describeMute, isLive, sameMute, utf8Bytes, type Mute } from '../core/mutes/mute';
+import { checkStoredMute, describeMute, isLive, sameMute, utf8Bytes, type Mute } from '../core/suppress/mute';
 
 export const LIVE_KEY = 'mutes';
 const AUDIT_PREFIX = 'mute#';

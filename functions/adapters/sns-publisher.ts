@@ -1,7 +1,7 @@
 /** Publishes alerts to an SNS topic. Throws when SNS rejects, so the caller can retry. */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { snsPublishParams } from '../core/sns-message';
-import type { Alert } from '../core/types';
+import { snsPublishParams } from '../core/publish/sns-message';
+import type { Alert } from '../core/common/types';
 
 export interface AlertPublisher {
   publish(alert: Alert): Promise<void>;

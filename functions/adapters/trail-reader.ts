@@ -22,9 +22,9 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { DEFAULT_MAX_ELEMENT_BYTES, JsonRecordSplitter } from '../core/json-splitter';
-import { MAX_NESTING, mayNestDeeperThan, nestsDeeperThan } from '../core/nesting';
-import { isPlainObject } from '../core/record';
+import { DEFAULT_MAX_ELEMENT_BYTES, JsonRecordSplitter } from '../core/input/json-splitter';
+import { MAX_NESTING, mayNestDeeperThan, nestsDeeperThan } from '../core/common/nesting';
+import { isPlainObject } from '../core/common/json-value';
 
 export interface ReadTrailOptions {
   /** Largest record of a JSON document, or line of JSON Lines, that is read; bigger ones are skipped as malformed. */

@@ -11,7 +11,7 @@ import { readChannelsFile, type ChannelsConfig } from '../adapters/delivery/chan
 import { buildChannels, ChannelConfigError } from '../adapters/delivery/configure';
 import { localLinkKey } from '../adapters/link-key';
 import { safeHttpUrl } from '../core/format/model';
-import type { LinkSigner } from '../core/mute-links/links';
+import type { LinkSigner } from '../core/suppress/mute-links/links';
 import { writeLine, type CliIo } from './io';
 import { stateDirFor } from './state';
 

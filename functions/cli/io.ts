@@ -2,7 +2,7 @@
 import type { Readable, Writable } from 'node:stream';
 import pc from 'picocolors';
 import type { Colors } from 'picocolors/types';
-import type { RetryOptions } from '../core/retry';
+import type { RetryOptions } from '../core/deliver/retry';
 
 export interface CliIo {
   stdout: Writable;

@@ -9,7 +9,7 @@ import type { Writable } from 'node:stream';
 import { applyListOverrides, ConfigFileError, readDeployConfigFile, type DeployConfigFile } from '../adapters/deploy-config-file';
 import { conventionsFor, readRuleFiles, RulesDirError } from '../adapters/rule-files';
 import { loadPack, type PackLoad } from '../core/rules/pack';
-import { withAccountNames } from '../core/runtime-pack';
+import { withAccountNames } from '../core/rules/runtime-pack';
 import { formatProblem } from '../core/rules/problem';
 import { writeLine, type CliIo } from './io';
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_RECORD_BYTES } from '../adapters/trail-reader';
-import { didYouMean } from '../core/rules/did-you-mean';
+import { didYouMean } from '../core/common/did-you-mean';
 import { processIo, type CliIo } from './io';
 import { muteCommand, mutesCommand, unmuteCommand } from './mutes';
 import { redriveCommand, type RedriveClients } from './redrive';

@@ -1,6 +1,6 @@
 /** A one-line progress indicator on stderr, shown only when stderr is a terminal. */
 import type { Writable } from 'node:stream';
-import type { ReplayStats } from '../core/replay-stats';
+import type { ReplayStats } from '../core/report/replay-stats';
 
 export class Progress {
   private lastDraw = 0;

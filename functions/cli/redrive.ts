@@ -6,9 +6,9 @@
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { parseAlertMessage } from '../core/alert-message';
-import { parseDeadLetter } from '../core/dlq-message';
-import { Evaluator } from '../core/evaluator';
+import { parseAlertMessage } from '../core/publish/alert-message';
+import { parseDeadLetter } from '../core/publish/dlq-message';
+import { Evaluator } from '../core/match/evaluator';
 import { awsErrorLine, isAwsError } from './aws-error';
 import { writeLine, type CliIo } from './io';
 import { loadRulesForCommand } from './load-rules';

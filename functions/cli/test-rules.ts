@@ -1,7 +1,7 @@
 /** `rekwatch test`: runs every rule's own test cases through the production evaluator. */
 import { runRuleTests } from '../core/testing/run-tests';
 import { eventSourcesFor, loadRulesForCommand } from './load-rules';
-import { didYouMean } from '../core/rules/did-you-mean';
+import { didYouMean } from '../core/common/did-you-mean';
 import { colorsFor, plural, writeLine, type CliIo } from './io';
 
 export async function testCommand(opts: { rules: string; eventSource?: string[]; config?: string; rule?: string[] }, io: CliIo): Promise<number> {

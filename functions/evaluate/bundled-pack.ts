@@ -3,7 +3,7 @@
  * directory and esbuild replaces `__REKWATCH_PACK__` with the pack's JSON text (see
  * infra/constructs/detection.ts); test cases are left out of the bundle.
  */
-import type { RulePack } from '../core/types';
+import type { RulePack } from '../core/common/types';
 
 declare const __REKWATCH_PACK__: string;
 

@@ -18,12 +18,12 @@ import type { Context } from 'aws-lambda';
 import type { Logger } from 'pino';
 import type { AlertPublisher } from '../adapters/sns-publisher';
 import type { IdempotencyStore } from '../adapters/idempotency-store';
-import { copyKey, copyOf, parseCopyKey, withCopies } from '../core/copies';
-import type { Evaluator } from '../core/evaluator';
-import { emf } from '../core/metrics';
-import { isPlainObject } from '../core/record';
-import type { Verdict } from '../core/suppression';
-import type { Alert, Severity } from '../core/types';
+import { copyKey, copyOf, parseCopyKey, withCopies } from '../core/alert/copies';
+import type { Evaluator } from '../core/match/evaluator';
+import { emf } from '../core/monitor/metrics';
+import { isPlainObject } from '../core/common/json-value';
+import type { Verdict } from '../core/suppress/suppression';
+import type { Alert, Severity } from '../core/common/types';
 
 export interface Channel {
   /** Part of the idempotency key: each channel is delivered (and retried) on its own. */

@@ -7,8 +7,8 @@
 import pino from 'pino';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { requiredEnv, severitiesFromEnv } from '../adapters/env';
-import { Evaluator } from '../core/evaluator';
-import type { Alert } from '../core/types';
+import { Evaluator } from '../core/match/evaluator';
+import type { Alert } from '../core/common/types';
 import { bundledPack } from './bundled-pack';
 import { createHandler, type Channel, type Suppression } from './handler';
 
@@ -58,7 +58,7 @@ const suppression = once(async (): Promise<Suppression> => {
     dynamo(),
     import('../adapters/mute-store'),
     import('../adapters/dedupe-store'),
-    import('../core/suppression'),
+    import('../core/suppress/suppression'),
   ]);
   // A live-set entry the audit records do not back is not applied; say so on every read (each 30 s).
   const onProblems = (problems: Array<{ id?: string; message: string }>) => {
@@ -79,7 +79,7 @@ const linkSigner = once(async () => {
     import('@aws-sdk/client-secrets-manager'),
     import('../adapters/cached-secret'),
     import('../adapters/link-key'),
-    import('../core/mute-links/links'),
+    import('../core/suppress/mute-links/links'),
   ]);
   const secret = new CachedSecret(new SecretsManagerClient({}), linkSecretId!);
   return async (alert: Alert) => withMuteLinks(alert, { baseUrl: muteUrl!, key: linkKeyFromSecret(await secret.get(), secret.secretId) }, Date.now());

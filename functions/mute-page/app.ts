@@ -20,9 +20,9 @@
  * appear as visible escapes, as in the CLI.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { formatDuration } from '../core/duration';
-import { tag, tagMatches, verifyMuteLink } from '../core/mute-links/token';
-import { checkMuteInput, DEFAULT_MUTE_POLICY, describeMute, isLive, type Mute, type MutePolicy } from '../core/mutes/mute';
+import { formatDuration } from '../core/common/duration';
+import { tag, tagMatches, verifyMuteLink } from '../core/suppress/mute-links/token';
+import { checkMuteInput, DEFAULT_MUTE_POLICY, describeMute, isLive, type Mute, type MutePolicy } from '../core/suppress/mute';
 import { MuteLimitError, newMuteId } from '../adapters/mute-store';
 import { esc, facts, hidden, page, shown } from './html';
 

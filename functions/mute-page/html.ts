@@ -4,7 +4,7 @@
  * (U+202E) in a principal or reason would reorder what the page shows, so it, and every other
  * control or invisible character, appears as a visible escape (`\u202e`) instead, as in the CLI.
  */
-import { terminalSafe } from '../core/text';
+import { terminalSafe } from '../core/common/text';
 
 const CSS = `body{font:16px/1.5 -apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;background:#f4f5f7;color:#202124;margin:0;padding:24px}
 main{max-width:640px;margin:0 auto;background:#fff;border-top:6px solid #1a73e8;padding:24px 28px}

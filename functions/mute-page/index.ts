@@ -9,7 +9,7 @@ import { CachedSecret } from '../adapters/cached-secret';
 import { requiredEnv } from '../adapters/env';
 import { linkKeyFromSecret } from '../adapters/link-key';
 import { MuteStore } from '../adapters/mute-store';
-import { DEFAULT_MUTE_POLICY } from '../core/mutes/mute';
+import { DEFAULT_MUTE_POLICY } from '../core/suppress/mute';
 import { handleFunctionUrl, type FunctionUrlEvent, type FunctionUrlResult } from './lambda';
 
 declare const __REKWATCH_RULE_NAMES__: string | undefined;

@@ -15,10 +15,10 @@ import type { SNSEvent } from 'aws-lambda';
 import type { Logger } from 'pino';
 import type { IdempotencyStore } from '../adapters/idempotency-store';
 import { SlackWebhookChannel } from '../adapters/delivery/slack-webhook';
-import { parseAlertMessage } from '../core/alert-message';
-import { emf } from '../core/metrics';
-import { WebhookSecretError } from '../core/webhook-secret';
-import { DeliveryFailure, withRetry, type RetryOptions } from '../core/retry';
+import { parseAlertMessage } from '../core/publish/alert-message';
+import { emf } from '../core/monitor/metrics';
+import { WebhookSecretError } from '../core/deliver/webhook-secret';
+import { DeliveryFailure, withRetry, type RetryOptions } from '../core/deliver/retry';
 
 export interface SlackForwarderDeps {
   /** The webhook URL (from Secrets Manager in AWS). */

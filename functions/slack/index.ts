@@ -8,7 +8,7 @@ import pino from 'pino';
 import { CachedSecret } from '../adapters/cached-secret';
 import { requiredEnv } from '../adapters/env';
 import { DynamoIdempotencyStore } from '../adapters/idempotency-store';
-import { webhookUrlFromSecret } from '../core/webhook-secret';
+import { webhookUrlFromSecret } from '../core/deliver/webhook-secret';
 import { createSlackForwarder } from './handler';
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined, messageKey: 'message' });

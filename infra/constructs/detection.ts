@@ -8,7 +8,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { CompiledEventRule } from '../../functions/core/event-pattern';
+import type { CompiledEventRule } from '../../functions/core/eventbridge/event-pattern';
 
 export interface DetectionProps {
   /** Key for the dead-letter queue (and the trail, when one is created). */

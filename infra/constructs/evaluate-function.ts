@@ -3,8 +3,8 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { runtimePack } from '../../functions/core/runtime-pack';
-import type { RulePack } from '../../functions/core/types';
+import { runtimePack } from '../../functions/core/rules/runtime-pack';
+import type { RulePack } from '../../functions/core/common/types';
 import { rekwatchFunction } from './node-function';
 
 export interface EvaluateFunctionProps {

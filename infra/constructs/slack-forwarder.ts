@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { Severity } from '../../functions/core/types';
+import type { Severity } from '../../functions/core/common/types';
 import { rekwatchFunction } from './node-function';
 
 export interface SlackForwarderProps {

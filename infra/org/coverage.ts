@@ -6,7 +6,7 @@
  * `CompiledPatterns` object and its hash.
  */
 import { Annotations, type App, CfnOutput } from 'aws-cdk-lib';
-import type { CompiledPatterns } from '../../functions/core/event-pattern';
+import type { CompiledPatterns } from '../../functions/core/eventbridge/event-pattern';
 import type { DeployConfig } from '../config';
 import type { RekwatchStack } from '../stack';
 import { Hub } from './hub';

@@ -12,7 +12,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import type { CompiledPatterns } from '../../functions/core/event-pattern';
+import type { CompiledPatterns } from '../../functions/core/eventbridge/event-pattern';
 import { compiledEventRule, describeCompiledRule } from '../constructs/detection';
 import type { RekwatchStack } from '../stack';
 import type { CoveragePlan } from './plan';

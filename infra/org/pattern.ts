@@ -3,7 +3,7 @@
  * compares across accounts and regions) and the per-region cost model printed at synth.
  */
 import { createHash } from 'node:crypto';
-import { STATE_ALL_MANAGEMENT_EVENTS, type CompiledPatterns } from '../../functions/core/event-pattern';
+import { STATE_ALL_MANAGEMENT_EVENTS, type CompiledPatterns } from '../../functions/core/eventbridge/event-pattern';
 
 /**
  * `sha256:<hex>` of the EventBridge rules (pattern and state, in order) every watched region runs.

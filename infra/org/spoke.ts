@@ -14,7 +14,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { CompiledPatterns } from '../../functions/core/event-pattern';
+import type { CompiledPatterns } from '../../functions/core/eventbridge/event-pattern';
 import { compiledEventRule } from '../constructs/detection';
 import { acknowledgeSpokeFindings } from './nag';
 

@@ -3,7 +3,7 @@
  * shared by the property tests.
  */
 import fc from 'fast-check';
-import type { CloudTrailRecord, RuleDefinition, RulePack } from '../../functions/core/types';
+import type { CloudTrailRecord, RuleDefinition, RulePack } from '../../functions/core/common/types';
 import { record } from './records';
 
 export const EVENT_NAMES = ['DetectFaces', 'SearchFacesByImage', 'DeleteCollection', 'CreateCollection', 'DeleteProject', 'PutProjectPolicy', 'IndexFaces', 'DeleteFaces', 'ListCollections', 'StartStreamProcessor'];

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { main } from '../../functions/cli/main';
-import type { RetryOptions } from '../../functions/core/retry';
+import type { RetryOptions } from '../../functions/core/deliver/retry';
 
 export interface CliResult {
   code: number;

@@ -3,7 +3,7 @@
  * appended to the live set): quicker than one create each when a test needs a full live set.
  */
 import { BatchWriteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import type { Mute } from '../../functions/core/mutes/mute';
+import type { Mute } from '../../functions/core/suppress/mute';
 import type { LocalDynamo } from './dynalite';
 
 export async function seedMutes(db: LocalDynamo, mutes: readonly Mute[]): Promise<void> {

@@ -1,6 +1,6 @@
 /** Builds rule packs in memory for tests. */
 import { loadPack, type SourceFile } from '../../functions/core/rules/pack';
-import type { RulePack } from '../../functions/core/types';
+import type { RulePack } from '../../functions/core/common/types';
 
 export function ruleFile(rule: Record<string, unknown>, dir = ''): SourceFile {
   const rel = `${dir}${String(rule.id)}.json`;

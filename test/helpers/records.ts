@@ -1,5 +1,5 @@
 /** Real-shaped CloudTrail records for tests: the two records of the Rekognition CloudTrail documentation, and builders. */
-import type { CloudTrailRecord } from '../../functions/core/types';
+import type { CloudTrailRecord } from '../../functions/core/common/types';
 import { BASE_TEST_RECORD } from '../../functions/core/testing/base-record';
 
 /** StartLabelDetection from the Rekognition developer guide's CloudTrail page (the seed document). */

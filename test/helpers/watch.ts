@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { watchCommand, type WatchOptions } from '../../functions/cli/watch';
-import type { RetryOptions } from '../../functions/core/retry';
+import type { RetryOptions } from '../../functions/core/deliver/retry';
 import { until } from './wait';
 
 export const ROOT = join(__dirname, '..', '..');

@@ -11,7 +11,7 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { buildSync } from 'esbuild';
 import { ensureStateTable } from '../../functions/adapters/state-table';
 import { loadRulesDir } from '../../functions/adapters/rule-files';
-import { snsPublishParams } from '../../functions/core/sns-message';
+import { snsPublishParams } from '../../functions/core/publish/sns-message';
 import { bundle, MATCH_EVENT } from '../../bench/lambda';
 import { startDynamo, type LocalDynamo } from '../helpers/dynalite';
 import { loopback, type Loopback } from '../helpers/loopback';
@@ -130,7 +130,7 @@ test('the bundled evaluate function signs mute links to the mute page into the a
   const alert = JSON.parse(message.default!) as { muteLinks: Array<{ label: string; url: string }> };
   expect(alert.muteLinks.map((l) => l.label)).toEqual(['Mute this rule 1 h', 'Mute this rule 24 h', 'Mute for this principal 24 h']);
   const token = new URL(alert.muteLinks[0]!.url).searchParams.get('t')!;
-  const { verifyMuteLink } = await import('../../functions/core/mute-links/token');
+  const { verifyMuteLink } = await import('../../functions/core/suppress/mute-links/token');
   expect(verifyMuteLink(token, Buffer.from(LINK_KEY), Date.now())).toMatchObject({ ok: true, payload: { r: 'collection-deleted-without-mfa', d: 3_600_000 } });
   expect(message.email).toContain('Mute this rule 24 h: https://abc123.lambda-url.us-east-1.on.aws/mute?t=');
   expect(stdout).not.toContain('LINKKEYSECRETVALUE');
@@ -139,7 +139,7 @@ test('the bundled evaluate function signs mute links to the mute page into the a
 test('the bundled mute page confirms a signed link: GET asks, POST with its cookie creates the mute in the table', async () => {
   const pageBundle = join(ROOT, 'bench', '.data', 'mute-page-bundle', 'index.js');
   buildSync({ entryPoints: [join(ROOT, 'functions', 'mute-page', 'index.ts')], outfile: pageBundle, bundle: true, minify: true, platform: 'node', target: 'node20', format: 'cjs', external: ['@aws-sdk/*'], define: { __REKWATCH_RULE_NAMES__: JSON.stringify(JSON.stringify([['collection-deleted-without-mfa', 'Face collection deleted without MFA']])) }, logLevel: 'silent' });
-  const { signMuteLink } = await import('../../functions/core/mute-links/token');
+  const { signMuteLink } = await import('../../functions/core/suppress/mute-links/token');
   const token = signMuteLink({ v: 1, r: 'collection-deleted-without-mfa', d: 3_600_000, x: Date.now() + 60_000, a: 'collection-deleted-without-mfa:x' }, Buffer.from(LINK_KEY));
   const endpoint = await dynamo.client.config.endpoint!();
   const script = `const { handler } = require(${JSON.stringify(pageBundle)}); (async () => {

@@ -11,7 +11,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadRulesDir } from '../../functions/adapters/rule-files';
-import { compileEventPatterns, type CompiledPatterns } from '../../functions/core/event-pattern';
+import { compileEventPatterns, type CompiledPatterns } from '../../functions/core/eventbridge/event-pattern';
 import { buildApp } from '../../infra/build';
 import { ConfigError } from '../../infra/config';
 import { patternHash, spokeCostNote } from '../../infra/org/pattern';

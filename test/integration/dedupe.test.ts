@@ -4,9 +4,9 @@
  * other one is counted, and the count is carried into the next window's alert.
  */
 import { DynamoDedupeState } from '../../functions/adapters/dedupe-store';
-import { MemoryDedupeState, type DedupeState } from '../../functions/core/dedupe';
-import { Suppressor } from '../../functions/core/suppression';
-import type { Alert, RuleDefinition } from '../../functions/core/types';
+import { MemoryDedupeState, type DedupeState } from '../../functions/core/suppress/dedupe';
+import { Suppressor } from '../../functions/core/suppress/suppression';
+import type { Alert, RuleDefinition } from '../../functions/core/common/types';
 import { startDynamo, type LocalDynamo } from '../helpers/dynalite';
 import { hostileAlert, HOSTILE_RULE } from '../unit/format/fixtures';
 

@@ -15,11 +15,11 @@ import { EventBridgeAlertPublisher } from '../../functions/adapters/eventbridge-
 import { SnsAlertPublisher } from '../../functions/adapters/sns-publisher';
 import { MuteStore } from '../../functions/adapters/mute-store';
 import { DynamoDedupeState } from '../../functions/adapters/dedupe-store';
-import { cachedMutes, Suppressor } from '../../functions/core/suppression';
-import { Evaluator } from '../../functions/core/evaluator';
-import { snsPublishParams } from '../../functions/core/sns-message';
-import { alertEventEntry } from '../../functions/core/alert-event';
-import type { Alert, CloudTrailRecord, RulePack } from '../../functions/core/types';
+import { cachedMutes, Suppressor } from '../../functions/core/suppress/suppression';
+import { Evaluator } from '../../functions/core/match/evaluator';
+import { snsPublishParams } from '../../functions/core/publish/sns-message';
+import { alertEventEntry } from '../../functions/core/publish/alert-event';
+import type { Alert, CloudTrailRecord, RulePack } from '../../functions/core/common/types';
 import { createHandler, DeliveryError, type Channel } from '../../functions/evaluate/handler';
 import { startDynamo, type LocalDynamo } from '../helpers/dynalite';
 import { crossAccountCopies, envelope, record, SEED_DETECT_LABELS, SEED_START_LABEL_DETECTION } from '../helpers/records';

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { LocalState, STORE_HOST } from '../../functions/adapters/local-state';
 import { MuteStore } from '../../functions/adapters/mute-store';
-import type { Mute } from '../../functions/core/mutes/mute';
+import type { Mute } from '../../functions/core/suppress/mute';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { MuteStore } from '../../functions/adapters/mute-store';
-import { signMuteLink, type MuteLinkPayload } from '../../functions/core/mute-links/token';
+import { signMuteLink, type MuteLinkPayload } from '../../functions/core/suppress/mute-links/token';
 import { handlePage, type PageDeps, type PageResponse } from '../../functions/mute-page/app';
 import { startDynamo, type LocalDynamo } from '../helpers/dynalite';
 import { largestMute, seedMutes } from '../helpers/mute-seed';

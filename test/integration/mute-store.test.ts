@@ -4,7 +4,7 @@
  */
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { MuteLimitError, MuteNotFound, MuteStore, UnauditedEntryRemoved } from '../../functions/adapters/mute-store';
-import { checkMuteInput, isLive, type Mute } from '../../functions/core/mutes/mute';
+import { checkMuteInput, isLive, type Mute } from '../../functions/core/suppress/mute';
 import { startDynamo, type LocalDynamo } from '../helpers/dynalite';
 import { largestMute, seedMutes } from '../helpers/mute-seed';
 

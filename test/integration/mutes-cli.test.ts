@@ -10,7 +10,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli } from '../helpers/cli';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import type { Mute } from '../../functions/core/mutes/mute';
+import type { Mute } from '../../functions/core/suppress/mute';
 import { startDynamo, type LocalDynamo } from '../helpers/dynalite';
 import { largestMute, seedMutes } from '../helpers/mute-seed';
 import { envelope, record } from '../helpers/records';

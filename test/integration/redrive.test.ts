@@ -5,7 +5,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { main, regionOfQueueUrl } from '../../functions/cli/main';
-import { parseDeadLetter } from '../../functions/core/dlq-message';
+import { parseDeadLetter } from '../../functions/core/publish/dlq-message';
 import { envelope, record } from '../helpers/records';
 
 const QUEUE = 'https://sqs.us-east-1.amazonaws.com/111122223333/rekwatch-dlq';

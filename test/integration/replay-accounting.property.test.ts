@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { isPlainObject } from '../../functions/core/record';
+import { isPlainObject } from '../../functions/core/common/json-value';
 import { runCli } from '../helpers/cli';
 import { record } from '../helpers/records';
 

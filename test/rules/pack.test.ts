@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { conventionsFor, loadRulesDir } from '../../functions/adapters/rule-files';
 import { formatProblem } from '../../functions/core/rules/problem';
-import { Evaluator } from '../../functions/core/evaluator';
+import { Evaluator } from '../../functions/core/match/evaluator';
 import { testEventInput } from '../../functions/core/testing/base-record';
 import { runRuleTests } from '../../functions/core/testing/run-tests';
 

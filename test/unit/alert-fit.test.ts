@@ -1,9 +1,9 @@
 /** fitAlert: exact budgets, largest fields first, and a record of what it cut. */
 import fc from 'fast-check';
-import { buildAlert } from '../../functions/core/alert';
-import { fitAlert } from '../../functions/core/alert-fit';
-import { valueBytes } from '../../functions/core/json-bytes';
-import type { Alert, RuleDefinition } from '../../functions/core/types';
+import { buildAlert } from '../../functions/core/alert/alert';
+import { fitAlert } from '../../functions/core/alert/alert-fit';
+import { valueBytes } from '../../functions/core/common/json-bytes';
+import type { Alert, RuleDefinition } from '../../functions/core/common/types';
 import { nested, record } from '../helpers/records';
 
 const rule: RuleDefinition = {

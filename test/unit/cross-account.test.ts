@@ -4,11 +4,11 @@
  */
 import { join } from 'node:path';
 import { loadRulesDir } from '../../functions/adapters/rule-files';
-import { buildAlert, callIdOf, deliveryKeyOf, sharedEventIdOf } from '../../functions/core/alert';
-import { CopyWindow, copyKey, parseCopyKey, withCopies } from '../../functions/core/copies';
-import { Evaluator } from '../../functions/core/evaluator';
-import { runtimePack, withAccountNames } from '../../functions/core/runtime-pack';
-import type { RuleDefinition, RulePack } from '../../functions/core/types';
+import { buildAlert, callIdOf, deliveryKeyOf, sharedEventIdOf } from '../../functions/core/alert/alert';
+import { CopyWindow, copyKey, parseCopyKey, withCopies } from '../../functions/core/alert/copies';
+import { Evaluator } from '../../functions/core/match/evaluator';
+import { runtimePack, withAccountNames } from '../../functions/core/rules/runtime-pack';
+import type { RuleDefinition, RulePack } from '../../functions/core/common/types';
 import { crossAccountCopies, envelope, record } from '../helpers/records';
 
 const ROOT = join(__dirname, '..', '..');

@@ -3,17 +3,17 @@
  * the stack on it) still gives an alert, with a bounded excerpt, that every channel can carry.
  */
 import { createHash } from 'node:crypto';
-import { eventIdOf } from '../../functions/core/alert';
-import { alertEventEntry } from '../../functions/core/alert-event';
-import { parseAlertMessage } from '../../functions/core/alert-message';
-import { Evaluator } from '../../functions/core/evaluator';
-import { MAX_WHOLE_DEPTH } from '../../functions/core/excerpt';
+import { eventIdOf } from '../../functions/core/alert/alert';
+import { alertEventEntry } from '../../functions/core/publish/alert-event';
+import { parseAlertMessage } from '../../functions/core/publish/alert-message';
+import { Evaluator } from '../../functions/core/match/evaluator';
+import { MAX_WHOLE_DEPTH } from '../../functions/core/alert/excerpt';
 import { formatEmail } from '../../functions/core/format/email';
 import { formatSlack } from '../../functions/core/format/slack';
 import { slackLimitProblems } from '../../functions/core/format/slack-limits';
-import { jsonExtent } from '../../functions/core/json-bytes';
-import { chatbotPublishParams, snsPublishParams } from '../../functions/core/sns-message';
-import type { RuleDefinition } from '../../functions/core/types';
+import { jsonExtent } from '../../functions/core/common/json-bytes';
+import { chatbotPublishParams, snsPublishParams } from '../../functions/core/publish/sns-message';
+import type { RuleDefinition } from '../../functions/core/common/types';
 import { nested, record } from '../helpers/records';
 
 const rule: RuleDefinition = {

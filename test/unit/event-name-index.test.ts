@@ -1,4 +1,4 @@
-import { EventNameIndex, possibleEventNames } from '../../functions/core/event-name-index';
+import { EventNameIndex, possibleEventNames } from '../../functions/core/match/event-name-index';
 
 const leaf = (operator: string, value: unknown, extra: Record<string, unknown> = {}) => ({ fact: 'eventName', operator, value, ...extra });
 const sorted = (s: Set<string> | null) => (s === null ? null : [...s].sort());

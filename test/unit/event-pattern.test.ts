@@ -6,9 +6,9 @@ import {
   REKOGNITION_MUTATING_OPERATIONS,
   REKOGNITION_READ_ONLY_OPERATIONS,
   type CompiledPatterns,
-} from '../../functions/core/event-pattern';
-import { REKOGNITION_OPERATIONS } from '../../functions/core/rekognition';
-import type { RuleDefinition, RulePack } from '../../functions/core/types';
+} from '../../functions/core/eventbridge/event-pattern';
+import { REKOGNITION_OPERATIONS } from '../../functions/core/common/rekognition';
+import type { RuleDefinition, RulePack } from '../../functions/core/common/types';
 import { matchesEventPattern } from '../helpers/eventbridge-match';
 import { listFile, pack, rule, ruleFile } from '../helpers/pack';
 import { envelope, record } from '../helpers/records';

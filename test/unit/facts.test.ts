@@ -1,4 +1,4 @@
-import { accountId, factValue, mfaAuthenticated, principalArn, principalType, sessionIssuerArn, toBooleanOrNull } from '../../functions/core/facts';
+import { accountId, factValue, mfaAuthenticated, principalArn, principalType, sessionIssuerArn, toBooleanOrNull } from '../../functions/core/input/facts';
 import { record, SEED_START_LABEL_DETECTION, withIdentity } from '../helpers/records';
 
 const withMfa = (value: unknown) =>

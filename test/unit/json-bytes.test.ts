@@ -1,6 +1,6 @@
 /** The JSON sizes behind the message limits: exactly JSON.stringify, at any depth, cut within budget. */
 import fc from 'fast-check';
-import { cutString, encodedBytes, jsonExtent, stringifyJson, valueBytes } from '../../functions/core/json-bytes';
+import { cutString, encodedBytes, jsonExtent, stringifyJson, valueBytes } from '../../functions/core/common/json-bytes';
 import { nested } from '../helpers/records';
 
 const tricky = fc.oneof(

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { JSONPath } from 'jsonpath-plus';
-import { parseSimplePath, resolveSteps, UNRESOLVED } from '../../functions/core/json-path';
+import { parseSimplePath, resolveSteps, UNRESOLVED } from '../../functions/core/common/json-path';
 
 const jsonpathPlus = (json: object, path: string) => JSONPath({ path, json, wrap: false });
 

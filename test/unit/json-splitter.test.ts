@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { JsonRecordSplitter, type SplitOutput } from '../../functions/core/json-splitter';
+import { JsonRecordSplitter, type SplitOutput } from '../../functions/core/input/json-splitter';
 
 function split(text: string, chunkSizes: number[] = [1 << 30]): SplitOutput[] {
   const s = new JsonRecordSplitter();

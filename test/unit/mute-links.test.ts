@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { muteLinks, withMuteLinks } from '../../functions/core/mute-links/links';
-import { signMuteLink, tag, tagMatches, verifyMuteLink, type MuteLinkPayload } from '../../functions/core/mute-links/token';
+import { muteLinks, withMuteLinks } from '../../functions/core/suppress/mute-links/links';
+import { signMuteLink, tag, tagMatches, verifyMuteLink, type MuteLinkPayload } from '../../functions/core/suppress/mute-links/token';
 import { formatChatbot } from '../../functions/core/format/chatbot';
 import { formatEmail } from '../../functions/core/format/email';
 import { formatSlack } from '../../functions/core/format/slack';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { compileGlob, globMatch } from '../../functions/core/glob';
-import { parseCidr, parseIp } from '../../functions/core/ip';
-import { Evaluator } from '../../functions/core/evaluator';
-import { CUSTOM_OPERATORS } from '../../functions/core/operators';
+import { compileGlob, globMatch } from '../../functions/core/match/glob';
+import { parseCidr, parseIp } from '../../functions/core/match/ip';
+import { Evaluator } from '../../functions/core/match/evaluator';
+import { CUSTOM_OPERATORS } from '../../functions/core/match/operators';
 import { record } from '../helpers/records';
 
 const op = (name: string) => {

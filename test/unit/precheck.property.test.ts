@@ -8,11 +8,11 @@
  * reported (the rule's error shows on the calls it can match).
  */
 import fc from 'fast-check';
-import { createEngine, operatorsOf } from '../../functions/core/engine';
-import { Evaluator, factsUsed } from '../../functions/core/evaluator';
-import { possibleEventNames } from '../../functions/core/event-name-index';
-import { factValue, RecordFacts } from '../../functions/core/facts';
-import { compileCheck, MATCH, NO_MATCH } from '../../functions/core/precheck';
+import { createEngine, operatorsOf } from '../../functions/core/match/engine';
+import { Evaluator, factsUsed } from '../../functions/core/match/evaluator';
+import { possibleEventNames } from '../../functions/core/match/event-name-index';
+import { factValue, RecordFacts } from '../../functions/core/input/facts';
+import { compileCheck, MATCH, NO_MATCH } from '../../functions/core/match/precheck';
 import { arbPack, arbRecord } from '../helpers/arbitraries';
 import { record } from '../helpers/records';
 

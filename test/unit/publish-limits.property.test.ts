@@ -10,14 +10,14 @@
  *   - the EventBridge alert entry (size as EventBridge counts it, nesting under 1,000 levels).
  */
 import fc from 'fast-check';
-import { buildAlert } from '../../functions/core/alert';
-import { alertEventEntry } from '../../functions/core/alert-event';
-import { parseAlertMessage } from '../../functions/core/alert-message';
+import { buildAlert } from '../../functions/core/alert/alert';
+import { alertEventEntry } from '../../functions/core/publish/alert-event';
+import { parseAlertMessage } from '../../functions/core/publish/alert-message';
 import { formatSlack } from '../../functions/core/format/slack';
 import { slackLimitProblems } from '../../functions/core/format/slack-limits';
-import { jsonExtent, valueBytes } from '../../functions/core/json-bytes';
-import { chatbotPublishParams, snsPublishParams, SNS_MAX_BYTES, type MessageAttributes } from '../../functions/core/sns-message';
-import type { Alert, CloudTrailRecord, RuleDefinition } from '../../functions/core/types';
+import { jsonExtent, valueBytes } from '../../functions/core/common/json-bytes';
+import { chatbotPublishParams, snsPublishParams, SNS_MAX_BYTES, type MessageAttributes } from '../../functions/core/publish/sns-message';
+import type { Alert, CloudTrailRecord, RuleDefinition } from '../../functions/core/common/types';
 import { nested, record } from '../helpers/records';
 
 const KB = 1024;

@@ -3,14 +3,14 @@
  * window and suppressor, or none (every delivery evaluated, every alert delivered), and what the
  * backtest tally makes of the outcomes (counts, samples, alerts held back per mute).
  */
-import { DuplicateWindow } from '../../functions/core/duplicate-window';
-import { Evaluator } from '../../functions/core/evaluator';
-import type { Mute } from '../../functions/core/mutes/mute';
-import { processRecord } from '../../functions/core/record-pipeline';
-import { heldBackNote } from '../../functions/core/replay-report';
-import { ReplayTally } from '../../functions/core/replay-tally';
-import { Suppressor } from '../../functions/core/suppression';
-import type { RuleDefinition } from '../../functions/core/types';
+import { DuplicateWindow } from '../../functions/core/input/duplicate-window';
+import { Evaluator } from '../../functions/core/match/evaluator';
+import type { Mute } from '../../functions/core/suppress/mute';
+import { processRecord } from '../../functions/core/pipeline/record-pipeline';
+import { heldBackNote } from '../../functions/core/report/replay-report';
+import { ReplayTally } from '../../functions/core/report/replay-tally';
+import { Suppressor } from '../../functions/core/suppress/suppression';
+import type { RuleDefinition } from '../../functions/core/common/types';
 import { envelope, record } from '../helpers/records';
 
 const rule = (id: string, conditions: RuleDefinition['conditions']): RuleDefinition => ({

@@ -1,4 +1,4 @@
-import { DeliveryFailure, withRetry } from '../../functions/core/retry';
+import { DeliveryFailure, withRetry } from '../../functions/core/deliver/retry';
 
 describe('withRetry', () => {
   const sleeps: number[] = [];

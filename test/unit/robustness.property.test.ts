@@ -1,9 +1,9 @@
 /** Bad input never crashes the core: any JSON value as a record or envelope. */
 import fc from 'fast-check';
-import { buildAlert } from '../../functions/core/alert';
-import { Evaluator } from '../../functions/core/evaluator';
-import { toRecord } from '../../functions/core/record';
-import type { RuleDefinition } from '../../functions/core/types';
+import { buildAlert } from '../../functions/core/alert/alert';
+import { Evaluator } from '../../functions/core/match/evaluator';
+import { toRecord } from '../../functions/core/input/record';
+import type { RuleDefinition } from '../../functions/core/common/types';
 import { arbPack, arbRecord } from '../helpers/arbitraries';
 import { envelope } from '../helpers/records';
 

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
-import { buildAlert } from '../../functions/core/alert';
+import { buildAlert } from '../../functions/core/alert/alert';
 import { emailSubject, formatEmail } from '../../functions/core/format/email';
-import { parseAlertMessage } from '../../functions/core/alert-message';
-import { publishBytes, snsPublishParams, SNS_ENVELOPE_RESERVE, SNS_MAX_BYTES, type SnsPublishParams } from '../../functions/core/sns-message';
-import type { RuleDefinition } from '../../functions/core/types';
+import { parseAlertMessage } from '../../functions/core/publish/alert-message';
+import { publishBytes, snsPublishParams, SNS_ENVELOPE_RESERVE, SNS_MAX_BYTES, type SnsPublishParams } from '../../functions/core/publish/sns-message';
+import type { RuleDefinition } from '../../functions/core/common/types';
 import { record, SEED_START_LABEL_DETECTION } from '../helpers/records';
 
 const rule: RuleDefinition = {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { hasUnsafeDisplayCharacters, jsonTerminalSafe, terminalSafe } from '../../functions/core/text';
+import { hasUnsafeDisplayCharacters, jsonTerminalSafe, terminalSafe } from '../../functions/core/common/text';
 
 describe('terminalSafe', () => {
   it('shows escape sequences, carriage returns and bidi overrides as visible escapes', () => {

@@ -6,12 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEngine } from '../../functions/core/engine';
-import { Evaluator } from '../../functions/core/evaluator';
+import { createEngine } from '../../functions/core/match/engine';
+import { Evaluator } from '../../functions/core/match/evaluator';
 import { ENGINE_REFUSES_TOO, STRICTER_THAN_ENGINE } from '../../functions/core/rules/conditions';
 import { loadPack } from '../../functions/core/rules/pack';
 import { formatProblem } from '../../functions/core/rules/problem';
-import type { RuleDefinition } from '../../functions/core/types';
+import type { RuleDefinition } from '../../functions/core/common/types';
 import { listFile, rule, ruleFile } from '../helpers/pack';
 import { record } from '../helpers/records';
 

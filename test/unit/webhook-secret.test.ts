@@ -2,7 +2,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { CachedSecret } from '../../functions/adapters/cached-secret';
-import { webhookUrlFromSecret } from '../../functions/core/webhook-secret';
+import { webhookUrlFromSecret } from '../../functions/core/deliver/webhook-secret';
 
 const URL_ = 'https://hooks.slack.com/services/T000/B000/XXXXSECRET';
 

@@ -1,6 +1,6 @@
 /** A place alerts are delivered to from the CLI (the embedded default), and fan-out to several. */
-import { withRetry, type RetryOptions } from '../../core/retry';
-import type { Alert, Severity } from '../../core/types';
+import { withRetry, type RetryOptions } from '../../core/deliver/retry';
+import type { Alert, Severity } from '../../core/common/types';
 
 export interface DeliveryChannel {
   /** Shown in reports: never contains a secret (no webhook URL, no SMTP password). */

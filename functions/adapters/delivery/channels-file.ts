@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Ajv from 'ajv';
 import schema from '../../../schema/channels.schema.json';
-import type { Severity } from '../../core/types';
+import type { Severity } from '../../core/common/types';
 import { readSchemaFile } from '../json-file';
 
 export interface ChannelsConfig {

@@ -6,7 +6,7 @@
  * plus `--deliver-file PATH` for a JSON Lines file. Misconfiguration is an error naming the variable
  * or the file and field; secrets never appear in channel names or errors.
  */
-import type { Severity } from '../../core/types';
+import type { Severity } from '../../core/common/types';
 import type { DeliveryChannel } from './channel';
 import { ChannelConfigError, type ChannelsConfig } from './channels-file';
 import { FileChannel } from './file';

@@ -1,6 +1,6 @@
 /** Appends each alert as one JSON line to a file (for other tools to pick up). */
 import { appendFile } from 'node:fs/promises';
-import type { Alert } from '../../core/types';
+import type { Alert } from '../../core/common/types';
 import type { DeliveryChannel } from './channel';
 
 export class FileChannel implements DeliveryChannel {

@@ -9,8 +9,8 @@
  * cannot be reached is a failed delivery, to be retried.
  */
 import type { IdempotencyStore } from '../idempotency-store';
-import { withRetry, type RetryOptions } from '../../core/retry';
-import type { Alert } from '../../core/types';
+import { withRetry, type RetryOptions } from '../../core/deliver/retry';
+import type { Alert } from '../../core/common/types';
 import type { DeliveryChannel } from './channel';
 
 export type ChannelOutcome =

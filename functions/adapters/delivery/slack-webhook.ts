@@ -4,8 +4,8 @@
  * webhook URL is a secret: it never appears in the channel name or in error messages.
  */
 import { formatSlack } from '../../core/format/slack';
-import { DeliveryFailure } from '../../core/retry';
-import type { Alert } from '../../core/types';
+import { DeliveryFailure } from '../../core/deliver/retry';
+import type { Alert } from '../../core/common/types';
 import type { DeliveryChannel } from './channel';
 
 /**

@@ -5,8 +5,8 @@
  */
 import nodemailer, { type Transporter } from 'nodemailer';
 import { formatEmail } from '../../core/format/email';
-import { DeliveryFailure } from '../../core/retry';
-import type { Alert } from '../../core/types';
+import { DeliveryFailure } from '../../core/deliver/retry';
+import type { Alert } from '../../core/common/types';
 import type { DeliveryChannel } from './channel';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);

@@ -17,7 +17,7 @@
  * conservative bounds: title 250, description 3,000 (a Slack section), at most 5 next steps of 500,
  * at most 10 keywords of 50, summary 200.
  */
-import type { Alert } from '../types';
+import type { Alert } from '../common/types';
 import { alertView, signInNote, summaryText, type AlertView } from './model';
 import { codeSpan, DEFAULT_EMOJI, mrkdwnClip, SEVERITY_EMOJI } from './slack';
 import { clip, joinWithin, safeCut } from './text';

@@ -7,8 +7,8 @@
  * The HTML part is self-contained: no scripts, no external images, fonts or style sheets, inline
  * styles only; every value is HTML-escaped and only validated http(s) URLs become links.
  */
-import { shortArn } from '../text';
-import type { Alert, Severity } from '../types';
+import { shortArn } from '../common/text';
+import type { Alert, Severity } from '../common/types';
 import { alertView, signInNote, summaryText, type AlertView, type Fact } from './model';
 import { clip, escapeHtml, escapeHtmlText } from './text';
 

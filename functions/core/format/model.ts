@@ -6,10 +6,10 @@
  * Every value taken from the CloudTrail event has its hidden characters made visible here
  * (`reveal`); escaping for the output format is the renderer's job.
  */
-import { excerpt } from '../excerpt';
-import { isPlainObject } from '../record';
-import { shortArn } from '../text';
-import { SEVERITIES, type Alert, type Severity } from '../types';
+import { excerpt } from '../alert/excerpt';
+import { isPlainObject } from '../common/json-value';
+import { shortArn } from '../common/text';
+import { SEVERITIES, type Alert, type Severity } from '../common/types';
 import { requestParametersOf, resourceFields, type ResourceField } from './resource';
 import { reveal } from './text';
 

@@ -5,8 +5,8 @@
  * fixed order; a request with none of them falls back to its compact JSON, so the reader always
  * sees what was asked for.
  */
-import { writeJson } from '../json-bytes';
-import { isPlainObject } from '../record';
+import { writeJson } from '../common/json-bytes';
+import { isPlainObject } from '../common/json-value';
 
 export interface ResourceField {
   /** Human label, e.g. "Face collection". */

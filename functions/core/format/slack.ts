@@ -22,7 +22,7 @@
  * header plain_text 150; button text 75 and url 3,000; context at most 10 elements. Every text is cut
  * to its limit between graphemes, never inside an escape sequence.
  */
-import type { Alert, Severity } from '../types';
+import type { Alert, Severity } from '../common/types';
 import { alertView, signInNote, type AlertView, type Fact } from './model';
 import { clip, clipEscaped, escapeMrkdwn, safeCut } from './text';
 

@@ -14,14 +14,14 @@
  * no Rekognition operation (with did-you-mean).
  */
 import { JSONPath } from 'jsonpath-plus';
-import { KNOWN_FACTS, LISTS_FACT } from '../facts';
-import { cidrCoverage, parseCidr } from '../ip';
-import { parseSimplePath } from '../json-path';
-import { CUSTOM_OPERATORS, ENGINE_DECORATORS, OPERATOR_NAMES, regexError } from '../operators';
-import { isPlainObject } from '../record';
-import { isRekognitionOperation, REKOGNITION_EVENT_SOURCE, REKOGNITION_OPERATIONS } from '../rekognition';
-import type { NamedList } from '../types';
-import { didYouMean } from './did-you-mean';
+import { KNOWN_FACTS, LISTS_FACT } from '../input/facts';
+import { cidrCoverage, parseCidr } from '../match/ip';
+import { parseSimplePath } from '../common/json-path';
+import { CUSTOM_OPERATORS, ENGINE_DECORATORS, OPERATOR_NAMES, regexError } from '../match/operators';
+import { isPlainObject } from '../common/json-value';
+import { isRekognitionOperation, REKOGNITION_EVENT_SOURCE, REKOGNITION_OPERATIONS } from '../common/rekognition';
+import type { NamedList } from '../common/types';
+import { didYouMean } from '../common/did-you-mean';
 import { fieldPath, type Problem } from './problem';
 
 /**

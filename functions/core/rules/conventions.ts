@@ -5,9 +5,9 @@
  * convention test (test/rules/pack.test.ts), so a rule that passes `validate --strict` and `test`
  * also passes `npm test`. Pure: whether a runbook page exists is asked through `hasRunbookPage`.
  */
-import { isPlainObject } from '../record';
-import { REKOGNITION_EVENT_SOURCE } from '../rekognition';
-import type { RuleDefinition, RulePack } from '../types';
+import { isPlainObject } from '../common/json-value';
+import { REKOGNITION_EVENT_SOURCE } from '../common/rekognition';
+import type { RuleDefinition, RulePack } from '../common/types';
 import type { Problem } from './problem';
 
 export interface ConventionOptions {

@@ -3,14 +3,14 @@
  * Every file is checked and every problem reported at once; a pack with any error is not usable.
  */
 import { basename } from 'node:path';
-import { RECORD_FIELDS } from '../facts';
-import { isPlainObject } from '../record';
-import { parseDuration } from '../duration';
-import type { DedupeField, ListOrigin, NamedList, RuleDefinition, RulePack, RuleTestCase, Severity, TopLevelCondition } from '../types';
+import { RECORD_FIELDS } from '../input/facts';
+import { isPlainObject } from '../common/json-value';
+import { parseDuration } from '../common/duration';
+import type { DedupeField, ListOrigin, NamedList, RuleDefinition, RulePack, RuleTestCase, Severity, TopLevelCondition } from '../common/types';
 import { conditionProblems } from './conditions';
 import { packConventionProblems, ruleConventionProblems, type ConventionOptions } from './conventions';
-import { didYouMean } from './did-you-mean';
-import { parseJsonText } from './parse-json';
+import { didYouMean } from '../common/did-you-mean';
+import { parseJsonText } from '../common/parse-json';
 import { hasErrors, type Problem } from './problem';
 import { listShapeErrors, ruleShapeErrors } from './schema';
 

@@ -5,7 +5,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import listSchema from '../../../schema/list.schema.json';
 import ruleSchema from '../../../schema/rule.schema.json';
-import { didYouMean } from './did-you-mean';
+import { didYouMean } from '../common/did-you-mean';
 import { fieldPath } from './problem';
 
 export interface FieldError {

@@ -7,7 +7,7 @@
  * comes from here. The base is an ordinary, harmless call: an application role without MFA calling
  * DetectFaces from a trusted documentation-range address.
  */
-import type { CloudTrailRecord } from '../types';
+import type { CloudTrailRecord } from '../common/types';
 
 export const BASE_TEST_RECORD: Readonly<CloudTrailRecord> = Object.freeze({
   eventVersion: '1.11',

@@ -2,7 +2,7 @@
  * Explains a json-rules-engine result: which leaf conditions held and which did not, with the
  * values the engine compared. Used to say *why* a rule test case failed.
  */
-import { isPlainObject } from '../record';
+import { isPlainObject } from '../common/json-value';
 
 function show(value: unknown): string {
   if (value === undefined) return 'undefined (missing)';

@@ -3,11 +3,11 @@
  * production (scope, pre-check, json-rules-engine), so a passing test means the deployed rule
  * alerts, or stays quiet, on that event.
  */
-import { createEngine } from '../engine';
-import { Evaluator, factsUsed, type EvaluatorOptions } from '../evaluator';
-import { factValue } from '../facts';
-import { toRecord } from '../record';
-import type { RuleDefinition, RulePack } from '../types';
+import { createEngine } from '../match/engine';
+import { Evaluator, factsUsed, type EvaluatorOptions } from '../match/evaluator';
+import { factValue } from '../input/facts';
+import { toRecord } from '../input/record';
+import type { RuleDefinition, RulePack } from '../common/types';
 import { testEventInput } from './base-record';
 import { explainConditions } from './explain';
 

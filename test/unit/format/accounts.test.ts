@@ -6,11 +6,11 @@
  */
 import { join } from 'node:path';
 import { loadRulesDir } from '../../../functions/adapters/rule-files';
-import { buildAlert } from '../../../functions/core/alert';
+import { buildAlert } from '../../../functions/core/alert/alert';
 import { formatChatbot } from '../../../functions/core/format/chatbot';
 import { formatEmail } from '../../../functions/core/format/email';
 import { formatSlack } from '../../../functions/core/format/slack';
-import type { Alert } from '../../../functions/core/types';
+import type { Alert } from '../../../functions/core/common/types';
 import { crossAccountCopies } from '../../helpers/records';
 import { namedCopiesAlert, NAMED_ACCOUNTS as NAMES } from './fixtures';
 

@@ -6,11 +6,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRulesDir } from '../../../functions/adapters/rule-files';
-import { buildAlert } from '../../../functions/core/alert';
-import { withCopies } from '../../../functions/core/copies';
-import { Evaluator } from '../../../functions/core/evaluator';
+import { buildAlert } from '../../../functions/core/alert/alert';
+import { withCopies } from '../../../functions/core/alert/copies';
+import { Evaluator } from '../../../functions/core/match/evaluator';
 import { testEventInput } from '../../../functions/core/testing/base-record';
-import type { Alert, CloudTrailRecord, RuleDefinition } from '../../../functions/core/types';
+import type { Alert, CloudTrailRecord, RuleDefinition } from '../../../functions/core/common/types';
 import { BASE_TEST_RECORD } from '../../../functions/core/testing/base-record';
 import { crossAccountCopies } from '../../helpers/records';
 

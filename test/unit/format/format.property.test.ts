@@ -11,7 +11,7 @@ import { EMAIL_SUBJECT_MAX, formatEmail } from '../../../functions/core/format/e
 import { formatSlack } from '../../../functions/core/format/slack';
 import { slackLimitProblems } from '../../../functions/core/format/slack-limits';
 import { clipEscaped, escapeMrkdwn } from '../../../functions/core/format/text';
-import { SEVERITIES, type Alert } from '../../../functions/core/types';
+import { SEVERITIES, type Alert } from '../../../functions/core/common/types';
 import { BARE_AMPERSAND, HIDDEN_CHARS, hostileAlert, strayAngles, strings } from './fixtures';
 
 const FRAGMENTS = [

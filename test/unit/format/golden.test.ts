@@ -9,7 +9,7 @@
 import { formatChatbot } from '../../../functions/core/format/chatbot';
 import { formatEmail } from '../../../functions/core/format/email';
 import { formatSlack } from '../../../functions/core/format/slack';
-import type { Alert } from '../../../functions/core/types';
+import type { Alert } from '../../../functions/core/common/types';
 import { expectGolden, hostileAlert, namedCopiesAlert, oversizedAlert, packAlerts, staleGoldenFiles, type PackCase } from './fixtures';
 
 let cases: PackCase[] = [];

@@ -6,8 +6,8 @@ import { CHATBOT_LIMITS, formatChatbot } from '../../../functions/core/format/ch
 import { EMAIL_SUBJECT_MAX, formatEmail } from '../../../functions/core/format/email';
 import { formatSlack, SLACK_LIMITS, type SlackMessage } from '../../../functions/core/format/slack';
 import { slackLimitProblems } from '../../../functions/core/format/slack-limits';
-import { SNS_MAX_BYTES } from '../../../functions/core/sns-message';
-import type { Alert } from '../../../functions/core/types';
+import { SNS_MAX_BYTES } from '../../../functions/core/publish/sns-message';
+import type { Alert } from '../../../functions/core/common/types';
 import {
   BARE_AMPERSAND,
   HIDDEN_CHARS,

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { formatSlack } from '../../../functions/core/format/slack';
-import type { Alert } from '../../../functions/core/types';
+import type { Alert } from '../../../functions/core/common/types';
 import {
   buildPreviewAlert,
   PREVIEW_RULE_ID,

@@ -1,5 +1,5 @@
 /** The formatters' building blocks: resource picking, hidden characters, escaping, safe cutting, links, subjects. */
-import { buildAlert } from '../../../functions/core/alert';
+import { buildAlert } from '../../../functions/core/alert/alert';
 import { formatChatbot } from '../../../functions/core/format/chatbot';
 import { emailSubject, formatEmail } from '../../../functions/core/format/email';
 import { revealedJson, safeHttpUrl } from '../../../functions/core/format/model';
@@ -7,7 +7,7 @@ import { resourceFields } from '../../../functions/core/format/resource';
 import { codeSpan, formatSlack } from '../../../functions/core/format/slack';
 import { slackLimitProblems } from '../../../functions/core/format/slack-limits';
 import { clip, clipEscaped, escapeHtml, escapeMrkdwn, joinWithin, reveal, safeCut } from '../../../functions/core/format/text';
-import type { Alert, RuleDefinition } from '../../../functions/core/types';
+import type { Alert, RuleDefinition } from '../../../functions/core/common/types';
 import { record } from '../../helpers/records';
 
 describe('resourceFields', () => {

@@ -1,7 +1,7 @@
-import { checkMuteInput, checkStoredMute, describeMute, findMute, muteCovers, type Mute } from '../../../functions/core/mutes/mute';
-import { formatDuration, parseDuration } from '../../../functions/core/duration';
+import { checkMuteInput, checkStoredMute, describeMute, findMute, muteCovers, type Mute } from '../../../functions/core/suppress/mute';
+import { formatDuration, parseDuration } from '../../../functions/core/common/duration';
 import { hostileAlert } from '../format/fixtures';
-import type { Alert } from '../../../functions/core/types';
+import type { Alert } from '../../../functions/core/common/types';
 
 const NOW = Date.parse('2026-11-24T10:00:00Z');
 const RULES = new Set(['collection-deleted-without-mfa', 'root-user-activity']);

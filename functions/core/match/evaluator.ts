@@ -1,0 +1,164 @@
+/**
+ * The evaluation core shared by the Lambda, the CLI and the tests:
+ * parsed JSON value -> scope check -> per-rule pre-check -> json-rules-engine -> alerts.
+ *
+ * json-rules-engine decides every alert. The eventName index (event-name-index.ts) and the pre-check
+ * (precheck.ts) only let the evaluator skip a rule for a record when they can prove the rule's
+ * conditions are false for it; this is what keeps
+ * the high-volume Detect and Search calls that match nothing cheap. Each rule runs in its own engine,
+ * so a rule that throws is isolated and reported while the others still alert.
+ */
+import type { Engine } from 'json-rules-engine';
+import { buildAlert } from '../alert/alert';
+import { CopyWindow } from '../alert/copies';
+import { createEngine, operatorsOf, type OperatorLookup } from './engine';
+import { EventNameIndex, possibleEventNames } from './event-name-index';
+import { RecordFacts } from '../input/facts';
+import { compileCheck, LeafMemo, NO_MATCH, UNKNOWN, type Check, type Verdict } from './precheck';
+import { toRecord } from '../input/record';
+import type { Alert, CloudTrailRecord, RuleDefinition, RulePack } from '../common/types';
+
+export const DEFAULT_EVENT_SOURCES: readonly string[] = ['rekognition.amazonaws.com'];
+
+export interface EvaluatorOptions {
+  /** eventSource values in scope; `'*'` for every service. Default: Rekognition only. */
+  eventSources?: readonly string[] | '*';
+  /** Turn the pre-check off (every in-scope rule goes to json-rules-engine). For tests and benchmarks. */
+  precheck?: boolean;
+  /**
+   * The copies of one cross-account call (records with one `sharedEventID`): `'merge'` (default: one
+   * process sees every copy, as replay and watch do) returns each rule's alert for the first copy only
+   * and folds the others into it (copies.ts); `'each'` returns every copy's alert (the Lambda, where
+   * the state table decides which copy delivers; and rule tests, whose cases are independent).
+   */
+  copies?: 'merge' | 'each';
+}
+
+export interface RuleError {
+  ruleId: string;
+  message: string;
+}
+
+export type Evaluation =
+  | { status: 'malformed'; reason: string; alerts: []; errors: [] }
+  | { status: 'outOfScope'; record: CloudTrailRecord; alerts: []; errors: [] }
+  | { status: 'evaluated'; record: CloudTrailRecord; alerts: Alert[]; errors: RuleError[] };
+
+interface CompiledRule {
+  rule: RuleDefinition;
+  check: Check;
+  facts: string[];
+  engine?: Engine;
+}
+
+/** Every fact name a condition tree mentions, in leaves and in fact-reference values. */
+export function factsUsed(node: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(node)) {
+    for (const n of node) factsUsed(n, out);
+  } else if (typeof node === 'object' && node !== null) {
+    const obj = node as Record<string, unknown>;
+    if (typeof obj.fact === 'string') out.add(obj.fact);
+    for (const v of Object.values(obj)) if (typeof v === 'object' && v !== null) factsUsed(v, out);
+  }
+  return out;
+}
+
+export class Evaluator {
+  private readonly compiled: CompiledRule[];
+  private readonly scope: Set<string> | null;
+  private readonly lists: Record<string, string[]>;
+  private readonly usePrecheck: boolean;
+  private readonly index: EventNameIndex<CompiledRule>;
+  private readonly memo = new LeafMemo();
+  private readonly copyWindow: CopyWindow | null;
+  /** Display names of accounts for alerts (the pack's `accountNames`). */
+  readonly accountNames: Readonly<Record<string, string>> | undefined;
+
+  constructor(pack: RulePack, options: EvaluatorOptions = {}) {
+    const sources = options.eventSources ?? DEFAULT_EVENT_SOURCES;
+    this.scope = sources === '*' || sources.includes('*') ? null : new Set(sources);
+    this.usePrecheck = options.precheck ?? true;
+    this.copyWindow = (options.copies ?? 'merge') === 'merge' ? new CopyWindow() : null;
+    this.accountNames = pack.accountNames;
+    this.lists = Object.fromEntries(Object.entries(pack.lists).map(([k, v]) => [k, v.items]));
+    const ops: OperatorLookup = operatorsOf(createEngine());
+    this.compiled = pack.rules
+      .filter((r) => r.enabled)
+      .map((rule) => ({
+        rule,
+        check: compileCheck(rule.conditions, ops, this.lists, this.memo),
+        facts: [...factsUsed(rule.conditions)],
+      }));
+    this.index = new EventNameIndex(this.compiled.map((c) => ({ item: c, names: possibleEventNames(c.rule.conditions, this.lists) })));
+  }
+
+  /** Enabled rules, in pack order. */
+  get rules(): readonly RuleDefinition[] {
+    return this.compiled.map((c) => c.rule);
+  }
+
+  inScope(record: CloudTrailRecord): boolean {
+    return this.scope === null || (typeof record.eventSource === 'string' && this.scope.has(record.eventSource));
+  }
+
+  /** Evaluates one parsed JSON value (CloudTrail record or EventBridge event). Never rejects. */
+  evaluate(input: unknown): Promise<Evaluation> {
+    const parsed = toRecord(input);
+    if (!parsed.ok) return Promise.resolve({ status: 'malformed', reason: parsed.reason, alerts: [], errors: [] });
+    return this.evaluateRecord(parsed.record, parsed.envelope ? (input as Record<string, unknown>) : undefined);
+  }
+
+  /**
+   * Evaluates a record already checked by `toRecord`. Never rejects. Synchronous up to the point
+   * where some rule survives the pre-check, so the common no-match case costs no async work.
+   */
+  evaluateRecord(record: CloudTrailRecord, envelope?: Record<string, unknown>): Promise<Evaluation> {
+    if (!this.inScope(record)) return Promise.resolve({ status: 'outOfScope', record, alerts: [], errors: [] });
+    const facts = new RecordFacts(record, this.lists);
+    this.memo.next();
+    const candidates = this.usePrecheck ? this.index.candidates(record.eventName) : this.compiled;
+    let survivors: CompiledRule[] | undefined;
+    for (const c of candidates) {
+      if (this.usePrecheck) {
+        let verdict: Verdict;
+        try {
+          verdict = c.check(facts);
+        } catch {
+          verdict = UNKNOWN;
+        }
+        if (verdict === NO_MATCH) continue;
+      }
+      (survivors ??= []).push(c);
+    }
+    if (!survivors) return Promise.resolve({ status: 'evaluated', record, alerts: [], errors: [] });
+    return this.runEngines(survivors, facts, envelope);
+  }
+
+  private async runEngines(rules: CompiledRule[], facts: RecordFacts, envelope?: Record<string, unknown>): Promise<Evaluation> {
+    const alerts: Alert[] = [];
+    const errors: RuleError[] = [];
+    for (const c of rules) {
+      try {
+        if (await this.runEngine(c, facts)) {
+          const alert = buildAlert(c.rule, facts.record, envelope, this.accountNames);
+          if (!this.copyWindow?.fold(alert)) alerts.push(alert);
+        }
+      } catch (e) {
+        errors.push({ ruleId: c.rule.id, message: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    return { status: 'evaluated', record: facts.record, alerts, errors };
+  }
+
+  private async runEngine(c: CompiledRule, recordFacts: RecordFacts): Promise<boolean> {
+    c.engine ??= createEngine([c.rule]);
+    const facts: Record<string, unknown> = Object.create(null);
+    for (const name of c.facts) {
+      const v = recordFacts.get(name);
+      if (v !== undefined) facts[name] = v;
+    }
+    const result = await c.engine.run(facts);
+    return result.results.length > 0;
+  }
+}
+
