@@ -26,6 +26,12 @@ export function packPredicates(pack: RulePack): Map<string, Predicate> {
   const noMfaDelete = (names: string[]) => (r: CloudTrailRecord) =>
     names.includes(r.eventName as string) && succeeded(r) && mfaAuthenticated(r) !== true && !listed('mfa-exempt-principals', r);
   const success = (names: string[]) => (r: CloudTrailRecord) => names.includes(r.eventName as string) && succeeded(r);
+  const organization = new Set(list('organization-accounts'));
+  const crossAccount = (r: CloudTrailRecord) => {
+    const a = accountId(r);
+    const recipient = r.recipientAccountId;
+    return write(r) && principalType(r) !== 'AWSService' && typeof a === 'string' && ACCOUNT.test(a) && typeof recipient === 'string' && ACCOUNT.test(recipient) && a !== recipient;
+  };
   const units = (r: CloudTrailRecord, key: string) => {
     const rp = r.requestParameters;
     const v = rp !== null && typeof rp === 'object' && !Array.isArray(rp) ? (rp as Record<string, unknown>)[key] : rp;
@@ -35,12 +41,11 @@ export function packPredicates(pack: RulePack): Map<string, Predicate> {
   return new Map<string, Predicate>([
     ['break-glass-role-used', (r) => write(r) && listed('break-glass-roles', r, true)],
     ['collection-deleted-without-mfa', noMfaDelete(['DeleteCollection'])],
-    ['cross-account-caller', (r) => {
-      const a = accountId(r);
-      const recipient = r.recipientAccountId;
-      return write(r) && principalType(r) !== 'AWSService' && typeof a === 'string' && ACCOUNT.test(a) &&
-        typeof recipient === 'string' && ACCOUNT.test(recipient) && a !== recipient;
+    ['caller-outside-organization', (r) => {
+      const invokedBy = (r.userIdentity as { invokedBy?: unknown } | undefined)?.invokedBy;
+      return crossAccount(r) && r.sourceIPAddress !== 'AWS Internal' && invokedBy !== 'AWS Internal' && !organization.has(accountId(r) as string);
     }],
+    ['cross-account-caller', (r) => crossAccount(r) && organization.has(accountId(r) as string)],
     ['dataset-deleted-without-mfa', noMfaDelete(['DeleteDataset'])],
     ['denied-write-attempt', (r) => write(r) && anyGlob(['*AccessDenied*', '*Unauthorized*', '*NotAuthorized*', '*Forbidden*'], typeof r.errorCode === 'string' ? r.errorCode : undefined, true)],
     ['face-data-deleted', (r) => ['DeleteFaces', 'DeleteUser', 'DisassociateFaces'].includes(r.eventName as string) && succeeded(r) && !listed('face-data-maintainers', r)],
