@@ -16,6 +16,7 @@
  *     delivered alert names every copy seen by then (`withCopies`); a copy arriving after delivery is
  *     recorded in that set and logged, and sends nothing.
  */
+import { RecentMap } from '../common/recent-map';
 import { namesFor } from './alert';
 import type { Alert, RecordedCopy } from '../common/types';
 
@@ -52,9 +53,11 @@ export function withCopies(alert: Alert, copies: readonly RecordedCopy[], accoun
  * alerts with a `sharedEventId` enter the window, so memory is bounded and small.
  */
 export class CopyWindow {
-  private readonly firstCopy = new Map<string, string>();
+  private readonly firstCopy: RecentMap<string>;
 
-  constructor(private readonly capacity = 100_000) {}
+  constructor(capacity = 100_000) {
+    this.firstCopy = new RecentMap(capacity);
+  }
 
   /** True when the alert is a later copy of a call whose alert was already kept. */
   fold(alert: Alert): boolean {
@@ -63,7 +66,6 @@ export class CopyWindow {
     const first = this.firstCopy.get(alert.id);
     if (first !== undefined) return first !== key; // the same copy again is a duplicate delivery, not a copy
     this.firstCopy.set(alert.id, key);
-    if (this.firstCopy.size > this.capacity) this.firstCopy.delete(this.firstCopy.keys().next().value as string);
     return false;
   }
 }

@@ -1,20 +1,21 @@
 /**
  * Remembers the most recent N keys, to drop an event delivered twice. Duplicates in trail logs and
- * EventBridge deliveries arrive close together, so a bounded window keeps memory flat on any input.
+ * EventBridge deliveries arrive close together, so a bounded window keeps memory flat on any input,
+ * and constant time per key however long the input (common/recent-map.ts).
  */
-export class DuplicateWindow {
-  private readonly seen = new Set<string>();
+import { RecentMap } from '../common/recent-map';
 
-  constructor(private readonly capacity = 200_000) {}
+export class DuplicateWindow {
+  private readonly seen: RecentMap<true>;
+
+  constructor(capacity = 200_000) {
+    this.seen = new RecentMap(capacity);
+  }
 
   /** True when the key was seen within the window; otherwise remembers it and returns false. */
   seenBefore(key: string): boolean {
     if (this.seen.has(key)) return true;
-    this.seen.add(key);
-    if (this.seen.size > this.capacity) {
-      const oldest = this.seen.values().next().value as string;
-      this.seen.delete(oldest);
-    }
+    this.seen.set(key, true);
     return false;
   }
 

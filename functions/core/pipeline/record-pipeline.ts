@@ -40,6 +40,9 @@ export async function processRecord(value: unknown, deps: PipelineDeps): Promise
   const parsed = toRecord(value);
   if (!parsed.ok) return { status: 'malformed', reason: parsed.reason };
   const { record } = parsed;
+  // Scope first: a record no rule can see is never keyed (building the key costs more than the
+  // scope check, and out-of-scope records are most of a trail).
+  if (!deps.evaluator.inScope(record)) return { status: 'outOfScope', record };
   if (deps.duplicates?.seenBefore(deliveryKeyOf(record))) return { status: 'duplicate', record };
   const evaluation = await deps.evaluator.evaluateRecord(record, parsed.envelope ? (value as Record<string, unknown>) : undefined);
   if (evaluation.status === 'malformed') return { status: 'malformed', reason: evaluation.reason };
