@@ -60,6 +60,7 @@ export function addCoverage(app: App, stack: RekwatchStack, config: DeployConfig
     });
     stackSet.node.addDependency(hub.bus);
     new CfnOutput(stack, 'SpokeStackSetName', { value: org.stackSetName, description: 'The service-managed StackSet that puts a spoke in every member account and covered region' });
+    new CfnOutput(stack, 'StackSetCallAs', { value: org.callAs, description: 'CallAs for StackSet API calls about the spoke StackSet (ListStackInstances, DescribeStackSet)' });
     new CfnOutput(stack, 'OrganizationalUnitIds', { value: org.organizationalUnitIds.join(','), description: 'Roots/OUs the spoke StackSet deploys to' });
     const costs = [
       ...(plan.spokeRegions.length > 0 ? [`in ${plan.spokeRegions.join(', ')} each ${forwardingCost(patterns, true)}`] : []),
