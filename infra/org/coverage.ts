@@ -29,7 +29,7 @@ export interface CoverageOptions {
 export function addCoverage(app: App, stack: RekwatchStack, config: DeployConfig, plan: CoveragePlan, patterns: CompiledPatterns, options: CoverageOptions = {}): Coverage {
   const hash = patternHash(patterns);
   const hub = new Hub(stack, 'Hub', { plan, patterns, patternHash: hash });
-  const spoke = { patterns, namePrefix: plan.namePrefix, patternHash: hash };
+  const spoke = { patterns, namePrefix: plan.namePrefix, patternHash: hash, ...(config.heartbeat ? { heartbeat: true } : {}) };
 
   const spokes: SpokeStack[] = [];
   const addSpoke = (account: string | undefined, region: string) => {
@@ -57,6 +57,8 @@ export function addCoverage(app: App, stack: RekwatchStack, config: DeployConfig
       regions: plan.regions,
       templateBody: renderSpokeTemplate(spoke, { featureFlags, nag: options.nag ?? true }),
       hubBus: hub.bus,
+      // The heartbeat role is named (the evaluate function recognises it).
+      namedIam: config.heartbeat !== null,
     });
     stackSet.node.addDependency(hub.bus);
     new CfnOutput(stack, 'SpokeStackSetName', { value: org.stackSetName, description: 'The service-managed StackSet that puts a spoke in every member account and covered region' });

@@ -25,8 +25,13 @@ export const HEARTBEAT_INTERVAL_MINUTES = 15;
 export const DEFAULT_HEARTBEAT_MAX_SILENCE_MS = 2 * 3_600_000;
 export const MIN_HEARTBEAT_MAX_SILENCE_MS = 2 * HEARTBEAT_INTERVAL_MINUTES * 60_000;
 export const MAX_HEARTBEAT_MAX_SILENCE_MS = 24 * 3_600_000;
-/** The tag the schedule writes (its value is the scheduled time). */
-export const HEARTBEAT_TAG_KEY = 'rekwatch-heartbeat';
+/**
+ * The tag the schedule writes, always with the same value: the collection is created with it, so
+ * every TagResource is a CloudTrail write event that changes nothing (and no drift shows).
+ */
+export const HEARTBEAT_TAG = { key: 'rekwatch-heartbeat', value: 'on' } as const;
+/** The heartbeat's metric (EMF, namespace `rekwatch`): dimension `Region`, and `Account`+`Region` for the accounts the app deploys. */
+export const HEARTBEAT_METRIC = 'Heartbeats';
 /** The id the heartbeat carries in the compiled patterns (never a rule of the pack). */
 export const HEARTBEAT_RULE_ID = 'rekwatch-heartbeat';
 export const HEARTBEAT_EVENT_NAME = 'TagResource';
@@ -92,8 +97,10 @@ export function recogniseHeartbeat(event: unknown, names: HeartbeatNames): Heart
   const region = r.awsRegion;
   if (typeof account !== 'string' || !ACCOUNT.test(account) || typeof region !== 'string' || !REGION.test(region)) return null;
   const params = r.requestParameters;
-  if (!isPlainObject(params) || typeof params.resourceArn !== 'string') return null;
-  const collection = /^arn:aws[a-z-]*:rekognition:([a-z0-9-]+):(\d{12}):collection\/(.+)$/.exec(params.resourceArn);
+  // CloudTrail writes request members in lower camel case; the API's own spelling is accepted too.
+  const arn = isPlainObject(params) ? (params.resourceArn ?? params.ResourceArn) : undefined;
+  if (typeof arn !== 'string') return null;
+  const collection = /^arn:aws[a-z-]*:rekognition:([a-z0-9-]+):(\d{12}):collection\/(.+)$/.exec(arn);
   if (!collection || collection[1] !== region || collection[2] !== account || collection[3] !== names.collectionId) return null;
   const who = r.userIdentity;
   if (!isPlainObject(who) || who.type !== 'AssumedRole' || typeof who.arn !== 'string') return null;
