@@ -11,11 +11,13 @@ import { applyListOverrides, ConfigFileError } from '../functions/adapters/deplo
 import { readRuleFiles, RulesDirError } from '../functions/adapters/rule-files';
 import { loadPack, type SourceFile } from '../functions/core/rules/pack';
 import { compileEventPatterns } from '../functions/core/eventbridge/event-pattern';
+import { heartbeatPatternRule } from '../functions/core/heartbeat/heartbeat';
 import { formatProblem } from '../functions/core/rules/problem';
 import { withAccountNames } from '../functions/core/rules/runtime-pack';
 import { ConfigError, loadConfig } from './config';
 import { acknowledgeFindings } from './nag';
 import { addCoverage } from './org/coverage';
+import { addHeartbeat } from './org/heartbeat';
 import { planCoverage } from './org/plan';
 import { RekwatchStack } from './stack';
 
@@ -50,7 +52,10 @@ export function buildApp(app: App, options: BuildOptions = {}): RekwatchStack {
       `rules in ${config.rulesDir} are invalid; nothing was synthesized:\n${load.problems.filter((p) => p.level === 'error').map(formatProblem).join('\n')}`,
     );
   }
-  const patterns = compileEventPatterns(load.pack, { eventSources: config.eventSources });
+  // With the heartbeat on, the patterns (compiled once: the hub and every spoke run the same) also
+  // let its TagResource through; the evaluate function's pack is unchanged.
+  const compiledPack = config.heartbeat ? { ...load.pack, rules: [...load.pack.rules, heartbeatPatternRule()] } : load.pack;
+  const patterns = compileEventPatterns(compiledPack, { eventSources: config.eventSources });
   const stackName: string = app.node.tryGetContext('stackName') ?? 'Rekwatch';
   const defaults = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
   // Hub and spokes (infra/org/) only when asked for; otherwise the single-region stack as always.
@@ -66,6 +71,7 @@ export function buildApp(app: App, options: BuildOptions = {}): RekwatchStack {
       : { account: config.coverage.account ?? defaults.account, region: config.coverage.region ?? defaults.region },
   });
   if (plan) addCoverage(app, stack, config, plan, patterns, { nag: options.nag ?? true });
+  if (config.heartbeat) addHeartbeat(stack, config.heartbeat, plan, stackName);
   acknowledgeFindings(stack);
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return stack;

@@ -5,6 +5,7 @@
  */
 import { ConfigFileError, readDeployConfigFile, type DeployConfigFile } from '../functions/adapters/deploy-config-file';
 import { parseDuration } from '../functions/core/common/duration';
+import { DEFAULT_HEARTBEAT_MAX_SILENCE_MS, HEARTBEAT_INTERVAL_MINUTES, MAX_HEARTBEAT_MAX_SILENCE_MS, MIN_HEARTBEAT_MAX_SILENCE_MS } from '../functions/core/heartbeat/heartbeat';
 import { SEVERITIES, type ListOrigin, type Severity } from '../functions/core/common/types';
 
 export interface EmailRoute {
@@ -60,6 +61,13 @@ export interface DeployConfig {
   readonly evaluateConcurrency: number | null;
   /** Where the hub is and what it watches beyond its own region (infra/org/). */
   readonly coverage: CoverageKeys;
+  /** The end-to-end heartbeat (`heartbeat`, `heartbeatMaxSilence`), or null when off (infra/org/heartbeat.ts). */
+  readonly heartbeat: HeartbeatConfig | null;
+}
+
+export interface HeartbeatConfig {
+  /** How long a region may be silent before its alarm fires, ms (a multiple of the 15-minute interval). */
+  readonly maxSilenceMs: number;
 }
 
 /**
@@ -228,6 +236,25 @@ function coverageKeys(ctx: Context, base: DeployConfigFile): CoverageKeys {
   return { account, region, regions, organizationId, organizationalUnitIds, spokeAccounts, stackSetCallAs };
 }
 
+function heartbeatConfig(ctx: Context, base: DeployConfigFile): HeartbeatConfig | null {
+  const onCtx = str(ctx, 'heartbeat');
+  const on = onCtx !== undefined ? bool(onCtx, 'heartbeat') : (base.heartbeat ?? false);
+  const silenceCtx = str(ctx, 'heartbeatMaxSilence');
+  const silence = silenceCtx ?? base.heartbeatMaxSilence;
+  const label = silenceCtx !== undefined ? 'context heartbeatMaxSilence' : 'config heartbeatMaxSilence';
+  if (!on) {
+    if (silence !== undefined) throw new ConfigError(`${label}: set heartbeat=true too (it is the heartbeat's alarm threshold)`);
+    return null;
+  }
+  if (silence === undefined) return { maxSilenceMs: DEFAULT_HEARTBEAT_MAX_SILENCE_MS };
+  const ms = parseDuration(silence);
+  const step = HEARTBEAT_INTERVAL_MINUTES * 60_000;
+  if (ms === null || ms < MIN_HEARTBEAT_MAX_SILENCE_MS || ms > MAX_HEARTBEAT_MAX_SILENCE_MS || ms % step !== 0) {
+    throw new ConfigError(`${label}: "${silence}" must be a duration from 30m to 24h in steps of ${HEARTBEAT_INTERVAL_MINUTES}m (like 2h or 45m): heartbeats come every ${HEARTBEAT_INTERVAL_MINUTES} minutes`);
+  }
+  return { maxSilenceMs: ms };
+}
+
 /** `a@x.com` or `a@x.com:critical|high`, comma-separated. */
 export function parseEmailRoutes(value: string, key = 'alertEmail'): EmailRoute[] {
   return value.split(',').map((part) => {
@@ -299,5 +326,6 @@ export function loadConfig(ctx: Context): DeployConfig {
     mutePageConcurrency: integerSetting(ctx, 'mutePageConcurrency', base.concurrency?.mutePage, 1, 100) ?? DEFAULT_MUTE_PAGE_CONCURRENCY,
     evaluateConcurrency: integerSetting(ctx, 'evaluateConcurrency', base.concurrency?.evaluate, 1, 10_000) ?? null,
     coverage,
+    heartbeat: heartbeatConfig(ctx, base),
   };
 }

@@ -33,6 +33,8 @@ export interface DeployConfigFile {
   organizationalUnitIds?: string[];
   spokeAccounts?: string[];
   stackSetCallAs?: 'SELF' | 'DELEGATED_ADMIN';
+  heartbeat?: boolean;
+  heartbeatMaxSilence?: string;
 }
 
 export class ConfigFileError extends Error {}

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_RECORD_BYTES } from '../adapters/trail-reader';
 import { didYouMean } from '../core/common/did-you-mean';
+import { coverageCommand, type CoverageClients } from './coverage';
 import { processIo, type CliIo } from './io';
 import { muteCommand, mutesCommand, unmuteCommand } from './mutes';
 import { redriveCommand, type RedriveClients } from './redrive';
@@ -69,6 +70,22 @@ async function defaultAwsClients(region?: string): Promise<RedriveClients> {
   return { sqs: new SQSClient({ region }), lambda: new LambdaClient({ region }) };
 }
 
+/** Clients for `rekwatch coverage`, in the given (home) region and per covered region; loaded only when it runs. */
+async function defaultCoverageClients(env: NodeJS.ProcessEnv, region?: string): Promise<CoverageClients> {
+  const [{ CloudFormationClient }, { EventBridgeClient }, { DynamoDBClient }, { awsClientConfig }] = await Promise.all([
+    import('@aws-sdk/client-cloudformation'),
+    import('@aws-sdk/client-eventbridge'),
+    import('@aws-sdk/client-dynamodb'),
+    import('./state'),
+  ]);
+  const config = (endpointVar: string, r?: string) => ({ ...awsClientConfig(env, endpointVar), ...(r ? { region: r } : {}) });
+  return {
+    cloudFormation: new CloudFormationClient(config('AWS_ENDPOINT_URL_CLOUDFORMATION', region)),
+    eventBridge: (r) => new EventBridgeClient(config('AWS_ENDPOINT_URL_EVENTBRIDGE', r)),
+    dynamodb: (r) => new DynamoDBClient(config('AWS_ENDPOINT_URL_DYNAMODB', r)),
+  };
+}
+
 /** The region in an SQS queue URL (`https://sqs.eu-west-1.amazonaws.com/...`), if it has one. */
 export function regionOfQueueUrl(url: string): string | undefined {
   return /^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\//.exec(url)?.[1];
@@ -92,6 +109,7 @@ export async function main(
   argv: readonly string[],
   io: CliIo = processIo(),
   aws: (region?: string) => Promise<RedriveClients> = defaultAwsClients,
+  coverageAws: (env: NodeJS.ProcessEnv, region?: string) => Promise<CoverageClients> = defaultCoverageClients,
 ): Promise<number> {
   let code = 0;
   // A reader that goes away (`rekwatch replay ... | head`) is not an error worth a stack trace.
@@ -251,6 +269,18 @@ export async function main(
     .addOption(rulesOption())
     .action(async (opts) => {
       code = await redriveCommand(opts, io, await aws(regionOfQueueUrl(opts.queueUrl) ?? process.env.AWS_REGION));
+    });
+
+  program
+    .command('coverage')
+    .description('prove a hub and spoke deploy covers every account and region: spokes, rule state, pattern == hub, heartbeats; exit 1 on any gap')
+    .requiredOption('--stack <name>', 'the hub stack (its outputs say what should be covered)')
+    .option('--region <region>', "the hub's home region, where the stack is (default: $AWS_REGION)")
+    .option('--json', 'one JSON object per account × region on stdout; the counts as the last line of stderr')
+    .option('--strict', 'also exit 1 when a cell could only be inferred (its rules are not readable from here)')
+    .action(async (opts) => {
+      const env = io.env ?? process.env;
+      code = await coverageCommand(opts, io, await coverageAws(env, opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION));
     });
 
   // A usage error prints the error, the command's one usage line and where the options are listed,

@@ -25,7 +25,8 @@ export interface StateOptions {
 
 export class StateError extends Error {}
 
-function awsClientConfig(env: NodeJS.ProcessEnv, endpointVar: string): Record<string, unknown> {
+/** Client settings from the command's environment (region, endpoint override, keys); the SDK's default chain otherwise. */
+export function awsClientConfig(env: NodeJS.ProcessEnv, endpointVar: string): Record<string, unknown> {
   // The command's environment (io.env) decides, like every other setting; without keys in it, the
   // SDK's default chain (profiles, SSO, instance roles) applies.
   const keys = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY

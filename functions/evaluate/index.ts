@@ -11,6 +11,8 @@ import { Evaluator } from '../core/match/evaluator';
 import type { Alert } from '../core/common/types';
 import { bundledPack } from './bundled-pack';
 import { createHandler, type Channel, type Suppression } from './handler';
+import { HEARTBEAT_ENV, withHeartbeat } from './heartbeat';
+import { heartbeatNames } from '../core/heartbeat/heartbeat';
 
 // Plain JSON to stdout: pino transports (worker threads) do not survive bundling.
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined, messageKey: 'message' });
@@ -85,7 +87,7 @@ const linkSigner = once(async () => {
   return async (alert: Alert) => withMuteLinks(alert, { baseUrl: muteUrl!, key: linkKeyFromSecret(await secret.get(), secret.secretId) }, Date.now());
 });
 
-export const handler = createHandler({
+const evaluate = createHandler({
   evaluator,
   logger,
   channels,
@@ -103,3 +105,14 @@ export const handler = createHandler({
         }
       : undefined,
 });
+
+/** With the heartbeat on (HEARTBEAT_NAME_PREFIX), heartbeats are recorded instead of evaluated. */
+const heartbeatPrefix = process.env[HEARTBEAT_ENV.namePrefix];
+export const handler = heartbeatPrefix
+  ? withHeartbeat(evaluate, {
+      names: heartbeatNames(heartbeatPrefix),
+      metricAccounts: new Set((process.env[HEARTBEAT_ENV.metricAccounts] ?? '').split(',').filter(Boolean)),
+      recorder: once(async () => new (await import('../adapters/heartbeat-store')).DynamoHeartbeatStore(await dynamo(), requiredEnv('TABLE_NAME'))),
+      logger,
+    })
+  : evaluate;

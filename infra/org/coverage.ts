@@ -29,7 +29,7 @@ export interface CoverageOptions {
 export function addCoverage(app: App, stack: RekwatchStack, config: DeployConfig, plan: CoveragePlan, patterns: CompiledPatterns, options: CoverageOptions = {}): Coverage {
   const hash = patternHash(patterns);
   const hub = new Hub(stack, 'Hub', { plan, patterns, patternHash: hash });
-  const spoke = { patterns, namePrefix: plan.namePrefix, patternHash: hash };
+  const spoke = { patterns, namePrefix: plan.namePrefix, patternHash: hash, ...(config.heartbeat ? { heartbeat: true } : {}) };
 
   const spokes: SpokeStack[] = [];
   const addSpoke = (account: string | undefined, region: string) => {
@@ -57,9 +57,12 @@ export function addCoverage(app: App, stack: RekwatchStack, config: DeployConfig
       regions: plan.regions,
       templateBody: renderSpokeTemplate(spoke, { featureFlags, nag: options.nag ?? true }),
       hubBus: hub.bus,
+      // The heartbeat role is named (the evaluate function recognises it).
+      namedIam: config.heartbeat !== null,
     });
     stackSet.node.addDependency(hub.bus);
     new CfnOutput(stack, 'SpokeStackSetName', { value: org.stackSetName, description: 'The service-managed StackSet that puts a spoke in every member account and covered region' });
+    new CfnOutput(stack, 'StackSetCallAs', { value: org.callAs, description: 'CallAs for StackSet API calls about the spoke StackSet (ListStackInstances, DescribeStackSet)' });
     new CfnOutput(stack, 'OrganizationalUnitIds', { value: org.organizationalUnitIds.join(','), description: 'Roots/OUs the spoke StackSet deploys to' });
     const costs = [
       ...(plan.spokeRegions.length > 0 ? [`in ${plan.spokeRegions.join(', ')} each ${forwardingCost(patterns, true)}`] : []),

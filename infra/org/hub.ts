@@ -117,6 +117,8 @@ export class Hub extends Construct {
     out('PatternHash', props.patternHash, 'sha256 of the compiled rules (pattern and state); every spoke rule description ends with it');
     out('SpokeRuleNamePrefix', names.rulePrefix, 'Every spoke forwarding rule is named <prefix>forward-<n>, on the default bus');
     out('CompiledRuleCount', String(props.patterns.rules.length), 'How many forwarding rules each spoke has');
+    // The home region's default-bus rules (generated names), so a coverage check can read them back.
+    if (stack.detection.rules.length > 0) out('HubRuleNames', stack.detection.rules.map((r) => r.ruleName).join(','), "The hub's default-bus rules in its home region, in compiled order");
     if (plan.spokeAccounts.length > 0) out('SpokeAccounts', plan.spokeAccounts.join(','), 'Accounts with spoke stacks deployed from this app');
     if (plan.organization) out('OrganizationId', plan.organization.id, 'The organization admitted to the hub bus');
   }

@@ -2,7 +2,7 @@
  * The one compiled pattern, as hub and spokes share it (pure): its hash (what a coverage check
  * compares across accounts and regions) and the per-region cost model printed at synth.
  */
-import { createHash } from 'node:crypto';
+import { rulesHash } from '../../functions/core/coverage/pattern-hash';
 import { STATE_ALL_MANAGEMENT_EVENTS, type CompiledPatterns } from '../../functions/core/eventbridge/event-pattern';
 
 /**
@@ -11,14 +11,8 @@ import { STATE_ALL_MANAGEMENT_EVENTS, type CompiledPatterns } from '../../functi
  * a spoke left behind by an old deploy from a current one without comparing patterns field by field.
  */
 export function patternHash(patterns: CompiledPatterns): string {
-  const canonical = JSON.stringify(patterns.rules.map((r) => ({ pattern: sortKeys(r.pattern), state: r.state })));
-  return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+  // The same function `rekwatch coverage` applies to the rules it reads back (functions/core/coverage/).
+  return rulesHash(patterns.rules);
 }
 
 /** List prices used in the note (us-east-1, December 2026); the note says to check current prices. */

@@ -16,6 +16,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { CompiledPatterns } from '../../functions/core/eventbridge/event-pattern';
 import { compiledEventRule } from '../constructs/detection';
+import { HeartbeatCanary } from './heartbeat';
 import { acknowledgeSpokeFindings } from './nag';
 
 /** Names shared by spokes and the hub (the hub matches spoke alarm names by prefix). */
@@ -42,6 +43,8 @@ export interface SpokeForwardingProps {
   readonly namePrefix: string;
   /** `sha256:...` of the compiled rules, written into each forwarding rule's description. */
   readonly patternHash: string;
+  /** Add the heartbeat canary (infra/org/heartbeat.ts) to this spoke. @default false */
+  readonly heartbeat?: boolean;
   /** How many times EventBridge retries putting an event on the hub bus. @default 185 (EventBridge's maximum) */
   readonly retryAttempts?: number;
   /** How long EventBridge keeps retrying. @default 24 hours (EventBridge's maximum) */
@@ -89,6 +92,8 @@ export class SpokeForwarding extends Construct {
   readonly role: iam.Role;
   /** Fires when the dead-letter queue holds an event. */
   readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** The heartbeat canary, with `heartbeat`. */
+  readonly heartbeat?: HeartbeatCanary;
 
   constructor(scope: Construct, id: string, props: SpokeForwardingProps) {
     super(scope, id);
@@ -146,6 +151,7 @@ export class SpokeForwarding extends Construct {
       eventPattern: { source: [ALARM_STATE_CHANGE.source], detailType: [ALARM_STATE_CHANGE.detailType], resources: [this.deadLetterAlarm.alarmArn] },
     });
     this.alarmForward.addTarget(target);
+    if (props.heartbeat) this.heartbeat = new HeartbeatCanary(this, 'Heartbeat', { namePrefix: props.namePrefix });
     acknowledgeSpokeFindings(this);
   }
 }

@@ -76,6 +76,8 @@ export interface SpokeStackSetProps {
   readonly templateBody: string;
   /** The hub bus, passed to every instance as `HubEventBusArn`. */
   readonly hubBus: events.IEventBus;
+  /** The template names IAM resources (the heartbeat role): CAPABILITY_NAMED_IAM. @default false */
+  readonly namedIam?: boolean;
   /** Percentage of accounts per region that may fail before StackSets stops the operation. @default 25 */
   readonly failureTolerancePercentage?: number;
 }
@@ -97,7 +99,7 @@ export class SpokeStackSet extends Construct {
       permissionModel: 'SERVICE_MANAGED',
       callAs: props.organization.callAs,
       autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
-      capabilities: ['CAPABILITY_IAM'],
+      capabilities: [props.namedIam ? 'CAPABILITY_NAMED_IAM' : 'CAPABILITY_IAM'],
       managedExecution: { Active: true },
       operationPreferences: {
         regionConcurrencyType: 'PARALLEL',

@@ -48,7 +48,7 @@ afterAll(async () => {
   await new Promise<void>((r) => sns.close(() => r()));
 });
 
-async function invoke(event: unknown): Promise<{ result: unknown; logs: Array<Record<string, unknown>> }> {
+async function invoke(event: unknown, extraEnv: Record<string, string> = {}): Promise<{ result: unknown; logs: Array<Record<string, unknown>> }> {
   const script = `require(${JSON.stringify(outfile)}).handler(${JSON.stringify(event)}, { awsRequestId: 'bundle-req' })
     .then((r) => process.stderr.write('RESULT ' + JSON.stringify(r) + '\\n'), (e) => { process.stderr.write('ERROR ' + e.message + '\\n'); process.exitCode = 1; });`;
   const endpoint = await dynamo.client.config.endpoint!();
@@ -63,6 +63,7 @@ async function invoke(event: unknown): Promise<{ result: unknown; logs: Array<Re
       AWS_ENDPOINT_URL_DYNAMODB: `http://${endpoint.hostname}:${endpoint.port}`,
       AWS_ENDPOINT_URL_SNS: `http://127.0.0.1:${snsPort}`,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...extraEnv,
     },
   });
   const line = stderr.split('\n').find((l) => l.startsWith('RESULT '));
@@ -91,5 +92,27 @@ describe('the bundled evaluate function', () => {
     const second = await invoke(MATCH_EVENT);
     expect(second.result).toEqual({ alerts: 1, delivered: 0, skipped: 1 });
     expect(snsRequests).toHaveLength(1);
+  });
+});
+
+// Last: it leaves a heartbeat item in the shared table.
+describe('the bundled evaluate function, heartbeat on', () => {
+  it('with the heartbeat on, records a heartbeat in the state table instead of evaluating it, and publishes nothing', async () => {
+    const before = snsRequests.length;
+    const account = '444455556666';
+    const heartbeat = {
+      version: '0', id: 'hb-envelope', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.rekognition', account, region: 'eu-west-1', time: '2026-12-01T11:45:01Z', resources: [],
+      detail: {
+        eventVersion: '1.11', eventTime: '2026-12-01T11:45:00Z', eventSource: 'rekognition.amazonaws.com', eventName: 'TagResource', awsRegion: 'eu-west-1', eventID: 'hb-bundle', readOnly: false, recipientAccountId: account,
+        userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::${account}:assumed-role/Rekwatch-hb-eu-west-1/s`, accountId: account },
+        requestParameters: { resourceArn: `arn:aws:rekognition:eu-west-1:${account}:collection/Rekwatch-heartbeat`, tags: { 'rekwatch-heartbeat': 'on' } },
+      },
+    };
+    const { result, logs } = await invoke(heartbeat, { HEARTBEAT_NAME_PREFIX: 'Rekwatch', HEARTBEAT_METRIC_ACCOUNTS: account });
+    expect(result).toEqual({ alerts: 0, delivered: 0, skipped: 0, heartbeat: { account, region: 'eu-west-1' } });
+    expect(snsRequests.length).toBe(before);
+    expect(logs.filter((l) => l.Heartbeats === 1).map((l) => [l.Account ?? null, l.Region])).toEqual([[null, 'eu-west-1'], [account, 'eu-west-1']]);
+    const items = (await dynamo.client.send(new ScanCommand({ TableName: dynamo.tableName }))).Items ?? [];
+    expect(items.find((i) => i.pk?.S === `heartbeat#${account}#eu-west-1`)?.lastAt).toEqual({ N: String(Date.parse('2026-12-01T11:45:00Z')) });
   });
 });

@@ -39,3 +39,12 @@ it('synthesizes the documented spoke stack', () => {
 it('synthesizes the documented StackSet spoke template', () => {
   expect(mask(spokeTemplate)).toMatchSnapshot();
 });
+
+it('synthesizes the documented spoke stack with the heartbeat on (-c heartbeat=true adds the canary and its schedule)', () => {
+  const withHeartbeat = build(
+    { account: '111122223333', region: 'us-east-1', regions: 'us-east-1,eu-west-1', alertEmail: 'oncall@example.com', heartbeat: 'true' },
+    { bundle: false },
+  );
+  const spoke = withHeartbeat.app.node.children.find((c): c is SpokeStack => c instanceof SpokeStack && c.region === 'eu-west-1')!;
+  expect(mask(Template.fromStack(spoke).toJSON())).toMatchSnapshot();
+});

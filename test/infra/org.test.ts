@@ -129,6 +129,9 @@ describe('hub', () => {
     expect(outputs.OrganizationalUnitIds?.Value).toBe('r-ab12');
     expect(outputs.SpokeRuleNamePrefix?.Value).toBe('Rekwatch-spoke-');
     expect(outputs.CompiledRuleCount?.Value).toBe(String(compiled.rules.length));
+    // What rekwatch coverage reads back besides: the hub's own rules, and how to call StackSets.
+    expect(outputs.HubRuleNames?.Value).toEqual({ Ref: expect.stringMatching(/^DetectionRule0/) });
+    expect(outputs.StackSetCallAs?.Value).toBe('DELEGATED_ADMIN');
   });
 
   it('assumes an organization trail in organization mode, and says so', () => {
