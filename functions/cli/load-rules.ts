@@ -11,7 +11,7 @@ import { conventionsFor, readRuleFiles, RulesDirError } from '../adapters/rule-f
 import { loadPack, type PackLoad } from '../core/rules/pack';
 import { withAccountNames } from '../core/rules/runtime-pack';
 import { formatProblem } from '../core/rules/problem';
-import { writeLine, type CliIo } from './io';
+import { colorsFor, writeLine, type CliIo } from './io';
 
 export interface LoadedRules extends PackLoad {
   config: DeployConfigFile;
@@ -37,7 +37,12 @@ export function loadRulesForCommand(dir: string, io: CliIo, out: Writable = io.s
     }
     throw e;
   }
-  for (const p of load.problems) writeLine(out, formatProblem(p));
+  // Colour only when the stream problems go to is a terminal.
+  const pc = colorsFor(io, out === io.stdout ? 'stdout' : 'stderr');
+  for (const p of load.problems) {
+    const line = formatProblem(p);
+    writeLine(out, p.level === 'warning' ? line.replace(': warning: ', `: ${pc.yellow('warning')}: `) : pc.red(line));
+  }
   return { ...load, pack: withAccountNames(load.pack, config.accountNames), config };
 }
 

@@ -4,7 +4,7 @@
  * what the repository's own convention test (test/rules/pack.test.ts) asks of the shipped pack.
  */
 import { loadRulesForCommand } from './load-rules';
-import { plural, writeLine, type CliIo } from './io';
+import { colorsFor, plural, writeLine, type CliIo } from './io';
 
 export function validateCommand(opts: { rules: string; config?: string; strict?: boolean }, io: CliIo): number {
   const load = loadRulesForCommand(opts.rules, io, io.stdout, opts.config, { conventions: true });
@@ -12,10 +12,11 @@ export function validateCommand(opts: { rules: string; config?: string; strict?:
   const errors = load.problems.filter((p) => p.level === 'error').length;
   const warnings = load.problems.length - errors;
   const counts = `${plural(load.pack.rules.length, 'rule')}, ${plural(Object.keys(load.pack.lists).length, 'list')}`;
+  const pc = colorsFor(io, 'stdout');
   if (errors > 0 || (opts.strict && warnings > 0)) {
-    writeLine(io.stdout, `${opts.rules}: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}${opts.strict && warnings > 0 ? ' (--strict: warnings fail)' : ''}`);
+    writeLine(io.stdout, `${opts.rules}: ${pc.red(plural(errors, 'error'))}, ${plural(warnings, 'warning')}${opts.strict && warnings > 0 ? ' (--strict: warnings fail)' : ''}`);
     return 1;
   }
-  writeLine(io.stdout, `${opts.rules}: ok (${counts}${warnings ? `, ${plural(warnings, 'warning')}` : ''})`);
+  writeLine(io.stdout, `${opts.rules}: ${pc.green('ok')} (${counts}${warnings ? `, ${pc.yellow(plural(warnings, 'warning'))}` : ''})`);
   return 0;
 }

@@ -67,3 +67,14 @@ describe('colour', () => {
     expect(out).not.toContain('\u001b[');
   });
 });
+
+describe('validate colours', () => {
+  const ROOT2 = join(__dirname, '..', '..');
+  it('colours errors and the verdict on a terminal (FORCE_COLOR), never when piped', async () => {
+    const coloured = await runCli(['validate'], { cwd: ROOT2, env: { FORCE_COLOR: '1' } });
+    expect(coloured.stdout).toContain('\u001b[32mok\u001b[39m');
+    const piped = await runCli(['validate'], { cwd: ROOT2 });
+    expect(piped.stdout).not.toContain('\u001b[');
+    expect(piped.stdout).toMatch(/^rules: ok \(\d+ rules, \d+ lists\)\n$/);
+  });
+});
