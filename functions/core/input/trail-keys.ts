@@ -51,6 +51,11 @@ const ORG = /^o-[a-z0-9]{10,32}$/;
 const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
+/** A 12-digit AWS account id. */
+export const isAccountId = (text: string): boolean => ACCOUNT.test(text);
+/** A region name like `us-east-1`, `us-gov-west-1`, `ap-southeast-2`. */
+export const isRegionName = (text: string): boolean => REGION.test(text);
+
 /** The level of a folder prefix (ending in `/`, or `''`). */
 export function trailLevel(prefix: string): TrailLevel {
   const segs = prefix.split('/');
