@@ -25,6 +25,7 @@ import { createGunzip } from 'node:zlib';
 import { DEFAULT_MAX_ELEMENT_BYTES, JsonRecordSplitter } from '../core/input/json-splitter';
 import { MAX_NESTING, mayNestDeeperThan, nestsDeeperThan } from '../core/common/nesting';
 import { isPlainObject } from '../core/common/json-value';
+import { DIGEST, LOG_FILE } from '../core/input/trail-keys';
 
 export interface ReadTrailOptions {
   /** Largest record of a JSON document, or line of JSON Lines, that is read; bigger ones are skipped as malformed. */
@@ -42,9 +43,6 @@ export type TrailItem =
   | { kind: 'unreadable'; file: string; reason: string; argument: boolean }
   | { kind: 'bytes'; bytes: number };
 
-const LOG_FILE = /\.(json|jsonl)(\.gz)?$/i;
-/** CloudTrail digest files (integrity hashes, not events) live under CloudTrail-Digest/ and name it. */
-const DIGEST = /(^|[/\\_])CloudTrail-Digest([/\\_]|$)/;
 
 /** An input file (`argument`: named by the caller, not found in a directory), or a path that could not be read. */
 type Entry = { file: string; fsPath: string; regular: boolean; argument: boolean } | { unreadable: string; reason: string; argument: boolean };
@@ -396,31 +394,61 @@ export async function* readTrail(paths: readonly string[], stdin: Readable = pro
       yield [{ kind: 'unreadable', file: entry.unreadable, reason: entry.reason, argument: entry.argument }];
       continue;
     }
-    const file = entry.file;
-    let bytes = 0;
+    const counter = { bytes: 0 };
     let opened;
     try {
-      opened = await openInput(entry, stdin, (n) => (bytes += n));
+      opened = await openInput(entry, stdin, (n) => (counter.bytes += n));
     } catch (e) {
-      yield [{ kind: 'unreadable', file, reason: (e as Error).message, argument: entry.argument }];
+      yield [{ kind: 'unreadable', file: entry.file, reason: (e as Error).message, argument: entry.argument }];
       continue;
     }
-    yield [{ kind: 'file', file }];
-    let last = 0;
-    try {
-      const batches = opened.mode === 'lines' ? readLines(file, opened.stream, maxBytes) : readDocument(file, opened.stream, maxBytes);
-      for await (const batch of batches) {
-        if (bytes !== last) {
-          batch.push({ kind: 'bytes', bytes: bytes - last });
-          last = bytes;
-        }
-        yield batch;
+    yield* readOpened(entry.file, opened, counter, maxBytes);
+  }
+}
+
+/**
+ * Reads one stream that is already open (an S3 object's body) as a named file is read: gzip detected
+ * by its magic bytes, `.jsonl` line by line, `.json` through the splitter, other names sniffed.
+ * `file` names it in every item; one that cannot be opened is unreadable (not a named argument).
+ */
+export async function* readStream(file: string, raw: Readable, options: ReadTrailOptions = {}): AsyncGenerator<TrailItem[]> {
+  const counter = { bytes: 0 };
+  let opened;
+  try {
+    opened = await openStream(raw, file, (n) => (counter.bytes += n));
+  } catch (e) {
+    yield [{ kind: 'unreadable', file, reason: (e as Error).message, argument: false }];
+    return;
+  }
+  yield* readOpened(file, opened, counter, options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
+}
+
+/** The items of one opened input: the file, its records in batches, the bytes read; a stream that fails midway is malformed at `file`. */
+async function* readOpened(file: string, opened: { stream: Readable; mode: Mode }, counter: { bytes: number }, maxBytes: number): AsyncGenerator<TrailItem[]> {
+  yield [{ kind: 'file', file }];
+  let last = 0;
+  try {
+    const batches = opened.mode === 'lines' ? readLines(file, opened.stream, maxBytes) : readDocument(file, opened.stream, maxBytes);
+    for await (const batch of batches) {
+      if (counter.bytes !== last) {
+        batch.push({ kind: 'bytes', bytes: counter.bytes - last });
+        last = counter.bytes;
       }
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      const reason = err.code === 'Z_BUF_ERROR' || err.code === 'Z_DATA_ERROR' ? `corrupt or truncated gzip (${err.message})` : err.message;
-      yield [{ kind: 'malformed', file, where: 'file', reason }];
+      yield batch;
     }
-    if (bytes !== last) yield [{ kind: 'bytes', bytes: bytes - last }];
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const reason = err.code === 'Z_BUF_ERROR' || err.code === 'Z_DATA_ERROR' ? `corrupt or truncated gzip (${err.message})` : err.message;
+    yield [{ kind: 'malformed', file, where: 'file', reason }];
+  }
+  if (counter.bytes !== last) yield [{ kind: 'bytes', bytes: counter.bytes - last }];
+}
+
+/** One JSON text (a LookupEvents `CloudTrailEvent`) as an item: a value, or malformed (invalid JSON, nested too deep). */
+export function textItem(file: string, where: string, text: string): TrailItem {
+  try {
+    return valueItem(file, where, JSON.parse(text), text);
+  } catch (e) {
+    return { kind: 'malformed', file, where, reason: `invalid JSON: ${(e as Error).message}` };
   }
 }

@@ -2,6 +2,7 @@
  * AWS errors a user can act on (no credentials, no region, access denied, no such queue or table)
  * are reported by every command in one line naming the command, never as a stack trace.
  */
+import { awsErrorText } from '../adapters/sources/aws-error-text';
 
 interface MaybeAwsError {
   name?: string;
@@ -18,13 +19,5 @@ export function isAwsError(e: unknown): boolean {
 
 /** `rekwatch COMMAND: Name: message`, with a hint for the two set-up errors everyone meets first. */
 export function awsErrorLine(command: string, e: unknown): string {
-  const err = e as MaybeAwsError;
-  const name = err.name && err.name !== 'Error' ? `${err.name}: ` : '';
-  const hint =
-    err.name === 'CredentialsProviderError'
-      ? ' (set AWS credentials: AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or aws sso login)'
-      : /Region is missing/.test(err.message ?? '')
-        ? ' (set AWS_REGION)'
-        : '';
-  return `rekwatch ${command}: ${name}${(err.message ?? String(e)).split('\n')[0]}${hint}`;
+  return `rekwatch ${command}: ${awsErrorText(e)}`;
 }

@@ -19,6 +19,8 @@ export interface CliIo {
   retry?: RetryOptions;
   /** The clock (mute expiry); Date.now when absent. */
   now?: () => number;
+  /** Waiting (pacing AWS history reads, backing off); setTimeout when absent. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export function processIo(): CliIo {

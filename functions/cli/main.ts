@@ -8,10 +8,11 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { DEFAULT_MAX_RECORD_BYTES } from '../adapters/trail-reader';
 import { didYouMean } from '../core/common/did-you-mean';
 import { coverageCommand, type CoverageClients } from './coverage';
-import { processIo, type CliIo } from './io';
+import { processIo, writeLine, type CliIo } from './io';
 import { muteCommand, mutesCommand, unmuteCommand } from './mutes';
 import { redriveCommand, type RedriveClients } from './redrive';
 import { replayCommand } from './replay';
+import { listArg, sourceSpec } from './replay-sources';
 import { serveCommand } from './serve';
 import { testCommand } from './test-rules';
 import { validateCommand } from './validate';
@@ -152,10 +153,10 @@ export async function main(
       code = await testCommand(opts, io);
     });
 
-  program
+  const replay = program
     .command('replay')
-    .description('backtest the rules over CloudTrail logs (files, directories, or - for stdin)')
-    .argument('<paths...>', 'trail log files (.json, .json.gz, .jsonl, .jsonl.gz), directories, or -')
+    .description('backtest the rules over CloudTrail logs (files, directories, - for stdin, s3://BUCKET/PREFIX, or Event history with --lookup-events)')
+    .argument('[paths...]', 'trail log files (.json, .json.gz, .jsonl, .jsonl.gz), directories, -, or s3://BUCKET/PREFIX (a trail bucket, read in place)')
     .addOption(rulesOption())
     .addOption(configOption())
     .addOption(sourceOption())
@@ -172,8 +173,17 @@ export async function main(
     .option('--no-dedupe', "ignore rules' dedupe windows")
     .option('--mute-url <url>', 'put signed mute links to this mute page (rekwatch serve) in delivered alerts (default: $REKWATCH_MUTE_URL)')
     .option('--deliver-file <path>', 'also append each alert as a JSON line to this file')
+    .option('--lookup-events', 'also read CloudTrail Event history (LookupEvents: management events of the last 90 days, no trail needed)')
+    .option('--since <time>', 's3:// and --lookup-events: events since TIME (ISO 8601, or 7d, 6h back)')
+    .option('--until <time>', 's3:// and --lookup-events: events until TIME (ISO 8601, or a duration back from now)')
+    .option('--accounts <ids>', 's3://: only these accounts (comma-separated or repeated)', listArg)
+    .option('--regions <names>', 's3://: only these regions; --lookup-events: the regions to read (default $AWS_REGION)', listArg)
+    .option('--endpoint-url <url>', 's3://: an S3-compatible endpoint (path-style addressing)')
     .action(async (paths: string[], opts) => {
-      code = await replayCommand(paths, opts, io);
+      const sources = sourceSpec(paths, opts, (io.now ?? Date.now)());
+      if (!sources.ok) return replay.error(`error: ${sources.reason}`, { exitCode: 2, code: 'rekwatch.usage' });
+      for (const n of sources.notes) writeLine(io.stderr, n);
+      code = await replayCommand(paths, { ...opts, sources: sources.spec }, io);
     });
 
   program

@@ -8,13 +8,32 @@ export class Progress {
 
   constructor(private readonly stream: Writable, private readonly enabled: boolean, private readonly intervalMs = 200) {}
 
+  private stats: ReplayStats | undefined;
+  private detail = '';
+
   update(stats: ReplayStats): void {
     if (!this.enabled) return;
+    this.stats = stats;
     const now = Date.now();
     if (now - this.lastDraw < this.intervalMs) return;
     this.lastDraw = now;
+    this.draw(stats);
+  }
+
+  /** What a slow source is doing (`LookupEvents us-east-1 EventName=X: page 3`), after the counts; drawn at once. */
+  status(text: string): void {
+    if (!this.enabled) return;
+    this.detail = text;
+    if (this.stats) this.draw(this.stats);
+    else {
+      this.stream.write(`\r\x1b[2K${text}`);
+      this.drawn = true;
+    }
+  }
+
+  private draw(stats: ReplayStats): void {
     const mb = (stats.bytes / 1e6).toFixed(1);
-    this.stream.write(`\r\x1b[2K${stats.files} files, ${stats.records.toLocaleString('en-US')} records, ${mb} MB read, ${stats.alerts.toLocaleString('en-US')} alerts`);
+    this.stream.write(`\r\x1b[2K${stats.files} files, ${stats.records.toLocaleString('en-US')} records, ${mb} MB read, ${stats.alerts.toLocaleString('en-US')} alerts${this.detail ? ` (${this.detail})` : ''}`);
     this.drawn = true;
   }
 

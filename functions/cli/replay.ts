@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { deliverToAll, type DeliveryChannel } from '../adapters/delivery/channel';
 import { MuteStore } from '../adapters/mute-store';
-import { readTrail, type TrailItem } from '../adapters/trail-reader';
+import type { TrailItem } from '../adapters/trail-reader';
 import { MemoryDedupeState } from '../core/suppress/dedupe';
 import { DuplicateWindow } from '../core/input/duplicate-window';
 import { Evaluator } from '../core/match/evaluator';
@@ -30,6 +30,7 @@ import { channelsForCommand, linkSignerFor } from './channels';
 import { writeLine, type CliIo } from './io';
 import { eventSourcesFor, loadRulesForCommand } from './load-rules';
 import { Progress } from './progress';
+import { readInputs, type SourceSpec } from './replay-sources';
 import { openState, stateDirFor } from './state';
 
 export interface ReplayOptions {
@@ -54,6 +55,8 @@ export interface ReplayOptions {
   maxAlerts?: number;
   /** `--max-record-size`: larger records and JSON lines are skipped as malformed (default 64 MiB). */
   maxRecordSize?: number;
+  /** Trail buckets and Event history to read, with their bounds (replay-sources.ts); local paths only when absent. */
+  sources?: SourceSpec;
 }
 
 class Output {
@@ -219,7 +222,7 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
     }
   };
 
-  for await (const batch of readTrail(paths, io.stdin, io.cwd, { maxRecordBytes: opts.maxRecordSize })) {
+  for await (const batch of readInputs(paths, opts.sources, replay.evaluator, io, { maxRecordBytes: opts.maxRecordSize }, (text) => progress.status(terminalSafe(text)))) {
     for (const item of batch) {
       if (item.kind !== 'value') {
         countItem(tally, item, note, jsonNote);

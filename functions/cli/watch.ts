@@ -24,7 +24,7 @@ import { describeHolder, ownerIsGone, WatchLock } from '../adapters/watch-lock';
 import { WatchState, WatchStateError, type FileMark, type SaveFile } from '../adapters/watch-state';
 import { Bounded } from '../core/deliver/bounded';
 import { alertTime } from '../core/suppress/dedupe';
-import { parseDuration } from '../core/common/duration';
+import { parseTimeArg } from '../core/common/duration';
 import { Evaluator } from '../core/match/evaluator';
 import { withMuteLinks, type LinkSigner } from '../core/suppress/mute-links/links';
 import { toRecord } from '../core/input/record';
@@ -96,11 +96,8 @@ function historySince(opts: WatchOptions, now: number): { ok: true; since: numbe
   if (opts.fromStart && opts.since !== undefined) return { ok: false, reason: 'give --from-start or --since, not both' };
   if (opts.fromStart) return { ok: true, since: -Infinity };
   if (opts.since === undefined) return { ok: true, since: undefined };
-  const back = parseDuration(opts.since);
-  if (back !== null) return { ok: true, since: now - back };
-  const at = /^\d{4}-\d\d-\d\d/.test(opts.since) ? Date.parse(opts.since) : Number.NaN;
-  if (Number.isNaN(at)) return { ok: false, reason: `--since "${opts.since}": not an ISO 8601 time (2026-11-20T09:00Z) or a duration back from now (6h, 2d)` };
-  return { ok: true, since: at };
+  const at = parseTimeArg(opts.since, now);
+  return at.ok ? { ok: true, since: at.at } : at;
 }
 
 /** What one watch run works with (set up once). */

@@ -21,6 +21,7 @@ export interface CliOptions {
   /** The command's whole environment (besides the test state directory): nothing leaks in from the developer's shell. */
   env?: NodeJS.ProcessEnv;
   now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
   retry?: RetryOptions;
 }
 
@@ -37,6 +38,7 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
     stderrIsTTY: false,
     env: { REKWATCH_STATE_DIR: TEST_STATE_DIR, REKWATCH_USER: 'tester', ...options.env },
     now: options.now,
+    sleep: options.sleep,
     retry: options.retry,
   });
   return { code, stdout, stderr };

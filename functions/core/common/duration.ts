@@ -23,3 +23,15 @@ export function formatDuration(ms: number): string {
   }
   return parts.join('') || '0s';
 }
+
+/**
+ * A point in time given on the command line: an ISO 8601 time (`2026-11-20`, `2026-11-20T09:00Z`) or a
+ * duration back from `now` (`6h`, `7d`, `1h30m`). `option` names the flag in the reason.
+ */
+export function parseTimeArg(text: string, now: number, option = '--since'): { ok: true; at: number } | { ok: false; reason: string } {
+  const back = parseDuration(text);
+  if (back !== null) return { ok: true, at: now - back };
+  const at = /^\d{4}-\d\d-\d\d/.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(at)) return { ok: false, reason: `${option} "${text}": not an ISO 8601 time (2026-11-20T09:00Z) or a duration back from now (6h, 2d)` };
+  return { ok: true, at };
+}

@@ -89,7 +89,20 @@ export class Evaluator {
         check: compileCheck(rule.conditions, ops, this.lists, this.memo),
         facts: [...factsUsed(rule.conditions)],
       }));
-    this.index = new EventNameIndex(this.compiled.map((c) => ({ item: c, names: possibleEventNames(c.rule.conditions, this.lists) })));
+    const named = this.compiled.map((c) => ({ item: c, names: possibleEventNames(c.rule.conditions, this.lists) }));
+    this.index = new EventNameIndex(named);
+    this.eventNames = named.some((n) => n.names === null) ? null : new Set(named.flatMap((n) => [...(n.names as Set<string>)]));
+  }
+
+  /**
+   * Every eventName some enabled rule can match (the index's union), or null when some rule can
+   * match any eventName: what a history source needs to fetch (lookup-streams.ts).
+   */
+  readonly eventNames: ReadonlySet<string> | null;
+
+  /** The eventSources in scope, or null for every service. */
+  get eventSourceScope(): ReadonlySet<string> | null {
+    return this.scope;
   }
 
   /** Enabled rules, in pack order. */
