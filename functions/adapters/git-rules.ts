@@ -65,7 +65,7 @@ export async function ruleFilesAtRef(cwd: string, ref: string, rulesDir: string)
   if (!commit.ok) {
     const refs = await git(root, ['for-each-ref', '--format=%(refname:short)']);
     const known = refs.ok ? refs.stdout.toString('utf8').split('\n').filter(Boolean) : [];
-    return { ok: false, reason: `--base ${ref}: unknown git ref${didYouMean(ref, known)} (in a shallow clone, fetch it first, e.g. git fetch origin main)` };
+    return { ok: false, reason: `--base ${ref}: no such commit in this repository${didYouMean(ref, known)}; a shallow clone (as in CI) may need it fetched first: git fetch origin BRANCH` };
   }
   const oid = commit.stdout.toString('utf8').trim();
   let path: string;
