@@ -183,7 +183,7 @@ export async function main(
     .argument('<paths...>', 'trail log files (.json, .json.gz, .jsonl, .jsonl.gz), directories, or -')
     .addOption(new Option('--base <ref>', 'base rules: the --rules directory as committed at this git ref, read from git (default: HEAD)').conflicts('baseRules'))
     .option('--base-rules <dir>', 'base rules: another rules directory, instead of --base')
-    .addOption(rulesOption().default('rules', 'rules; the head rules'))
+    .addOption(new Option('--rules <dir>', 'head rules directory: the change under review').default('rules'))
     .addOption(configOption())
     .addOption(sourceOption())
     .addOption(new Option('--format <format>', 'readable text, or markdown for a pull-request comment').choices(['text', 'markdown']).default('text'))

@@ -5,7 +5,7 @@
  * --config and scope on both sides, no mutes or dedupe, and the errors a reviewer can hit.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -264,5 +264,24 @@ describe('rekwatch diff', () => {
     const none = await runCli(['diff', '--base', 'HEAD~1', 'missing'], { cwd: dir });
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('rekwatch: no input could be read');
+  });
+
+  it("README's example is the real output over the bundled sample", async () => {
+    const root = join(__dirname, '..', '..');
+    const dir = mkdtempSync(join(tmpdir(), 'rekwatch-diff-readme-'));
+    symlinkSync(join(root, 'samples'), join(dir, 'samples'));
+    cpSync(join(root, 'rules'), join(dir, 'rules'), { recursive: true });
+    cpSync(join(root, 'rules'), join(dir, 'rules-new'), { recursive: true });
+    // The edit README describes: DeleteFaces too, and the CI user exempt.
+    const file = join(dir, 'rules-new', 'collection-deleted-without-mfa.json');
+    const changed = JSON.parse(readFileSync(file, 'utf8')) as { conditions: { all: Json[] } };
+    const i = changed.conditions.all.findIndex((c) => c.fact === 'eventName');
+    changed.conditions.all[i] = { fact: 'eventName', operator: 'in', value: ['DeleteCollection', 'DeleteFaces'] };
+    changed.conditions.all.push({ fact: 'principalArn', operator: 'notEqual', value: 'arn:aws:iam::111122223333:user/contractor-ci' });
+    writeFileSync(file, JSON.stringify(changed, null, 2));
+    const res = await runCli(['diff', '--base-rules', 'rules', '--rules', 'rules-new', 'samples/trail'], { cwd: dir });
+    expect(res).toMatchObject({ code: 0, stderr: '' });
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    expect(readme).toContain(`node bin/rekwatch diff --base-rules rules --rules rules-new samples/trail\n\`\`\`\n\n\`\`\`\n${res.stdout}\`\`\`\n`);
   });
 });
