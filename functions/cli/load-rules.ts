@@ -2,13 +2,14 @@
  * Loads and validates a rules directory for a command, printing problems the same way everywhere.
  * With `--config FILE` (the deployment config), its named-list overrides apply first, so validation,
  * tests and backtests see exactly the lists that would be deployed, and its account names are put
- * on the pack, for alerts to show as deployed alerts do.
+ * on the pack, for alerts to show as deployed alerts do. The files are read from the directory, or
+ * given (`diff --base` reads them from git).
  */
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { applyListOverrides, ConfigFileError, readDeployConfigFile, type DeployConfigFile } from '../adapters/deploy-config-file';
 import { conventionsFor, readRuleFiles, RulesDirError } from '../adapters/rule-files';
-import { loadPack, type PackLoad } from '../core/rules/pack';
+import { loadPack, type PackLoad, type SourceFile } from '../core/rules/pack';
 import { withAccountNames } from '../core/rules/runtime-pack';
 import { formatProblem } from '../core/rules/problem';
 import { colorsFor, writeLine, type CliIo } from './io';
@@ -17,13 +18,20 @@ export interface LoadedRules extends PackLoad {
   config: DeployConfigFile;
 }
 
-export function loadRulesForCommand(dir: string, io: CliIo, out: Writable = io.stderr, configPath?: string, opts: { conventions?: boolean } = {}): LoadedRules | null {
+export interface LoadRulesOptions {
+  /** Check the pack conventions too (validate). */
+  conventions?: boolean;
+  /** The rule files, already read (e.g. from git: `diff --base`), instead of reading `dir`, which then only names them. */
+  files?: readonly SourceFile[];
+}
+
+export function loadRulesForCommand(dir: string, io: CliIo, out: Writable = io.stderr, configPath?: string, opts: LoadRulesOptions = {}): LoadedRules | null {
   let load: PackLoad;
   let config: DeployConfigFile = {};
   try {
     if (configPath) config = readDeployConfigFile(resolve(io.cwd, configPath));
     const rulesDir = resolve(io.cwd, dir);
-    const files = readRuleFiles(rulesDir, io.cwd);
+    const files = opts.files ?? readRuleFiles(rulesDir, io.cwd);
     const configLabel = configPath ?? '';
     load = loadPack(applyListOverrides(files, config.lists ?? {}, dir.replace(/\/+$/, ''), (name) => ({ file: configLabel, field: `lists.${name}` })), {
       eventSources: config.eventSources,

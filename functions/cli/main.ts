@@ -1,6 +1,6 @@
 /**
  * The rekwatch CLI. Commands are small modules; this file only parses arguments.
- * Exit codes: 0 ok, 1 invalid rules or failing tests, 2 usage error or no readable input.
+ * Exit codes: 0 ok, 1 invalid rules, failing tests or a `diff --fail-on` change, 2 usage error or no readable input.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { DEFAULT_MAX_RECORD_BYTES } from '../adapters/trail-reader';
 import { didYouMean } from '../core/common/did-you-mean';
 import { coverageCommand, type CoverageClients } from './coverage';
+import { diffCommand } from './diff';
 import { processIo, writeLine, type CliIo } from './io';
 import { muteCommand, mutesCommand, unmuteCommand } from './mutes';
 import { redriveCommand, type RedriveClients } from './redrive';
@@ -184,6 +185,24 @@ export async function main(
       if (!sources.ok) return replay.error(`error: ${sources.reason}`, { exitCode: 2, code: 'rekwatch.usage' });
       for (const n of sources.notes) writeLine(io.stderr, n);
       code = await replayCommand(paths, { ...opts, sources: sources.spec }, io);
+    });
+
+  program
+    .command('diff')
+    .description('review a rule change by its alerts: replay the base and head rules over the same logs (read once) and report the alerts that appear and vanish')
+    .argument('<paths...>', 'trail log files (.json, .json.gz, .jsonl, .jsonl.gz), directories, or -')
+    .addOption(new Option('--base <ref>', 'base rules: the --rules directory as committed at this git ref, read from git (default: HEAD)').conflicts('baseRules'))
+    .option('--base-rules <dir>', 'base rules: another rules directory, instead of --base')
+    .addOption(new Option('--rules <dir>', 'head rules directory: the change under review').default('rules'))
+    .addOption(configOption())
+    .addOption(sourceOption())
+    .addOption(new Option('--format <format>', 'readable text, or markdown for a pull-request comment').choices(['text', 'markdown']).default('text'))
+    .option('--json', 'one line per changed alert on stdout; a JSON summary as the last line of stderr')
+    .addOption(new Option('--fail-on <what>', 'exit 1 when alerts appear (new), or when anything changes (any); rule errors count too').choices(['new', 'any']))
+    .option('--examples <n>', 'appeared and vanished alerts shown per rule', count(0), 5)
+    .addOption(maxRecordSizeOption())
+    .action(async (paths: string[], opts) => {
+      code = await diffCommand(paths, opts, io);
     });
 
   program

@@ -239,7 +239,7 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
 }
 
 /** Counts what the reader says besides values: files, bytes, unreadable paths, malformed records. */
-function countItem(tally: ReplayTally, item: Exclude<TrailItem, { kind: 'value' }>, note: (line: string) => void, jsonNote: (line: string | undefined) => void): void {
+export function countItem(tally: ReplayTally, item: Exclude<TrailItem, { kind: 'value' }>, note: (line: string) => void, jsonNote: (line: string | undefined) => void): void {
   switch (item.kind) {
     case 'file':
       tally.file();

@@ -60,3 +60,23 @@ export function hasUnsafeDisplayCharacters(value: string): boolean {
   UNSAFE_FOR_DISPLAY.lastIndex = 0;
   return found;
 }
+
+/**
+ * Any string from an event or the command line as a Markdown code span that renders as the text
+ * itself, for a pull-request comment: inside a code span nothing is a link, mention (`@team`), issue
+ * reference, emphasis or HTML. Display-unsafe characters become visible escapes first
+ * ({@link terminalSafe}, so a line break cannot end a table row), `|` is escaped (GitHub tables split
+ * cells on it, even in code spans), and the fence is one backtick longer than any run inside.
+ */
+export function markdownCode(value: string): string {
+  const text = terminalSafe(value).replace(/\|/g, '\\|');
+  const longest = Math.max(0, ...Array.from(text.matchAll(/`+/g), (m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') || (text.startsWith(' ') && text.endsWith(' ') && text.trim() !== '') ? ' ' : '';
+  return `${fence}${pad}${text || ' '}${pad}${fence}`;
+}
+
+/** Text for HTML (a `<summary>` in a Markdown comment): `&`, `<`, `>`, quotes escaped, after {@link terminalSafe}. */
+export function htmlText(value: string): string {
+  return terminalSafe(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
