@@ -95,7 +95,9 @@ describe('alert diff', () => {
         const reversed = await compare({ ...a, rules: [...a.rules].reverse() }, { ...b, rules: [...b.rules].reverse() }, records);
         expect(keyed(reversed.changed)).toEqual(keyed(r.changed));
       }),
-      { numRuns: 60 },
+      // A fixed seed: the vacuity counts below must not depend on the luck of a run (with a random
+      // seed they fell short about 1 run in 6); the other properties here explore with random seeds.
+      { numRuns: 60, seed: 20261201 },
     );
     // The property is not vacuous: many runs change alerts, and some raise one alert id more than once.
     expect(changes).toBeGreaterThan(15);
