@@ -172,6 +172,7 @@ export async function main(
     .option('--no-dedupe', "ignore rules' dedupe windows")
     .option('--mute-url <url>', 'put signed mute links to this mute page (rekwatch serve) in delivered alerts (default: $REKWATCH_MUTE_URL)')
     .option('--deliver-file <path>', 'also append each alert as a JSON line to this file')
+    .option('--workers <n>', 'threads reading and evaluating files (default: the available parallelism; 1: all in one thread; same output either way)', count(1))
     .action(async (paths: string[], opts) => {
       code = await replayCommand(paths, opts, io);
     });
