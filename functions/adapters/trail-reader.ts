@@ -29,6 +29,8 @@ import { isPlainObject } from '../core/common/json-value';
 export interface ReadTrailOptions {
   /** Largest record of a JSON document, or line of JSON Lines, that is read; bigger ones are skipped as malformed. */
   maxRecordBytes?: number;
+  /** Largest `.json` file read whole instead of streamed (default WHOLE_FILE_MAX_BYTES; 0 streams every file). */
+  wholeFileMaxBytes?: number;
 }
 
 /** The default maximum record (or line) size: 64 MiB. */
@@ -409,8 +411,8 @@ export async function* readInput(input: TrailInput, stdin: Readable = process.st
     return;
   }
   const file = input.file;
-  if (input.regular && modeFromName(input.fsPath) === 'document') {
-    const whole = await readWholeDocument(input.fsPath, file, Math.min(maxBytes, WHOLE_FILE_MAX_BYTES));
+  if (input.regular && modeFromName(input.fsPath) === 'document' && options.wholeFileMaxBytes !== 0) {
+    const whole = await readWholeDocument(input.fsPath, file, Math.min(maxBytes, options.wholeFileMaxBytes ?? WHOLE_FILE_MAX_BYTES));
     if (whole) {
       yield [{ kind: 'file', file }, ...whole.items, { kind: 'bytes', bytes: whole.bytes }];
       return;
