@@ -1,7 +1,7 @@
 /**
  * Runs one `rekwatch replay --json [ARGS...] PATH` in a fresh process and reports its time (from the
  * call of main(), so module loading is not counted; worker start-up is), CPU time of every thread,
- * and peak RSS. Usage: tsx bench/replay-child.ts PATH [replay options...]
+ * (every thread's, from the same point), and peak RSS. Usage: tsx bench/replay-child.ts PATH [replay options...]
  */
 import { Writable, Readable } from 'node:stream';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ async function run() {
   const [path, ...extra] = process.argv.slice(2);
   const stdout = new Writable({ write(chunk, _enc, cb) { alerts += String(chunk).split('\n').length - 1; cb(); } });
   const stderr = new Writable({ write(chunk, _enc, cb) { summary += String(chunk); cb(); } });
+  const before = process.resourceUsage();
   const t = process.hrtime.bigint();
   const code = await main(['node', 'rekwatch', 'replay', '--json', '--no-mutes', '--rules', join(__dirname, '..', 'rules'), ...extra, path as string], {
     stdout, stderr, stdin: Readable.from([]), cwd: process.cwd(), stderrIsTTY: false,
@@ -21,7 +22,7 @@ async function run() {
   if (code !== 0) throw new Error(`replay exited ${code}: ${summary}`);
   const s = JSON.parse(summary.trim().split('\n').pop() as string) as { records: number };
   const u = process.resourceUsage();
-  process.stdout.write(`${JSON.stringify({ ms, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, maxRssKb: u.maxRSS, records: s.records, alerts })}\n`);
+  process.stdout.write(`${JSON.stringify({ ms, cpuMs: (u.userCPUTime + u.systemCPUTime - before.userCPUTime - before.systemCPUTime) / 1000, maxRssKb: u.maxRSS, records: s.records, alerts })}\n`);
 }
 
 run().catch((e) => {

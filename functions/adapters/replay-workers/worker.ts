@@ -19,6 +19,8 @@ export interface WorkerSetup {
   pack: RulePack;
   evaluator: EvaluatorOptions;
   maxRecordBytes?: number;
+  /** Items per chunk posted (default 2048). */
+  chunkSize?: number;
 }
 
 /** Main thread to worker. */
@@ -55,7 +57,7 @@ function start(): void {
 
   const read = async (job: number, input: TrailInput): Promise<void> => {
     const file = 'unreadable' in input ? input.unreadable : input.file;
-    let builder = new ChunkBuilder(file);
+    const builder = new ChunkBuilder(file, setup.chunkSize);
     const flush = async () => {
       if (!builder.empty) await post({ type: 'chunk', job, chunk: builder.take() });
     };
@@ -71,7 +73,6 @@ function start(): void {
       }
     }
     await flush();
-    builder = new ChunkBuilder(file);
   };
 
   const run = async () => {
