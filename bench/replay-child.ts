@@ -1,7 +1,7 @@
 /**
  * Runs one `rekwatch replay --json [ARGS...] PATH` in a fresh process and reports its time (from the
- * call of main(), so module loading is not counted; worker start-up is), CPU time of every thread,
- * (every thread's, from the same point), and peak RSS. Usage: tsx bench/replay-child.ts PATH [replay options...]
+ * call of main(), so module loading is not counted; worker start-up is), CPU time of every thread
+ * from the same point, and peak RSS. Usage: tsx bench/replay-child.ts PATH [replay options...]
  */
 import { Writable, Readable } from 'node:stream';
 import { join } from 'node:path';
