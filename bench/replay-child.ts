@@ -1,4 +1,8 @@
-/** Runs one `rekwatch replay --json` in a fresh process and reports its time and peak RSS. */
+/**
+ * Runs one `rekwatch replay --json [ARGS...] PATH` in a fresh process and reports its time (from the
+ * call of main(), so module loading is not counted; worker start-up is), CPU time of every thread
+ * from the same point, and peak RSS. Usage: tsx bench/replay-child.ts PATH [replay options...]
+ */
 import { Writable, Readable } from 'node:stream';
 import { join } from 'node:path';
 import { main } from '../functions/cli/main';
@@ -6,16 +10,19 @@ import { main } from '../functions/cli/main';
 async function run() {
   let alerts = 0;
   let summary = '';
+  const [path, ...extra] = process.argv.slice(2);
   const stdout = new Writable({ write(chunk, _enc, cb) { alerts += String(chunk).split('\n').length - 1; cb(); } });
   const stderr = new Writable({ write(chunk, _enc, cb) { summary += String(chunk); cb(); } });
+  const before = process.resourceUsage();
   const t = process.hrtime.bigint();
-  const code = await main(['node', 'rekwatch', 'replay', '--json', '--rules', join(__dirname, '..', 'rules'), process.argv[2] as string], {
+  const code = await main(['node', 'rekwatch', 'replay', '--json', '--no-mutes', '--rules', join(__dirname, '..', 'rules'), ...extra, path as string], {
     stdout, stderr, stdin: Readable.from([]), cwd: process.cwd(), stderrIsTTY: false,
   });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
   if (code !== 0) throw new Error(`replay exited ${code}: ${summary}`);
   const s = JSON.parse(summary.trim().split('\n').pop() as string) as { records: number };
-  process.stdout.write(`${JSON.stringify({ ms, maxRssKb: process.resourceUsage().maxRSS, records: s.records, alerts })}\n`);
+  const u = process.resourceUsage();
+  process.stdout.write(`${JSON.stringify({ ms, cpuMs: (u.userCPUTime + u.systemCPUTime - before.userCPUTime - before.systemCPUTime) / 1000, maxRssKb: u.maxRSS, records: s.records, alerts })}\n`);
 }
 
 run().catch((e) => {

@@ -14,10 +14,14 @@ import { toRecord } from '../functions/core/input/record';
 import type { RulePack } from '../functions/core/common/types';
 import { syntheticRecords } from '../scripts/synthetic-trail';
 import { lambdaBench } from './lambda';
+import { trailBench } from './trail';
 import { packPredicates } from './pack-predicates';
 import { syntheticRuleSet, type Predicate } from './synthetic-rules';
 
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
+/** `--trail-mb N`: size of the many-file trail (default 300, 50 with --quick; 1070 for the issue's 1 GB case). */
+const trailMbArg = argv.includes('--trail-mb') ? Number(argv[argv.indexOf('--trail-mb') + 1]) : undefined;
 const quick = args.has('--quick');
 const asJson = args.has('--json');
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -182,9 +186,10 @@ async function main() {
     rows.push(await measure('synthetic', set.pack, set.predicates, lines));
   }
   const replay = await replayBench();
+  const trail = trailBench(quick, trailMbArg, log);
   log('measuring the Lambda bundle: cold starts and warm handler time...');
   const lambda = await lambdaBench(packLoad.pack, quick ? 11 : 31);
-  const result = { evaluation: rows, replay, lambda, records: RECORDS, avgRecordBytes: avgBytes };
+  const result = { evaluation: rows, replay, trail, lambda, records: RECORDS, avgRecordBytes: avgBytes };
   if (asJson) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
@@ -198,6 +203,12 @@ async function main() {
   }
   log('');
   log(`lambda: bundle ${(lambda.bundleBytes / 1024).toFixed(0)} KB, cold start ${lambda.coldStartMs} ms (median), warm ${lambda.warmNoMatchMs} ms per non-matching event, ${lambda.warmMatchMs} ms per matching event (publish stubbed)`);
+  log('');
+  log(`many-file trail: ${trail.trailMb} MB JSON in ${trail.files} gzip files, ${trail.records.toLocaleString('en-US')} records (median of rounds, each row a fresh process)`);
+  log(`${'row'.padEnd(44)} ${'MB/s'.padStart(7)} ${'records/s'.padStart(10)} ${'peak RSS'.padStart(9)} ${'CPU s'.padStart(6)} ${'wall s'.padStart(7)}`);
+  for (const r of trail.rows) log(`${r.name.padEnd(44)} ${r.mbPerSec.toFixed(1).padStart(7)} ${fmt(r.recordsPerSec).padStart(10)} ${`${r.peakRssMb} MB`.padStart(9)} ${r.cpuSec.toFixed(2).padStart(6)} ${r.wallSec.toFixed(2).padStart(7)}`);
+  log(`ratios: ${Object.entries(trail.ratios).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  log(`linearity: replay CPU per 100 MB ${trail.linearity.cpuSecPer100MbAtX} s at ${trail.linearity.xMb} MB, ${trail.linearity.cpuSecPer100MbAt2x} s at ${trail.trailMb} MB (ratio ${trail.linearity.ratio}; 1.0 is linear)`);
   log(`replay: ${replay.uncompressedMb} MB JSON (${replay.records.toLocaleString('en-US')} records) at ${replay.mbPerSec} MB/s, ${replay.recordsPerSec.toLocaleString('en-US')} records/s, peak RSS ${replay.peakRssMb} MB`);
 }
 

@@ -3,6 +3,9 @@
  * the benchmarks: mostly high-volume DetectFaces/SearchFacesByImage/DetectLabels calls from a few
  * application roles, some console and CLI administration, and occasional risky calls.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { CloudTrailRecord } from '../functions/core/common/types';
 
 /** mulberry32: a small seeded PRNG, so generated data is identical on every machine. */
@@ -149,4 +152,47 @@ export function* syntheticRecords(count: number, seed: number, riskyRate = 0.005
     const eventTime = new Date(start + Math.floor((i / Math.max(1, count)) * 86_400_000)).toISOString().replace(/\.\d{3}Z$/, 'Z');
     yield rand() < riskyRate ? riskyRecord(rand, eventTime) : routineRecord(rand, eventTime);
   }
+}
+
+/**
+ * Writes a trail as CloudTrail delivers it: many gzip `{"Records":[...]}` files (about
+ * `recordsPerFile` records each, ~4 MB of JSON at the default) under an
+ * AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/ tree, until `targetBytes` of JSON are written.
+ * Deterministic for a seed. Returns the files written, the uncompressed JSON bytes and the records.
+ */
+export function writeSyntheticTrail(dir: string, targetBytes: number, seed = 7, recordsPerFile = 3000): { files: number; bytes: number; records: number } {
+  const base = join(dir, 'AWSLogs', ACCOUNT, 'CloudTrail', 'us-east-1', '2026', '11', '20');
+  mkdirSync(base, { recursive: true });
+  let bytes = 0;
+  let records = 0;
+  let files = 0;
+  const estimate = Math.max(1, Math.ceil(targetBytes / 1350));
+  const gen = syntheticRecords(estimate * 2, seed);
+  while (bytes < targetBytes) {
+    const batch: string[] = [];
+    for (let i = 0; i < recordsPerFile; i++) {
+      const r = gen.next();
+      if (r.done) break;
+      batch.push(JSON.stringify(r.value));
+    }
+    if (batch.length === 0) break;
+    const text = `{"Records":[${batch.join(',')}]}`;
+    const name = `${ACCOUNT}_CloudTrail_us-east-1_20261120T${String(files).padStart(6, '0')}Z_${seed.toString(16).padStart(16, '0')}.json.gz`;
+    writeFileSync(join(base, name), gzipSync(text, { level: 6 }));
+    bytes += Buffer.byteLength(text);
+    records += batch.length;
+    files++;
+  }
+  return { files, bytes, records };
+}
+
+if (require.main === module) {
+  // tsx scripts/synthetic-trail.ts OUT_DIR MEGABYTES [SEED]: a many-file gzip trail for the bench (1070 for the issue's 1 GB case).
+  const [out, mb, seed] = process.argv.slice(2);
+  if (!out || !mb) {
+    process.stderr.write('usage: tsx scripts/synthetic-trail.ts OUT_DIR MEGABYTES [SEED]\n');
+    process.exit(2);
+  }
+  const r = writeSyntheticTrail(out, Number(mb) * 1e6, seed === undefined ? 7 : Number(seed));
+  process.stdout.write(`${r.files} files, ${r.records} records, ${(r.bytes / 1e6).toFixed(1)} MB of JSON in ${out}\n`);
 }

@@ -21,7 +21,7 @@ import { createReadStream, type Dirent, type Stats } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { DEFAULT_MAX_ELEMENT_BYTES, JsonRecordSplitter } from '../core/input/json-splitter';
 import { MAX_NESTING, mayNestDeeperThan, nestsDeeperThan } from '../core/common/nesting';
 import { isPlainObject } from '../core/common/json-value';
@@ -30,6 +30,8 @@ import { DIGEST, LOG_FILE } from '../core/input/trail-keys';
 export interface ReadTrailOptions {
   /** Largest record of a JSON document, or line of JSON Lines, that is read; bigger ones are skipped as malformed. */
   maxRecordBytes?: number;
+  /** Largest `.json` file read whole instead of streamed (default WHOLE_FILE_MAX_BYTES; 0 streams every file). */
+  wholeFileMaxBytes?: number;
 }
 
 /** The default maximum record (or line) size: 64 MiB. */
@@ -44,11 +46,15 @@ export type TrailItem =
   | { kind: 'bytes'; bytes: number };
 
 
-/** An input file (`argument`: named by the caller, not found in a directory), or a path that could not be read. */
-type Entry = { file: string; fsPath: string; regular: boolean; argument: boolean } | { unreadable: string; reason: string; argument: boolean };
+/**
+ * An input file (`file` as shown, `fsPath` to open; `regular`: a regular file, not stdin, a FIFO or a
+ * device; `argument`: named by the caller, not found in a directory), or a path that could not be
+ * read. Plain data, so it can be handed to a worker thread.
+ */
+export type TrailInput = { file: string; fsPath: string; regular: boolean; argument: boolean } | { unreadable: string; reason: string; argument: boolean };
 
-/** Expands PATHs into input files: directories are walked recursively (sorted) for log files. */
-async function* expandPaths(paths: readonly string[], cwd: string): AsyncGenerator<Entry> {
+/** Expands PATHs into input files, in reading order: directories are walked recursively (sorted) for log files. */
+export async function* trailInputs(paths: readonly string[], cwd: string): AsyncGenerator<TrailInput> {
   const visited = new Map<string, string>();
   for (const p of paths) {
     if (p === '-') {
@@ -388,22 +394,37 @@ async function* readDocument(file: string, stream: Readable, maxBytes: number): 
  * reported as given.
  */
 export async function* readTrail(paths: readonly string[], stdin: Readable = process.stdin, cwd = process.cwd(), options: ReadTrailOptions = {}): AsyncGenerator<TrailItem[]> {
+  for await (const input of trailInputs(paths, cwd)) yield* readInput(input, stdin, options);
+}
+
+/**
+ * One input's items: `unreadable`, or `file` then its values, malformed records and `bytes`. A
+ * regular `.json` file of at most WHOLE_FILE_MAX_BYTES is read whole (readWholeDocument) when that
+ * gives exactly what streaming gives; anything else is streamed.
+ */
+export async function* readInput(input: TrailInput, stdin: Readable = process.stdin, options: ReadTrailOptions = {}): AsyncGenerator<TrailItem[]> {
   const maxBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  for await (const entry of expandPaths(paths, cwd)) {
-    if ('unreadable' in entry) {
-      yield [{ kind: 'unreadable', file: entry.unreadable, reason: entry.reason, argument: entry.argument }];
-      continue;
-    }
-    const counter = { bytes: 0 };
-    let opened;
-    try {
-      opened = await openInput(entry, stdin, (n) => (counter.bytes += n));
-    } catch (e) {
-      yield [{ kind: 'unreadable', file: entry.file, reason: (e as Error).message, argument: entry.argument }];
-      continue;
-    }
-    yield* readOpened(entry.file, opened, counter, maxBytes);
+  if ('unreadable' in input) {
+    yield [{ kind: 'unreadable', file: input.unreadable, reason: input.reason, argument: input.argument }];
+    return;
   }
+  const file = input.file;
+  if (input.regular && modeFromName(input.fsPath) === 'document' && options.wholeFileMaxBytes !== 0) {
+    const whole = await readWholeDocument(input.fsPath, file, Math.min(maxBytes, options.wholeFileMaxBytes ?? WHOLE_FILE_MAX_BYTES));
+    if (whole) {
+      yield [{ kind: 'file', file }, ...whole.items, { kind: 'bytes', bytes: whole.bytes }];
+      return;
+    }
+  }
+  const counter = { bytes: 0 };
+  let opened;
+  try {
+    opened = await openInput(input, stdin, (n) => (counter.bytes += n));
+  } catch (e) {
+    yield [{ kind: 'unreadable', file, reason: (e as Error).message, argument: input.argument }];
+    return;
+  }
+  yield* readOpened(file, opened, counter, maxBytes);
 }
 
 /**
@@ -451,4 +472,81 @@ export function textItem(file: string, where: string, text: string): TrailItem {
   } catch (e) {
     return { kind: 'malformed', file, where, reason: `invalid JSON: ${(e as Error).message}` };
   }
+}
+
+/**
+ * Largest trail file (compressed, and its JSON) read whole rather than streamed: CloudTrail delivers
+ * files of a few MB; reading one whole and parsing it with one JSON.parse is about twice as fast as
+ * splitting it and parsing each record, and costs memory bounded by this size (per worker thread).
+ */
+export const WHOLE_FILE_MAX_BYTES = 16 * 1024 * 1024;
+
+/** `{"Records": [` (the key written plainly: the splitter matches the key's bytes, not its value) or `[`, at the start. */
+const WRAPPER_HEAD = /^[ \t\n\r]*\{[ \t\n\r]*"Records"[ \t\n\r]*:[ \t\n\r]*\[/;
+const ARRAY_HEAD = /^[ \t\n\r]*\[/;
+const NOT_SPACE = /[^ \t\n\r]/;
+/** A \u escape of a letter of "Records" (which could spell a second "Records" key). */
+const RECORDS_LETTER_ESCAPE = /\\u00(?:52|65|63|6f|72|64|73)/i;
+
+/**
+ * A `.json` trail file read whole: gunzip (by magic bytes) and one JSON.parse of the document. Only
+ * where the result is provably what the streaming splitter gives (so the two paths can never
+ * disagree; test/unit/trail-reader-whole.property.test.ts checks it on arbitrary bytes): the file and
+ * its JSON at most `maxBytes` (so no record can be over the record size limit), the whole text one
+ * valid JSON document that is a `{"Records": [...]}` object with no other key, or an array, and on
+ * one line (every record's position is `line 1, record i`). Anything else (invalid or truncated JSON
+ * or gzip, other shapes, several lines, too big, unreadable) returns null and is streamed.
+ */
+async function readWholeDocument(fsPath: string, file: string, maxBytes: number): Promise<{ items: TrailItem[]; bytes: number } | null> {
+  let text: string;
+  let bytes: number;
+  try {
+    const fh = await open(fsPath, 'r');
+    let raw: Buffer;
+    try {
+      const size = (await fh.stat()).size;
+      if (size > maxBytes) return null;
+      raw = await fh.readFile();
+    } finally {
+      await fh.close();
+    }
+    if (raw.length > maxBytes) return null;
+    bytes = raw.length;
+    const json = isGzip(raw) ? gunzipSync(raw, { maxOutputLength: maxBytes }) : raw;
+    text = json.toString('utf8', json.length >= 3 && json[0] === 0xef && json[1] === 0xbb && json[2] === 0xbf ? 3 : 0);
+  } catch {
+    return null; // unreadable, corrupt or over the size: streaming says what it says
+  }
+  const nl = text.indexOf('\n');
+  if (nl !== -1 && NOT_SPACE.test(text.slice(nl))) return null;
+  const wrapper = WRAPPER_HEAD.test(text);
+  if (!wrapper && !ARRAY_HEAD.test(text)) return null;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  let records: unknown[];
+  if (wrapper) {
+    if (!isPlainObject(doc) || !Array.isArray(doc.Records)) return null;
+    for (const k in doc) if (k !== 'Records') return null;
+    // JSON.parse keeps the last of two "Records" keys, the splitter reads every one spelled plainly:
+    // whole only when no second key can be "Records" (no other plain "Records", no \u escape of its letters).
+    if (text.indexOf('"Records"', text.indexOf('"Records"') + 1) !== -1 || RECORDS_LETTER_ESCAPE.test(text)) return null;
+    records = doc.Records;
+  } else {
+    if (!Array.isArray(doc)) return null;
+    records = doc;
+  }
+  // The splitter checks each record's own text; a document that cannot nest deeper than the limit
+  // has no record that can (and when it may, each record is checked exactly, as streaming does).
+  const deep = mayNestDeeperThan(text, MAX_NESTING);
+  const items: TrailItem[] = new Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const value = records[i];
+    const where = `line 1, record ${i}`;
+    items[i] = deep && nestsDeeperThan(value, MAX_NESTING) ? { kind: 'malformed', file, where, reason: tooDeep } : { kind: 'value', file, where, value };
+  }
+  return { items, bytes };
 }

@@ -180,6 +180,7 @@ export async function main(
     .option('--accounts <ids>', 's3://: only these accounts (comma-separated or repeated)', listArg)
     .option('--regions <names>', 's3://: only these regions; --lookup-events: the regions to read (default $AWS_REGION)', listArg)
     .option('--endpoint-url <url>', 's3://: an S3-compatible endpoint (path-style addressing)')
+    .option('--workers <n>', 'threads reading and evaluating files (default: the available parallelism; 1: all in one thread; same output either way)', count(1))
     .action(async (paths: string[], opts) => {
       const sources = sourceSpec(paths, opts, (io.now ?? Date.now)());
       if (!sources.ok) return replay.error(`error: ${sources.reason}`, { exitCode: 2, code: 'rekwatch.usage' });

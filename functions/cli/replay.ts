@@ -14,13 +14,18 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { deliverToAll, type DeliveryChannel } from '../adapters/delivery/channel';
 import { MuteStore } from '../adapters/mute-store';
-import type { TrailItem } from '../adapters/trail-reader';
+import { availableParallelism } from 'node:os';
+import { chunkItems, type EvaluatedChunk } from '../adapters/replay-workers/chunk';
+import { evaluateInWorkers } from '../adapters/replay-workers/pool';
+import type { WorkerSetup } from '../adapters/replay-workers/worker';
+import { readInput, trailInputs, type TrailInput, type TrailItem } from '../adapters/trail-reader';
 import { MemoryDedupeState } from '../core/suppress/dedupe';
+import { CopyWindow } from '../core/alert/copies';
 import { DuplicateWindow } from '../core/input/duplicate-window';
 import { Evaluator } from '../core/match/evaluator';
 import { withMuteLinks, type LinkSigner } from '../core/suppress/mute-links/links';
 import type { Mute } from '../core/suppress/mute';
-import { processRecord, type PipelineDeps } from '../core/pipeline/record-pipeline';
+import { processRecord, settle, type PipelineDeps } from '../core/pipeline/record-pipeline';
 import { formatAlertLines, heldBackNote, renderSummary, unreadableArgumentsNote } from '../core/report/replay-report';
 import { ReplayTally } from '../core/report/replay-tally';
 import { Suppressor, type Verdict } from '../core/suppress/suppression';
@@ -57,6 +62,8 @@ export interface ReplayOptions {
   maxRecordSize?: number;
   /** Trail buckets and Event history to read, with their bounds (replay-sources.ts); local paths only when absent. */
   sources?: SourceSpec;
+  /** `--workers`: threads evaluating files (default: the available parallelism; 1: all in this thread). */
+  workers?: number;
 }
 
 class Output {
@@ -103,6 +110,8 @@ const EXIT_DELIVERY_FAILED = 3;
 /** What set-up gives the run. */
 interface Replay {
   evaluator: Evaluator;
+  /** What a worker thread needs to build the same evaluator. */
+  workerSetup: WorkerSetup;
   /** Live mutes, then dedupe windows (each off with --no-mutes / --no-dedupe). */
   decide: (alert: Alert) => Promise<Verdict>;
   /** With --deliver / --deliver-file. */
@@ -126,7 +135,10 @@ async function setUp(opts: ReplayOptions, io: CliIo): Promise<Replay | number> {
   }
   const deliveries = opts.deliver || opts.deliverFile ? deliveriesFor(opts, io) : undefined;
   if (typeof deliveries === 'number') return deliveries;
-  const evaluator = new Evaluator(load.pack, { eventSources: eventSourcesFor(opts.eventSource, load.config) });
+  // Copies of a cross-account call are folded in the record pipeline's second stage (copies: 'each'
+  // here), so they fold the same way whether files are evaluated in this thread or in workers.
+  const evaluatorOptions = { eventSources: eventSourcesFor(opts.eventSource, load.config) };
+  const evaluator = new Evaluator(load.pack, { ...evaluatorOptions, copies: 'each' });
   const mutes = opts.mutes === false ? undefined : await liveMutes(io, opts);
   if (mutes === null) return 2;
   const suppressor = new Suppressor({
@@ -135,7 +147,8 @@ async function setUp(opts: ReplayOptions, io: CliIo): Promise<Replay | number> {
     ...(opts.dedupe === false ? {} : { dedupe: new MemoryDedupeState() }),
     now: io.now,
   });
-  return { evaluator, decide: (alert) => suppressor.decide(alert), ...(deliveries ? { deliveries } : {}) };
+  const workerSetup: WorkerSetup = { pack: load.pack, evaluator: evaluatorOptions, ...(opts.maxRecordSize === undefined ? {} : { maxRecordBytes: opts.maxRecordSize }) };
+  return { evaluator, workerSetup, decide: (alert) => suppressor.decide(alert), ...(deliveries ? { deliveries } : {}) };
 }
 
 /** The channels alerts are delivered to, or an exit status after printing why not. */
@@ -209,7 +222,7 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
   const jsonNote = (line: string | undefined) => {
     if (opts.json && line !== undefined) note(line);
   };
-  const deps: PipelineDeps = { evaluator: replay.evaluator, duplicates: new DuplicateWindow(), decide: replay.decide };
+  const deps: PipelineDeps = { evaluator: replay.evaluator, duplicates: new DuplicateWindow(), copies: new CopyWindow(), decide: replay.decide };
   const maxAlerts = opts.maxAlerts ?? 100;
   const emit = async (alert: Alert) => {
     await replay.deliveries?.send(alert, note);
@@ -222,20 +235,81 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
     }
   };
 
-  for await (const batch of readInputs(paths, opts.sources, replay.evaluator, io, { maxRecordBytes: opts.maxRecordSize }, (text) => progress.status(terminalSafe(text)))) {
-    for (const item of batch) {
-      if (item.kind !== 'value') {
-        countItem(tally, item, note, jsonNote);
-        continue;
+  for await (const unit of readUnits(paths, replay, opts, io, (text) => progress.status(terminalSafe(text)))) {
+    if (unit.kind === 'items') {
+      for (const item of unit.items) {
+        if (item.kind !== 'value') {
+          countItem(tally, item, note, jsonNote);
+          continue;
+        }
+        const counted = tally.record(await processRecord(item.value, deps), item.file, item.where);
+        for (const n of counted.notes) jsonNote(n);
+        for (const alert of counted.deliver) await emit(alert);
       }
-      const counted = tally.record(await processRecord(item.value, deps), item.file, item.where);
-      for (const n of counted.notes) jsonNote(n);
-      for (const alert of counted.deliver) await emit(alert);
+    } else {
+      const { file } = unit.chunk;
+      for (const x of chunkItems(unit.chunk)) {
+        if ('item' in x) {
+          countItem(tally, x.item, note, jsonNote);
+          continue;
+        }
+        const counted = tally.record(await settle(x.evaluated, deps), file, x.where);
+        for (const n of counted.notes) jsonNote(n);
+        for (const alert of counted.deliver) await emit(alert);
+      }
     }
     progress.update(tally.stats);
   }
   progress.clear();
   return run;
+}
+
+/** What replay reads, in input order: reader items to take through the pipeline here, or a chunk of stage 1 results from a worker. */
+type Unit = { kind: 'items'; items: readonly TrailItem[] } | { kind: 'evaluated'; chunk: EvaluatedChunk };
+
+/**
+ * Every input of the run, in order. The one place paths are read (`trailInputs`): regular files go
+ * to worker threads when there are at least two of them and more than one worker; everything else
+ * (and everything with --workers 1) is read here. Both give the same output, byte for byte.
+ */
+async function* readUnits(paths: readonly string[], replay: Replay, opts: ReplayOptions, io: CliIo, status: (text: string) => void): AsyncGenerator<Unit> {
+  if (opts.sources) {
+    // Trail buckets and Event history (replay-sources.ts) are read and evaluated in this thread, in
+    // the order given, local paths among them included.
+    for await (const items of readInputs(paths, opts.sources, replay.evaluator, io, { maxRecordBytes: opts.maxRecordSize }, status)) yield { kind: 'items', items };
+    return;
+  }
+  const inputs = trailInputs(paths, io.cwd);
+  const here = (input: TrailInput) => readInput(input, io.stdin, { maxRecordBytes: opts.maxRecordSize });
+  const workers = opts.workers ?? availableParallelism();
+  // Worker threads pay for themselves from two files on: look ahead that far before starting any.
+  const first: TrailInput[] = [];
+  let regular = 0;
+  let more = true;
+  while (workers > 1 && regular < 2) {
+    const next = await inputs.next(); // not for-await: leaving that loop would end the walk
+    if (next.done) {
+      more = false;
+      break;
+    }
+    first.push(next.value);
+    if (!('unreadable' in next.value) && next.value.regular) regular++;
+  }
+  const all = (async function* () {
+    yield* first;
+    if (more) yield* inputs;
+  })();
+  if (regular < 2) {
+    for await (const input of all) for await (const items of here(input)) yield { kind: 'items', items };
+    return;
+  }
+  for await (const pooled of evaluateInWorkers(all, workers, replay.workerSetup)) {
+    if (pooled.kind === 'main') {
+      for await (const items of here(pooled.input)) yield { kind: 'items', items };
+    } else {
+      for await (const chunk of pooled.chunks) yield { kind: 'evaluated', chunk };
+    }
+  }
 }
 
 /** Counts what the reader says besides values: files, bytes, unreadable paths, malformed records. */

@@ -126,7 +126,15 @@ export class Evaluator {
    * where some rule survives the pre-check, so the common no-match case costs no async work.
    */
   evaluateRecord(record: CloudTrailRecord, envelope?: Record<string, unknown>): Promise<Evaluation> {
-    if (!this.inScope(record)) return Promise.resolve({ status: 'outOfScope', record, alerts: [], errors: [] });
+    return Promise.resolve(this.evaluateNow(record, envelope));
+  }
+
+  /**
+   * `evaluateRecord` without the promise when no rule survives the pre-check (most records): the
+   * evaluation itself, else a promise of it. Never rejects.
+   */
+  evaluateNow(record: CloudTrailRecord, envelope?: Record<string, unknown>): Evaluation | Promise<Evaluation> {
+    if (!this.inScope(record)) return { status: 'outOfScope', record, alerts: [], errors: [] };
     const facts = new RecordFacts(record, this.lists);
     this.memo.next();
     const candidates = this.usePrecheck ? this.index.candidates(record.eventName) : this.compiled;
@@ -143,7 +151,7 @@ export class Evaluator {
       }
       (survivors ??= []).push(c);
     }
-    if (!survivors) return Promise.resolve({ status: 'evaluated', record, alerts: [], errors: [] });
+    if (!survivors) return { status: 'evaluated', record, alerts: [], errors: [] };
     return this.runEngines(survivors, facts, envelope);
   }
 

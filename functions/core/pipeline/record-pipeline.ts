@@ -1,25 +1,44 @@
 /**
- * One record's way through rekwatch, over injected parts: classify the parsed value (`toRecord`),
- * drop a delivery seen before, evaluate it (scope, candidate rules, pre-check, json-rules-engine),
- * and decide each alert (live mutes, dedupe windows). It returns what happened, for the caller to
- * count, print, log or deliver; it never throws for bad input (a rule that throws is a rule error in
- * the outcome). `replay` uses it; `watch`, the Lambda and backtest workers can, with their own parts
- * (no duplicate window, a fail-open decision).
+ * One record's way through rekwatch, over injected parts, in two stages:
+ *
+ *   1. `evaluateValue` (steps 3–8, everything that depends on this record alone): classify the parsed
+ *      value (`toRecord`), scope, build its delivery key, evaluate it (candidate rules, pre-check,
+ *      json-rules-engine, alerts). Backtest workers run this stage on their files.
+ *   2. `settle` (what depends on the records before it, so it runs in input order, in one place):
+ *      drop a delivery seen before (the duplicate window), fold later copies of a cross-account call
+ *      into the first copy's alert (the copy window), and decide each alert (live mutes, dedupe).
+ *
+ * `processRecord` is the two stages in one call. It returns what happened, for the caller to count,
+ * print, log or deliver; it never throws for bad input (a rule that throws is a rule error in the
+ * outcome). The evaluator must return every copy's alert (`copies: 'each'`) when a copy window is
+ * given, so copies are folded here, after the duplicate window, as one process would see them.
  */
-import { deliveryKeyOf } from '../alert/alert';
+import { deliveryKeyOf, eventIdOf } from '../alert/alert';
+import type { CopyWindow } from '../alert/copies';
 import type { DuplicateWindow } from '../input/duplicate-window';
-import type { Evaluator, RuleError } from '../match/evaluator';
+import type { Evaluation, Evaluator, RuleError } from '../match/evaluator';
 import { toRecord } from '../input/record';
 import type { Verdict } from '../suppress/suppression';
-import type { Alert, CloudTrailRecord } from '../common/types';
+import type { Alert } from '../common/types';
 
 export interface PipelineDeps {
   evaluator: Evaluator;
   /** Drops an event delivered twice (by `deliveryKeyOf`); omit to evaluate every delivery. */
   duplicates?: DuplicateWindow;
+  /** Keeps one alert per rule per cross-account call (the evaluator then uses `copies: 'each'`). */
+  copies?: CopyWindow;
   /** Decides whether each alert is delivered (a `Suppressor`); omit to deliver every alert. */
   decide?: (alert: Alert) => Promise<Verdict>;
 }
+
+/**
+ * Stage 1's result: plain data (a worker posts it to the main thread). `eventId` is set when there
+ * are rule errors (their notes name the event).
+ */
+export type Evaluated =
+  | { status: 'malformed'; reason: string }
+  | { status: 'outOfScope' }
+  | { status: 'inScope'; key: string; errors: readonly RuleError[]; alerts: readonly Alert[]; eventId?: string };
 
 /** An alert a rule raised, and whether it is delivered (or which mute or window held it back). */
 export interface AlertOutcome {
@@ -29,28 +48,57 @@ export interface AlertOutcome {
 
 export type RecordOutcome =
   | { status: 'malformed'; reason: string }
-  | { status: 'duplicate'; record: CloudTrailRecord }
-  | { status: 'outOfScope'; record: CloudTrailRecord }
-  | { status: 'evaluated'; record: CloudTrailRecord; errors: readonly RuleError[]; alerts: readonly AlertOutcome[] };
+  | { status: 'duplicate' }
+  | { status: 'outOfScope' }
+  | { status: 'evaluated'; errors: readonly RuleError[]; alerts: readonly AlertOutcome[]; eventId?: string };
 
 const NO_ALERTS: readonly AlertOutcome[] = [];
+const NO_ERRORS: readonly RuleError[] = [];
+const OUT_OF_SCOPE: Evaluated = { status: 'outOfScope' };
+const DUPLICATE: RecordOutcome = { status: 'duplicate' };
 
-/** Takes one parsed JSON value (a CloudTrail record or an EventBridge event) through the pipeline. */
-export async function processRecord(value: unknown, deps: PipelineDeps): Promise<RecordOutcome> {
+function evaluated(key: string, evaluation: Evaluation): Evaluated {
+  if (evaluation.status === 'malformed') return { status: 'malformed', reason: evaluation.reason };
+  if (evaluation.status === 'outOfScope') return OUT_OF_SCOPE;
+  const { errors, alerts } = evaluation;
+  if (errors.length === 0) return { status: 'inScope', key, errors: NO_ERRORS, alerts };
+  return { status: 'inScope', key, errors, alerts, eventId: eventIdOf(evaluation.record) };
+}
+
+/**
+ * Stage 1 for one parsed JSON value (a CloudTrail record or an EventBridge event). Synchronous when
+ * no rule survives the pre-check (most records), so callers can skip an await; never rejects.
+ */
+export function evaluateValue(value: unknown, evaluator: Evaluator): Evaluated | Promise<Evaluated> {
   const parsed = toRecord(value);
   if (!parsed.ok) return { status: 'malformed', reason: parsed.reason };
   const { record } = parsed;
   // Scope first: a record no rule can see is never keyed (building the key costs more than the
   // scope check, and out-of-scope records are most of a trail).
-  if (!deps.evaluator.inScope(record)) return { status: 'outOfScope', record };
-  if (deps.duplicates?.seenBefore(deliveryKeyOf(record))) return { status: 'duplicate', record };
-  const evaluation = await deps.evaluator.evaluateRecord(record, parsed.envelope ? (value as Record<string, unknown>) : undefined);
-  if (evaluation.status === 'malformed') return { status: 'malformed', reason: evaluation.reason };
-  if (evaluation.status === 'outOfScope') return { status: 'outOfScope', record };
-  if (evaluation.alerts.length === 0) return { status: 'evaluated', record, errors: evaluation.errors, alerts: NO_ALERTS };
+  if (!evaluator.inScope(record)) return OUT_OF_SCOPE;
+  const key = deliveryKeyOf(record);
+  const evaluation = evaluator.evaluateNow(record, parsed.envelope ? (value as Record<string, unknown>) : undefined);
+  return evaluation instanceof Promise ? evaluation.then((e) => evaluated(key, e)) : evaluated(key, evaluation);
+}
+
+/**
+ * Stage 2, called for every record in input order. A duplicate's evaluation is dropped (as if it had
+ * never been evaluated: stage 1 has no effect on later records).
+ */
+export async function settle(e: Evaluated, deps: Omit<PipelineDeps, 'evaluator'>): Promise<RecordOutcome> {
+  if (e.status !== 'inScope') return e;
+  if (deps.duplicates?.seenBefore(e.key)) return DUPLICATE;
+  const base = e.eventId === undefined ? {} : { eventId: e.eventId };
+  if (e.alerts.length === 0) return { status: 'evaluated', errors: e.errors, alerts: NO_ALERTS, ...base };
   const alerts: AlertOutcome[] = [];
-  for (const matched of evaluation.alerts) {
+  for (const matched of e.alerts) {
+    if (deps.copies?.fold(matched)) continue;
     alerts.push({ matched, verdict: deps.decide ? await deps.decide(matched) : { deliver: true, alert: matched } });
   }
-  return { status: 'evaluated', record, errors: evaluation.errors, alerts };
+  return { status: 'evaluated', errors: e.errors, alerts: alerts.length ? alerts : NO_ALERTS, ...base };
+}
+
+/** Both stages for one parsed JSON value, in one process. */
+export async function processRecord(value: unknown, deps: PipelineDeps): Promise<RecordOutcome> {
+  return settle(await evaluateValue(value, deps.evaluator), deps);
 }

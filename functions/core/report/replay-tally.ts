@@ -4,7 +4,6 @@
  * errors, every unreadable path), the paths named by the user that could not be read, and the alerts
  * each live mute held back. Pure: it returns the notes to print as they happen, the caller prints them.
  */
-import { eventIdOf } from '../alert/alert';
 import type { RecordOutcome } from '../pipeline/record-pipeline';
 import { ReplayStats } from './replay-stats';
 import type { Alert } from '../common/types';
@@ -76,7 +75,7 @@ export class ReplayTally {
     for (const e of outcome.errors) {
       stats.ruleErrors++;
       if (this.ruleErrorSamples.length < SAMPLE_LIMIT) {
-        const text = `${e.ruleId} on event ${eventIdOf(outcome.record)} (${file}: ${where}): ${e.message}`;
+        const text = `${e.ruleId} on event ${outcome.eventId ?? 'unknown'} (${file}: ${where}): ${e.message}`;
         this.ruleErrorSamples.push(text);
         notes.push(`rekwatch: rule error: ${text}`);
       }

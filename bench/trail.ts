@@ -1,0 +1,114 @@
+/**
+ * The many-file trail bench (part of `npm run bench`): a CloudTrail-shaped trail of gzip files
+ * written by scripts/synthetic-trail.ts (about 4 MB of JSON each, as the issue's 1 GB, 262-file
+ * trail), read side by side, rounds interleaved, medians reported, each row in a fresh process:
+ * rekwatch replay with the pack (--workers 1 and N), DuckDB (read_json + unnest + a WHERE equal to one
+ * simple rule), a plain Node script (gunzip + JSON.parse per file + that rule by hand), zcat | jq,
+ * and the ceiling (gunzip + JSON.parse alone, 1 and N threads). Plus a linearity check: replay's CPU
+ * time per 100 MB at sizes x and 2x. `--trail-mb N` sets the size (1070 for the issue's 1 GB case).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { writeSyntheticTrail } from '../scripts/synthetic-trail';
+
+export interface TrailRow {
+  name: string;
+  mbPerSec: number;
+  recordsPerSec: number;
+  peakRssMb: number;
+  cpuSec: number;
+  wallSec: number;
+}
+
+export interface TrailBench {
+  trailMb: number;
+  files: number;
+  records: number;
+  workers: number;
+  rows: TrailRow[];
+  ratios: Record<string, number>;
+  linearity: { xMb: number; cpuSecPer100MbAtX: number; cpuSecPer100MbAt2x: number; ratio: number };
+}
+
+interface Measured { ms: number; cpuMs: number; maxRssKb: number; records: number }
+
+function trail(mb: number, log: (s: string) => void): { dir: string; bytes: number; files: number; records: number } {
+  const dir = join(__dirname, '.data', `trail-files-${mb}mb`);
+  const meta = `${dir}.meta.json`;
+  if (existsSync(meta)) return { dir, ...(JSON.parse(readFileSync(meta, 'utf8')) as { bytes: number; files: number; records: number }) };
+  log(`generating a ${mb} MB many-file trail in ${dir}...`);
+  const r = writeSyntheticTrail(dir, mb * 1e6, 7);
+  writeFileSync(meta, JSON.stringify(r));
+  return { dir, ...r };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const node = (args: string[]) => JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26 }).trim().split('\n').pop() as string) as Measured;
+const tsx = require.resolve('tsx/cli');
+
+function timed(cmd: string, args: string[]): Measured {
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
+  if (r.status !== 0 || !m) throw new Error(`bench: ${cmd} failed: ${r.stderr}`);
+  return { ms: Number(m[1]) * 1000, cpuMs: (Number(m[2]) + Number(m[3])) * 1000, maxRssKb: Number(m[4]), records: Number(r.stdout.trim()) };
+}
+
+export function trailBench(quick: boolean, trailMb: number | undefined, log: (s: string) => void): TrailBench {
+  const workers = availableParallelism();
+  const mb = trailMb ?? (quick ? 50 : 300);
+  const big = trail(mb, log);
+  const half = trail(Math.round(mb / 2), log);
+  const rounds = quick ? 1 : 3;
+  const replay = (dir: string, w: number) => () => node([tsx, join(__dirname, 'replay-child.ts'), dir, '--workers', String(w)]);
+  const rows: Array<{ name: string; run: () => Measured }> = [
+    { name: 'rekwatch replay, pack, --workers 1', run: replay(big.dir, 1) },
+    { name: `rekwatch replay, pack, --workers ${workers}`, run: replay(big.dir, workers) },
+    { name: 'DuckDB read_json + unnest + WHERE', run: () => node([join(__dirname, 'baselines', 'duckdb.js'), big.dir]) },
+    { name: 'plain Node: gunzip + JSON.parse + 1 rule', run: () => node([join(__dirname, 'baselines', 'node-plain.js'), 'plain', big.dir]) },
+    { name: 'ceiling: gunzip + JSON.parse, 1 thread', run: () => node([join(__dirname, 'baselines', 'node-plain.js'), 'ceiling', big.dir, '1']) },
+    { name: `ceiling: gunzip + JSON.parse, ${workers} threads`, run: () => node([join(__dirname, 'baselines', 'node-plain.js'), 'ceiling', big.dir, String(workers)]) },
+  ];
+  const jq = `find '${big.dir}' -name '*.json.gz' | sort | xargs zcat | jq -c '.Records[] | select(.eventSource == "rekognition.amazonaws.com" and .eventName == "DeleteCollection")' | wc -l`;
+  if (existsSync('/usr/bin/time')) rows.push({ name: 'zcat | jq (1 rule)', run: () => ({ ...timed('sh', ['-c', jq]), records: big.records }) });
+  const samples = new Map<string, Measured[]>(rows.map((r) => [r.name, []]));
+  const linear = { x: [] as number[], x2: [] as number[] };
+  for (let i = 0; i < rounds; i++) {
+    log(`trail bench round ${i + 1}/${rounds} (${(big.bytes / 1e6).toFixed(0)} MB, ${big.files} files)...`);
+    for (const r of rows) {
+      // zcat | jq is ~7x slower than the rest: once is enough to place it.
+      if (r.name.startsWith('zcat') && i > 0) continue;
+      samples.get(r.name)?.push(r.run());
+    }
+    linear.x.push(replay(half.dir, workers)().cpuMs / (half.bytes / 1e8));
+    linear.x2.push(replay(big.dir, workers)().cpuMs / (big.bytes / 1e8));
+  }
+  const out: TrailRow[] = rows.map((r) => {
+    const s = samples.get(r.name) as Measured[];
+    const ms = median(s.map((x) => x.ms));
+    return {
+      name: r.name,
+      mbPerSec: Number((big.bytes / 1e6 / (ms / 1000)).toFixed(1)),
+      recordsPerSec: Math.round(big.records / (ms / 1000)),
+      peakRssMb: Number((median(s.map((x) => x.maxRssKb)) / 1024).toFixed(0)),
+      cpuSec: Number((median(s.map((x) => x.cpuMs)) / 1000).toFixed(2)),
+      wallSec: Number((ms / 1000).toFixed(2)),
+    };
+  });
+  const rate = (prefix: string) => out.find((r) => r.name.startsWith(prefix))?.mbPerSec ?? NaN;
+  const rN = rate(`rekwatch replay, pack, --workers ${workers}`);
+  const ratios = {
+    replayNVsDuckdb: Number((rN / rate('DuckDB')).toFixed(2)),
+    replayNVsCeilingN: Number((rN / rate(`ceiling: gunzip + JSON.parse, ${workers}`)).toFixed(2)),
+    replay1VsCeiling1: Number((rate('rekwatch replay, pack, --workers 1') / rate('ceiling: gunzip + JSON.parse, 1')).toFixed(2)),
+    replayNVsReplay1: Number((rN / rate('rekwatch replay, pack, --workers 1')).toFixed(2)),
+    replayNVsPlainNode: Number((rN / rate('plain Node')).toFixed(2)),
+  };
+  const a = median(linear.x);
+  const b = median(linear.x2);
+  return {
+    trailMb: Number((big.bytes / 1e6).toFixed(1)), files: big.files, records: big.records, workers, rows: out, ratios,
+    linearity: { xMb: Number((half.bytes / 1e6).toFixed(1)), cpuSecPer100MbAtX: Number((a / 1000).toFixed(3)), cpuSecPer100MbAt2x: Number((b / 1000).toFixed(3)), ratio: Number((b / a).toFixed(2)) },
+  };
+}

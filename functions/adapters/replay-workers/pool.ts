@@ -1,0 +1,132 @@
+/**
+ * Backtests on every core: regular trail files are read and evaluated (record pipeline stage 1) in
+ * worker threads, one file at a time per worker, while the main thread takes the results in input
+ * order, as if it had read them itself. Inputs a worker cannot open on its own (stdin, FIFOs,
+ * devices) and unreadable paths stay in the main thread, in their place.
+ *
+ * Memory: each worker holds one file (whole-file reading is capped, trail-reader.ts) and at most a
+ * few chunks ahead of the main thread (worker.ts), so the total is bounded by the number of workers,
+ * not the input. A worker that fails is fatal (it is a bug, not bad input: bad input is a result).
+ */
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { TrailInput } from '../trail-reader';
+import type { EvaluatedChunk } from './chunk';
+import type { FromWorker, ToWorker, WorkerSetup } from './worker';
+
+/** One input's results, in order: chunks from a worker, or the input itself for the main thread to read. */
+export type PooledInput = { kind: 'worker'; chunks: AsyncIterable<EvaluatedChunk> } | { kind: 'main'; input: TrailInput };
+
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+}
+
+class Job {
+  private readonly queue: EvaluatedChunk[] = [];
+  private done = false;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+
+  /** The worker reading this job: each chunk consumed is acknowledged to it (worker.ts's flow control). */
+  reader: Worker | undefined;
+
+  push(chunk: EvaluatedChunk): void {
+    this.queue.push(chunk);
+    this.notify();
+  }
+
+  finish(failure?: Error): void {
+    this.done = true;
+    this.failure = failure;
+    this.notify();
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  async *chunks(): AsyncGenerator<EvaluatedChunk> {
+    for (;;) {
+      const chunk = this.queue.shift();
+      if (chunk) {
+        this.reader?.postMessage({ type: 'ack' } satisfies ToWorker);
+        yield chunk;
+        continue;
+      }
+      if (this.failure) throw this.failure;
+      if (this.done) return;
+      await new Promise<void>((r) => (this.wake = r));
+    }
+  }
+}
+
+/**
+ * The inputs' results in input order, evaluated by `workers` threads. Worker threads start on the
+ * first regular file and end when the iteration does (however it ends).
+ */
+export async function* evaluateInWorkers(inputs: AsyncIterable<TrailInput>, workers: number, setup: WorkerSetup): AsyncGenerator<PooledInput> {
+  const pool: Slot[] = [];
+  const jobs = new Map<number, Job>();
+  const waiting: Array<{ id: number; job: Job; input: TrailInput }> = [];
+  let fatal: Error | undefined;
+  let jobCount = 0;
+
+  const dispatch = () => {
+    for (const slot of pool) {
+      if (slot.busy) continue;
+      const next = waiting.shift();
+      if (!next) return;
+      slot.busy = true;
+      next.job.reader = slot.worker;
+      slot.worker.postMessage({ type: 'read', job: next.id, input: next.input } satisfies ToWorker);
+    }
+  };
+  const spawn = () => {
+    const worker = new Worker(join(__dirname, 'entry.js'), { workerData: setup });
+    const slot: Slot = { worker, busy: false };
+    worker.on('message', (m: FromWorker) => {
+      const job = jobs.get(m.job);
+      if (!job) return;
+      if (m.type === 'chunk') {
+        job.push(m.chunk);
+        return;
+      }
+      jobs.delete(m.job);
+      job.finish(m.type === 'failed' ? new Error(`rekwatch: a replay worker failed: ${m.message}`) : undefined);
+      slot.busy = false;
+      dispatch();
+    });
+    worker.on('error', (e) => {
+      fatal = new Error(`rekwatch: a replay worker failed: ${e.stack ?? e.message}`);
+      for (const job of jobs.values()) job.finish(fatal);
+    });
+    pool.push(slot);
+  };
+
+  /** Jobs handed out but not yet consumed, in input order; bounded so the walk does not run far ahead. */
+  const ahead: PooledInput[] = [];
+  const lookahead = workers * 2;
+  try {
+    for await (const input of inputs) {
+      if (fatal) throw fatal;
+      if ('unreadable' in input || !input.regular) {
+        ahead.push({ kind: 'main', input });
+      } else {
+        if (pool.length === 0) for (let i = 0; i < workers; i++) spawn();
+        const id = jobCount++;
+        const job = new Job();
+        jobs.set(id, job);
+        waiting.push({ id, job, input });
+        dispatch();
+        ahead.push({ kind: 'worker', chunks: job.chunks() });
+      }
+      while (ahead.length > lookahead) yield ahead.shift() as PooledInput;
+    }
+    while (ahead.length > 0) yield ahead.shift() as PooledInput;
+  } finally {
+    await Promise.all(pool.map((s) => s.worker.terminate()));
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * A backtest worker thread: reads the inputs the main thread hands it (one at a time) with the
+ * trail reader and takes each record through stage 1 of the record pipeline (`evaluateValue`: scope,
+ * key, evaluator), posting the results in chunks (chunk.ts). Everything that depends on other
+ * records (duplicate and copy windows, mutes, dedupe, counting, output) is the main thread's.
+ *
+ * Flow control: at most MAX_UNACKED chunks are posted and not yet consumed; then the worker waits,
+ * so a worker cannot run ahead of the main thread by more than that, and memory stays bounded.
+ */
+import { Readable } from 'node:stream';
+import { parentPort, workerData } from 'node:worker_threads';
+import { readInput, type TrailInput } from '../trail-reader';
+import { Evaluator, type EvaluatorOptions } from '../../core/match/evaluator';
+import { evaluateValue } from '../../core/pipeline/record-pipeline';
+import type { RulePack } from '../../core/common/types';
+import { ChunkBuilder, type EvaluatedChunk } from './chunk';
+
+export interface WorkerSetup {
+  pack: RulePack;
+  evaluator: EvaluatorOptions;
+  maxRecordBytes?: number;
+  /** Items per chunk posted (default 2048). */
+  chunkSize?: number;
+}
+
+/** Main thread to worker. */
+export type ToWorker = { type: 'read'; job: number; input: TrailInput } | { type: 'ack' };
+/** Worker to main thread. */
+export type FromWorker =
+  | { type: 'chunk'; job: number; chunk: EvaluatedChunk }
+  | { type: 'done'; job: number }
+  | { type: 'failed'; job: number; message: string };
+
+const MAX_UNACKED = 6;
+/** Workers are handed regular files only; stdin, FIFOs and devices are read by the main thread. */
+const NO_STDIN = Readable.from([]);
+
+function start(): void {
+  const port = parentPort;
+  if (!port) throw new Error('replay worker: not in a worker thread');
+  const setup = workerData as WorkerSetup;
+  const evaluator = new Evaluator(setup.pack, { ...setup.evaluator, copies: 'each' });
+  let unacked = 0;
+  let wake: (() => void) | undefined;
+  const jobs: Array<{ job: number; input: TrailInput }> = [];
+  let running = false;
+
+  const post = async (message: FromWorker): Promise<void> => {
+    if (message.type === 'chunk') {
+      while (unacked >= MAX_UNACKED) await new Promise<void>((r) => (wake = r));
+      unacked++;
+      port.postMessage(message, [message.chunk.kinds.buffer as ArrayBuffer]);
+    } else {
+      port.postMessage(message);
+    }
+  };
+
+  const read = async (job: number, input: TrailInput): Promise<void> => {
+    const file = 'unreadable' in input ? input.unreadable : input.file;
+    const builder = new ChunkBuilder(file, setup.chunkSize);
+    const flush = async () => {
+      if (!builder.empty) await post({ type: 'chunk', job, chunk: builder.take() });
+    };
+    for await (const batch of readInput(input, NO_STDIN, { maxRecordBytes: setup.maxRecordBytes })) {
+      for (const item of batch) {
+        if (item.kind === 'value') {
+          const e = evaluateValue(item.value, evaluator);
+          builder.value(e instanceof Promise ? await e : e, item.file, item.where);
+        } else {
+          builder.other(item);
+        }
+        if (builder.full) await flush();
+      }
+    }
+    await flush();
+  };
+
+  const run = async () => {
+    if (running) return;
+    running = true;
+    for (let next = jobs.shift(); next; next = jobs.shift()) {
+      try {
+        await read(next.job, next.input);
+        await post({ type: 'done', job: next.job });
+      } catch (e) {
+        await post({ type: 'failed', job: next.job, message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+      }
+    }
+    running = false;
+  };
+
+  port.on('message', (m: ToWorker) => {
+    if (m.type === 'ack') {
+      unacked--;
+      const w = wake;
+      wake = undefined;
+      w?.();
+    } else {
+      jobs.push({ job: m.job, input: m.input });
+      void run();
+    }
+  });
+}
+
+start();

@@ -1,0 +1,92 @@
+/**
+ * The worker pool (functions/adapters/replay-workers/): regular files are evaluated in worker
+ * threads (stage 1 of the record pipeline) and come back in input order, with the same stage 1
+ * results as in this thread; inputs a worker cannot open alone (unreadable paths, non-regular files)
+ * are handed back to the main thread in their place. Small chunks here, so flow control (a worker
+ * waits for its chunks to be consumed) is exercised across files.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { chunkItems, ChunkBuilder } from '../../functions/adapters/replay-workers/chunk';
+import { evaluateInWorkers } from '../../functions/adapters/replay-workers/pool';
+import { readInput, type TrailInput } from '../../functions/adapters/trail-reader';
+import { Evaluator } from '../../functions/core/match/evaluator';
+import { evaluateValue, type Evaluated } from '../../functions/core/pipeline/record-pipeline';
+import type { RuleDefinition } from '../../functions/core/common/types';
+import { record } from '../helpers/records';
+
+const rule: RuleDefinition = {
+  id: 'deletes', name: 'deletes', description: 'd', severity: 'high', enabled: true, tags: [], references: [], tests: [], file: 'rules/deletes.json',
+  conditions: { all: [{ fact: 'eventName', operator: 'equal', value: 'DeleteCollection' }] },
+};
+const pack = { rules: [rule], lists: {} };
+const dir = mkdtempSync(join(tmpdir(), 'rekwatch-pool-'));
+const recs = (n: number, tag: string) => Array.from({ length: n }, (_, i) => record({ eventName: i % 7 === 0 ? 'DeleteCollection' : 'DetectFaces', eventID: `${tag}-${i}`, ...(i % 5 === 0 ? { eventSource: 's3.amazonaws.com' } : {}) }));
+
+/** Records of `recs(n)` the rule alerts on: DeleteCollection and in scope. */
+const alerting = (n: number) => Array.from({ length: n }, (_, i) => i).filter((i) => i % 7 === 0 && i % 5 !== 0).length;
+
+type Seen = Array<[string, Evaluated | string]>;
+
+async function inThisThread(inputs: TrailInput[]): Promise<Seen> {
+  const evaluator = new Evaluator(pack, { copies: 'each' });
+  const seen: Seen = [];
+  for (const input of inputs) {
+    for await (const batch of readInput(input, Readable.from([]))) {
+      for (const item of batch) {
+        if (item.kind === 'value') {
+          const b = new ChunkBuilder(item.file);
+          b.value(await evaluateValue(item.value, evaluator), item.file, item.where);
+          for (const x of chunkItems(b.take())) seen.push('item' in x ? [item.file, `${x.item.kind}`] : [x.where, x.evaluated]);
+        } else if (item.kind !== 'bytes') {
+          seen.push([item.file, item.kind]);
+        }
+      }
+    }
+  }
+  return seen;
+}
+
+describe('evaluateInWorkers', () => {
+  it('returns each input in order: files evaluated by workers exactly as here, the rest for the main thread', async () => {
+    const files = ['a.json.gz', 'b.json', 'c.jsonl'].map((name) => join(dir, name));
+    writeFileSync(files[0] as string, gzipSync(JSON.stringify({ Records: [...recs(300, 'a'), 7] })));
+    writeFileSync(files[1] as string, JSON.stringify({ Records: recs(50, 'b') }, null, 1));
+    writeFileSync(files[2] as string, `${recs(40, 'c').map((r) => JSON.stringify(r)).join('\n')}\n{bad\n`);
+    const inputs: TrailInput[] = [
+      { file: 'a', fsPath: files[0] as string, regular: true, argument: true },
+      { unreadable: 'gone', reason: 'no such file or directory', argument: true },
+      { file: 'b', fsPath: files[1] as string, regular: true, argument: true },
+      { file: 'fifo', fsPath: '/dev/null', regular: false, argument: true },
+      { file: 'c', fsPath: files[2] as string, regular: true, argument: true },
+    ];
+    const kinds: string[] = [];
+    const seen: Seen = [];
+    async function* listed() {
+      yield* inputs;
+    }
+    for await (const pooled of evaluateInWorkers(listed(), 2, { pack, evaluator: {}, chunkSize: 16 })) {
+      kinds.push(pooled.kind);
+      if (pooled.kind === 'main') {
+        seen.push(...(await inThisThread([pooled.input])));
+        continue;
+      }
+      for await (const chunk of pooled.chunks) {
+        for (const x of chunkItems(chunk)) {
+          if ('item' in x) {
+            if (x.item.kind !== 'bytes') seen.push([x.item.file, x.item.kind]);
+          } else {
+            seen.push([x.where, x.evaluated]);
+          }
+        }
+      }
+    }
+    expect(kinds).toEqual(['worker', 'main', 'worker', 'main', 'worker']);
+    const expected = await inThisThread(inputs);
+    expect(seen).toEqual(expected);
+    expect(expected.filter(([, e]) => typeof e !== 'string' && e.status === 'inScope' && e.alerts.length > 0)).toHaveLength(alerting(300) + alerting(50) + alerting(40));
+  });
+});
