@@ -42,6 +42,7 @@ import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { ensureStateTable } from './state-table';
+import { processAlive } from './process-alive';
 
 export const LOCAL_TABLE = 'rekwatch-state';
 
@@ -121,15 +122,6 @@ function removeStaleSocket(path: string): void {
     if (lstatSync(path).isSocket()) unlinkSync(path);
   } catch {
     /* not there */
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -253,7 +245,7 @@ export class LocalState {
       // (a restarted container); a lock whose process is gone is stale; so is one that has stayed
       // empty or unreadable (its writer died between creating and writing it).
       const ours = lock !== null && lock.pid === process.pid && !SERVED_SOCKETS.has(lock.socket);
-      if (lock && !ours && alive(lock.pid)) {
+      if (lock && !ours && processAlive(lock.pid)) {
         this.inner = clientFor(lock.socket);
         try {
           await this.inner.send(new DescribeTableCommand({ TableName: LOCAL_TABLE }));

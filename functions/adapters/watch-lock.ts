@@ -9,18 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from './process-alive';
 
 /** Tokens of the watches running in this process (a pid alone cannot tell two in-process watches apart). */
 const LIVE = new Set<string>();
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Whether the watch that wrote `owner` has ended. Owners on another host are never judged gone (a
@@ -30,7 +22,7 @@ export function ownerIsGone(owner: string): boolean {
   const m = /^(.*):(\d+):([0-9a-f]+)$/.exec(owner);
   if (!m || m[1] !== hostname()) return false;
   const pid = Number(m[2]);
-  return pid === process.pid ? !LIVE.has(m[3]!) : !alive(pid);
+  return pid === process.pid ? !LIVE.has(m[3]!) : !processAlive(pid);
 }
 
 export type LockResult = { ok: true; lock: WatchLock } | { ok: false; holder: string };
