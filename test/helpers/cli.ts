@@ -3,7 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
+import type { CoverageClients } from '../../functions/cli/coverage';
 import { main } from '../../functions/cli/main';
+import type { RedriveClients } from '../../functions/cli/redrive';
 import type { RetryOptions } from '../../functions/core/deliver/retry';
 
 export interface CliResult {
@@ -23,6 +25,10 @@ export interface CliOptions {
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   retry?: RetryOptions;
+  /** AWS clients for `redrive` (aws-sdk-client-mock'ed in its tests). */
+  aws?: (region?: string) => Promise<RedriveClients>;
+  /** AWS clients for `coverage`. */
+  coverageAws?: (env: NodeJS.ProcessEnv, region?: string) => Promise<CoverageClients>;
 }
 
 export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
@@ -40,6 +46,6 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
     now: options.now,
     sleep: options.sleep,
     retry: options.retry,
-  });
+  }, options.aws, options.coverageAws);
   return { code, stdout, stderr };
 }

@@ -7,14 +7,13 @@ import { CloudFormationClient, DescribeStacksCommand, DescribeStackSetCommand, L
 import { BatchGetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
-import { Readable, Writable } from 'node:stream';
 import { loadRulesDir } from '../../functions/adapters/rule-files';
 import type { CoverageClients } from '../../functions/cli/coverage';
-import { main } from '../../functions/cli/main';
 import { parseHubOutputs, spokeRulesOfTemplate } from '../../functions/core/coverage/hub';
 import { assessCoverage, expectedCells, planReadings, type CoverageReadings } from '../../functions/core/coverage/model';
 import { rulesHash } from '../../functions/core/coverage/pattern-hash';
 import { compileEventPatterns } from '../../functions/core/eventbridge/event-pattern';
+import { runCli } from '../helpers/cli';
 
 const ROOT = join(__dirname, '..', '..');
 const HUB = '111122223333';
@@ -97,17 +96,6 @@ function serveOutputs(outputs: Record<string, string>) {
 
 let coverageRegions: Array<string | undefined>;
 async function run(args: string[], env: NodeJS.ProcessEnv = { AWS_REGION: 'us-east-1' }) {
-  let stdout = '';
-  let stderr = '';
-  const io = {
-    stdout: new Writable({ write(c, _e, cb) { stdout += String(c); cb(); } }),
-    stderr: new Writable({ write(c, _e, cb) { stderr += String(c); cb(); } }),
-    stdin: Readable.from([]),
-    cwd: ROOT,
-    stderrIsTTY: false,
-    env,
-    now: () => NOW,
-  };
   const clients = async (_env: NodeJS.ProcessEnv, region?: string): Promise<CoverageClients> => {
     coverageRegions.push(region);
     return {
@@ -116,7 +104,7 @@ async function run(args: string[], env: NodeJS.ProcessEnv = { AWS_REGION: 'us-ea
       dynamodb: (r) => new DynamoDBClient({ region: r }),
     };
   };
-  const code = await main(['node', 'rekwatch', 'coverage', ...args], io, undefined, clients);
+  const { code, stdout, stderr } = await runCli(['coverage', ...args], { cwd: ROOT, env, now: () => NOW, coverageAws: clients });
   return { code, stdout, stderr, rows: stdout.trim() === '' ? [] : stdout.trim().split('\n').map((l) => (l.startsWith('{') ? JSON.parse(l) : l)) };
 }
 

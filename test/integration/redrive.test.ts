@@ -1,11 +1,11 @@
 /** `rekwatch redrive` against SQS and Lambda through aws-sdk-client-mock, asserting exact requests. */
-import { Readable, Writable } from 'node:stream';
 import { join } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { main, regionOfQueueUrl } from '../../functions/cli/main';
+import { regionOfQueueUrl } from '../../functions/cli/main';
 import { parseDeadLetter } from '../../functions/core/publish/dlq-message';
+import { runCli } from '../helpers/cli';
 import { envelope, record } from '../helpers/records';
 
 const QUEUE = 'https://sqs.us-east-1.amazonaws.com/111122223333/rekwatch-dlq';
@@ -31,17 +31,7 @@ const slackAlert = {
 };
 
 async function run(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io = {
-    stdout: new Writable({ write(c, _e, cb) { stdout += String(c); cb(); } }),
-    stderr: new Writable({ write(c, _e, cb) { stderr += String(c); cb(); } }),
-    stdin: Readable.from([]),
-    cwd: ROOT,
-    stderrIsTTY: false,
-  };
-  const code = await main(['node', 'rekwatch', ...args], io, async () => ({ sqs: new SQSClient({ region: 'us-east-1' }), lambda: new LambdaClient({ region: 'us-east-1' }) }));
-  return { code, stdout, stderr };
+  return runCli(args, { cwd: ROOT, aws: async () => ({ sqs: new SQSClient({ region: 'us-east-1' }), lambda: new LambdaClient({ region: 'us-east-1' }) }) });
 }
 
 beforeEach(() => {
