@@ -1,0 +1,97 @@
+/**
+ * Detection state (threshold windows, first-seen memory) behind one small, versioned key-value
+ * interface, so the same pure reducers run over an in-memory map (replay, tests), the local store
+ * (watch) and the stack's DynamoDB table (the Lambda).
+ *
+ * Contract every implementation keeps:
+ *   - `get` is a strongly consistent read; an item whose `expiresAt` (epoch ms) is at or before the
+ *     store's clock reads as absent (TTL deletion is lazy in DynamoDB and missing in dynalite, so
+ *     expiry is checked on read, never assumed).
+ *   - `put` writes only if the stored version equals `expectedVersion` (0: the key is absent or
+ *     expired) and then stores `expectedVersion + 1`; it returns false on a conflict and never
+ *     overwrites a newer write. No transactions are needed (dynalite has none).
+ *   - Values are plain JSON data, at most `MAX_STATE_BYTES` when serialised (a DynamoDB item is at
+ *     most 400 KB; the rest is left for keys and attributes). Reducers keep their values bounded.
+ *
+ * `updateState` is the one read-modify-write loop (optimistic concurrency): concurrent evaluations
+ * of one key converge, each change applied once.
+ */
+
+export const MAX_STATE_BYTES = 350_000;
+
+export interface StateItem<T> {
+  readonly value: T;
+  readonly version: number;
+  readonly expiresAt: number;
+}
+
+export interface DetectionStateStore {
+  get<T>(key: string): Promise<StateItem<T> | undefined>;
+  put<T>(key: string, value: T, expectedVersion: number, expiresAt: number): Promise<boolean>;
+}
+
+/** What an update decides: the new value and its expiry, or `undefined` to leave the item as it is. */
+export type StateChange<T> = { value: T; expiresAt: number } | undefined;
+
+export class StateConflictError extends Error {
+  constructor(readonly key: string, readonly attempts: number) {
+    super(`detection state ${key}: still conflicting after ${attempts} attempts`);
+    this.name = 'StateConflictError';
+  }
+}
+
+/**
+ * Applies `change` to the current value of `key` (undefined when absent), retrying on a conflict
+ * with the value another writer stored. `change` must be a pure function of its argument: it may run
+ * more than once. Returns the value in effect afterwards (the stored one when `change` left it).
+ */
+export async function updateState<T>(
+  store: DetectionStateStore,
+  key: string,
+  change: (current: T | undefined) => StateChange<T>,
+  maxAttempts = 25,
+): Promise<T | undefined> {
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const item = await store.get<T>(key);
+    const next = change(item?.value);
+    if (next === undefined) return item?.value;
+    if (await store.put(key, next.value, item?.version ?? 0, next.expiresAt)) return next.value;
+  }
+  throw new StateConflictError(key, maxAttempts);
+}
+
+/** The in-memory store (replay, tests): same contract, values copied so callers cannot alias them. */
+export class MemoryStateStore implements DetectionStateStore {
+  private readonly items = new Map<string, { json: string; version: number; expiresAt: number }>();
+
+  constructor(private readonly now: () => number) {}
+
+  async get<T>(key: string): Promise<StateItem<T> | undefined> {
+    const item = this.live(key);
+    return item && { value: JSON.parse(item.json) as T, version: item.version, expiresAt: item.expiresAt };
+  }
+
+  async put<T>(key: string, value: T, expectedVersion: number, expiresAt: number): Promise<boolean> {
+    if ((this.live(key)?.version ?? 0) !== expectedVersion) return false;
+    const json = JSON.stringify(value);
+    if (Buffer.byteLength(json) > MAX_STATE_BYTES) throw new RangeError(`detection state ${key}: value over ${MAX_STATE_BYTES} bytes`);
+    this.items.set(key, { json, version: expectedVersion + 1, expiresAt });
+    return true;
+  }
+
+  /** Live items (not expired), for tests and the replay summary. */
+  get size(): number {
+    let n = 0;
+    for (const key of this.items.keys()) if (this.live(key)) n++;
+    return n;
+  }
+
+  private live(key: string) {
+    const item = this.items.get(key);
+    if (item && item.expiresAt <= this.now()) {
+      this.items.delete(key);
+      return undefined;
+    }
+    return item;
+  }
+}
