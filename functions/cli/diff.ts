@@ -30,6 +30,7 @@ import { plural, writeLine, type CliIo } from './io';
 import { eventSourcesFor, loadRulesForCommand, type LoadedRules } from './load-rules';
 import { Progress } from './progress';
 import { countItem } from './replay';
+import { writeDiffHtml } from './report-html';
 
 export interface DiffOptions {
   /** The base rules: this directory as committed at GIT_REF (default HEAD). */
@@ -45,6 +46,8 @@ export interface DiffOptions {
   /** Appeared and vanished alerts shown per rule. */
   examples: number;
   maxRecordSize?: number;
+  /** `--html FILE`: also write the HTML report (report-html.ts). */
+  html?: string;
 }
 
 const EXIT_INVALID_RULES = 1;
@@ -185,7 +188,8 @@ async function finish(diff: AlertDiff, sides: { base: Side; head: Side }, opts: 
   if (named) writeLine(io.stderr, named);
   const fails = opts.failOn !== undefined && diffFails(result, ruleErrors, opts.failOn);
   if (fails) writeLine(io.stderr, `rekwatch diff: --fail-on ${opts.failOn}: ${plural(result.alerts.appeared, 'alert')} appeared, ${result.alerts.vanished} vanished, rule errors ${ruleErrors.base} → ${ruleErrors.head}; exit status ${EXIT_FAIL_ON}`);
+  const htmlFailed = opts.html !== undefined && !writeDiffHtml(opts.html, input, io);
   if (opts.json) writeLine(io.stderr, diffJsonSummary(input));
-  if (named) return EXIT_USAGE;
+  if (named || htmlFailed) return EXIT_USAGE;
   return fails ? EXIT_FAIL_ON : 0;
 }

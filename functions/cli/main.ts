@@ -164,6 +164,7 @@ export async function main(
     .option('--json', 'one alert per line on stdout; a JSON summary as the last line of stderr')
     .option('--top <n>', 'principals and source IPs listed per rule in the report', count(1), 5)
     .option('--max-alerts <n>', 'alerts printed in full in the readable report', count(0), 100)
+    .option('--html <file>', 'also write a self-contained HTML report (timelines, top values, held-back alerts, console links) to FILE')
     .addOption(maxRecordSizeOption())
     .option('--deliver', 'also deliver alerts to the channels in .rekwatch/channels.json / --channels, or REKWATCH_SLACK_WEBHOOK_URL / REKWATCH_SMTP_URL (see README)')
     .option('--channels <file>', 'local channels file (default: $REKWATCH_CHANNELS, or channels.json in the state dir)')
@@ -201,6 +202,7 @@ export async function main(
     .option('--json', 'one line per changed alert on stdout; a JSON summary as the last line of stderr')
     .addOption(new Option('--fail-on <what>', 'exit 1 when alerts appear (new), or when anything changes (any); rule errors count too').choices(['new', 'any']))
     .option('--examples <n>', 'appeared and vanished alerts shown per rule', count(0), 5)
+    .option('--html <file>', 'also write a self-contained HTML report of the diff to FILE')
     .addOption(maxRecordSizeOption())
     .action(async (paths: string[], opts) => {
       code = await diffCommand(paths, opts, io);

@@ -37,6 +37,7 @@ import { eventSourcesFor, loadRulesForCommand } from './load-rules';
 import { Progress } from './progress';
 import { readInputs, type SourceSpec } from './replay-sources';
 import { openState, stateDirFor } from './state';
+import { replayTallyDetail, writeReplayHtml } from './report-html';
 
 export interface ReplayOptions {
   /** Deliver alerts to the configured channels (channels file, environment, --deliver-file). */
@@ -64,6 +65,8 @@ export interface ReplayOptions {
   sources?: SourceSpec;
   /** `--workers`: threads evaluating files (default: the available parallelism; 1: all in this thread). */
   workers?: number;
+  /** `--html FILE`: also write the HTML report (report-html.ts). */
+  html?: string;
 }
 
 class Output {
@@ -210,12 +213,14 @@ interface Run {
   out: Output;
   /** Alerts printed in full in the readable report. */
   shown: number;
+  /** The paths replayed, as named (the HTML report names them). */
+  paths: readonly string[];
 }
 
 /** Reads every input through the record pipeline, counting as it goes and printing alerts as they come. */
 async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: ReplayOptions, io: CliIo): Promise<Run> {
-  const tally = new ReplayTally();
-  const run: Run = { tally, out: new Output(io.stdout), shown: 0 };
+  const tally = new ReplayTally(replayTallyDetail(opts.html));
+  const run: Run = { tally, out: new Output(io.stdout), shown: 0, paths };
   const progress = new Progress(io.stderr, io.stderrIsTTY);
   const note = (line: string) => progress.above(terminalSafe(line));
   /** Malformed input and rule errors are named as they come with --json (the readable report names them). */
@@ -350,11 +355,12 @@ async function finish(run: Run, replay: Replay, opts: ReplayOptions, io: CliIo):
   if (held) writeLine(io.stderr, held);
   const named = noInput ? undefined : unreadableArgumentsNote(tally.unreadableArguments, EXIT_INPUT);
   if (named) writeLine(io.stderr, named);
+  const htmlFailed = opts.html !== undefined && !noInput && !writeReplayHtml(opts.html, tally, replay.evaluator.rules, opts.top, run.paths, io);
   if (opts.json) {
     const summary = deliveries ? { ...stats.summary(), delivery: deliveries.summary() } : stats.summary();
     writeLine(io.stderr, jsonTerminalSafe(JSON.stringify(summary)));
   }
-  if (noInput || named) return EXIT_INPUT;
+  if (noInput || named || htmlFailed) return EXIT_INPUT;
   return deliveries && deliveries.failed > 0 ? EXIT_DELIVERY_FAILED : 0;
 }
 

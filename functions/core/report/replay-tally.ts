@@ -7,6 +7,7 @@
 import type { RecordOutcome } from '../pipeline/record-pipeline';
 import { ReplayStats } from './replay-stats';
 import type { Alert } from '../common/types';
+import type { ReportDetail } from './html/detail';
 
 /** Malformed inputs and rule errors named in full; the rest are counted. */
 export const SAMPLE_LIMIT = 20;
@@ -28,6 +29,9 @@ export class ReplayTally {
   readonly unreadableArguments: string[] = [];
   /** Alerts held back, by mute id. */
   readonly byMute = new Map<string, number>();
+
+  /** `detail`: also collect what the HTML report shows (alert times, accounts, regions, the first alerts of each rule). */
+  constructor(readonly detail?: ReportDetail) {}
 
   file(): void {
     this.stats.files++;
@@ -83,6 +87,7 @@ export class ReplayTally {
     const deliver: Alert[] = [];
     for (const { matched, verdict } of outcome.alerts) {
       stats.addAlert(matched);
+      this.detail?.add(matched, verdict);
       if (verdict.deliver) {
         deliver.push(verdict.alert);
       } else {

@@ -1,0 +1,38 @@
+/**
+ * A table of alerts (pure), for a rule's section of the replay report and a rule's examples in the
+ * diff report: time, event, who, from where, account and region, an optional status column, and the
+ * link to the event in the CloudTrail console (built by alert/console-url.ts from the region and
+ * eventID, never taken from the record). At most the rows given; the caller says how many more.
+ */
+import { cloudTrailEventUrl } from '../../alert/console-url';
+import { href, text } from './escape';
+
+export interface AlertRow {
+  eventTime: string;
+  eventName: string;
+  eventId: string;
+  principal: string;
+  sourceIp: string;
+  account: string;
+  region: string;
+  /** Markup for the status column (already escaped), when the table has one. */
+  status?: string;
+}
+
+const CELL = 120;
+
+export function alertTable(rows: readonly AlertRow[], statusHeading?: string): string {
+  if (rows.length === 0) return '';
+  const head = `<tr><th>Time</th><th>Event</th><th>Principal</th><th>Source IP</th><th>Account / region</th>${statusHeading ? `<th>${text(statusHeading)}</th>` : ''}<th>Console</th></tr>`;
+  const body = rows
+    .map((r) => {
+      const url = href(cloudTrailEventUrl(r.region, r.eventId));
+      const link = url ? `<a href="${url}" rel="noopener noreferrer">Open in CloudTrail</a>` : '';
+      return (
+        `<tr><td>${text(r.eventTime, 40)}</td><td>${text(r.eventName, 60)}<br><code>${text(r.eventId, 60)}</code></td><td>${text(r.principal, CELL)}</td>` +
+        `<td>${text(r.sourceIp, 60)}</td><td>${text(r.account, 40)} / ${text(r.region, 40)}</td>${statusHeading ? `<td>${r.status ?? ''}</td>` : ''}<td>${link}</td></tr>`
+      );
+    })
+    .join('');
+  return `<table class="alerts">${head}${body}</table>`;
+}
