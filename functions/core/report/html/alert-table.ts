@@ -15,6 +15,8 @@ export interface AlertRow {
   sourceIp: string;
   account: string;
   region: string;
+  /** Original lengths of values cut when kept (detail.ts). */
+  lengths?: Partial<Record<'eventTime' | 'eventName' | 'eventId' | 'principal' | 'sourceIp' | 'account' | 'region', number>>;
   /** Markup for the status column (already escaped), when the table has one. */
   status?: string;
 }
@@ -28,9 +30,10 @@ export function alertTable(rows: readonly AlertRow[], statusHeading?: string): s
     .map((r) => {
       const url = href(cloudTrailEventUrl(r.region, r.eventId));
       const link = url ? `<a href="${url}" rel="noopener noreferrer">Open in CloudTrail</a>` : '';
+      const l = r.lengths ?? {};
       return (
-        `<tr><td>${text(r.eventTime, 40)}</td><td>${text(r.eventName, 60)}<br><code>${text(r.eventId, 60)}</code></td><td>${text(r.principal, CELL)}</td>` +
-        `<td>${text(r.sourceIp, 60)}</td><td>${text(r.account, 40)} / ${text(r.region, 40)}</td>${statusHeading ? `<td>${r.status ?? ''}</td>` : ''}<td>${link}</td></tr>`
+        `<tr><td>${text(r.eventTime, 40, l.eventTime)}</td><td>${text(r.eventName, 60, l.eventName)}<br><code>${text(r.eventId, 60, l.eventId)}</code></td><td>${text(r.principal, CELL, l.principal)}</td>` +
+        `<td>${text(r.sourceIp, 60, l.sourceIp)}</td><td>${text(r.account, 40, l.account)} / ${text(r.region, 40, l.region)}</td>${statusHeading ? `<td>${r.status ?? ''}</td>` : ''}<td>${link}</td></tr>`
       );
     })
     .join('');

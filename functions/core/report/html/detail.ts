@@ -22,9 +22,14 @@ export interface ListedAlert {
   sourceIp: string;
   account: string;
   region: string;
+  /** The original length of each field cut when kept (absent when none was). */
+  lengths?: Partial<Record<KeptField, number>>;
   /** 'delivered', or why it would not have been. */
   verdict: { held: false } | { held: true; reason: 'mute'; muteId: string } | { held: true; reason: 'dedupe' };
 }
+
+const KEPT = ['id', 'title', 'severity', 'eventTime', 'eventName', 'eventId', 'principal', 'sourceIp', 'account', 'region'] as const;
+type KeptField = (typeof KEPT)[number];
 
 export interface RuleDetail {
   times: TimeCounts;
@@ -67,19 +72,15 @@ export class ReportDetail {
       d.unlisted++;
       return;
     }
-    d.alerts.push({
-      id: kept(alert.id),
-      title: kept(alert.title),
-      severity: kept(alert.severity),
-      eventTime: kept(alert.eventTime),
-      eventName: kept(alert.eventName),
-      eventId: kept(alert.eventId),
-      principal: kept(alert.principal),
-      sourceIp: kept(alert.sourceIp),
-      account: kept(alert.account),
-      region: kept(alert.region),
+    const listed = {
       verdict: verdict.deliver ? { held: false } : verdict.reason === 'mute' ? { held: true, reason: 'mute', muteId: kept(verdict.muteId) } : { held: true, reason: 'dedupe' },
-    });
+    } as ListedAlert;
+    for (const field of KEPT) {
+      const value = String(alert[field]);
+      listed[field] = kept(value);
+      if (value.length > MAX_KEPT) (listed.lengths ??= {})[field] = value.length;
+    }
+    d.alerts.push(listed);
   }
 
   private bump(map: Map<string, number>, value: unknown): void {

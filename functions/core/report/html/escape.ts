@@ -10,11 +10,13 @@ import { htmlText } from '../../common/text';
 /** Characters of one value shown before it is cut. */
 export const SHOWN_CHARS = 200;
 
-export function text(value: unknown, max = SHOWN_CHARS): string {
+/** `length`: the value's length before it was cut when kept (detail.ts), if it was. */
+export function text(value: unknown, max = SHOWN_CHARS, length?: number): string {
   const s = typeof value === 'string' ? value : String(value);
-  if (s.length <= max) return htmlText(s);
-  const cut = cutAt(s, max);
-  return `${htmlText(s.slice(0, cut))}… <span class="cut">(${(s.length - cut).toLocaleString('en-US')} more characters)</span>`;
+  const full = Math.max(length ?? 0, s.length);
+  if (full <= max) return htmlText(s);
+  const cut = cutAt(s, Math.min(max, s.length));
+  return `${htmlText(s.slice(0, cut))}… <span class="cut">(${(full - cut).toLocaleString('en-US')} more characters)</span>`;
 }
 
 /** As `text`, for places that take no markup (SVG labels, titles): the cut is only "…". */
