@@ -149,7 +149,7 @@ export function renderReplayHtml(input: ReplayHtmlInput): string {
   const named = input.inputs.length ? input.inputs.slice(0, 10).map((p) => `<code>${text(p, 120)}</code>`).join(', ') + (input.inputs.length > 10 ? ` and ${num(input.inputs.length - 10)} more` : '') : 'standard input';
   const body =
     `<section data-section="summary"><h1>rekwatch backtest</h1><p class="dim">Replayed ${named}. ${period} ` +
-    `${num(s.alerts)} alert${s.alerts === 1 ? "" : "s"} from ${num(Object.keys(s.byRule).length)} of ${num(input.rules.length)} enabled rules.</p>${totals(s)}${overall}</section>` +
+    `${num(s.alerts)} alert${s.alerts === 1 ? '' : 's'} from ${num(Object.keys(s.byRule).length)} of ${num(input.rules.length)} enabled rules.</p>${totals(s)}${overall}</section>` +
     `<section data-section="rules"><h2>By rule</h2>${ruleTable(rows)}</section>` +
     heldBack(input.byMute, s) +
     rows.filter((r) => r.alerts > 0 && r.detail).map((r) => ruleSection(r, input, axis)).join('') +
