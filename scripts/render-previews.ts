@@ -6,6 +6,8 @@
  *   email.png    the HTML part, as a mail client draws it
  *   slack.json   the Block Kit payload (formatSlack)
  *   slack.png    that payload drawn the way Slack shows it (scripts/slack-preview-html.ts)
+ *   report.png   the top of `rekwatch replay --html`'s report, over a synthetic day of trail logs
+ *                (scripts/synthetic-trail.ts: 20,000 records, seed 7), as Chromium draws it
  *
  * The alert is real: the shipped rule pack is loaded the way the CLI loads it, and the first
  * positive test case of `collection-deleted-without-mfa` goes through the production Evaluator.
@@ -13,11 +15,13 @@
  * same on every run; test/unit/format/previews.test.ts fails when they are out of date.
  * The screenshots use playwright-core and the Chromium of scripts/chromium.ts (CHROMIUM_PATH to override).
  */
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { loadRulesForCommand } from '../functions/cli/load-rules';
+import { main as rekwatch } from '../functions/cli/main';
+import { syntheticRecords } from './synthetic-trail';
 import { CHROMIUM_ARGS, chromiumExecutable } from './chromium';
 import { Evaluator } from '../functions/core/match/evaluator';
 import { withAccountNames } from '../functions/core/rules/runtime-pack';
@@ -34,6 +38,8 @@ export const PREVIEWS_DIR = join(ROOT, 'docs', 'previews');
 export const PREVIEW_RULE_ID = 'collection-deleted-without-mfa';
 /** Width of the screenshots, in CSS pixels (= image pixels at device scale factor 1). */
 export const PREVIEW_WIDTH = 760;
+/** Width and height of the HTML report's screenshot (its top: totals, timeline, rules table, first rule). */
+export const REPORT_PREVIEW_SIZE = { width: 1000, height: 1500 };
 
 /** The shipped pack, loaded as `rekwatch test --rules rules` loads it (problems are fatal here). */
 function loadShippedPack() {
@@ -111,7 +117,36 @@ export function renderPreviewPages(alert: Alert): PreviewPages {
   };
 }
 
-async function screenshots(pages: PreviewPages, outDir: string): Promise<void> {
+const sink = () => new Writable({ write: (_c, _e, done) => done() });
+
+/**
+ * The HTML report the screenshot shows: `rekwatch replay synthetic-day.jsonl --html` run in-process
+ * over a synthetic day (20,000 records, about 1% risky), with the shipped rules, no mutes and no
+ * state (a fresh state directory), from a temporary directory so no path of this machine shows.
+ */
+export async function renderReportPreview(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'rekwatch-report-preview-'));
+  try {
+    const lines = Array.from(syntheticRecords(20_000, 7, 0.01), (r) => JSON.stringify(r));
+    writeFileSync(join(dir, 'synthetic-day.jsonl'), `${lines.join('\n')}\n`);
+    let errors = '';
+    const stderr = new Writable({
+      write(chunk: Buffer | string, _enc, done) {
+        errors += chunk.toString();
+        done();
+      },
+    });
+    const code = await rekwatch(['node', 'rekwatch', 'replay', 'synthetic-day.jsonl', '--rules', join(ROOT, 'rules'), '--html', 'report.html', '--max-alerts', '0', '--workers', '1'], {
+      stdout: sink(), stderr, stdin: Readable.from([]), cwd: dir, stderrIsTTY: false, env: { REKWATCH_STATE_DIR: join(dir, '.rekwatch') },
+    });
+    if (code !== 0) throw new Error(`rekwatch replay --html exited ${code}:\n${errors}`);
+    return readFileSync(join(dir, 'report.html'), 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function screenshots(pages: PreviewPages, outDir: string, report: string): Promise<void> {
   const { chromium } = await import('playwright-core');
   const userDataDir = mkdtempSync(join(tmpdir(), 'rekwatch-previews-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -131,6 +166,9 @@ async function screenshots(pages: PreviewPages, outDir: string): Promise<void> {
       const png = await page.screenshot({ fullPage: true, animations: 'disabled', caret: 'hide' });
       writeFileSync(join(outDir, file), png);
     }
+    await page.setViewportSize(REPORT_PREVIEW_SIZE);
+    await page.setContent(report, { waitUntil: 'load' });
+    writeFileSync(join(outDir, 'report.png'), await page.screenshot({ fullPage: false, animations: 'disabled', caret: 'hide' }));
   } finally {
     await context.close();
     rmSync(userDataDir, { recursive: true, force: true });
@@ -141,8 +179,8 @@ async function main(): Promise<void> {
   const alert = await buildPreviewAlert();
   mkdirSync(PREVIEWS_DIR, { recursive: true });
   for (const [file, text] of Object.entries(renderPreviewTexts(alert))) writeFileSync(join(PREVIEWS_DIR, file), text);
-  await screenshots(renderPreviewPages(alert), PREVIEWS_DIR);
-  for (const file of ['email.txt', 'slack.json', 'email.png', 'slack.png']) {
+  await screenshots(renderPreviewPages(alert), PREVIEWS_DIR, await renderReportPreview());
+  for (const file of ['email.txt', 'slack.json', 'email.png', 'slack.png', 'report.png']) {
     process.stdout.write(`docs/previews/${file}: ${statSync(join(PREVIEWS_DIR, file)).size.toLocaleString('en-US')} bytes\n`);
   }
 }

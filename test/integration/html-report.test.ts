@@ -69,5 +69,5 @@ it('diff --html: per rule the alerts that vanished, with examples, and the --jso
   ]);
   expect(html).toMatch(/<tr data-rule="root-user-activity">.*?removed.*?data-k="vanished">1</);
   expect(html).toContain('<h3 class="vanished">Vanished (1)</h3>');
-  expect(html).toContain('Open in CloudTrail');
+  expect(html).toContain('<a class="console" href="https://us-east-1.console.aws.amazon.com/cloudtrail/');
 });

@@ -128,7 +128,7 @@ describe('replay report', () => {
     expect(html.match(/data-chart="timeline"/g)).toHaveLength(3);
     expect(html.match(/data-chart="(principals|sourceIps|accounts|regions)"/g)).toHaveLength(8);
     expect(html).toContain('one column per 15 minutes'); // 00:15 to 06:15 → 15-minute buckets, at most 60 of them
-    expect(html).toContain('<a href="https://us-east-1.console.aws.amazon.com/cloudtrail/home?region=us-east-1#/events/');
+    expect(html).toContain('<a class="console" href="https://us-east-1.console.aws.amazon.com/cloudtrail/home?region=us-east-1#/events/');
   });
 
   it('stays small for a million alerts: the first alerts of each rule, then "and N more"', () => {
@@ -145,7 +145,7 @@ describe('replay report', () => {
     const html = renderReplayHtml(input(tally, [RULE_A, RULE_B]));
     expect(html.length).toBeLessThan(250_000);
     expect(html).toContain('and 499,975 more alerts not listed');
-    expect(html.match(/Open in CloudTrail/g)).toHaveLength(50);
+    expect(html.match(/class="console"/g)).toHaveLength(50);
     expect(detail.byRule.get('rule-a')!.times.total).toBe(500_000);
     expect(detail.byRule.get('rule-a')!.times.resolution).toBeGreaterThan(RESOLUTIONS[0]!);
     expect(html).toContain('data-summary="alerts"><span class="v">1,000,000<');
@@ -211,7 +211,7 @@ describe('diff report', () => {
     expect(html).toContain('<h3 class="appeared">Appeared (12)</h3>');
     expect(html).toContain('and 7 more (<code>rekwatch diff --json</code> lists every one)');
     expect(html).toContain('<h3 class="vanished">Vanished (1)</h3>');
-    expect(html).toContain('<td>×3</td>');
+    expect(html).toContain('<td class="nw">×3</td>');
     expect(html).toContain('rules&#34;&#62;&#60;script&#62;');
     expect(html).toContain('data-summary="alerts.appeared"><span class="v">12<');
     expect(html).toContain('data-summary="ruleErrors.head"><span class="v">1<');
@@ -219,7 +219,7 @@ describe('diff report', () => {
     expect(html).toContain('data-k="vanished">3<');
     expect(html).toContain('No alert changed; the rule\'s definition did.');
     expect(html).toContain('lists added: <code>&#60;l&#62;</code>');
-    expect(html.match(/Open in CloudTrail/g)).toHaveLength(6);
+    expect(html.match(/class="console"/g)).toHaveLength(6);
     expect(html).toContain('data-chart="diff"');
   });
 });

@@ -25,15 +25,15 @@ const CELL = 120;
 
 export function alertTable(rows: readonly AlertRow[], statusHeading?: string): string {
   if (rows.length === 0) return '';
-  const head = `<tr><th>Time</th><th>Event</th><th>Principal</th><th>Source IP</th><th>Account / region</th>${statusHeading ? `<th>${text(statusHeading)}</th>` : ''}<th>Console</th></tr>`;
+  const head = `<tr><th>Time</th><th>Event</th><th>Principal</th><th>Source IP</th><th>Account / region</th>${statusHeading ? `<th>${text(statusHeading)}</th>` : ''}<th>CloudTrail</th></tr>`;
   const body = rows
     .map((r) => {
       const url = href(cloudTrailEventUrl(r.region, r.eventId));
-      const link = url ? `<a href="${url}" rel="noopener noreferrer">Open in CloudTrail</a>` : '';
+      const link = url ? `<a class="console" href="${url}" rel="noopener noreferrer">Open</a>` : '';
       const l = r.lengths ?? {};
       return (
-        `<tr><td>${text(r.eventTime, 40, l.eventTime)}</td><td>${text(r.eventName, 60, l.eventName)}<br><code>${text(r.eventId, 60, l.eventId)}</code></td><td>${text(r.principal, CELL, l.principal)}</td>` +
-        `<td>${text(r.sourceIp, 60, l.sourceIp)}</td><td>${text(r.account, 40, l.account)} / ${text(r.region, 40, l.region)}</td>${statusHeading ? `<td>${r.status ?? ''}</td>` : ''}<td>${link}</td></tr>`
+        `<tr><td class="nw">${text(r.eventTime, 40, l.eventTime)}</td><td>${text(r.eventName, 60, l.eventName)}<br><code>${text(r.eventId, 60, l.eventId)}</code></td><td class="any">${text(r.principal, CELL, l.principal)}</td>` +
+        `<td class="ip">${text(r.sourceIp, 60, l.sourceIp)}</td><td>${text(r.account, 40, l.account)} / ${text(r.region, 40, l.region)}</td>${statusHeading ? `<td class="nw">${r.status ?? ''}</td>` : ''}<td class="nw">${link}</td></tr>`
       );
     })
     .join('');

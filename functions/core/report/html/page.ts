@@ -19,7 +19,7 @@ section.sev-medium{border-left-color:#f29900}section.sev-low{border-left-color:#
 .dim,.cut,p.more{color:#5f6368}p.more{margin:4px 0;font-size:13px}.cut{font-size:12px}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #e8eaed;vertical-align:top}
 th{color:#5f6368;font-weight:600}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-td{word-break:break-word}code{background:#f1f3f4;padding:1px 4px;border-radius:3px;font-size:12.5px}
+td{overflow-wrap:break-word}td.nw{white-space:nowrap}td.any{overflow-wrap:anywhere;min-width:13em}td.ip{overflow-wrap:anywhere;min-width:7.5em}code{background:#f1f3f4;padding:1px 4px;border-radius:3px;font-size:12.5px}
 .totals{display:flex;flex-wrap:wrap;gap:8px 22px;margin:8px 0 0}.totals div{min-width:92px}
 .totals .v{display:block;font-size:20px;font-weight:600;font-variant-numeric:tabular-nums}.totals .k{color:#5f6368;font-size:12px}
 .badge{display:inline-block;font-size:11px;font-weight:700;padding:1px 6px;border-radius:3px;color:#fff;background:#9aa0a6;vertical-align:2px}
@@ -28,7 +28,7 @@ td{word-break:break-word}code{background:#f1f3f4;padding:1px 4px;border-radius:3
 figure{margin:8px 0}figcaption{font-weight:600;margin:0 0 4px}svg{max-width:100%;height:auto;display:block}
 svg .col{fill:#1a73e8}svg .bar{fill:#8ab4f8}svg .bar.base{fill:#bdc1c6}svg .axis{stroke:#bdc1c6}
 svg text{font:11px -apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;fill:#3c4043}svg text.cnt{fill:#5f6368}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(470px,1fr));gap:4px 20px}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:4px 20px}
 details summary{cursor:pointer;color:#1a73e8;margin:8px 0}a{color:#1a73e8}`;
 
 export function page(title: string, body: string): string {
