@@ -5,6 +5,8 @@
  * resource that could be fetched, a CSP that forbids them), bounded size for a million alerts, the
  * numbers of the `--json` summary, the timelines' buckets, and the diff report's examples.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildAlert } from '../../functions/core/alert/alert';
 import type { AlertOutcome, RecordOutcome } from '../../functions/core/pipeline/record-pipeline';
 import { chooseAxis, INTERVALS } from '../../functions/core/report/html/axis';
@@ -18,6 +20,7 @@ import { ReplayTally } from '../../functions/core/report/replay-tally';
 import type { ChangedAlert, DiffResult } from '../../functions/core/report/alert-diff';
 import type { Alert, RuleDefinition } from '../../functions/core/common/types';
 import { BASE_TEST_RECORD } from '../../functions/core/testing/base-record';
+import { PREVIEWS_DIR, REPORT_PREVIEW_SIZE } from '../../scripts/render-previews';
 import { HOSTILE_PRINCIPAL, HOSTILE_RULE, hostileAlert, oversizedAlert } from './format/fixtures';
 
 const RULE_A: RuleDefinition = { ...HOSTILE_RULE, id: 'rule-a', name: 'Rule A', severity: 'high', description: 'a' };
@@ -221,5 +224,14 @@ describe('diff report', () => {
     expect(html).toContain('lists added: <code>&#60;l&#62;</code>');
     expect(html.match(/class="console"/g)).toHaveLength(6);
     expect(html).toContain('data-chart="diff"');
+  });
+});
+
+describe('docs/previews/report.png', () => {
+  it('exists, is the report preview size and under 400 KB (npm run previews rewrites it)', () => {
+    const png = readFileSync(join(PREVIEWS_DIR, 'report.png'));
+    expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([REPORT_PREVIEW_SIZE.width, REPORT_PREVIEW_SIZE.height]);
+    expect(png.length).toBeLessThan(400 * 1024);
   });
 });
