@@ -152,7 +152,7 @@ describe('replay report', () => {
     expect(detail.byRule.get('rule-a')!.times.total).toBe(500_000);
     expect(detail.byRule.get('rule-a')!.times.resolution).toBeGreaterThan(RESOLUTIONS[0]!);
     expect(html).toContain('data-summary="alerts"><span class="v">1,000,000<');
-    expect(html).toContain('one column per 1 week');
+    expect(html).toContain('one column per 3 weeks'); // 160 weeks in at most 60 columns
   }, 60_000);
 });
 
@@ -185,8 +185,28 @@ describe('timelines', () => {
     const day = chooseAxis([at('2026-11-20T00:10:00Z'), at('2026-11-20T23:50:00Z')])!;
     expect(day).toMatchObject({ label: '1 hour', buckets: 24, from: Date.parse('2026-11-20T00:00:00Z') });
     const years = chooseAxis([at('2020-01-01T00:00:00Z'), at('2026-01-01T00:00:00Z')])!;
-    expect(years.label).toBe(INTERVALS[INTERVALS.length - 1]!.label);
+    expect(years).toMatchObject({ label: '6 weeks', width: 6 * 7 * 86_400_000 }); // 313 weeks in at most 60 columns
+    expect(years.buckets).toBeLessThanOrEqual(60);
+    expect(INTERVALS.at(-1)!.label).toBe('1 week');
     expect(chooseAxis([new TimeCounts()])).toBeUndefined();
+  });
+});
+
+describe('forged times', () => {
+  it('keep the counts and the axis bounded: the year 275760, 1970 and ten thousand distinct weeks', () => {
+    const tally = new ReplayTally(new ReportDetail());
+    const times = ['+275760-09-13T00:00:00.000Z', '1970-01-01T00:00:00Z', ...Array.from({ length: 10_000 }, (_, i) => new Date(Date.UTC(2000, 0, 1) + i * 7 * 86_400_000 * 3).toISOString())];
+    times.forEach((eventTime, i) => tally.record(evaluated(delivered(alertOf(RULE_A, { id: `a:${i}`, eventTime }))), 'f', 'r'));
+    const t = tally.detail!.byRule.get('rule-a')!.times;
+    expect(t.total).toBe(times.length);
+    expect(t.resolution).toBeGreaterThan(7 * 86_400_000);
+    const axis = chooseAxis([t])!;
+    expect(axis.buckets).toBeLessThanOrEqual(60);
+    expect(axis.label).toMatch(/^[\d,]+ weeks$/);
+    expect(t.histogram(axis.from, axis.width, axis.buckets).reduce((a, b) => a + b, 0)).toBe(times.length);
+    const html = renderReplayHtml(input(tally, [RULE_A]));
+    expect(html.length).toBeLessThan(100_000);
+    expect(html).toContain('Alerts from 1970-01-01 00:00 UTC to +275760-09-13 00:00 UTC.');
   });
 });
 

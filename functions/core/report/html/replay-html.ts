@@ -145,7 +145,8 @@ export function renderReplayHtml(input: ReplayHtmlInput): string {
     for (const t of timed) t.histogram(axis.from, axis.width, axis.buckets).forEach((c, i) => (sum[i]! += c));
     overall = timeline(sum, axis, 'All alerts over time', timed.reduce((k, t) => k + t.untimed, 0));
   }
-  const period = axis ? `Alerts from ${utc(Math.min(...timed.filter((t) => t.min === t.min).map((t) => t.min)))} to ${utc(Math.max(...timed.filter((t) => t.max === t.max).map((t) => t.max)))}.` : 'No alerts.';
+  const withTimes = timed.filter((t) => Number.isFinite(t.min));
+  const period = axis ? `Alerts from ${utc(Math.min(...withTimes.map((t) => t.min)))} to ${utc(Math.max(...withTimes.map((t) => t.max)))}.` : 'No alerts.';
   const named = input.inputs.length ? input.inputs.slice(0, 10).map((p) => `<code>${text(p, 120)}</code>`).join(', ') + (input.inputs.length > 10 ? ` and ${num(input.inputs.length - 10)} more` : '') : 'standard input';
   const body =
     `<section data-section="summary"><h1>rekwatch backtest</h1><p class="dim">Replayed ${named}. ${period} ` +

@@ -1,8 +1,9 @@
 /**
  * A bounded count of alert times, for the report's timelines (pure). Times are counted per bucket of
  * the finest resolution that keeps at most `maxBuckets` distinct buckets: one minute to start with,
- * coarsened (an hour, a day, a week) when the alerts spread over more minutes than that, so memory
- * stays bounded however many alerts and however long the replayed period. Unparseable times
+ * coarsened (an hour, a day, a week, then doubling: two weeks, four...) when the alerts spread over
+ * more buckets than that, so memory stays bounded however many alerts and whatever times records
+ * claim (a forged eventTime in the year 275760 included). Unparseable times
  * (attacker-controlled records can carry any string) are counted apart, never dropped.
  */
 
@@ -11,6 +12,7 @@ export const RESOLUTIONS: readonly number[] = [60_000, 3_600_000, 86_400_000, 7 
 
 export class TimeCounts {
   private level = 0;
+  private width = RESOLUTIONS[0]!;
   private readonly counts = new Map<number, number>();
   /** Alerts whose eventTime could not be read as a time. */
   untimed = 0;
@@ -21,7 +23,7 @@ export class TimeCounts {
   constructor(private readonly maxBuckets = 4096) {}
 
   get resolution(): number {
-    return RESOLUTIONS[this.level]!;
+    return this.width;
   }
 
   add(eventTime: string): void {
@@ -34,7 +36,7 @@ export class TimeCounts {
     if (!(t <= this.max)) this.max = t;
     const key = t - mod(t, this.resolution);
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-    while (this.counts.size > this.maxBuckets && this.level < RESOLUTIONS.length - 1) this.coarsen();
+    while (this.counts.size > this.maxBuckets) this.coarsen();
   }
 
   /** Total of timed alerts. */
@@ -60,7 +62,9 @@ export class TimeCounts {
 
   private coarsen(): void {
     this.level++;
-    const width = this.resolution;
+    // Each width is a multiple of the one before, so buckets merge whole.
+    this.width = RESOLUTIONS[this.level] ?? this.width * 2;
+    const width = this.width;
     const old = [...this.counts];
     this.counts.clear();
     for (const [key, c] of old) {

@@ -11,9 +11,13 @@ const H = 110;
 const TOP = 14;
 const BOTTOM = 18;
 
-/** `2026-11-20 09:15 UTC` (minutes are enough for a bucket). */
+/** Latest (and, negated, earliest) time a Date can hold: an axis end past it is shown as it. */
+const DATE_LIMIT = 8.64e15;
+
+/** `2026-11-20 09:15 UTC` (minutes are enough for a bucket); never throws, whatever a record claimed. */
 export function utc(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const t = Math.max(-DATE_LIMIT, Math.min(DATE_LIMIT, ms));
+  return `${new Date(t).toISOString().replace(/T(\d\d:\d\d).*$/, ' $1')} UTC`;
 }
 
 /** `values`: the count per bucket of `axis` (TimeCounts.histogram, or a sum of them); `untimed`: alerts not drawn. */
