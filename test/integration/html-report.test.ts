@@ -4,7 +4,7 @@
  * their other output (the `--json` summary stays the last line of stderr, the readable report stays
  * on stdout), show the summary's numbers, and exit 2 naming the file when it cannot be written.
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli';
@@ -51,6 +51,12 @@ it('exits 2 naming the file when it cannot be written, after the rest of the out
   expect(res.code).toBe(2);
   expect(res.stderr).toContain('no/such/dir/r.html: cannot write the HTML report: ENOENT\n');
   expect(JSON.parse(lastLine(res.stderr))).toMatchObject({ files: 3 });
+  // A directory in the way: the rename fails, and the temporary file is removed.
+  mkdirSync(join(dir, 'taken.html', 'x'), { recursive: true });
+  const taken = await runCli(['replay', SAMPLES, '--rules', RULES, '--html', 'taken.html'], { cwd: dir });
+  expect(taken.code).toBe(2);
+  expect(taken.stderr).toMatch(/taken\.html: cannot write the HTML report: E[A-Z]+\n/);
+  expect(readdirSync(dir)).toEqual(['taken.html']);
   const d = await runCli(['diff', SAMPLES, '--base-rules', RULES, '--rules', RULES, '--html', 'no/such/dir/d.html'], { cwd: dir });
   expect(d.code).toBe(2);
   expect(d.stderr).toContain('no/such/dir/d.html: cannot write the HTML report: ENOENT\n');
