@@ -11,7 +11,8 @@
  * per changed alert on stdout, the summary last on stderr). Exit status: 1 when either side's rules
  * are invalid, or when `--fail-on` finds a change; 2 for a usage error (options, a rules directory
  * or config file that cannot be read, an unknown git ref), when no input could be read, or when a
- * path named on the command line could not be read (as `replay`).
+ * path named on the command line could not be read (as `replay`), or when the `--html` report could
+ * not be written.
  */
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';

@@ -6,7 +6,8 @@
  * per-record pipeline (core/record-pipeline.ts `processRecord`), counting (core/replay-tally.ts), and
  * output (alerts as they come; the report or the --json summary, last on stderr, at the end).
  * Exit status: 2 when no input could be read, or when a path named on the command line could not be
- * read (files skipped inside a directory that was read are only counted); 3 when a delivery failed.
+ * read (files skipped inside a directory that was read are only counted), or when the `--html` report
+ * could not be written; 3 when a delivery failed.
  */
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
