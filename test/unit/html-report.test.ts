@@ -97,6 +97,10 @@ describe('replay report', () => {
     expect([cell('rule-a', 'alerts'), cell('rule-a', 'mute'), cell('rule-a', 'dedupe'), cell('rule-a', 'delivered')]).toEqual(['8', '1', '0', '7']);
     expect([cell('rule-b', 'alerts'), cell('rule-b', 'mute'), cell('rule-b', 'dedupe'), cell('rule-b', 'delivered')]).toEqual(['2', '0', '1', '1']);
     expect(cell('quiet-rule', 'alerts')).toBe('0'); // every enabled rule has a row
+    // A counter the summary gains later is shown too (the page and --json cannot drift apart).
+    const grown = renderReplayHtml(input(tally, [RULE_A], { summary: { ...summary, bytesSkipped: 1234, workers: { started: 2 } } as typeof summary }));
+    expect(grown).toContain('<div data-summary="bytesSkipped"><span class="v">1,234</span><span class="k">bytes skipped</span></div>');
+    expect(grown).toContain('<div data-summary="workers.started"><span class="v">2</span>');
     // The rows are ordered as the text report orders them: most alerts first.
     expect(html.indexOf('data-rule="rule-a"')).toBeLessThan(html.indexOf('data-rule="rule-b"'));
     expect(html).toContain('<code>m-1</code>: 1</li>');

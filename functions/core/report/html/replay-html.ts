@@ -38,26 +38,31 @@ export interface ReplayHtmlInput {
   inputs: readonly string[];
 }
 
-/** The totals, in the order shown; keys are ReplaySummary's. */
-const TOTALS: ReadonlyArray<[string, (s: ReplaySummary) => number]> = [
-  ['files', (s) => s.files],
-  ['records', (s) => s.records],
-  ['evaluated', (s) => s.evaluated],
-  ['outOfScope', (s) => s.outOfScope],
-  ['duplicates', (s) => s.duplicates],
-  ['malformed', (s) => s.malformed],
-  ['unreadable', (s) => s.unreadable],
-  ['alerts', (s) => s.alerts],
-  ['ruleErrors', (s) => s.ruleErrors],
-  ['suppressed.mute', (s) => s.suppressed.mute],
-  ['suppressed.dedupe', (s) => s.suppressed.dedupe],
-];
+/** The totals shown first, in this order (keys are ReplaySummary's, nested ones dotted). */
+const FIRST = ['files', 'records', 'evaluated', 'outOfScope', 'duplicates', 'malformed', 'unreadable', 'alerts', 'ruleErrors', 'suppressed.mute', 'suppressed.dedupe'];
 const TOTAL_LABEL: Record<string, string> = {
   outOfScope: 'out of scope', ruleErrors: 'rule errors', 'suppressed.mute': 'held back by mutes', 'suppressed.dedupe': 'held back by dedupe',
 };
 
+/**
+ * Every number of the summary (`byRule` has its own table), nested ones one level deep: a counter
+ * added to ReplaySummary later shows up here too, so the page and `--json` cannot drift apart.
+ */
+export function summaryNumbers(s: ReplaySummary): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  for (const [k, v] of Object.entries(s)) {
+    if (k === 'byRule') continue;
+    if (typeof v === 'number') out.push([k, v]);
+    else if (v && typeof v === 'object') for (const [k2, v2] of Object.entries(v)) if (typeof v2 === 'number') out.push([`${k}.${k2}`, v2]);
+  }
+  const rank = (k: string) => (FIRST.includes(k) ? FIRST.indexOf(k) : FIRST.length);
+  return out.sort((a, b) => rank(a[0]) - rank(b[0]));
+}
+
+const label = (key: string) => TOTAL_LABEL[key] ?? key.replace(/\./g, ' ').replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
+
 function totals(s: ReplaySummary): string {
-  const cells = TOTALS.map(([key, get]) => `<div data-summary="${key}"><span class="v">${num(get(s))}</span><span class="k">${TOTAL_LABEL[key] ?? key}</span></div>`);
+  const cells = summaryNumbers(s).map(([key, v]) => `<div data-summary="${attr(key)}"><span class="v">${num(v)}</span><span class="k">${text(label(key), 40)}</span></div>`);
   return `<div class="totals">${cells.join('')}</div>`;
 }
 
