@@ -51,7 +51,9 @@ export function replayTallyDetail(html: string | undefined): ReportDetail | unde
 export function writeReplayHtml(file: string, tally: ReplayTally, rules: readonly RuleDefinition[], top: number, inputs: readonly string[], io: CliIo): boolean {
   const html = renderReplayHtml({
     summary: tally.stats.summary(), stats: tally.stats, detail: tally.detail ?? new ReportDetail(), rules, byMute: tally.byMute,
-    malformedSamples: tally.malformedSamples, ruleErrorSamples: tally.ruleErrorSamples, unreadable: tally.unreadable, top, inputs,
+    malformedSamples: tally.malformedSamples, ruleErrorSamples: tally.ruleErrorSamples, unreadable: tally.unreadable, top,
+    // Replay needs a path unless it reads Event history (--lookup-events) alone.
+    inputs: inputs.length > 0 ? inputs : ['--lookup-events'],
   });
   return writeReport(file, html, io);
 }

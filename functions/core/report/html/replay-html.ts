@@ -152,7 +152,7 @@ export function renderReplayHtml(input: ReplayHtmlInput): string {
   }
   const withTimes = timed.filter((t) => Number.isFinite(t.min));
   const period = axis ? `Alerts from ${utc(Math.min(...withTimes.map((t) => t.min)))} to ${utc(Math.max(...withTimes.map((t) => t.max)))}.` : 'No alerts.';
-  const named = input.inputs.length ? input.inputs.slice(0, 10).map((p) => `<code>${text(p, 120)}</code>`).join(', ') + (input.inputs.length > 10 ? ` and ${num(input.inputs.length - 10)} more` : '') : 'standard input';
+  const named = input.inputs.length ? input.inputs.slice(0, 10).map((p) => `<code>${text(p, 120)}</code>`).join(', ') + (input.inputs.length > 10 ? ` and ${num(input.inputs.length - 10)} more` : '') : 'nothing named';
   const body =
     `<section data-section="summary"><h1>rekwatch backtest</h1><p class="dim">Replayed ${named}. ${period} ` +
     `${num(s.alerts)} alert${s.alerts === 1 ? '' : 's'} from ${num(Object.keys(s.byRule).length)} of ${num(input.rules.length)} enabled rules.</p>${totals(s)}${overall}</section>` +
