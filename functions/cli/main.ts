@@ -13,19 +13,23 @@ import { processIo, writeLine, type CliIo } from './io';
 import type { RedriveClients } from './redrive';
 
 // Each command's module (and the libraries behind it: json-rules-engine, the AWS SDK, dynalite) is
-// loaded when that command runs, so `rekwatch --help` and usage errors start fast.
-const commands = {
-  coverage: () => import('./coverage'),
-  diff: () => import('./diff'),
-  init: () => import('./init'),
-  mutes: () => import('./mutes'),
-  redrive: () => import('./redrive'),
-  replay: () => import('./replay'),
-  replaySources: () => import('./replay-sources'),
-  serve: () => import('./serve'),
-  test: () => import('./test-rules'),
-  validate: () => import('./validate'),
-  watch: () => import('./watch'),
+// loaded when that command runs, so `rekwatch --help` and usage errors start fast. `require`, not
+// `import()`: tsx's CommonJS hook (bin/rekwatch from a checkout) does not see dynamic imports of
+// TypeScript files, and esbuild evaluates a required module of the bundle only when it is required.
+const load = <T>(get: () => T) => async (): Promise<T> => get();
+/** The modules of the commands, loaded on first use (exported for the test that loads each from the sources). */
+export const commands = {
+  coverage: load(() => require('./coverage') as typeof import('./coverage')),
+  diff: load(() => require('./diff') as typeof import('./diff')),
+  init: load(() => require('./init') as typeof import('./init')),
+  mutes: load(() => require('./mutes') as typeof import('./mutes')),
+  redrive: load(() => require('./redrive') as typeof import('./redrive')),
+  replay: load(() => require('./replay') as typeof import('./replay')),
+  replaySources: load(() => require('./replay-sources') as typeof import('./replay-sources')),
+  serve: load(() => require('./serve') as typeof import('./serve')),
+  test: load(() => require('./test-rules') as typeof import('./test-rules')),
+  validate: load(() => require('./validate') as typeof import('./validate')),
+  watch: load(() => require('./watch') as typeof import('./watch')),
 };
 
 /** `--accounts`/`--regions` values (replay-sources.ts `listArg`, loaded only when the option is given). */
@@ -91,7 +95,7 @@ async function defaultCoverageClients(env: NodeJS.ProcessEnv, region?: string): 
     import('@aws-sdk/client-cloudformation'),
     import('@aws-sdk/client-eventbridge'),
     import('@aws-sdk/client-dynamodb'),
-    import('./state'),
+    Promise.resolve(require('./state') as typeof import('./state')),
   ]);
   const config = (endpointVar: string, r?: string) => ({ ...awsClientConfig(env, endpointVar), ...(r ? { region: r } : {}) });
   return {

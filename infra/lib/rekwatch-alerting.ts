@@ -152,13 +152,26 @@ function asContext(props: RekwatchAlertingProps): (key: string) => unknown {
   return (key) => ctx[key];
 }
 
+/** The prop each context key of asContext comes from, for messages. */
+const PROP_OF_KEY: Readonly<Record<string, string>> = {
+  config: 'configFile',
+  alertEmail: 'alertEmails',
+  alarmEmail: 'alarmEmails',
+  chatbotWorkspaceId: 'chatbot.workspaceId',
+  chatbotChannelId: 'chatbot.channelId',
+  chatbotSeverities: 'chatbot.severities',
+};
+
 /** The props checked and turned into the deployment config (throws ConfigError naming the prop). */
 export function alertingConfig(props: RekwatchAlertingProps): DeployConfig {
   let config: DeployConfig;
   try {
     config = loadConfig(asContext(props));
   } catch (e) {
-    throw e instanceof ConfigError ? new ConfigError(`RekwatchAlerting: ${e.message.replace(/^context /, 'props: ')}`) : e;
+    if (!(e instanceof ConfigError)) throw e;
+    // `context alertEmail: ...` (infra/config.ts speaks of context keys) becomes `RekwatchAlerting: alertEmails: ...`.
+    const message = e.message.replace(/^context (\w+)/, (_m, key: string) => PROP_OF_KEY[key] ?? key);
+    throw new ConfigError(`RekwatchAlerting: ${message}`);
   }
   if (config.heartbeat || config.coverage.regions.length || config.coverage.organizationId || config.coverage.spokeAccounts.length) {
     throw new ConfigError('RekwatchAlerting: configFile: hub-and-spoke (regions, organizationId, spokeAccounts) and heartbeat keys are for the rekwatch app; in your own app add SpokeForwarding constructs where you need them');
