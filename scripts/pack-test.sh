@@ -43,6 +43,13 @@ done
 rekwatch() { env -u REKWATCH_FROM_SOURCE -u NODE_PATH PATH="$work/cli/node_modules/.bin:$(dirname "$(command -v node)"):/usr/bin:/bin" node_modules/.bin/rekwatch "$@"; }
 help="$(rekwatch --help)"
 grep -q '^  init ' <<<"$help" || fail "--help does not list init"
+# --help loads no command module's libraries (main.ts loads them per command).
+node -e '
+  require(process.argv[1]).main(["node", "rekwatch", "--help"]).then(() => {
+    const heavy = Object.keys(require.cache).filter((f) => /node_modules\/(json-rules-engine|@aws-sdk|dynalite|ajv|nodemailer|pino)\//.test(f));
+    if (heavy.length) { console.error("pack-test: FAILED: --help loaded " + heavy.slice(0, 3).join(", ")); process.exit(1); }
+  });
+' "$work/cli/node_modules/rekwatch/dist/cli.js" >/dev/null
 [ "$(rekwatch --version)" = "$(node -p "require('$repo/package.json').version")" ] || fail "--version is not the package's"
 
 step "rekwatch init, validate, test"
