@@ -24,7 +24,7 @@ rm -rf "$repo/dist"
 
 step "tarball contents"
 tar -tzf "$tarball" | sed 's|^package/||' | sort >"$work/contents.txt"
-for f in bin/rekwatch dist/cli.js dist/entry.js dist/cdk.js dist/cdk.d.ts dist/lambda/evaluate/index.js rules/lists/trusted-networks.json schema/rule.schema.json README.md package.json; do
+for f in docs/runbooks/root-user-activity.md bin/rekwatch dist/cli.js dist/entry.js dist/cdk.js dist/cdk.d.ts dist/lambda/evaluate/index.js rules/lists/trusted-networks.json schema/rule.schema.json README.md package.json; do
   grep -qx "$f" "$work/contents.txt" || fail "the tarball has no $f"
 done
 if grep -E '^(test|functions|infra|bench|scripts|examples)/|\.ts$' "$work/contents.txt" | grep -v '\.d\.ts$' | head -5 | grep -q .; then
@@ -60,8 +60,8 @@ rekwatch init >/dev/null
 if rekwatch init 2>"$work/init.err" >/dev/null; then fail "init overwrote existing files"; fi
 grep -q 'exists (use --force' "$work/init.err" || fail "init's refusal does not say why: $(cat "$work/init.err")"
 rekwatch init --force >/dev/null
-rekwatch validate --rules rules >/dev/null
-rekwatch validate --rules my-rules >/dev/null
+rekwatch validate --strict --rules rules >/dev/null
+rekwatch validate --strict --rules my-rules >/dev/null
 rekwatch test --rules rules >/dev/null
 
 step "rekwatch replay of the shipped samples"

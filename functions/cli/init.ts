@@ -1,7 +1,8 @@
 /**
  * `rekwatch init [DIR]`: writes a starter rules folder into DIR (default `rules` in the current
  * directory): a copy of the default pack shipped with the package (its rules and lists), or with
- * `--example` one example rule and the lists it uses. Existing files are never overwritten without
+ * `--example` one example rule and the lists it uses; and each rule's runbook page where the pack
+ * conventions look for it, `docs/runbooks/<id>.md` beside DIR (so `validate --strict` passes). Existing files are never overwritten without
  * `--force`: the command first checks every file it would write and, if any exists, writes nothing
  * and names them. The pack is read from where the package is installed (adapters/package-root.ts), not the cwd.
  * Exit codes: 0 written, 1 refused (files exist), 2 the pack or the target cannot be read or written.
@@ -20,9 +21,10 @@ export interface InitOptions {
 }
 
 interface PlannedFile {
-  /** Path relative to the target directory. */
+  /** Path relative to the rules directory, or (a runbook page) to the runbooks directory. */
   name: string;
   text: string;
+  runbook?: boolean;
 }
 
 /** The list names a rule file uses (`{"fact": "lists", "path": "$.NAME"}` anywhere in it). */
@@ -52,12 +54,26 @@ function jsonFiles(dir: string, prefix = ''): string[] {
   return out;
 }
 
-/** What init would write, read from the shipped pack in `packDir`. */
-export function planInit(packDir: string, options: InitOptions): PlannedFile[] {
+/**
+ * What init would write, read from the shipped pack in `packDir`: rule and list files, then the
+ * runbook pages (`docs/runbooks/<id>.md` beside `packDir`) of the rules written, where there are.
+ */
+export function planInit(packDir: string, options: InitOptions, exampleRule = EXAMPLE_RULE): PlannedFile[] {
   const read = (name: string): PlannedFile => ({ name, text: readFileSync(join(packDir, name), 'utf8') });
-  if (!options.example) return jsonFiles(packDir).map(read);
-  const rule = read(EXAMPLE_RULE);
-  return [rule, ...listsUsedBy(rule.text).map((list) => read(`lists/${list}.json`))];
+  let files: PlannedFile[];
+  if (options.example) {
+    const rule = read(exampleRule);
+    files = [rule, ...listsUsedBy(rule.text).map((list) => read(`lists/${list}.json`))];
+  } else {
+    files = jsonFiles(packDir).map(read);
+  }
+  const runbooks = join(dirname(packDir), 'docs', 'runbooks');
+  const pages = files
+    .filter((f) => !f.name.includes('/'))
+    .map((f) => `${String((JSON.parse(f.text) as { id?: unknown }).id)}.md`)
+    .filter((page) => existsSync(join(runbooks, page)))
+    .map((page) => ({ name: page, text: readFileSync(join(runbooks, page), 'utf8'), runbook: true }));
+  return [...files, ...pages];
 }
 
 export function initCommand(dir: string | undefined, options: InitOptions, io: CliIo, packDir = join(packageRoot(), 'rules')): number {
@@ -74,23 +90,29 @@ export function initCommand(dir: string | undefined, options: InitOptions, io: C
     writeLine(io.stderr, `${shown}: exists and is not a directory`);
     return 2;
   }
-  const existing = plan.filter((f) => existsSync(join(target, f.name)));
+  const runbookDir = join(dirname(target), 'docs', 'runbooks');
+  const pathOf = (f: PlannedFile) => join(f.runbook ? runbookDir : target, f.name);
+  const existing = plan.filter((f) => existsSync(pathOf(f)));
   if (existing.length > 0 && !options.force) {
-    for (const f of existing) writeLine(io.stderr, `${join(shown, f.name)}: exists (use --force to overwrite)`);
+    for (const f of existing) writeLine(io.stderr, `${relative(io.cwd, pathOf(f))}: exists (use --force to overwrite)`);
     writeLine(io.stderr, `rekwatch init: nothing written`);
     return 1;
   }
   try {
     for (const f of plan) {
-      mkdirSync(dirname(join(target, f.name)), { recursive: true });
-      writeFileSync(join(target, f.name), f.text);
+      mkdirSync(dirname(pathOf(f)), { recursive: true });
+      writeFileSync(pathOf(f), f.text);
     }
   } catch (e) {
     writeLine(io.stderr, `${shown}: ${e instanceof Error ? e.message : String(e)}`);
     return 2;
   }
-  const rules = plan.filter((f) => !f.name.includes('/')).length;
-  writeLine(io.stdout, `wrote ${rules} rule${rules === 1 ? '' : 's'} and ${plan.length - rules} list${plan.length - rules === 1 ? '' : 's'} to ${shown}${existing.length ? ` (${existing.length} overwritten)` : ''}`);
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const pages = plan.filter((f) => f.runbook).length;
+  const rules = plan.filter((f) => !f.runbook && !f.name.includes('/')).length;
+  const lists = plan.length - pages - rules;
+  const pagesNote = pages ? `, ${plural(pages, 'runbook page')} to ${relative(io.cwd, runbookDir) || '.'}` : '';
+  writeLine(io.stdout, `wrote ${plural(rules, 'rule')} and ${plural(lists, 'list')} to ${shown}${pagesNote}${existing.length ? ` (${existing.length} overwritten)` : ''}`);
   writeLine(io.stdout, `next: rekwatch validate --rules ${shown} && rekwatch test --rules ${shown} && rekwatch replay --rules ${shown} PATH-TO-TRAIL-LOGS`);
   return 0;
 }
