@@ -53,15 +53,15 @@ node -e '
 [ "$(rekwatch --version)" = "$(node -p "require('$repo/package.json').version")" ] || fail "--version is not the package's"
 
 step "rekwatch init, validate, test"
-rekwatch init --example my-rules >/dev/null
-[ "$(find my-rules -name '*.json' | wc -l)" = 2 ] || fail "init --example did not write one rule and one list"
+rekwatch init --example example/my-rules >/dev/null
+[ "$(find example/my-rules -name '*.json' | wc -l)" = 2 ] || fail "init --example did not write one rule and one list"
 rekwatch init >/dev/null
 [ "$(find rules -maxdepth 1 -name '*.json' | wc -l)" = "$(find "$repo/rules" -maxdepth 1 -name '*.json' | wc -l)" ] || fail "init did not copy every rule of the pack"
 if rekwatch init 2>"$work/init.err" >/dev/null; then fail "init overwrote existing files"; fi
 grep -q 'exists (use --force' "$work/init.err" || fail "init's refusal does not say why: $(cat "$work/init.err")"
 rekwatch init --force >/dev/null
 rekwatch validate --strict --rules rules >/dev/null
-rekwatch validate --strict --rules my-rules >/dev/null
+rekwatch validate --strict --rules example/my-rules >/dev/null
 rekwatch test --rules rules >/dev/null
 
 step "rekwatch replay of the shipped samples"
