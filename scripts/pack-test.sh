@@ -6,7 +6,9 @@
 #      validate, test and replay of the shipped samples (same alerts as the repository's CLI), with
 #      worker threads too;
 #   2. examples/cdk-app: its package.json installed with the tarball for `rekwatch`, rules written by
-#      `rekwatch init`, synthesized with no AWS credentials and cdk-nag's AwsSolutions checks on.
+#      `rekwatch init`, type-checked against the package's declarations, synthesized with no AWS
+#      credentials and cdk-nag's AwsSolutions checks on, the prebuilt evaluate bundle carrying the
+#      app's rules and list overrides.
 # Exit 0 when all pass; the first failure stops it. KEEP=1 keeps the temporary directory.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -80,6 +82,8 @@ cd "$work/app"
 rm -rf node_modules cdk.out security
 npm_offline install "$tarball"
 npx --no-install rekwatch init security/rekognition-rules >/dev/null
+# The app type-checks against the package's declarations (rekwatch/cdk through its exports map).
+npx --no-install tsc -p . || fail "the example app does not type-check against rekwatch/cdk"
 # Synthesized as `cdk synth` would (the app's own cdk.json command), with no AWS credentials.
 env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN CDK_OUTDIR="$work/app/cdk.out" npx --no-install tsx bin/app.ts \
   || fail "the example app did not synthesize (cdk-nag findings or an error above)"
