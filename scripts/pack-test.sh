@@ -9,11 +9,13 @@
 #      `rekwatch init`, type-checked against the package's declarations, synthesized with no AWS
 #      credentials and cdk-nag's AwsSolutions checks on, the prebuilt evaluate bundle carrying the
 #      app's rules and list overrides.
-# Exit 0 when all pass; the first failure stops it. KEEP=1 keeps the temporary directory.
+# Exit 0 when all pass; the first failure stops it. KEEP=1 keeps the temporary directory (named on
+# stderr at the end).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/rekwatch-pack-test-XXXXXX")"
-if [ "${KEEP:-}" != 1 ]; then trap 'rm -rf "$work"' EXIT; fi
+# Removed in the background on exit (two node_modules, one with aws-cdk-lib: tens of seconds here).
+if [ "${KEEP:-}" != 1 ]; then trap '(rm -rf "$work" &)' EXIT; fi
 step() { printf 'pack-test: %s (%ss)\n' "$1" "$SECONDS"; }
 fail() { echo "pack-test: FAILED: $*" >&2; exit 1; }
 npm_offline() { npm "$@" --prefer-offline --no-audit --no-fund --loglevel=error; }
@@ -108,3 +110,4 @@ node -e '
 ' "$evaluate" "$(find security/rekognition-rules -maxdepth 1 -name '*.json' | wc -l)"
 node --check "$evaluate"
 step "passed"
+[ "${KEEP:-}" != 1 ] || echo "pack-test: kept $work" >&2

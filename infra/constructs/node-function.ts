@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
@@ -115,8 +116,8 @@ export function rekwatchFunction(scope: Construct, options: RekwatchFunctionOpti
  * The directory of an entry's prebuilt bundle, with the `define`s (esbuild replaces those
  * identifiers at synth time in the sources' case) declared on a first line of their own: `var
  * NAME=VALUE;`, the same values, which the bundle reads as globals. The source map gets one empty
- * line in front, so it still points where it did. Written to a temporary directory (the asset is
- * hashed by content, so the same pack gives the same asset).
+ * line in front, so it still points where it did. Written to a temporary directory named by its
+ * content (written whole, then renamed into place), so the same pack gives the same asset.
  */
 function prebuiltBundle(entry: string, define: Readonly<Record<string, string>>): string {
   const name = Object.keys(LAMBDA_ENTRIES).find((n) => LAMBDA_ENTRIES[n] === entry);
@@ -126,11 +127,20 @@ function prebuiltBundle(entry: string, define: Readonly<Record<string, string>>)
   }
   const names = Object.keys(define);
   if (names.length === 0) return dir;
-  const out = mkdtempSync(join(tmpdir(), `rekwatch-${name}-`));
   const code = readFileSync(join(dir, 'index.js'), 'utf8');
   const header = `${code.startsWith('"use strict";') ? '"use strict";' : ''}${names.map((n) => `var ${n}=${define[n]};`).join('')}\n`;
-  writeFileSync(join(out, 'index.js'), header + code);
-  const map = JSON.parse(readFileSync(join(dir, 'index.js.map'), 'utf8')) as { mappings: string };
-  writeFileSync(join(out, 'index.js.map'), JSON.stringify({ ...map, mappings: `;${map.mappings}` }));
+  // Named by content, so synthesizing again reuses the directory instead of adding one.
+  const out = join(tmpdir(), `rekwatch-${name}-${createHash('sha256').update(header).update(code).digest('hex').slice(0, 32)}`);
+  if (!existsSync(join(out, 'index.js.map'))) {
+    const map = JSON.parse(readFileSync(join(dir, 'index.js.map'), 'utf8')) as { mappings: string };
+    const staging = mkdtempSync(`${out}-`);
+    writeFileSync(join(staging, 'index.js'), header + code);
+    writeFileSync(join(staging, 'index.js.map'), JSON.stringify({ ...map, mappings: `;${map.mappings}` }));
+    try {
+      renameSync(staging, out);
+    } catch {
+      rmSync(staging, { recursive: true, force: true }); // another synth put the same files there first
+    }
+  }
   return out;
 }
