@@ -119,11 +119,11 @@ export function rekwatchFunction(scope: Construct, options: RekwatchFunctionOpti
  * line in front, so it still points where it did. Written to a temporary directory named by its
  * content (written whole, then renamed into place), so the same pack gives the same asset.
  */
-function prebuiltBundle(entry: string, define: Readonly<Record<string, string>>): string {
+export function prebuiltBundle(entry: string, define: Readonly<Record<string, string>>, root: string = ROOT): string {
   const name = Object.keys(LAMBDA_ENTRIES).find((n) => LAMBDA_ENTRIES[n] === entry);
-  const dir = name ? join(ROOT, 'dist', 'lambda', name) : '';
+  const dir = name ? join(root, 'dist', 'lambda', name) : '';
   if (!name || !existsSync(join(dir, 'index.js'))) {
-    throw new Error(`rekwatch: neither ${entry} nor its prebuilt bundle dist/lambda/${name ?? '?'}/index.js is in ${ROOT} (run npm run build)`);
+    throw new Error(`rekwatch: neither ${entry} nor its prebuilt bundle dist/lambda/${name ?? '?'}/index.js is in ${root} (run npm run build)`);
   }
   const names = Object.keys(define);
   if (names.length === 0) return dir;
