@@ -15,7 +15,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/rekwatch-pack-test-XXXXXX")"
 # Removed in the background on exit (two node_modules, one with aws-cdk-lib: tens of seconds here).
-if [ "${KEEP:-}" != 1 ]; then trap '(rm -rf "$work" &)' EXIT; fi
+if [ "${KEEP:-}" != 1 ]; then trap '(rm -rf "$work" </dev/null >/dev/null 2>&1 &)' EXIT; fi
 step() { printf 'pack-test: %s (%ss)\n' "$1" "$SECONDS"; }
 fail() { echo "pack-test: FAILED: $*" >&2; exit 1; }
 npm_offline() { npm "$@" --prefer-offline --no-audit --no-fund --loglevel=error; }
