@@ -3,9 +3,10 @@
  * `cdk synth` fails on an unacknowledged finding, and test/infra/nag.test.ts checks the stack.
  */
 import { Validations } from 'aws-cdk-lib';
-import type { RekwatchStack } from './stack';
+import type { RekwatchAlerting } from './lib/rekwatch-alerting';
 
-export function acknowledgeFindings(stack: RekwatchStack): void {
+/** Called by RekwatchAlerting on itself (the repository's stack and library users alike). */
+export function acknowledgeFindings(stack: Pick<RekwatchAlerting, 'evaluate' | 'slack' | 'detection' | 'mutePage' | 'chatbot'>): void {
   // CDK's own grants (SNS publish to an encrypted topic, the SQS on-failure destination) use KMS
   // action families: GenerateDataKey* (with and without plaintext) and ReEncrypt* (from and to).
   // Their resource is rekwatch's one key, never "*".

@@ -1,18 +1,18 @@
-import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { CompiledPatterns } from '../functions/core/eventbridge/event-pattern';
 import type { RulePack } from '../functions/core/common/types';
 import type { DeployConfig } from './config';
-import { Alerting } from './constructs/alerting';
-import { ChatbotNotifications } from './constructs/chatbot';
-import { Detection } from './constructs/detection';
-import { EvaluateFunction } from './constructs/evaluate-function';
-import { Monitoring } from './constructs/monitoring';
-import { MutePage } from './constructs/mute-page';
-import { SlackForwarder } from './constructs/slack-forwarder';
-import { State } from './constructs/state';
+import type { Alerting } from './constructs/alerting';
+import type { ChatbotNotifications } from './constructs/chatbot';
+import type { Detection } from './constructs/detection';
+import type { EvaluateFunction } from './constructs/evaluate-function';
+import type { Monitoring } from './constructs/monitoring';
+import type { MutePage } from './constructs/mute-page';
+import type { SlackForwarder } from './constructs/slack-forwarder';
+import type { State } from './constructs/state';
+import { RekwatchAlerting } from './lib/rekwatch-alerting';
 
 export interface RekwatchStackProps extends StackProps {
   /** Validated deployment configuration. */
@@ -23,8 +23,15 @@ export interface RekwatchStackProps extends StackProps {
   readonly patterns: CompiledPatterns;
 }
 
-/** rekwatch in one stack: detection, evaluation, alerting, state and monitoring. */
+/**
+ * rekwatch in one stack, as `cdk deploy` of this repository gives it: the library's RekwatchAlerting
+ * (infra/lib/) with the config, pack and patterns infra/build.ts loaded from context. Its id
+ * `Default` keeps it out of logical ids, so the template is the one the stack had before the
+ * library; the parts are re-exposed here for the org, heartbeat and nag code that adds to the stack.
+ */
 export class RekwatchStack extends Stack {
+  /** The hub construct itself. */
+  readonly rekwatch: RekwatchAlerting;
   readonly key: kms.Key;
   readonly detection: Detection;
   readonly evaluate: EvaluateFunction;
@@ -42,111 +49,11 @@ export class RekwatchStack extends Stack {
 
   constructor(scope: Construct, id: string, props: RekwatchStackProps) {
     super(scope, id, props);
-    const { config } = props;
-    this.pack = props.pack;
-
-    this.key = new kms.Key(this, 'Key', {
-      description: 'rekwatch: alert topic, state table, dead-letter queue and trail',
-      enableKeyRotation: true,
-    });
-    // Services that write to the encrypted topic and queue on rekwatch's behalf.
-    // (SNS too when it has to put failed Slack-forwarder notifications on an encrypted queue.)
-    const services = ['cloudwatch.amazonaws.com', 'events.amazonaws.com', ...(config.slack ? ['sns.amazonaws.com'] : [])];
-    for (const service of services) {
-      this.key.addToResourcePolicy(
-        new iam.PolicyStatement({
-          principals: [new iam.ServicePrincipal(service)],
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-          resources: ['*'], // in a key policy, "*" means this key
-          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-        }),
-      );
-    }
-
-    this.state = new State(this, 'State', { key: this.key });
-    this.alerting = new Alerting(this, 'Alerting', { key: this.key, emails: config.alertEmails, alertBus: config.alertBus });
-    this.detection = new Detection(this, 'Detection', { key: this.key, createTrail: config.createTrail });
-    if (config.chatbot) {
-      this.chatbot = new ChatbotNotifications(this, 'Chatbot', {
-        key: this.key,
-        workspaceId: config.chatbot.workspaceId,
-        channelId: config.chatbot.channelId,
-        configurationName: `${this.stackName}-alerts`.slice(0, 128),
-      });
-    }
-    if (config.muteLinks) {
-      this.mutePage = new MutePage(this, 'MutePage', {
-        key: this.key,
-        grantState: (grantee) => this.state.grantItemAccess(grantee),
-        tableName: this.state.table.tableName,
-        ruleNames: props.pack.rules.map((r) => [r.id, r.name] as [string, string]),
-        maxMuteMs: config.maxMuteMs,
-        reservedConcurrency: config.mutePageConcurrency,
-        logRetentionDays: config.logRetentionDays,
-      });
-    }
-    this.evaluate = new EvaluateFunction(this, 'Evaluate', {
-      pack: props.pack,
-      eventSources: config.eventSources,
-      deadLetterQueue: this.detection.deadLetterQueue,
-      logRetentionDays: config.logRetentionDays,
-      ...(config.evaluateConcurrency !== null ? { reservedConcurrency: config.evaluateConcurrency } : {}),
-      environment: {
-        TOPIC_ARN: this.alerting.topic.topicArn,
-        TABLE_NAME: this.state.table.tableName,
-        ...(config.alertBus ? { EVENT_BUS_NAME: config.alertBus } : {}),
-        ...(this.mutePage ? { MUTE_URL: this.mutePage.url.url, LINK_KEY_SECRET_ID: this.mutePage.linkKey.secretArn } : {}),
-        ...(this.chatbot ? { CHATBOT_TOPIC_ARN: this.chatbot.topic.topicArn, CHATBOT_SEVERITIES: (config.chatbot?.severities ?? []).join(',') } : {}),
-      },
-    });
-    if (this.chatbot) this.chatbot.topic.grantPublish(this.evaluate.function);
-    if (this.mutePage) {
-      this.mutePage.linkKey.grantRead(this.evaluate.function);
-      new CfnOutput(this, 'MutePageUrl', { value: this.mutePage.url.url });
-    }
-    this.alerting.grantPublish(this.evaluate.function);
-    this.state.grantItemAccess(this.evaluate.function);
-    this.state.grantBatchRead(this.evaluate.function); // live mutes are checked against their audit records
-    this.detection.connect(this.evaluate.function, props.patterns.rules);
-    for (const note of props.patterns.notes) Annotations.of(this.detection).addInfo(`rekwatch: ${note}`);
-
-    this.monitoring = new Monitoring(this, 'Monitoring', {
-      function: this.evaluate.function,
-      deadLetterQueue: this.detection.deadLetterQueue,
-      eventRules: this.detection.rules,
-      alertTopic: this.alerting.topic,
-      key: this.key,
-      alarmEmails: config.alarmEmails,
-    });
-    if (config.slack) {
-      this.slack = new SlackForwarder(this, 'Slack', {
-        topic: this.alerting.topic,
-        key: this.key,
-        webhookSecret: config.slack.webhookSecret,
-        severities: config.slack.severities,
-        grantState: (grantee) => this.state.grantItemAccess(grantee),
-        tableName: this.state.table.tableName,
-        logRetentionDays: config.logRetentionDays,
-      });
-      const period = Duration.minutes(5);
-      this.monitoring.alarmOn('SlackForwarderErrors', this.slack.function.metricErrors({ period, statistic: 'Sum' }), 'rekwatch could not post an alert to Slack (retrying; see the forwarder logs)');
-      this.monitoring.alarmOn(
-        'SlackDeadLetters',
-        this.slack.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
-        'alerts that never reached Slack are in the Slack dead-letter queue: fix the webhook secret, then `rekwatch redrive --queue-url <SlackDeadLetterQueueUrl> --function <SlackForwarderFunctionName>`',
-      );
-      new CfnOutput(this, 'SlackForwarderFunctionName', { value: this.slack.function.functionName });
-      new CfnOutput(this, 'SlackDeadLetterQueueUrl', { value: this.slack.deadLetterQueue.queueUrl });
-    }
-    if (this.chatbot) new CfnOutput(this, 'ChatbotTopicArn', { value: this.chatbot.topic.topicArn });
-    if (config.alertEmails.length === 0 && !config.slack && !config.chatbot) {
-      Annotations.of(this).addWarningV2('rekwatch:no-recipients', 'no alert email, Slack or Chatbot configured (-c alertEmail=you@example.com, -c slackWebhookSecret=NAME): alerts reach the topic but nobody is subscribed');
-    }
-
-    new CfnOutput(this, 'AlertTopicArn', { value: this.alerting.topic.topicArn });
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn });
-    new CfnOutput(this, 'StateTableName', { value: this.state.table.tableName });
-    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.detection.deadLetterQueue.queueUrl });
-    new CfnOutput(this, 'EvaluateFunctionName', { value: this.evaluate.function.functionName });
+    const { config, pack, patterns } = props;
+    this.rekwatch = new RekwatchAlerting(this, 'Default', { resolved: { config, pack, patterns } });
+    ({ key: this.key, detection: this.detection, evaluate: this.evaluate, alerting: this.alerting, state: this.state, monitoring: this.monitoring, pack: this.pack } = this.rekwatch);
+    if (this.rekwatch.slack) this.slack = this.rekwatch.slack;
+    if (this.rekwatch.chatbot) this.chatbot = this.rekwatch.chatbot;
+    if (this.rekwatch.mutePage) this.mutePage = this.rekwatch.mutePage;
   }
 }

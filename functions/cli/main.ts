@@ -7,24 +7,41 @@ import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_RECORD_BYTES } from '../adapters/trail-reader';
 import { didYouMean } from '../core/common/did-you-mean';
-import { coverageCommand, type CoverageClients } from './coverage';
-import { diffCommand } from './diff';
+import type { CoverageClients } from './coverage';
+import { packageRoot } from '../adapters/package-root';
 import { processIo, writeLine, type CliIo } from './io';
-import { muteCommand, mutesCommand, unmuteCommand } from './mutes';
-import { redriveCommand, type RedriveClients } from './redrive';
-import { replayCommand } from './replay';
-import { listArg, sourceSpec } from './replay-sources';
-import { serveCommand } from './serve';
-import { testCommand } from './test-rules';
-import { validateCommand } from './validate';
-import { watchCommand } from './watch';
+import type { RedriveClients } from './redrive';
+
+// Each command's module (and the libraries behind it: json-rules-engine, the AWS SDK, dynalite) is
+// loaded when that command runs, so `rekwatch --help` and usage errors start fast. `require`, not
+// `import()`: tsx's CommonJS hook (bin/rekwatch from a checkout) does not see dynamic imports of
+// TypeScript files, and esbuild evaluates a required module of the bundle only when it is required.
+const load = <T>(get: () => T) => async (): Promise<T> => get();
+/** The modules of the commands, loaded on first use (exported for the test that loads each from the sources). */
+export const commands = {
+  coverage: load(() => require('./coverage') as typeof import('./coverage')),
+  diff: load(() => require('./diff') as typeof import('./diff')),
+  init: load(() => require('./init') as typeof import('./init')),
+  mutes: load(() => require('./mutes') as typeof import('./mutes')),
+  redrive: load(() => require('./redrive') as typeof import('./redrive')),
+  replay: load(() => require('./replay') as typeof import('./replay')),
+  replaySources: load(() => require('./replay-sources') as typeof import('./replay-sources')),
+  serve: load(() => require('./serve') as typeof import('./serve')),
+  test: load(() => require('./test-rules') as typeof import('./test-rules')),
+  validate: load(() => require('./validate') as typeof import('./validate')),
+  watch: load(() => require('./watch') as typeof import('./watch')),
+};
+
+/** `--accounts`/`--regions` values (replay-sources.ts `listArg`, loaded only when the option is given). */
+const listArg = (value: string, previous?: string[]): string[] =>
+  (require('./replay-sources') as typeof import('./replay-sources')).listArg(value, previous);
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** The package's version, for `--version`. */
 function version(): string {
   try {
-    return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';
   }
@@ -78,7 +95,7 @@ async function defaultCoverageClients(env: NodeJS.ProcessEnv, region?: string): 
     import('@aws-sdk/client-cloudformation'),
     import('@aws-sdk/client-eventbridge'),
     import('@aws-sdk/client-dynamodb'),
-    import('./state'),
+    Promise.resolve(require('./state') as typeof import('./state')),
   ]);
   const config = (endpointVar: string, r?: string) => ({ ...awsClientConfig(env, endpointVar), ...(r ? { region: r } : {}) });
   return {
@@ -139,8 +156,8 @@ export async function main(
     .addOption(rulesOption())
     .addOption(configOption())
     .option('--strict', 'warnings (pack conventions, empty lists, unknown operations) fail too, as in the repository\'s npm test')
-    .action((opts) => {
-      code = validateCommand(opts, io);
+    .action(async (opts) => {
+      code = (await commands.validate()).validateCommand(opts, io);
     });
 
   program
@@ -151,7 +168,7 @@ export async function main(
     .addOption(configOption())
     .addOption(sourceOption())
     .action(async (opts) => {
-      code = await testCommand(opts, io);
+      code = await (await commands.test()).testCommand(opts, io);
     });
 
   const replay = program
@@ -183,10 +200,10 @@ export async function main(
     .option('--endpoint-url <url>', 's3://: an S3-compatible endpoint (path-style addressing)')
     .option('--workers <n>', 'threads reading and evaluating files (default: the available parallelism; 1: all in one thread; same output either way)', count(1))
     .action(async (paths: string[], opts) => {
-      const sources = sourceSpec(paths, opts, (io.now ?? Date.now)());
+      const sources = (await commands.replaySources()).sourceSpec(paths, opts, (io.now ?? Date.now)());
       if (!sources.ok) return replay.error(`error: ${sources.reason}`, { exitCode: 2, code: 'rekwatch.usage' });
       for (const n of sources.notes) writeLine(io.stderr, n);
-      code = await replayCommand(paths, { ...opts, sources: sources.spec }, io);
+      code = await (await commands.replay()).replayCommand(paths, { ...opts, sources: sources.spec }, io);
     });
 
   program
@@ -205,7 +222,7 @@ export async function main(
     .option('--html <file>', 'also write a self-contained HTML report of the diff to FILE')
     .addOption(maxRecordSizeOption())
     .action(async (paths: string[], opts) => {
-      code = await diffCommand(paths, opts, io);
+      code = await (await commands.diff()).diffCommand(paths, opts, io);
     });
 
   program
@@ -225,7 +242,7 @@ export async function main(
     .option('--no-mutes', 'ignore mutes: deliver every alert the rules produce')
     .addOption(maxRecordSizeOption())
     .action(async (dir: string, opts) => {
-      code = await untilInterrupted((signal) => watchCommand(dir, { ...opts, signal }, io));
+      code = await untilInterrupted(async (signal) => (await commands.watch()).watchCommand(dir, { ...opts, signal }, io));
     });
 
   const stateDirOption = () => new Option('--state-dir <dir>', 'local state directory (default: $REKWATCH_STATE_DIR or .rekwatch)');
@@ -251,7 +268,7 @@ export async function main(
     .addOption(tableOption())
     .addOption(stackOption())
     .action(async (rule: string, opts) => {
-      code = await muteCommand(rule, opts, io);
+      code = await (await commands.mutes()).muteCommand(rule, opts, io);
     });
 
   program
@@ -264,7 +281,7 @@ export async function main(
     .addOption(tableOption())
     .addOption(stackOption())
     .action(async (id: string, opts) => {
-      code = await unmuteCommand(id, opts, io);
+      code = await (await commands.mutes()).unmuteCommand(id, opts, io);
     });
 
   program
@@ -276,7 +293,7 @@ export async function main(
     .addOption(tableOption())
     .addOption(stackOption())
     .action(async (opts) => {
-      code = await mutesCommand(opts, io);
+      code = await (await commands.mutes()).mutesCommand(opts, io);
     });
 
   program
@@ -288,7 +305,7 @@ export async function main(
     .addOption(configOption())
     .addOption(stateDirOption())
     .action(async (opts) => {
-      code = await untilInterrupted((signal) => serveCommand({ ...opts, signal }, io));
+      code = await untilInterrupted(async (signal) => (await commands.serve()).serveCommand({ ...opts, signal }, io));
     });
 
   program
@@ -300,7 +317,7 @@ export async function main(
     .option('--dry-run', 'evaluate locally with --rules and print what would alert; delete nothing')
     .addOption(rulesOption())
     .action(async (opts) => {
-      code = await redriveCommand(opts, io, await aws(regionOfQueueUrl(opts.queueUrl) ?? process.env.AWS_REGION));
+      code = await (await commands.redrive()).redriveCommand(opts, io, await aws(regionOfQueueUrl(opts.queueUrl) ?? process.env.AWS_REGION));
     });
 
   program
@@ -312,7 +329,17 @@ export async function main(
     .option('--strict', 'also exit 1 when a cell could only be inferred (its rules are not readable from here)')
     .action(async (opts) => {
       const env = io.env ?? process.env;
-      code = await coverageCommand(opts, io, await coverageAws(env, opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION));
+      code = await (await commands.coverage()).coverageCommand(opts, io, await coverageAws(env, opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION));
+    });
+
+  program
+    .command('init')
+    .description("write a starter rules folder: a copy of the default rule pack, or one example rule and its lists (--example)")
+    .argument('[dir]', 'where to write it', 'rules')
+    .option('--example', 'one example rule and the lists it uses, instead of the whole pack')
+    .option('--force', 'overwrite files that exist (otherwise nothing is written when any does)')
+    .action(async (dir: string, opts) => {
+      code = (await commands.init()).initCommand(dir, opts, io);
     });
 
   // A usage error prints the error, the command's one usage line and where the options are listed,

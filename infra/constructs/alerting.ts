@@ -11,7 +11,10 @@ export interface AlertingProps {
   readonly key: kms.IKey;
   /** Email subscriptions, each optionally limited to some severities (SNS filter policy on `severity`). */
   readonly emails: readonly EmailRoute[];
-  /** Also put alerts on this EventBridge bus (`detail-type: "rekwatch Alert"`); `default` for the default bus. */
+  /**
+   * Also put alerts on this EventBridge bus (`detail-type: "rekwatch Alert"`); `default` for the default bus.
+   * @default - the SNS topic only
+   */
   readonly alertBus?: string | null;
 }
 

@@ -21,7 +21,10 @@ export interface SlackForwarderProps {
    * secret is created by the user, never by the stack, so the URL is never in a template.
    */
   readonly webhookSecret: string;
-  /** Severities posted to Slack (the subscription's filter policy); all when omitted. */
+  /**
+   * Severities posted to Slack (the subscription's filter policy).
+   * @default - all severities
+   */
   readonly severities?: readonly Severity[];
   /** Grants the forwarder item access to the state table (for its idempotency keys). */
   readonly grantState: (grantee: iam.IGrantable) => void;
