@@ -28,7 +28,7 @@ rm -rf "$repo/dist"
 
 step "tarball contents"
 tar -tzf "$tarball" | sed 's|^package/||' | sort >"$work/contents.txt"
-for f in docs/runbooks/root-user-activity.md bin/rekwatch dist/cli.js dist/entry.js dist/cdk.js dist/cdk.d.ts dist/lambda/evaluate/index.js rules/lists/trusted-networks.json schema/rule.schema.json README.md package.json; do
+for f in LICENSE docs/runbooks/root-user-activity.md bin/rekwatch dist/cli.js dist/entry.js dist/cdk.js dist/cdk.d.ts dist/lambda/evaluate/index.js rules/lists/trusted-networks.json schema/rule.schema.json README.md package.json; do
   grep -qx "$f" "$work/contents.txt" || fail "the tarball has no $f"
 done
 if grep -E '^(test|functions|infra|bench|scripts|examples)/|\.ts$' "$work/contents.txt" | grep -v '\.d\.ts$' | head -5 | grep -q .; then
