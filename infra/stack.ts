@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import type { CompiledPatterns } from '../functions/core/eventbridge/event-pattern';
 import type { RulePack } from '../functions/core/common/types';
 import type { DeployConfig } from './config';
+import { Backtest } from './backtest/backtest';
 import { Alerting } from './constructs/alerting';
 import { ChatbotNotifications } from './constructs/chatbot';
 import { Detection } from './constructs/detection';
@@ -39,6 +40,8 @@ export class RekwatchStack extends Stack {
   readonly mutePage?: MutePage;
   /** The rule pack bundled into the evaluate function. */
   readonly pack: RulePack;
+  /** The backtest fan-out, with `backtest=true` (infra/backtest/). */
+  readonly backtest?: Backtest;
 
   constructor(scope: Construct, id: string, props: RekwatchStackProps) {
     super(scope, id, props);
@@ -148,5 +151,21 @@ export class RekwatchStack extends Stack {
     new CfnOutput(this, 'StateTableName', { value: this.state.table.tableName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.detection.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'EvaluateFunctionName', { value: this.evaluate.function.functionName });
+
+    if (config.backtest) {
+      this.backtest = new Backtest(this, 'Backtest', {
+        pack: props.pack,
+        trailBucketName: config.backtest.trailBucket,
+        ...(config.backtest.trailKeyArn ? { trailKeyArn: config.backtest.trailKeyArn } : {}),
+        maxConcurrency: config.backtest.maxConcurrency,
+        resultsExpirationDays: config.backtest.resultsExpirationDays,
+        logRetentionDays: config.logRetentionDays,
+      });
+      // Read by `rekwatch replay --on-aws --stack NAME` (functions/cli/replay-on-aws.ts BACKTEST_OUTPUTS).
+      new CfnOutput(this, 'BacktestStateMachineArn', { value: this.backtest.stateMachine.stateMachineArn });
+      new CfnOutput(this, 'BacktestResultsBucket', { value: this.backtest.resultsBucket.bucketName });
+      new CfnOutput(this, 'BacktestTrailBucket', { value: this.backtest.trailBucketName });
+      new CfnOutput(this, 'BacktestWorkerMemoryMb', { value: String(this.backtest.workerMemoryMb) });
+    }
   }
 }
