@@ -16,7 +16,8 @@ let s3: S3Client | undefined;
 let pack: RulePack | undefined;
 
 export const handler = createBacktestHandler({
-  s3: () => (s3 ??= new S3Client({})),
+  // Path-style only against an S3 endpoint override (an S3-compatible store or a stand-in in tests).
+  s3: () => (s3 ??= new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) })),
   pack: () => (pack ??= bundledPack()),
   trailBucket: requiredEnv(BACKTEST_ENV.trailBucket),
   resultsBucket: requiredEnv(BACKTEST_ENV.resultsBucket),
