@@ -14,7 +14,9 @@ import { gzipSync } from 'node:zlib';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { loadRulesDir } from '../../functions/adapters/rule-files';
-import { runCli } from '../helpers/cli';
+import { Readable, Writable } from 'node:stream';
+import { main } from '../../functions/cli/main';
+import { runCli, TEST_STATE_DIR } from '../helpers/cli';
 import { record } from '../helpers/records';
 import { S3_ENV, startS3, type S3StandIn } from '../helpers/s3';
 import { fakeFanOut, STACK, STATE_MACHINE_ARN } from '../helpers/backtest-aws';
@@ -106,6 +108,30 @@ describe('rekwatch replay --on-aws', () => {
     expect(r.stderr.trim().split('\n').pop()).toBe('rekwatch replay --on-aws: not started: confirm on a terminal, or add --yes');
     expect(f.sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
     expect(r.stdout).toBe('');
+  });
+
+  it('asks on a terminal, and starts only on yes', async () => {
+    const ask = async (answer: string) => {
+      let stderr = '';
+      const stdin = Object.assign(Readable.from([Buffer.from(answer)]), { isTTY: true });
+      const code = await main(['node', 'rekwatch', 'replay', '--rules', 'rules', '--endpoint-url', s3.endpoint, '--json', `s3://${TRAIL}/`, '--on-aws', '--stack', STACK], {
+        stdout: new Writable({ write(_c, _e, cb) { cb(); } }),
+        stderr: new Writable({ write(c, _e, cb) { stderr += String(c); cb(); } }),
+        stdin, cwd, stderrIsTTY: true, env: { ...S3_ENV, REKWATCH_STATE_DIR: TEST_STATE_DIR }, now: () => NOW, sleep: async () => undefined,
+      });
+      return { code, stderr };
+    };
+    const no = fanOut();
+    const refused = await ask('n\n');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('Start it? [y/N] ');
+    expect(refused.stderr).toContain('rekwatch replay --on-aws: not started\n');
+    expect(no.sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    no.restore();
+    const yes = fanOut();
+    const started = await ask('y\n');
+    expect(started.code).toBe(0);
+    expect(yes.sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
   });
 
   it('says in one line what is wrong with the stack, the bucket or the execution', async () => {
