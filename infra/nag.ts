@@ -2,7 +2,7 @@
  * cdk-nag AwsSolutions findings rekwatch accepts, each with its reason. Everything else must pass:
  * `cdk synth` fails on an unacknowledged finding, and test/infra/nag.test.ts checks the stack.
  */
-import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Stack, Token, Validations, type CfnElement } from 'aws-cdk-lib';
 import type { RekwatchStack } from './stack';
 
 export function acknowledgeFindings(stack: RekwatchStack): void {
@@ -55,6 +55,10 @@ function acknowledgeBacktest(stack: RekwatchStack, backtest: NonNullable<Rekwatc
   const results = id(backtest.resultsBucket);
   const fn = id(backtest.worker);
   const machine = id(backtest.stateMachine);
+  // cdk-nag writes a concrete region or account as it is, an unresolved one as its pseudo parameter.
+  const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+  const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+  const executions = `arn:<AWS::Partition>:states:${region}:${account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${machine}"}]}]}`;
   const worker = backtest.worker.role;
   if (worker) {
     Validations.of(worker).acknowledge({
@@ -71,8 +75,8 @@ function acknowledgeBacktest(stack: RekwatchStack, backtest: NonNullable<Rekwatc
     [`Resource::arn:<AWS::Partition>:s3:::<${results}>/*`, 'The Distributed Map reads the manifest (ItemReader) and writes its result files (ResultWriter) in the backtest results bucket, whose keys are made per run.'],
     [`Resource::<${fn}.Arn>:*`, 'CDK grants invoke on the worker function and its versions/aliases (LambdaInvoke); it is the one function the state machine runs.'],
     ['Resource::*', 'X-Ray trace segments and CloudWatch Logs delivery (vended logs) support no resource-level permissions; granted by CDK for tracing and logging, which cdk-nag asks for.'],
-    [`Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${machine}"}]}]}:*`, 'A Distributed Map describes and stops its own child executions, whose names Step Functions makes; limited to this state machine.'],
-    [`Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${machine}"}]}]}/Batches:*`, 'Redrive of this state machine\'s own Map run (the Batches label), granted by CDK for the Distributed Map.'],
+    [`Resource::${executions}:*`, 'A Distributed Map describes and stops its own child executions, whose names Step Functions makes; limited to this state machine.'],
+    [`Resource::${executions}/Batches:*`, 'Redrive of this state machine\'s own Map run (the Batches label), granted by CDK for the Distributed Map.'],
   ];
   // The role's default policy, and the Distributed Map's own policy (a child of the state machine).
   for (const [what, reason] of acks) for (const scope of [role, backtest.stateMachine]) Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[${what}]`, reason });
