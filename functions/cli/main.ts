@@ -183,7 +183,7 @@ export async function main(
     .option('--workers <n>', 'threads reading and evaluating files (default: the available parallelism; 1: all in one thread; same output either way)', count(1))
     .option('--on-aws', 's3://: evaluate on the --stack\'s Step Functions fan-out (deployed with -c backtest=true), same report; prints the estimated cost and asks first')
     .option('--yes', '--on-aws: start without asking')
-    .option('--batch-objects <n>', '--on-aws: most trail objects per worker batch (default 1000; batches also stop at 1 GiB)', count(1))
+    .option('--batch-objects <n>', '--on-aws: most trail objects per worker batch (default 1000; batches also stop at 128 MiB)', count(1))
     .action(async (paths: string[], opts) => {
       const sources = sourceSpec(paths, opts, (io.now ?? Date.now)());
       if (!sources.ok) return replay.error(`error: ${sources.reason}`, { exitCode: 2, code: 'rekwatch.usage' });

@@ -76,7 +76,7 @@ describe('rekwatch replay --on-aws', () => {
     expect(notes(aws.stderr)).toEqual(notes(local.stderr));
     expect(aws.stderr).toContain('rekwatch replay --on-aws: 4 objects, ');
     expect(aws.stderr).toContain('in 4 batches');
-    expect(aws.stderr).toMatch(/Estimated cost \(an estimate, not a promise; us-east-1 list prices of 2026-12-01, at an assumed 19\.0 MB\/s per worker\): about \$0\.\d{4} \(Lambda 7 GB-s at 1769 MB/);
+    expect(aws.stderr).toMatch(/Estimated cost \(an estimate, not a promise; us-east-1 list prices of 2026-12-01, at an assumed 1\.0 MB\/s per worker\): about \$0\.\d{4} \(Lambda 7 GB-s at 1769 MB/);
     expect(aws.stderr).toContain('batches 4/4 done, 0 running, 0 failed');
 
     expect(f.cfn.commandCalls(DescribeStacksCommand).map((c) => c.args[0].input)).toEqual([{ StackName: STACK }]);

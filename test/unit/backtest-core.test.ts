@@ -105,8 +105,8 @@ describe('the cost estimate', () => {
     const input = { objects: 262, bytes: 1_070_000_000, batches: 2, listRequests: 12, memoryMb: 1769 };
     const [plan, cost] = costLines(input, estimateCost(input));
     expect(plan).toBe('rekwatch replay --on-aws: 262 objects, 1.1 GB, in 2 batches');
-    // 1.07 GB at 19 MB/s is 56 s, plus 1 s per batch, at 1769/1024 GB: 101 GB-s.
-    expect(cost).toBe('Estimated cost (an estimate, not a promise; us-east-1 list prices of 2026-12-01, at an assumed 19.0 MB/s per worker): about $0.0017 (Lambda 101 GB-s at 1769 MB $0.0013, Step Functions 7 state transitions $0.0002, S3 265 GET + 3 PUT + 12 LIST $0.0002)');
+    // 1.07 GB at 1 MB/s is 1,070 s, plus 1 s per batch, at 1769/1024 GB: 1,852 GB-s.
+    expect(cost).toBe('Estimated cost (an estimate, not a promise; us-east-1 list prices of 2026-12-01, at an assumed 1.0 MB/s per worker): about $0.03 (Lambda 1852 GB-s at 1769 MB $0.02, Step Functions 7 state transitions $0.0002, S3 265 GET + 3 PUT + 12 LIST $0.0002)');
     expect(formatBytes(999)).toBe('999 B');
     expect(formatBytes(12_345_678_901_234)).toBe('12.3 TB');
   });

@@ -26,11 +26,13 @@ export const S3_PUT_LIST_USD = 0.005 / 1000;
 export const S3_GET_USD = 0.0004 / 1000;
 
 /**
- * Assumed worker throughput, bytes of trail objects (gzip, as S3 reports their size) per second on
- * one worker: §1 of issue 12 measured 19 MB/s of gzip trail on one core before the replay speed work.
+ * Assumed worker throughput, in bytes of trail objects as S3 counts them (gzip) per second on one
+ * worker: the batch runner (adapters/backtest/run-batch.ts) with the shipped pack measured 0.4-1.0 MB/s
+ * of gzip (5,000-13,000 records/s, 7-18 MB/s of JSON) on synthetic trail files that compress 18:1, on
+ * this project's loaded 2-core machine (2026-12-01). Issue 12 §1's 19 MB/s is of uncompressed JSON.
  * An assumption until measured on Lambda.
  */
-export const ASSUMED_WORKER_BYTES_PER_SECOND = 19 * 1000 * 1000;
+export const ASSUMED_WORKER_BYTES_PER_SECOND = 1000 * 1000;
 /** Per-batch overhead assumed: a cold start and the result upload. */
 export const ASSUMED_BATCH_OVERHEAD_SECONDS = 1;
 

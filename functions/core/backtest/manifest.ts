@@ -27,8 +27,13 @@ export interface BatchLimits {
   maxItemBytes: number;
 }
 
-/** 1,000 objects, 1 GiB, 128 KiB of JSON: at the worker's assumed 20 MB/s a full batch takes ~55 s. */
-export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxObjects: 1000, maxBytes: 1024 ** 3, maxItemBytes: 128 * 1024 };
+/**
+ * 1,000 objects, 128 MiB of gzip objects, 128 KiB of JSON: at the worker's assumed 1 MB/s of gzip
+ * (core/backtest/cost.ts) a full batch takes about 2 minutes, well inside Lambda's 15, and its
+ * result (about a quarter of the input's gzip size, held whole by the worker and by the CLI's merge)
+ * stays in the tens of MB.
+ */
+export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxObjects: 1000, maxBytes: 128 * 1024 ** 2, maxItemBytes: 128 * 1024 };
 
 /** Bytes of `{"key":"…","size":N}` plus a comma (keys are ASCII in trail buckets; a bound, not exact, otherwise). */
 const itemBytes = (o: ManifestObject) => JSON.stringify(o).length * 3 + 1;
