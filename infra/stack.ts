@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import type { CompiledPatterns } from '../functions/core/eventbridge/event-pattern';
 import type { RulePack } from '../functions/core/common/types';
 import type { DeployConfig } from './config';
+import { packDigest } from '../functions/adapters/backtest/pack-digest';
 import { Backtest } from './backtest/backtest';
 import { Alerting } from './constructs/alerting';
 import { ChatbotNotifications } from './constructs/chatbot';
@@ -166,6 +167,7 @@ export class RekwatchStack extends Stack {
       new CfnOutput(this, 'BacktestResultsBucket', { value: this.backtest.resultsBucket.bucketName });
       new CfnOutput(this, 'BacktestTrailBucket', { value: this.backtest.trailBucketName });
       new CfnOutput(this, 'BacktestWorkerMemoryMb', { value: String(this.backtest.workerMemoryMb) });
+      new CfnOutput(this, 'BacktestPackDigest', { value: packDigest(props.pack) });
     }
   }
 }

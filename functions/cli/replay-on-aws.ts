@@ -38,6 +38,8 @@ export const BACKTEST_OUTPUTS = {
   trailBucket: 'BacktestTrailBucket',
   workerMemory: 'BacktestWorkerMemoryMb',
 } as const;
+/** The digest of the pack the stack bundled (adapters/backtest/pack-digest.ts); compared, not required. */
+export const BACKTEST_PACK_DIGEST_OUTPUT = 'BacktestPackDigest';
 
 export interface OnAwsOptions {
   stack?: string;
@@ -50,6 +52,8 @@ export interface OnAwsOptions {
   batchLimits?: BatchLimits;
   /** How often progress is polled, ms (default 5 s). */
   pollMs?: number;
+  /** The digest of the pack loaded from --rules (and --config), to compare with the stack's. */
+  packDigest?: string;
 }
 
 /** A problem that ends the run with one line and this exit status. */
@@ -85,6 +89,7 @@ interface StackOutputs {
   resultsBucket: string;
   trailBucket: string;
   memoryMb: number;
+  packDigest?: string;
 }
 
 async function stackOutputs(cfn: CloudFormationClient, stack: string): Promise<StackOutputs> {
@@ -106,6 +111,7 @@ async function stackOutputs(cfn: CloudFormationClient, stack: string): Promise<S
     resultsBucket: outputs[BACKTEST_OUTPUTS.resultsBucket] as string,
     trailBucket: outputs[BACKTEST_OUTPUTS.trailBucket] as string,
     memoryMb: Number(outputs[BACKTEST_OUTPUTS.workerMemory]),
+    ...(outputs[BACKTEST_PACK_DIGEST_OUTPUT] ? { packDigest: outputs[BACKTEST_PACK_DIGEST_OUTPUT] } : {}),
   };
 }
 
@@ -147,6 +153,9 @@ export async function replayOnAws(paths: readonly string[], opts: OnAwsOptions, 
     const stack = await stackOutputs(aws.cfn, opts.stack);
     if (input.bucket !== stack.trailBucket) {
       throw usage(`stack ${opts.stack} reads the trail bucket ${stack.trailBucket} only (backtestTrailBucket), not ${input.bucket}`);
+    }
+    if (opts.packDigest && stack.packDigest && opts.packDigest !== stack.packDigest) {
+      writeLine(io.stderr, `rekwatch replay --on-aws: warning: the rules deployed in stack ${opts.stack} (pack ${stack.packDigest}) differ from --rules (pack ${opts.packDigest}): alerts come from the deployed rules; deploy these rules, or pass the --rules and --config the stack was deployed with`);
     }
 
     // The listing, exactly as a local `replay s3://` lists (and prunes); LIST requests counted for the estimate.

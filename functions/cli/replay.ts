@@ -137,7 +137,8 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
 async function onAws(paths: string[], replay: Replay, opts: ReplayOptions, io: CliIo): Promise<number> {
   const { replayOnAws, OnAwsError } = await import('./replay-on-aws');
   try {
-    const files = await replayOnAws(paths, { ...opts, ...(opts.batchObjects ? { batchLimits: { ...DEFAULT_BATCH_LIMITS, maxObjects: opts.batchObjects } } : {}), ...(replay.workerSetup.evaluator.eventSources ? { eventSources: replay.workerSetup.evaluator.eventSources } : {}) }, io);
+    const { packDigest } = await import('../adapters/backtest/pack-digest');
+    const files = await replayOnAws(paths, { ...opts, packDigest: packDigest(replay.workerSetup.pack), ...(opts.batchObjects ? { batchLimits: { ...DEFAULT_BATCH_LIMITS, maxObjects: opts.batchObjects } } : {}), ...(replay.workerSetup.evaluator.eventSources ? { eventSources: replay.workerSetup.evaluator.eventSources } : {}) }, io);
     const units = (async function* (): AsyncGenerator<Unit> {
       for await (const chunk of files) yield { kind: 'evaluated', chunk };
     })();

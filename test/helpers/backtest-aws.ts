@@ -15,6 +15,7 @@ import type { ManifestBatch } from '../../functions/core/backtest/manifest';
 import type { RulePack } from '../../functions/core/common/types';
 import { runtimePack } from '../../functions/core/rules/runtime-pack';
 import { createBacktestHandler } from '../../functions/backtest/handler';
+import { packDigest } from '../../functions/adapters/backtest/pack-digest';
 import type { S3StandIn } from './s3';
 
 export const STACK = 'rekwatch-test';
@@ -49,6 +50,7 @@ export function fakeFanOut(s3: S3StandIn, options: FanOutOptions): FanOut {
     BacktestResultsBucket: options.resultsBucket,
     BacktestTrailBucket: options.trailBucket,
     BacktestWorkerMemoryMb: '1769',
+    BacktestPackDigest: packDigest(options.pack),
   };
   cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: STACK, CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })) }] });
   const handler = createBacktestHandler({

@@ -7,8 +7,11 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { BACKTEST_OUTPUTS } from '../../functions/cli/replay-on-aws';
-import { build } from './helpers';
+import { Writable } from 'node:stream';
+import { packDigest } from '../../functions/adapters/backtest/pack-digest';
+import { loadRulesForCommand } from '../../functions/cli/load-rules';
+import { BACKTEST_OUTPUTS, BACKTEST_PACK_DIGEST_OUTPUT } from '../../functions/cli/replay-on-aws';
+import { build, ROOT } from './helpers';
 
 const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const CONTEXT = { alertEmail: 'a@example.com', backtest: 'true', backtestTrailBucket: 'org-trail-logs', backtestTrailKey: KEY, backtestConcurrency: '25' };
@@ -117,6 +120,10 @@ describe('the backtest fan-out', () => {
     expect(outputs[BACKTEST_OUTPUTS.resultsBucket]?.Value).toEqual({ Ref: id(bt.resultsBucket) });
     expect(outputs[BACKTEST_OUTPUTS.trailBucket]?.Value).toBe('org-trail-logs');
     expect(outputs[BACKTEST_OUTPUTS.workerMemory]?.Value).toBe('1769');
+    // The same digest the CLI computes from --rules (for the shipped rules, with no config file).
+    expect(outputs[BACKTEST_PACK_DIGEST_OUTPUT]?.Value).toBe(packDigest(stack.pack));
+    const io = { stdout: new Writable({ write(_c, _e, cb) { cb(); } }), stderr: new Writable({ write(_c, _e, cb) { cb(); } }), stdin: process.stdin, cwd: ROOT, stderrIsTTY: false };
+    expect(packDigest(loadRulesForCommand('rules', io)!.pack)).toBe(packDigest(stack.pack));
   });
 
   it('is clean under cdk-nag AwsSolutions (accepted findings carry reasons)', () => {

@@ -14,6 +14,7 @@ import { gzipSync } from 'node:zlib';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { loadRulesDir } from '../../functions/adapters/rule-files';
+import { packDigest } from '../../functions/adapters/backtest/pack-digest';
 import { Readable, Writable } from 'node:stream';
 import { main } from '../../functions/cli/main';
 import { runCli, TEST_STATE_DIR } from '../helpers/cli';
@@ -61,7 +62,7 @@ describe('rekwatch replay --on-aws', () => {
     fan = undefined;
   });
   const fanOut = (extra: Partial<Parameters<typeof fakeFanOut>[1]> = {}) => {
-    fan = fakeFanOut(s3, { trailBucket: TRAIL, resultsBucket: RESULTS, pack: loadRulesDir(join(cwd, 'rules')).pack, ...extra });
+    fan = fakeFanOut(s3, { trailBucket: TRAIL, resultsBucket: RESULTS, pack: loadRulesDir(join(cwd, 'rules'), cwd).pack, ...extra });
     return fan;
   };
 
@@ -159,6 +160,19 @@ describe('rekwatch replay --on-aws', () => {
     const missing = await run([`s3://${TRAIL}/`, '--on-aws', '--stack', STACK, '--yes']);
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim()).toBe(`rekwatch replay --on-aws: stack ${STACK} not found (check the name, the account and AWS_REGION)`);
+  });
+
+  it('warns when the deployed rules differ from --rules, and runs with the deployed ones', async () => {
+    const pack = loadRulesDir(join(cwd, 'rules'), cwd).pack;
+    const other = { ...pack, rules: pack.rules.map((r) => ({ ...r, name: 'Renamed' })) };
+    fanOut({ outputs: { BacktestStateMachineArn: STATE_MACHINE_ARN, BacktestResultsBucket: RESULTS, BacktestTrailBucket: TRAIL, BacktestWorkerMemoryMb: '1769', BacktestPackDigest: packDigest(other) } });
+    const r = await run(['--json', `s3://${TRAIL}/`, '--on-aws', '--stack', STACK, '--yes']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`rekwatch replay --on-aws: warning: the rules deployed in stack ${STACK} (pack ${packDigest(other)}) differ from --rules (pack ${packDigest(pack)}): alerts come from the deployed rules; deploy these rules, or pass the --rules and --config the stack was deployed with\n`);
+    fan?.restore();
+    fanOut();
+    const same = await run(['--json', `s3://${TRAIL}/`, '--on-aws', '--stack', STACK, '--yes']);
+    expect(same.stderr).not.toContain('warning');
   });
 
   it('needs --stack and exactly one s3:// input', async () => {

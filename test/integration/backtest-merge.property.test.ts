@@ -75,7 +75,7 @@ describe('backtest merge (property)', () => {
   afterAll(() => s3.close());
 
   it('gives the same report and alerts as one local replay, however the input is split into batches', async () => {
-    const pack = loadRulesDir(join(cwd, 'rules')).pack;
+    const pack = loadRulesDir(join(cwd, 'rules'), cwd).pack;
     await fc.assert(
       fc.asyncProperty(fc.array(fileArb, { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 8 }), fc.boolean(), async (files, perBatch, json) => {
         const prefix = `run${n++}/`;
@@ -90,6 +90,7 @@ describe('backtest merge (property)', () => {
           expect(aws.code).toBe(local.code);
           const rest = (s: string) => s.split('\n').filter((l) => !l.startsWith('rekwatch replay --on-aws:') && !l.startsWith('Estimated cost'));
           expect(rest(aws.stderr)).toEqual(rest(local.stderr));
+          expect(aws.stderr).not.toContain('warning');
           expect(aws.stderr).toContain(`in ${Math.ceil(files.length / perBatch)} batch`);
         } finally {
           fan.restore();

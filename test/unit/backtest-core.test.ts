@@ -2,8 +2,11 @@
  * The pure parts of the backtest fan-out: batching by objects, bytes and JSON size (every object
  * once, in order); the batch result format's checks (each bad field named, another version refused,
  * unknown fields ignored); the merge's checks against the manifest; the cost estimate's arithmetic
- * and its wording (an estimate, with the dated prices).
+ * and its wording (an estimate, with the dated prices); the pack digest the CLI compares with the stack's.
  */
+import { join } from 'node:path';
+import { packDigest } from '../../functions/adapters/backtest/pack-digest';
+import { loadRulesDir } from '../../functions/adapters/rule-files';
 import { BATCH_RESULT_FORMAT, BATCH_RESULT_VERSION, FileResultBuilder, parseBatchResult, type BatchResult } from '../../functions/core/backtest/batch-result';
 import { costLines, estimateCost, formatBytes, LAMBDA_ARM_GB_SECOND_USD, S3_GET_USD, S3_PUT_LIST_USD, SFN_STATE_TRANSITION_USD, LAMBDA_REQUEST_USD } from '../../functions/core/backtest/cost';
 import { manifestText, planBatches, planTotals } from '../../functions/core/backtest/manifest';
@@ -109,5 +112,16 @@ describe('the cost estimate', () => {
     expect(cost).toBe('Estimated cost (an estimate, not a promise; us-east-1 list prices of 2026-12-01, at an assumed 1.0 MB/s per worker): about $0.03 (Lambda 1852 GB-s at 1769 MB $0.02, Step Functions 7 state transitions $0.0002, S3 265 GET + 3 PUT + 12 LIST $0.0002)');
     expect(formatBytes(999)).toBe('999 B');
     expect(formatBytes(12_345_678_901_234)).toBe('12.3 TB');
+  });
+});
+
+describe('packDigest', () => {
+  it('is the same for the same rules read from another directory, and differs when a rule does', () => {
+    const a = loadRulesDir(join(__dirname, '..', '..', 'rules'), '/').pack;
+    const b = loadRulesDir('rules').pack;
+    expect(a.rules[0]?.file).not.toBe(b.rules[0]?.file);
+    expect(packDigest(a)).toBe(packDigest(b));
+    expect(packDigest({ ...b, rules: b.rules.map((r, i) => (i === 0 ? { ...r, severity: 'low' as const } : r)) })).not.toBe(packDigest(b));
+    expect(packDigest(b)).toMatch(/^[0-9a-f]{16}$/);
   });
 });
