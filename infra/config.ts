@@ -63,6 +63,46 @@ export interface DeployConfig {
   readonly coverage: CoverageKeys;
   /** The end-to-end heartbeat (`heartbeat`, `heartbeatMaxSilence`), or null when off (infra/org/heartbeat.ts). */
   readonly heartbeat: HeartbeatConfig | null;
+  /** The backtest fan-out (`backtest=true` with `backtestTrailBucket`), or null when off (infra/backtest/). */
+  readonly backtest: BacktestConfig | null;
+}
+
+export interface BacktestConfig {
+  /** `backtestTrailBucket`: the trail bucket backtests may read (read-only). */
+  readonly trailBucket: string;
+  /** `backtestTrailKey`: ARN of the trail's KMS key, when its log files are SSE-KMS encrypted. */
+  readonly trailKeyArn: string | null;
+  /** `backtestConcurrency`: most batches at once (default 40). */
+  readonly maxConcurrency: number;
+  /** `backtestResultsDays`: days a run's results are kept (default 7). */
+  readonly resultsExpirationDays: number;
+}
+
+export const DEFAULT_BACKTEST_CONCURRENCY = 40;
+export const DEFAULT_BACKTEST_RESULTS_DAYS = 7;
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+
+function backtestConfig(ctx: Context): BacktestConfig | null {
+  const onCtx = str(ctx, 'backtest');
+  const on = onCtx !== undefined && bool(onCtx, 'backtest');
+  const bucket = str(ctx, 'backtestTrailBucket');
+  const others = ['backtestTrailKey', 'backtestConcurrency', 'backtestResultsDays'].filter((k) => str(ctx, k) !== undefined);
+  if (!on) {
+    const set = [...(bucket !== undefined ? ['backtestTrailBucket'] : []), ...others];
+    if (set.length > 0) throw new ConfigError(`context ${set[0]}: set backtest=true too (it configures the backtest fan-out)`);
+    return null;
+  }
+  if (bucket === undefined) throw new ConfigError('context backtest: set backtestTrailBucket=BUCKET too (the trail bucket backtests read; the stack gets read-only access to its log files)');
+  if (!BUCKET_NAME.test(bucket) || bucket.includes('..')) throw new ConfigError(`context backtestTrailBucket: "${bucket}" is not an S3 bucket name`);
+  const key = str(ctx, 'backtestTrailKey');
+  if (key !== undefined && !KMS_KEY_ARN.test(key)) throw new ConfigError(`context backtestTrailKey: "${key}" is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID; an alias cannot be granted)`);
+  return {
+    trailBucket: bucket,
+    trailKeyArn: key ?? null,
+    maxConcurrency: integerSetting(ctx, 'backtestConcurrency', undefined, 1, 10_000) ?? DEFAULT_BACKTEST_CONCURRENCY,
+    resultsExpirationDays: integerSetting(ctx, 'backtestResultsDays', undefined, 1, 365) ?? DEFAULT_BACKTEST_RESULTS_DAYS,
+  };
 }
 
 export interface HeartbeatConfig {
@@ -327,5 +367,6 @@ export function loadConfig(ctx: Context): DeployConfig {
     evaluateConcurrency: integerSetting(ctx, 'evaluateConcurrency', base.concurrency?.evaluate, 1, 10_000) ?? null,
     coverage,
     heartbeat: heartbeatConfig(ctx, base),
+    backtest: backtestConfig(ctx),
   };
 }

@@ -2,7 +2,8 @@
  * cdk-nag AwsSolutions findings rekwatch accepts, each with its reason. Everything else must pass:
  * `cdk synth` fails on an unacknowledged finding, and test/infra/nag.test.ts checks the stack.
  */
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Token, Validations, type CfnElement } from 'aws-cdk-lib';
+import type { Backtest } from './backtest/backtest';
 import type { RekwatchAlerting } from './lib/rekwatch-alerting';
 
 /** Called by RekwatchAlerting on itself (the repository's stack and library users alike). */
@@ -47,4 +48,38 @@ export function acknowledgeFindings(stack: Pick<RekwatchAlerting, 'evaluate' | '
       reason: 'cloudtrail:LookupEvents supports no resource-level permissions; the policy is a Chatbot guardrail (an upper bound), not a grant.',
     });
   }
+}
+
+/** The backtest fan-out's wildcards (infra/backtest/backtest.ts), each scoped to what it must reach. */
+export function acknowledgeBacktest(backtest: Backtest): void {
+  const stack = Stack.of(backtest);
+  const id = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as CfnElement);
+  const results = id(backtest.resultsBucket);
+  const fn = id(backtest.worker);
+  const machine = id(backtest.stateMachine);
+  // cdk-nag writes a concrete region or account as it is, an unresolved one as its pseudo parameter.
+  const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+  const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+  const executions = `arn:<AWS::Partition>:states:${region}:${account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${machine}"}]}]}`;
+  const worker = backtest.worker.role;
+  if (worker) {
+    Validations.of(worker).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${backtest.trailBucketName}/*AWSLogs/*]`,
+      reason: 'Read-only (s3:GetObject) on the trail bucket\'s log files, whose keys hold the account, region and date; the wildcard also admits a trail key prefix before AWSLogs/.',
+    });
+    Validations.of(worker).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${results}.Arn>/runs/*]`,
+      reason: 'The worker writes (s3:PutObject only) one result object per batch under runs/RUN/batches/ of the backtest results bucket; run ids are made per execution.',
+    });
+  }
+  const role = backtest.stateMachine.role;
+  const acks: Array<[string, string]> = [
+    [`Resource::arn:<AWS::Partition>:s3:::<${results}>/*`, 'The Distributed Map reads the manifest (ItemReader) and writes its result files (ResultWriter) in the backtest results bucket, whose keys are made per run.'],
+    [`Resource::<${fn}.Arn>:*`, 'CDK grants invoke on the worker function and its versions/aliases (LambdaInvoke); it is the one function the state machine runs.'],
+    ['Resource::*', 'X-Ray trace segments and CloudWatch Logs delivery (vended logs) support no resource-level permissions; granted by CDK for tracing and logging, which cdk-nag asks for.'],
+    [`Resource::${executions}:*`, 'A Distributed Map describes and stops its own child executions, whose names Step Functions makes; limited to this state machine.'],
+    [`Resource::${executions}/Batches:*`, 'Redrive of this state machine\'s own Map run (the Batches label), granted by CDK for the Distributed Map.'],
+  ];
+  // The role's default policy, and the Distributed Map's own policy (a child of the state machine).
+  for (const [what, reason] of acks) for (const scope of [role, backtest.stateMachine]) Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[${what}]`, reason });
 }

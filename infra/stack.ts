@@ -1,9 +1,12 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { CompiledPatterns } from '../functions/core/eventbridge/event-pattern';
 import type { RulePack } from '../functions/core/common/types';
 import type { DeployConfig } from './config';
+import { packDigest } from '../functions/adapters/backtest/pack-digest';
+import { Backtest } from './backtest/backtest';
+import { acknowledgeBacktest } from './nag';
 import type { Alerting } from './constructs/alerting';
 import type { ChatbotNotifications } from './constructs/chatbot';
 import type { Detection } from './constructs/detection';
@@ -46,6 +49,8 @@ export class RekwatchStack extends Stack {
   readonly mutePage?: MutePage;
   /** The rule pack bundled into the evaluate function. */
   readonly pack: RulePack;
+  /** The backtest fan-out, with `backtest=true` (infra/backtest/). */
+  readonly backtest?: Backtest;
 
   constructor(scope: Construct, id: string, props: RekwatchStackProps) {
     super(scope, id, props);
@@ -55,5 +60,23 @@ export class RekwatchStack extends Stack {
     if (this.rekwatch.slack) this.slack = this.rekwatch.slack;
     if (this.rekwatch.chatbot) this.chatbot = this.rekwatch.chatbot;
     if (this.rekwatch.mutePage) this.mutePage = this.rekwatch.mutePage;
+
+    if (config.backtest) {
+      this.backtest = new Backtest(this, 'Backtest', {
+        pack,
+        trailBucketName: config.backtest.trailBucket,
+        ...(config.backtest.trailKeyArn ? { trailKeyArn: config.backtest.trailKeyArn } : {}),
+        maxConcurrency: config.backtest.maxConcurrency,
+        resultsExpirationDays: config.backtest.resultsExpirationDays,
+        logRetentionDays: config.logRetentionDays,
+      });
+      // Read by `rekwatch replay --on-aws --stack NAME` (functions/cli/replay-on-aws.ts BACKTEST_OUTPUTS).
+      new CfnOutput(this, 'BacktestStateMachineArn', { value: this.backtest.stateMachine.stateMachineArn });
+      new CfnOutput(this, 'BacktestResultsBucket', { value: this.backtest.resultsBucket.bucketName });
+      new CfnOutput(this, 'BacktestTrailBucket', { value: this.backtest.trailBucketName });
+      new CfnOutput(this, 'BacktestWorkerMemoryMb', { value: String(this.backtest.workerMemoryMb) });
+      new CfnOutput(this, 'BacktestPackDigest', { value: packDigest(pack) });
+      acknowledgeBacktest(this.backtest);
+    }
   }
 }

@@ -187,7 +187,7 @@ export async function main(
     .option('--channels <file>', 'local channels file (default: $REKWATCH_CHANNELS, or channels.json in the state dir)')
     .option('--state-dir <dir>', 'state directory: live mutes and channels (default: $REKWATCH_STATE_DIR or .rekwatch)')
     .option('--table <name>', "apply the live mutes in the deployed stack's state table instead of the local ones")
-    .option('--stack <name>', "like --table, with the table found from the deployed stack's outputs")
+    .option('--stack <name>', "like --table, with the table found from the deployed stack's outputs; with --on-aws, the stack that runs the backtest")
     .option('--no-mutes', 'ignore mutes: show every alert the rules produce')
     .option('--no-dedupe', "ignore rules' dedupe windows")
     .option('--mute-url <url>', 'put signed mute links to this mute page (rekwatch serve) in delivered alerts (default: $REKWATCH_MUTE_URL)')
@@ -199,6 +199,9 @@ export async function main(
     .option('--regions <names>', 's3://: only these regions; --lookup-events: the regions to read (default $AWS_REGION)', listArg)
     .option('--endpoint-url <url>', 's3://: an S3-compatible endpoint (path-style addressing)')
     .option('--workers <n>', 'threads reading and evaluating files (default: the available parallelism; 1: all in one thread; same output either way)', count(1))
+    .option('--on-aws', 's3://: evaluate on the --stack\'s Step Functions fan-out (deployed with -c backtest=true), same report; prints the estimated cost and asks first')
+    .option('--yes', '--on-aws: start without asking')
+    .option('--batch-objects <n>', '--on-aws: most trail objects per worker batch (default 1000; batches also stop at 128 MiB)', count(1))
     .action(async (paths: string[], opts) => {
       const sources = (await commands.replaySources()).sourceSpec(paths, opts, (io.now ?? Date.now)());
       if (!sources.ok) return replay.error(`error: ${sources.reason}`, { exitCode: 2, code: 'rekwatch.usage' });

@@ -22,6 +22,7 @@ import type { WorkerSetup } from '../adapters/replay-workers/worker';
 import { readInput, trailInputs, type TrailInput, type TrailItem } from '../adapters/trail-reader';
 import { MemoryDedupeState } from '../core/suppress/dedupe';
 import { CopyWindow } from '../core/alert/copies';
+import { DEFAULT_BATCH_LIMITS } from '../core/backtest/manifest';
 import { DuplicateWindow } from '../core/input/duplicate-window';
 import { Evaluator } from '../core/match/evaluator';
 import { withMuteLinks, type LinkSigner } from '../core/suppress/mute-links/links';
@@ -68,6 +69,12 @@ export interface ReplayOptions {
   workers?: number;
   /** `--html FILE`: also write the HTML report (report-html.ts). */
   html?: string;
+  /** `--on-aws`: evaluate on the stack's Step Functions fan-out (replay-on-aws.ts); `--stack` names it, `--yes` skips the question. */
+  onAws?: boolean;
+  stack?: string;
+  yes?: boolean;
+  /** `--batch-objects`: most objects per batch on AWS. */
+  batchObjects?: number;
 }
 
 class Output {
@@ -125,8 +132,26 @@ interface Replay {
 export async function replayCommand(paths: string[], opts: ReplayOptions, io: CliIo): Promise<number> {
   const replay = await setUp(opts, io);
   if (typeof replay === 'number') return replay;
+  if (opts.onAws) return onAws(paths, replay, opts, io);
   const run = await readAndEvaluate(paths, replay, opts, io);
   return finish(run, replay, opts, io);
+}
+
+/** `--on-aws`: the same stage 2, counting and output, over the merged batch results of the AWS fan-out. */
+async function onAws(paths: string[], replay: Replay, opts: ReplayOptions, io: CliIo): Promise<number> {
+  const { replayOnAws, OnAwsError } = await import('./replay-on-aws');
+  try {
+    const { packDigest } = await import('../adapters/backtest/pack-digest');
+    const files = await replayOnAws(paths, { ...opts, packDigest: packDigest(replay.workerSetup.pack), ...(opts.batchObjects ? { batchLimits: { ...DEFAULT_BATCH_LIMITS, maxObjects: opts.batchObjects } } : {}), ...(replay.workerSetup.evaluator.eventSources ? { eventSources: replay.workerSetup.evaluator.eventSources } : {}) }, io);
+    const units = (async function* (): AsyncGenerator<Unit> {
+      for await (const chunk of files) yield { kind: 'evaluated', chunk };
+    })();
+    return await finish(await readAndEvaluate(paths, replay, opts, io, units), replay, opts, io);
+  } catch (e) {
+    if (!(e instanceof OnAwsError)) throw e;
+    writeLine(io.stderr, e.message);
+    return e.exitCode;
+  }
 }
 
 /** Rules, evaluator, delivery channels, live mutes and dedupe; an exit status after printing why not. */
@@ -219,7 +244,7 @@ interface Run {
 }
 
 /** Reads every input through the record pipeline, counting as it goes and printing alerts as they come. */
-async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: ReplayOptions, io: CliIo): Promise<Run> {
+async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: ReplayOptions, io: CliIo, units?: AsyncIterable<Unit>): Promise<Run> {
   const tally = new ReplayTally(replayTallyDetail(opts.html));
   const run: Run = { tally, out: new Output(io.stdout), shown: 0, paths };
   const progress = new Progress(io.stderr, io.stderrIsTTY);
@@ -241,7 +266,7 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
     }
   };
 
-  for await (const unit of readUnits(paths, replay, opts, io, (text) => progress.status(terminalSafe(text)))) {
+  for await (const unit of units ?? readUnits(paths, replay, opts, io, (text) => progress.status(terminalSafe(text)))) {
     if (unit.kind === 'items') {
       for (const item of unit.items) {
         if (item.kind !== 'value') {

@@ -40,12 +40,12 @@ const HINTS: Record<string, string> = {
   Forbidden: 'needs s3:GetObject on this object (and kms:Decrypt for a KMS-encrypted trail)',
 };
 
-type Listed = { key: string } | { unreadable: string; reason: string; argument: boolean };
+type Listed = { key: string; size: number } | { unreadable: string; reason: string; argument: boolean };
 
 const url = (bucket: string, key: string) => `s3://${bucket}/${key}`;
 
 /** One ListObjectsV2 page after another. */
-async function* pages(client: S3Client, bucket: string, prefix: string, delimiter: boolean, pageSize?: number): AsyncGenerator<{ keys: string[]; folders: string[] }> {
+async function* pages(client: S3Client, bucket: string, prefix: string, delimiter: boolean, pageSize?: number): AsyncGenerator<{ keys: Array<{ key: string; size: number }>; folders: string[] }> {
   let token: string | undefined;
   do {
     const out = await client.send(new ListObjectsV2Command({
@@ -56,7 +56,7 @@ async function* pages(client: S3Client, bucket: string, prefix: string, delimite
       ...(token ? { ContinuationToken: token } : {}),
     }));
     yield {
-      keys: (out.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : [])),
+      keys: (out.Contents ?? []).flatMap((o) => (o.Key ? [{ key: o.Key, size: o.Size ?? 0 }] : [])),
       folders: (out.CommonPrefixes ?? []).flatMap((p) => (p.Prefix ? [p.Prefix] : [])),
     };
     token = out.IsTruncated ? out.NextContinuationToken : undefined;
@@ -75,12 +75,12 @@ export async function* listTrailKeys(client: S3Client, bucket: string, prefix: s
     for (const p of plan.list === 'days' ? plan.prefixes : [folder]) {
       try {
         for await (const page of pages(client, bucket, p, plan.list === 'children', options.pageSize)) {
-          const entries = [...page.keys.map((name) => ({ name, folder: false })), ...page.folders.map((name) => ({ name, folder: true }))].sort(byName);
+          const entries = [...page.keys.map((k) => ({ name: k.key, size: k.size, folder: false })), ...page.folders.map((name) => ({ name, size: 0, folder: true }))].sort(byName);
           for (const e of entries) {
             if (e.folder) yield* walk(e.name, false);
             else if (keepKey(e.name, options.filter)) {
               found++;
-              yield { key: e.name };
+              yield { key: e.name, size: e.size };
             }
           }
         }

@@ -1,0 +1,54 @@
+/**
+ * The merge of a backtest's batch results: batches in manifest order, each checked against the
+ * manifest, become the stage 2 input a local worker-thread replay gets (per object, the chunk that
+ * adapters/replay-workers/chunk.ts describes: `kinds` as bytes, delivery keys, found items, reader
+ * notes). replay then runs `settle` and its tally over them exactly as for its own workers: the
+ * duplicate window, copy folding, dedupe and mutes see every record in the same order, so duplicates
+ * across batches are removed the same way.
+ */
+import type { Evaluated } from '../pipeline/record-pipeline';
+import type { BatchResult, FileResult, ReaderNote } from './batch-result';
+import type { ManifestBatch } from './manifest';
+
+/** One object's stage 1 results (the shape of EvaluatedChunk in adapters/replay-workers/chunk.ts). */
+export interface EvaluatedFile {
+  file: string;
+  kinds: Uint8Array;
+  keys: string[];
+  found: Array<Extract<Evaluated, { status: 'inScope' }> & { where: string }>;
+  others: ReaderNote[];
+}
+
+/** A file result as stage 2 input. */
+export function evaluatedFile(f: FileResult): EvaluatedFile {
+  const kinds = new Uint8Array(f.kinds.length);
+  for (let i = 0; i < f.kinds.length; i++) kinds[i] = f.kinds.charCodeAt(i) - 48;
+  return {
+    file: f.file,
+    kinds,
+    keys: f.keys,
+    found: f.found.map((x) => ({ status: 'inScope' as const, key: x.key, where: x.where, alerts: x.alerts, errors: x.errors, ...(x.eventId === undefined ? {} : { eventId: x.eventId }) })),
+    others: f.others,
+  };
+}
+
+/**
+ * Why a batch result does not belong where it is (or undefined): another run, another batch index,
+ * or not one file result per manifest object, in order (`url` names an object as replay does).
+ */
+export function batchMismatch(result: BatchResult, expected: ManifestBatch, run: string, url: (key: string) => string): string | undefined {
+  if (result.run !== run) return `run: expected ${run}, got ${result.run}`;
+  if (result.batch !== expected.index) return `batch: expected ${expected.index}, got ${result.batch}`;
+  if (result.files.length !== expected.objects.length) return `files: ${result.files.length} results for ${expected.objects.length} objects`;
+  for (let i = 0; i < expected.objects.length; i++) {
+    const want = url((expected.objects[i] as { key: string }).key);
+    const got = (result.files[i] as FileResult).file;
+    if (got !== want) return `files[${i}].file: expected ${want}, got ${got}`;
+  }
+  return undefined;
+}
+
+/** The batches' objects in manifest order, as stage 2 input. */
+export function* mergeBatchResults(results: Iterable<BatchResult>): Generator<EvaluatedFile> {
+  for (const r of results) for (const f of r.files) yield evaluatedFile(f);
+}
