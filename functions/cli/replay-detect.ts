@@ -61,7 +61,8 @@ export class ReplayDetect<T> {
     this.stage = new DetectStage(store, rules, { latenessMs, holdUntilClosed: true });
     this.singleThread = evaluator.usesFirstSeen;
     if (evaluator.usesFirstSeen) {
-      const memory = new MemoryStateStore(() => this.clock);
+      // The reducers are pure: the memory can keep its values by reference (no copy per record).
+      const memory = new MemoryStateStore(() => this.clock, { copy: false });
       this.records = new ReorderBuffer<Pending<T>>(latenessMs, (p) => keyOf(p.value));
       this.precompute = async (record) => ({ firstSeen: await firstSeenFor(memory, record, memoryMs === undefined ? {} : { memoryMs }) });
     }

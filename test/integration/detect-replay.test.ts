@@ -1,6 +1,6 @@
 /**
  * Stateful rules in `rekwatch replay`, end to end through runCli (issue 13): the shipped threshold,
- * distinct-count, policy and first-seen rules (the read-only search rules enabled) over generated
+ * distinct-count, policy and first-seen rules (those disabled by default enabled) over generated
  * traffic (routine synthetic calls plus one of each abuse pattern), split into files whose records
  * are shuffled within the lateness bound:
  *   - each abuse pattern alerts once, with the window's final count; routine traffic stays quiet;
@@ -85,7 +85,7 @@ const rulesAll = join(dir, 'rules-all');
 beforeAll(() => {
   for (const target of [rulesWithoutFirstSeen, rulesAll]) {
     cpSync(join(ROOT, 'rules'), target, { recursive: true });
-    for (const id of ['bulk-face-search', 'many-collections-searched']) {
+    for (const id of ['bulk-face-search', 'many-collections-searched', 'first-seen-network-write']) {
       const file = join(target, `${id}.json`);
       writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), enabled: true }));
     }

@@ -6,7 +6,7 @@
  */
 import { firstSeenFor } from '../../functions/core/detect/stage';
 import { MemoryStateStore, type DetectionStateStore } from '../../functions/core/detect/state-store';
-import { firstSeenFact, learnFirstSeen, MAX_VALUES, observationOf, type FirstSeenState } from '../../functions/core/detect/first-seen';
+import { firstSeenFact, learnFirstSeen, MAX_VALUES, observationOf, RESOLUTION, type FirstSeenState } from '../../functions/core/detect/first-seen';
 import { Evaluator } from '../../functions/core/match/evaluator';
 import { evaluateValue } from '../../functions/core/pipeline/record-pipeline';
 import { pack, rule, ruleFile } from '../helpers/pack';
@@ -58,11 +58,33 @@ describe('firstSeen', () => {
     expect(await firstSeenFor(store, call(0, { eventTime: 'yesterday' }))).toBeUndefined();
   });
 
+  it('a record that teaches nothing new writes nothing (last-seen times move in steps of memory / RESOLUTION)', async () => {
+    let writes = 0;
+    const inner = new MemoryStateStore(() => T0);
+    const store: DetectionStateStore = { get: (k) => inner.get(k), put: (k, v, e, x) => { writes++; return inner.put(k, v, e, x); } };
+    await firstSeenFor(store, call(0));
+    expect(writes).toBe(1);
+    for (let i = 1; i <= 10; i++) await firstSeenFor(store, call(i * 0.01)); // 14 minutes apart: within 30d / 100
+    expect(writes).toBe(1);
+    await firstSeenFor(store, call(0.5)); // 12 hours later: moves every last-seen time
+    expect(writes).toBe(2);
+    const state = learnFirstSeen(undefined, observationOf(call(0))!)!.value;
+    expect(learnFirstSeen(state, observationOf(call(30 / RESOLUTION - 0.01))!)).toBeUndefined();
+    expect(learnFirstSeen(state, observationOf(call(30 / RESOLUTION + 0.01))!)).toBeDefined();
+  });
+
+  it('keeps short values as written and hashes long ones (user agents)', () => {
+    const obs = observationOf(call(0, { userAgent: 'x'.repeat(65), awsRegion: 'eu-west-1' }))!;
+    expect(obs.values.awsRegion).toBe('eu-west-1');
+    expect(obs.values.userAgent).toMatch(/^#[0-9a-f]{20}$/);
+    expect(observationOf(call(0, { userAgent: '#abc' }))!.values.userAgent).toMatch(/^#[0-9a-f]{20}$/);
+  });
+
   it('keeps at most MAX_VALUES values per attribute, forgetting the least recently seen', () => {
     let state: FirstSeenState | undefined;
     for (let i = 0; i < MAX_VALUES + 50; i++) {
       const obs = observationOf(call(i / 1000, { sourceIPAddress: `10.0.${Math.floor(i / 250)}.${i % 250}` }))!;
-      state = learnFirstSeen(state, obs).value;
+      state = learnFirstSeen(state, obs)?.value ?? state;
     }
     expect(Object.keys(state!.values.sourceIPAddress)).toHaveLength(MAX_VALUES);
     expect(firstSeenFact(state, observationOf(call(1, { sourceIPAddress: '10.0.0.0' }))!).sourceIPAddress).toBe(true);
