@@ -73,6 +73,14 @@ describe('sequence test cases', () => {
     expect(problemsOf({ tests: [tc] })).toEqual(want);
   });
 
+  it('a threshold rule\'s case expecting an alert must be a sequence', () => {
+    const threshold = { count: 3, window: '1m' };
+    expect(problemsOf({ threshold, tests: [{ name: 'one', event: {}, expect: true }] })).toEqual([
+      'rules/r.json: tests[0].expect: a threshold rule alerts only when enough events arrive: give a sequence ("events", or "event" with "repeat")',
+    ]);
+    expect(problemsOf({ threshold, tests: [{ name: 'one', event: {}, expect: false }] })).toEqual([]);
+  });
+
   it('gives repeated events their own ids and times, every apart; events keep what they state', () => {
     const load = loadPack([{ path: 'rules/r.json', relPath: 'r.json', text: JSON.stringify({ ...base, tests: [
       { name: 'r', event: { eventName: 'SearchFaces', eventTime: '2026-11-20T10:00:00Z' }, repeat: 3, every: '30s', expect: true },
