@@ -33,6 +33,12 @@ describe('threshold', () => {
     expect(problemsOf({ threshold })).toEqual(want);
   });
 
+  it('by convention names a key (validate --strict and the pack test)', () => {
+    const file = { path: 'rules/r.json', relPath: 'r.json', text: JSON.stringify({ ...base, threshold: { count: 5, window: '5m' } }) };
+    const problems = loadPack([file], { conventions: { hasRunbookPage: () => true, runbookDir: 'docs/runbooks' } }).problems.map(formatProblem);
+    expect(problems).toContain("rules/r.json: threshold.by: warning: convention: name at least one fact: a window without a key counts every principal's events together");
+  });
+
   it('loads a valid threshold as its spec', () => {
     const load = loadPack([{ path: 'rules/r.json', relPath: 'r.json', text: JSON.stringify({ ...base, threshold: { count: 10, window: '1h', by: ['principalArn'], distinct: { fact: 'requestParameters', path: '$.collectionId' } } }) }]);
     expect(load.pack.rules[0]?.threshold).toEqual({ count: 10, window: '1h', windowMs: 3_600_000, by: ['principalArn'], distinct: { fact: 'requestParameters', path: '$.collectionId' } });
