@@ -9,6 +9,7 @@ import { DEFAULT_MAX_RECORD_BYTES } from '../adapters/trail-reader';
 import { didYouMean } from '../core/common/did-you-mean';
 import type { CoverageClients } from './coverage';
 import { packageRoot } from '../adapters/package-root';
+import { parseDuration } from '../core/common/duration';
 import { processIo, writeLine, type CliIo } from './io';
 import type { RedriveClients } from './redrive';
 
@@ -61,6 +62,13 @@ export function eventSourceArg(value: string, previous: string[] = []): string[]
     throw new InvalidArgumentError(`an eventSource is a host name like "rekognition.amazonaws.com", or '*'${hint}`);
   }
   return collect(value, previous);
+}
+
+/** A duration option (`15m`, `30d`) in ms. */
+function durationArg(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === null) throw new InvalidArgumentError('must be a duration like 90s, 15m, 1h or 30d');
+  return ms;
 }
 
 function count(min: number) {
@@ -202,6 +210,8 @@ export async function main(
     .option('--on-aws', 's3://: evaluate on the --stack\'s Step Functions fan-out (deployed with -c backtest=true), same report; prints the estimated cost and asks first')
     .option('--yes', '--on-aws: start without asking')
     .option('--batch-objects <n>', '--on-aws: most trail objects per worker batch (default 1000; batches also stop at 128 MiB)', count(1))
+    .option('--lateness <duration>', 'stateful rules (threshold, firstSeen): how far input may be out of event-time order, e.g. 15m (default); later input is counted as late', durationArg)
+    .option('--first-seen-memory <duration>', 'how long firstSeen remembers a value, e.g. 30d (default)', durationArg)
     .action(async (paths: string[], opts) => {
       const sources = (await commands.replaySources()).sourceSpec(paths, opts, (io.now ?? Date.now)());
       if (!sources.ok) return replay.error(`error: ${sources.reason}`, { exitCode: 2, code: 'rekwatch.usage' });
