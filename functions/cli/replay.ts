@@ -414,9 +414,9 @@ async function finish(run: Run, replay: Replay, opts: ReplayOptions, io: CliIo):
   if (held) writeLine(io.stderr, held);
   const named = noInput ? undefined : unreadableArgumentsNote(tally.unreadableArguments, EXIT_INPUT);
   if (named) writeLine(io.stderr, named);
-  const htmlFailed = opts.html !== undefined && !noInput && !writeReplayHtml(opts.html, tally, replay.evaluator.rules, opts.top, run.paths, io);
+  const summary = { ...stats.summary(), ...(replay.detect ? { detect: replay.detect.summary() } : {}), ...(deliveries ? { delivery: deliveries.summary() } : {}) };
+  const htmlFailed = opts.html !== undefined && !noInput && !writeReplayHtml(opts.html, tally, replay.evaluator.rules, opts.top, run.paths, io, summary);
   if (opts.json) {
-    const summary = { ...stats.summary(), ...(replay.detect ? { detect: replay.detect.summary() } : {}), ...(deliveries ? { delivery: deliveries.summary() } : {}) };
     writeLine(io.stderr, jsonTerminalSafe(JSON.stringify(summary)));
   }
   if (noInput || named || htmlFailed) return EXIT_INPUT;

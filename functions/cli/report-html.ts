@@ -13,6 +13,7 @@ import { ReportDetail } from '../core/report/html/detail';
 import { renderReplayHtml } from '../core/report/html/replay-html';
 import type { DiffReportInput } from '../core/report/alert-diff-report';
 import type { ReplayTally } from '../core/report/replay-tally';
+import type { ReplaySummary } from '../core/report/replay-stats';
 import type { RuleDefinition } from '../core/common/types';
 import { terminalSafe } from '../core/common/text';
 import { writeLine, type CliIo } from './io';
@@ -47,10 +48,13 @@ export function replayTallyDetail(html: string | undefined): ReportDetail | unde
   return html === undefined ? undefined : new ReportDetail();
 }
 
-/** `replay --html FILE`: the report of one run, from its tally. */
-export function writeReplayHtml(file: string, tally: ReplayTally, rules: readonly RuleDefinition[], top: number, inputs: readonly string[], io: CliIo): boolean {
+/**
+ * `replay --html FILE`: the report of one run, from its tally and the summary `--json` prints (with
+ * the detect stage's and deliveries' counters when the run had them).
+ */
+export function writeReplayHtml(file: string, tally: ReplayTally, rules: readonly RuleDefinition[], top: number, inputs: readonly string[], io: CliIo, summary: ReplaySummary = tally.stats.summary()): boolean {
   const html = renderReplayHtml({
-    summary: tally.stats.summary(), stats: tally.stats, detail: tally.detail ?? new ReportDetail(), rules, byMute: tally.byMute,
+    summary, stats: tally.stats, detail: tally.detail ?? new ReportDetail(), rules, byMute: tally.byMute,
     malformedSamples: tally.malformedSamples, ruleErrorSamples: tally.ruleErrorSamples, unreadable: tally.unreadable, top,
     // Replay needs a path unless it reads Event history (--lookup-events) alone.
     inputs: inputs.length > 0 ? inputs : ['--lookup-events'],

@@ -42,6 +42,7 @@ export interface ReplayHtmlInput {
 const FIRST = ['files', 'records', 'evaluated', 'outOfScope', 'duplicates', 'malformed', 'unreadable', 'alerts', 'ruleErrors', 'suppressed.mute', 'suppressed.dedupe'];
 const TOTAL_LABEL: Record<string, string> = {
   outOfScope: 'out of scope', ruleErrors: 'rule errors', 'suppressed.mute': 'held back by mutes', 'suppressed.dedupe': 'held back by dedupe',
+  'detect.selections': 'events in threshold windows', 'detect.duplicateSelections': 'duplicates in windows', 'detect.late': 'late (stateful rules)', 'detect.latenessMs': 'lateness bound (ms)',
 };
 
 /**
