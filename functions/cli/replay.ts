@@ -147,6 +147,12 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
 /** `--on-aws`: the same stage 2, counting and output, over the merged batch results of the AWS fan-out. */
 async function onAws(paths: string[], replay: Replay, opts: ReplayOptions, io: CliIo): Promise<number> {
   const { replayOnAws, OnAwsError } = await import('./replay-on-aws');
+  if (replay.evaluator.usesFirstSeen) {
+    // firstSeen is a fact read before a record's conditions run, from everything before it in event
+    // time: batches evaluated apart cannot know it. Threshold selections travel in the batch results.
+    writeLine(io.stderr, 'rekwatch replay --on-aws: the rules use the firstSeen fact, which needs the whole trail in event-time order in one place: replay them locally, or disable those rules for the backtest');
+    return 2;
+  }
   try {
     const { packDigest } = await import('../adapters/backtest/pack-digest');
     const files = await replayOnAws(paths, { ...opts, packDigest: packDigest(replay.workerSetup.pack), ...(opts.batchObjects ? { batchLimits: { ...DEFAULT_BATCH_LIMITS, maxObjects: opts.batchObjects } } : {}), ...(replay.workerSetup.evaluator.eventSources ? { eventSources: replay.workerSetup.evaluator.eventSources } : {}) }, io);

@@ -175,6 +175,21 @@ describe('rekwatch replay --on-aws', () => {
     expect(same.stderr).not.toContain('warning');
   });
 
+  it('refuses rules that use firstSeen (batches cannot know what came before them), before listing anything', async () => {
+    const dir = join(cwd, 'first-seen-rules');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'new-network.json'), JSON.stringify({
+      id: 'new-network', name: 'New network', severity: 'low',
+      conditions: { all: [{ fact: 'firstSeen', path: '$.sourceIPAddress', operator: 'equal', value: true }] },
+      tests: [{ name: 'hit', event: {}, expect: true }],
+    }));
+    s3.lists.length = 0;
+    const r = await runCli(['replay', '--rules', dir, '--endpoint-url', s3.endpoint, `s3://${TRAIL}/`, '--on-aws', '--stack', STACK, '--yes'], { cwd, env: S3_ENV, now: () => NOW, sleep: async () => undefined });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n').pop()).toBe('rekwatch replay --on-aws: the rules use the firstSeen fact, which needs the whole trail in event-time order in one place: replay them locally, or disable those rules for the backtest');
+    expect(s3.lists).toEqual([]);
+  });
+
   it('needs --stack and exactly one s3:// input', async () => {
     const noStack = await run([`s3://${TRAIL}/`, '--on-aws', '--yes']);
     expect(noStack.code).toBe(2);

@@ -34,6 +34,14 @@ const RULES = [
     conditions: { all: [{ fact: 'eventName', operator: 'equal', value: 'CreateCollection' }] },
     tests: [{ name: 'hit', event: { eventName: 'CreateCollection' }, expect: true }, { name: 'miss', event: {}, expect: false }],
   },
+  {
+    // A threshold rule: its selections travel in the batch results and the CLI's detect stage turns
+    // them into alerts, so windows spanning batches come out as in one local replay.
+    id: 'collection-changes-burst', name: 'Burst of collection changes', severity: 'medium',
+    threshold: { count: 3, window: '10m', by: ['accountId'] },
+    conditions: { all: [{ fact: 'eventName', operator: 'in', value: ['DeleteCollection', 'DeleteFaces', 'CreateCollection'] }] },
+    tests: [{ name: 'three in a minute', event: { eventName: 'DeleteFaces' }, repeat: 3, every: '20s', expect: true, alertOn: [2] }, { name: 'miss', event: {}, expect: false }],
+  },
 ];
 
 /** The records a file can hold: fixed objects, so "the same record" twice is a real duplicate delivery. */

@@ -77,7 +77,7 @@ export async function runBatch(job: BatchJob): Promise<BatchResult> {
         const e = r instanceof Promise ? await r : r;
         if (e.status === 'outOfScope') builder.outOfScope();
         else if (e.status === 'malformed') builder.note({ kind: 'malformed', file: item.file, where: item.where, reason: e.reason });
-        else builder.inScope(e.key, e.alerts, e.errors, item.where, e.eventId);
+        else builder.inScope(e.key, e.alerts, e.errors, item.where, e.eventId, e.selections);
       }
     }
     files.push(builder.build());

@@ -8,7 +8,9 @@
  *           scope with alerts or rule errors, `3` anything else the reader said (see `others`);
  *   keys    the delivery key of every in-scope item (`1` and `2`), in order, opaque (the worker
  *           hashes them: only equality matters to the duplicate window);
- *   found   per `2` item: its alerts, rule errors, event id and where it was in the file;
+ *   found   per `2` item: its alerts, rule errors, threshold selections (detect/selection.ts: the
+ *           CLI runs the detect stage over them in one place, as over a worker thread's), event id
+ *           and where it was in the file;
  *   others  per `3` item: file start, bytes read, unreadable, malformed (with the reader's note).
  *
  * Versioning: `version` is a major version. A reader takes its own version only, and ignores fields it
@@ -18,6 +20,7 @@
  */
 import type { Alert } from '../common/types';
 import type { RuleError } from '../match/evaluator';
+import type { Selection } from '../detect/selection';
 
 export const BATCH_RESULT_FORMAT = 'rekwatch-backtest-batch';
 export const BATCH_RESULT_VERSION = 1;
@@ -40,6 +43,8 @@ export interface FoundItem {
   where: string;
   alerts: readonly Alert[];
   errors: readonly RuleError[];
+  /** A threshold rule's matches (absent when none). */
+  selections?: readonly Selection[];
   eventId?: string;
 }
 
@@ -91,6 +96,15 @@ function checkFound(f: unknown): string | undefined {
   if (!Array.isArray(f.alerts) || !f.alerts.every(isObject)) return 'alerts: not a list of alerts';
   if (!Array.isArray(f.errors) || !f.errors.every((e) => isObject(e) && typeof e.ruleId === 'string' && typeof e.message === 'string')) return 'errors: not a list of {ruleId, message}';
   if (f.eventId !== undefined && typeof f.eventId !== 'string') return 'eventId: not a string';
+  if (f.selections !== undefined) {
+    if (!Array.isArray(f.selections)) return 'selections: not a list';
+    for (const s of f.selections as unknown[]) {
+      if (!isObject(s) || typeof s.ruleId !== 'string' || typeof s.key !== 'string' || typeof s.id !== 'string' || typeof s.eventTime !== 'number' || !Number.isFinite(s.eventTime) || !isObject(s.alert) || !isObject(s.keyValues)) {
+        return 'selections: not a list of {ruleId, key, keyValues, id, eventTime, alert}';
+      }
+      if (s.distinct !== undefined && typeof s.distinct !== 'string') return 'selections: distinct must be a string';
+    }
+  }
   return undefined;
 }
 
@@ -175,15 +189,15 @@ export class FileResultBuilder {
     this.kind(KIND_OUT_OF_SCOPE);
   }
 
-  inScope(key: string, alerts: readonly Alert[], errors: readonly RuleError[], where: string, eventId?: string): void {
+  inScope(key: string, alerts: readonly Alert[], errors: readonly RuleError[], where: string, eventId?: string, selections?: readonly Selection[]): void {
     const hashed = this.hashKey(key);
     this.keys.push(hashed);
-    if (alerts.length === 0 && errors.length === 0) {
+    if (alerts.length === 0 && errors.length === 0 && !selections?.length) {
       this.kind(KIND_QUIET);
       return;
     }
     this.kind(KIND_FOUND);
-    this.found.push({ key: hashed, where, alerts, errors, ...(eventId === undefined ? {} : { eventId }) });
+    this.found.push({ key: hashed, where, alerts, errors, ...(selections?.length ? { selections } : {}), ...(eventId === undefined ? {} : { eventId }) });
   }
 
   note(n: ReaderNote): void {

@@ -27,7 +27,7 @@ export function evaluatedFile(f: FileResult): EvaluatedFile {
     file: f.file,
     kinds,
     keys: f.keys,
-    found: f.found.map((x) => ({ status: 'inScope' as const, key: x.key, where: x.where, alerts: x.alerts, errors: x.errors, ...(x.eventId === undefined ? {} : { eventId: x.eventId }) })),
+    found: f.found.map((x) => ({ status: 'inScope' as const, key: x.key, where: x.where, alerts: x.alerts, errors: x.errors, ...(x.selections ? { selections: x.selections } : {}), ...(x.eventId === undefined ? {} : { eventId: x.eventId }) })),
     others: f.others,
   };
 }
