@@ -7,6 +7,8 @@ import { ConfigFileError, readDeployConfigFile, type DeployConfigFile } from '..
 import { parseDuration } from '../functions/core/common/duration';
 import { DEFAULT_HEARTBEAT_MAX_SILENCE_MS, HEARTBEAT_INTERVAL_MINUTES, MAX_HEARTBEAT_MAX_SILENCE_MS, MIN_HEARTBEAT_MAX_SILENCE_MS } from '../functions/core/heartbeat/heartbeat';
 import { SEVERITIES, type ListOrigin, type Severity } from '../functions/core/common/types';
+import { DETECTION_PATHS, type DetectionPathSetting } from './detection-path';
+import { DEFAULT_BATCH_SIZE } from './constructs/event-queue';
 
 export interface EmailRoute {
   /** Email address that receives alerts. */
@@ -63,6 +65,10 @@ export interface DeployConfig {
   readonly coverage: CoverageKeys;
   /** The end-to-end heartbeat (`heartbeat`, `heartbeatMaxSilence`), or null when off (infra/org/heartbeat.ts). */
   readonly heartbeat: HeartbeatConfig | null;
+  /** `detectionPath`: auto (queue exactly when a stateful rule needs read-only calls), queue or direct (infra/detection-path.ts). */
+  readonly detectionPath: DetectionPathSetting;
+  /** `queueBatchSize`: events per invocation on the queue path (10 to 10000, default 500). */
+  readonly queueBatchSize: number;
 }
 
 export interface HeartbeatConfig {
@@ -327,5 +333,13 @@ export function loadConfig(ctx: Context): DeployConfig {
     evaluateConcurrency: integerSetting(ctx, 'evaluateConcurrency', base.concurrency?.evaluate, 1, 10_000) ?? null,
     coverage,
     heartbeat: heartbeatConfig(ctx, base),
+    detectionPath: detectionPathSetting(ctx),
+    queueBatchSize: integerSetting(ctx, 'queueBatchSize', undefined, 10, 10_000) ?? DEFAULT_BATCH_SIZE,
   };
+}
+
+function detectionPathSetting(ctx: Context): DetectionPathSetting {
+  const value = str(ctx, 'detectionPath') ?? 'auto';
+  if (!(DETECTION_PATHS as readonly string[]).includes(value)) throw new ConfigError(`context detectionPath: must be ${DETECTION_PATHS.join(', ')}, got "${value}"`);
+  return value as DetectionPathSetting;
 }

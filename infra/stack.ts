@@ -1,4 +1,5 @@
 import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -9,6 +10,9 @@ import { Alerting } from './constructs/alerting';
 import { ChatbotNotifications } from './constructs/chatbot';
 import { Detection } from './constructs/detection';
 import { EvaluateFunction } from './constructs/evaluate-function';
+import { EventQueue } from './constructs/event-queue';
+import { detectionCostNote } from './detection-cost';
+import { chooseDetectionPath } from './detection-path';
 import { Monitoring } from './constructs/monitoring';
 import { MutePage } from './constructs/mute-page';
 import { SlackForwarder } from './constructs/slack-forwarder';
@@ -39,6 +43,8 @@ export class RekwatchStack extends Stack {
   readonly mutePage?: MutePage;
   /** The rule pack bundled into the evaluate function. */
   readonly pack: RulePack;
+  /** The queue path's queue (infra/constructs/event-queue.ts), when the stack uses it. */
+  readonly eventQueue?: EventQueue;
 
   constructor(scope: Construct, id: string, props: RekwatchStackProps) {
     super(scope, id, props);
@@ -107,8 +113,23 @@ export class RekwatchStack extends Stack {
     this.alerting.grantPublish(this.evaluate.function);
     this.state.grantItemAccess(this.evaluate.function);
     this.state.grantBatchRead(this.evaluate.function); // live mutes are checked against their audit records
-    this.detection.connect(this.evaluate.function, props.patterns.rules);
+    // The plain path, or the queue path when stateful rules need read-only calls (infra/detection-path.ts).
+    const path = chooseDetectionPath(props.pack, config.detectionPath, config.eventSources);
+    if (path.path === 'queue') {
+      this.eventQueue = new EventQueue(this, 'EventQueue', {
+        key: this.key,
+        function: this.evaluate.function,
+        functionTimeout: this.evaluate.timeout,
+        batchSize: config.queueBatchSize,
+        ...(config.evaluateConcurrency !== null ? { reservedConcurrency: config.evaluateConcurrency } : {}),
+      });
+    }
+    this.detection.connect(this.evaluate.function, props.patterns.rules, {}, this.eventQueue);
     for (const note of props.patterns.notes) Annotations.of(this.detection).addInfo(`rekwatch: ${note}`);
+    Annotations.of(this.detection).addInfo(`rekwatch: ${path.reason}`);
+    Annotations.of(this.detection).addInfo(
+      `rekwatch: ${detectionCostNote(path.path, { memoryMb: this.evaluate.memorySize, batchSize: config.queueBatchSize, ...(path.statefulReadOnly.length > 0 ? { stateReadsPerEvent: 1, stateWritesPerEvent: 1 } : {}) })}`,
+    );
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       function: this.evaluate.function,
@@ -118,6 +139,23 @@ export class RekwatchStack extends Stack {
       key: this.key,
       alarmEmails: config.alarmEmails,
     });
+    if (this.eventQueue) {
+      const period = Duration.minutes(5);
+      this.monitoring.alarmOn(
+        'EventQueueDeadLetters',
+        this.eventQueue.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        'events failed on every receive from the rekwatch event queue: see the evaluate function logs, then `rekwatch redrive --queue-url <EventQueueDeadLetterQueueUrl> --function <EvaluateFunctionName>`',
+      );
+      // Ten minutes of backlog means the function cannot keep up (or is failing whole batches).
+      const age = new cloudwatch.MathExpression({
+        expression: 'IF(age >= 600, 1, 0)',
+        usingMetrics: { age: this.eventQueue.queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }) },
+        period,
+      });
+      this.monitoring.alarmOn('EventQueueBacklog', age, 'the oldest event in the rekwatch event queue is over 10 minutes old: alerts are delayed');
+      new CfnOutput(this, 'EventQueueUrl', { value: this.eventQueue.queue.queueUrl });
+      new CfnOutput(this, 'EventQueueDeadLetterQueueUrl', { value: this.eventQueue.deadLetterQueue.queueUrl });
+    }
     if (config.slack) {
       this.slack = new SlackForwarder(this, 'Slack', {
         topic: this.alerting.topic,
