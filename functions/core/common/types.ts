@@ -32,11 +32,27 @@ export type TopLevelCondition =
   | { any: ConditionNode[] }
   | { not: ConditionNode };
 
-/** One test case kept beside the rule it tests. */
+/**
+ * One test case kept beside the rule it tests: one `event`, or (for stateful rules: thresholds,
+ * firstSeen) a sequence, written as `events` in order or as `event` with `repeat` and `every` (see
+ * functions/core/testing/sequence.ts). After loading, `event` is always set (a sequence's last event,
+ * what one-event views such as previews show) and `sequence` holds every event of a sequence.
+ * `alerts` and `alertOn` say how many alerts the sequence raises and on which events (0-based);
+ * `expect` alone means at least one alert, or none.
+ */
 export interface RuleTestCase {
   name: string;
   event: Record<string, unknown>;
   expect: boolean;
+  sequence?: TestSequence;
+}
+
+export interface TestSequence {
+  events: Record<string, unknown>[];
+  /** How many alerts the rule raises over the sequence; absent: at least one when `expect`, else none. */
+  alerts?: number;
+  /** The 0-based indices of the events on which alerts fire, in order. */
+  alertOn?: number[];
 }
 
 /** A rule file after validation. */
@@ -53,6 +69,8 @@ export interface RuleDefinition {
   tests: RuleTestCase[];
   /** One delivered alert per key per window (functions/core/suppress/dedupe.ts). */
   dedupe?: DedupeSpec;
+  /** Alert once `count` selected events (or distinct values) fall in a window (functions/core/detect/threshold.ts). */
+  threshold?: ThresholdSpec;
   /** Path of the file the rule came from, for messages. */
   file: string;
 }
@@ -63,6 +81,31 @@ export type DedupeField = (typeof DEDUPE_FIELDS)[number];
 export interface DedupeSpec {
   windowMs: number;
   by: DedupeField[];
+}
+
+/** A rule's `threshold`, validated: `window` as written and in ms, `by` fact names, optional distinct fact. */
+export interface ThresholdSpec {
+  count: number;
+  window: string;
+  windowMs: number;
+  by: DedupeField[];
+  distinct?: { fact: string; path?: string };
+}
+
+/** What a threshold alert adds: the rule's threshold, the window's key values and start, and the counts. */
+export interface AlertThreshold {
+  count: number;
+  window: string;
+  /** The `by` facts' values that make the window's key (the key itself is a hash of them). */
+  key: Record<string, unknown>;
+  /** ISO time of the event that opened the window. */
+  windowStart: string;
+  /** Events (or distinct values) in the window when the alert fired: `count`, unless events arrived out of order. */
+  reached: number;
+  /** Events (or distinct values) in the window when it closed, where known (replay, watch); absent while it is open. */
+  final?: number;
+  /** The distinct fact (and path) counted, for a distinct-count rule. */
+  distinct?: { fact: string; path?: string };
 }
 
 /** A named list from `rules/lists/NAME.json`. */
@@ -144,6 +187,8 @@ export interface Alert {
   /** The CloudTrail record, whole when small, otherwise a bounded excerpt (see `excerpt.ts`). */
   record: unknown;
   recordTruncated: boolean;
+  /** A threshold rule's window (functions/core/detect/threshold.ts); absent for other rules. */
+  threshold?: AlertThreshold;
   /** Alerts of the same rule and dedupe key held back since the last delivered one. */
   suppressedBefore?: { count: number; since: string };
   /** Signed links to the mute page (added at delivery time when mute links are configured). */

@@ -9,15 +9,28 @@
  *   - principalType:    userIdentity.type (Root, IAMUser, AssumedRole, AWSService, ...)
  *   - accountId:        the calling principal's account (userIdentity.accountId)
  *   - sessionIssuerArn: the role (or user) that issued temporary credentials
- * plus `lists`, the named lists of the rule pack, for fact references.
+ *   - projectPolicy:    `requestParameters.policyDocument` parsed and normalised (policy.ts), or
+ *                       undefined when the record carries none
+ * plus `lists`, the named lists of the rule pack, for fact references, and the *precomputed* facts
+ * (`PRECOMPUTED_FACTS`): values that depend on state, not on the record alone, computed by the caller
+ * before conditions run and handed in (`RecordFacts`' `precomputed`); absent, they are undefined:
+ *   - firstSeen:        { sourceIPAddress, userAgent, awsRegion, eventName, principal } booleans for
+ *                       the record's principal (functions/core/detect/first-seen.ts)
  * Derived facts take precedence over a record field of the same name.
  */
 import { isPlainObject } from '../common/json-value';
+import { projectPolicyOf } from './policy';
 import type { CloudTrailRecord } from '../common/types';
 
-export const DERIVED_FACTS = ['mfaAuthenticated', 'principalArn', 'principalType', 'accountId', 'sessionIssuerArn'] as const;
+export const DERIVED_FACTS = ['mfaAuthenticated', 'principalArn', 'principalType', 'accountId', 'sessionIssuerArn', 'projectPolicy'] as const;
 export type DerivedFact = (typeof DERIVED_FACTS)[number];
 export const LISTS_FACT = 'lists';
+export const FIRST_SEEN_FACT = 'firstSeen';
+/** Facts whose value depends on detection state: computed by the caller, passed in, never derived here. */
+export const PRECOMPUTED_FACTS = [FIRST_SEEN_FACT] as const;
+export type PrecomputedFact = (typeof PRECOMPUTED_FACTS)[number];
+/** The precomputed facts of one record (each absent when not computed: the fact is then undefined). */
+export type Precomputed = Partial<Record<PrecomputedFact, unknown>>;
 
 /** Top-level CloudTrail record fields (CloudTrail record contents reference, event version 1.11). */
 export const RECORD_FIELDS = [
@@ -28,7 +41,8 @@ export const RECORD_FIELDS = [
   'eventCategory', 'addendum', 'sessionCredentialFromConsole', 'edgeDeviceDetails', 'tlsDetails', 'insightDetails',
 ] as const;
 
-export const KNOWN_FACTS: readonly string[] = [...RECORD_FIELDS, ...DERIVED_FACTS, LISTS_FACT];
+export const KNOWN_FACTS: readonly string[] = [...RECORD_FIELDS, ...DERIVED_FACTS, LISTS_FACT, ...PRECOMPUTED_FACTS];
+const PRECOMPUTED = new Set<string>(PRECOMPUTED_FACTS);
 
 function get(obj: unknown, key: string): unknown {
   return isPlainObject(obj) ? obj[key] : undefined;
@@ -76,6 +90,7 @@ export function derivedFact(record: CloudTrailRecord, name: DerivedFact): unknow
     case 'principalType': return principalType(record);
     case 'accountId': return accountId(record);
     case 'sessionIssuerArn': return sessionIssuerArn(record);
+    case 'projectPolicy': return projectPolicyOf(record.requestParameters);
   }
 }
 
@@ -85,9 +100,10 @@ const DERIVED = new Set<string>(DERIVED_FACTS);
  * The value of one fact for a record, computed on demand. Used by the pre-check, which reads only
  * the facts a rule mentions, and by the evaluator to hand json-rules-engine the same values.
  */
-export function factValue(record: CloudTrailRecord, name: string, lists: Record<string, unknown>): unknown {
+export function factValue(record: CloudTrailRecord, name: string, lists: Record<string, unknown>, precomputed?: Precomputed): unknown {
   if (DERIVED.has(name)) return derivedFact(record, name as DerivedFact);
   if (name === LISTS_FACT) return lists;
+  if (PRECOMPUTED.has(name)) return precomputed?.[name as PrecomputedFact];
   if (!Object.prototype.hasOwnProperty.call(record, name)) return undefined;
   const value = record[name];
   if (name === 'readOnly') {
@@ -107,6 +123,7 @@ export class RecordFacts {
   constructor(
     readonly record: CloudTrailRecord,
     readonly lists: Record<string, unknown>,
+    readonly precomputed?: Precomputed,
   ) {}
 
   derivedFact(name: DerivedFact): unknown {
@@ -117,7 +134,7 @@ export class RecordFacts {
   }
 
   get(name: string): unknown {
-    return DERIVED.has(name) ? this.derivedFact(name as DerivedFact) : factValue(this.record, name, this.lists);
+    return DERIVED.has(name) ? this.derivedFact(name as DerivedFact) : factValue(this.record, name, this.lists, this.precomputed);
   }
 }
 
@@ -125,6 +142,7 @@ export class RecordFacts {
 export function factReader(name: string, lists: Record<string, unknown>): (facts: RecordFacts) => unknown {
   if (DERIVED.has(name)) return (f) => f.derivedFact(name as DerivedFact);
   if (name === LISTS_FACT) return () => lists;
+  if (PRECOMPUTED.has(name)) return (f) => f.precomputed?.[name as PrecomputedFact];
   if (name === 'readOnly') return (f) => factValue(f.record, name, lists);
   return (f) => (Object.prototype.hasOwnProperty.call(f.record, name) ? f.record[name] : undefined);
 }

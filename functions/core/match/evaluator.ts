@@ -7,16 +7,23 @@
  * conditions are false for it; this is what keeps
  * the high-volume Detect and Search calls that match nothing cheap. Each rule runs in its own engine,
  * so a rule that throws is isolated and reported while the others still alert.
+ *
+ * Stateful rules (issue 13). A threshold rule's match is a *selection* (detect/selection.ts), not an
+ * alert: the detect stage (detect/stage.ts) turns selections into alerts over the window state.
+ * `firstSeen` depends on state too: when `usesFirstSeen`, the caller computes the record's firstSeen
+ * fact (detect/stage.ts `firstSeenFor`, one state read and write per in-scope record) and passes it
+ * as a precomputed fact to `evaluateNow`/`evaluateRecord`; otherwise no state is read at all.
  */
 import type { Engine } from 'json-rules-engine';
 import { buildAlert } from '../alert/alert';
 import { CopyWindow } from '../alert/copies';
 import { createEngine, operatorsOf, type OperatorLookup } from './engine';
 import { EventNameIndex, possibleEventNames } from './event-name-index';
-import { RecordFacts } from '../input/facts';
+import { FIRST_SEEN_FACT, RecordFacts, type Precomputed } from '../input/facts';
+import { selectionOf, type Selection } from '../detect/selection';
 import { compileCheck, LeafMemo, NO_MATCH, UNKNOWN, type Check, type Verdict } from './precheck';
 import { toRecord } from '../input/record';
-import type { Alert, CloudTrailRecord, RuleDefinition, RulePack } from '../common/types';
+import type { Alert, CloudTrailRecord, RuleDefinition, RulePack, ThresholdSpec } from '../common/types';
 
 export const DEFAULT_EVENT_SOURCES: readonly string[] = ['rekognition.amazonaws.com'];
 
@@ -40,9 +47,16 @@ export interface RuleError {
 }
 
 export type Evaluation =
-  | { status: 'malformed'; reason: string; alerts: []; errors: [] }
-  | { status: 'outOfScope'; record: CloudTrailRecord; alerts: []; errors: [] }
-  | { status: 'evaluated'; record: CloudTrailRecord; alerts: Alert[]; errors: RuleError[] };
+  | { status: 'malformed'; reason: string; alerts: []; errors: []; selections?: undefined }
+  | { status: 'outOfScope'; record: CloudTrailRecord; alerts: []; errors: []; selections?: undefined }
+  | {
+      status: 'evaluated';
+      record: CloudTrailRecord;
+      alerts: Alert[];
+      errors: RuleError[];
+      /** Matches of threshold rules, for the detect stage; absent when there are none. */
+      selections?: Selection[];
+    };
 
 interface CompiledRule {
   rule: RuleDefinition;
@@ -92,7 +106,18 @@ export class Evaluator {
     const named = this.compiled.map((c) => ({ item: c, names: possibleEventNames(c.rule.conditions, this.lists) }));
     this.index = new EventNameIndex(named);
     this.eventNames = named.some((n) => n.names === null) ? null : new Set(named.flatMap((n) => [...(n.names as Set<string>)]));
+    this.usesFirstSeen = this.compiled.some((c) => c.facts.includes(FIRST_SEEN_FACT));
+    this.hasThresholds = this.compiled.some((c) => c.rule.threshold !== undefined);
   }
+
+  /**
+   * Whether some enabled rule reads the `firstSeen` fact: only then must the caller compute it
+   * (and read first-seen state) before evaluating a record.
+   */
+  readonly usesFirstSeen: boolean;
+
+  /** Whether some enabled rule has a threshold (its matches are selections for the detect stage). */
+  readonly hasThresholds: boolean;
 
   /**
    * Every eventName some enabled rule can match (the index's union), or null when some rule can
@@ -125,17 +150,18 @@ export class Evaluator {
    * Evaluates a record already checked by `toRecord`. Never rejects. Synchronous up to the point
    * where some rule survives the pre-check, so the common no-match case costs no async work.
    */
-  evaluateRecord(record: CloudTrailRecord, envelope?: Record<string, unknown>): Promise<Evaluation> {
-    return Promise.resolve(this.evaluateNow(record, envelope));
+  evaluateRecord(record: CloudTrailRecord, envelope?: Record<string, unknown>, precomputed?: Precomputed): Promise<Evaluation> {
+    return Promise.resolve(this.evaluateNow(record, envelope, precomputed));
   }
 
   /**
    * `evaluateRecord` without the promise when no rule survives the pre-check (most records): the
-   * evaluation itself, else a promise of it. Never rejects.
+   * evaluation itself, else a promise of it. Never rejects. `precomputed`: the state-dependent facts
+   * (firstSeen) the caller computed for this record; absent ones are undefined.
    */
-  evaluateNow(record: CloudTrailRecord, envelope?: Record<string, unknown>): Evaluation | Promise<Evaluation> {
+  evaluateNow(record: CloudTrailRecord, envelope?: Record<string, unknown>, precomputed?: Precomputed): Evaluation | Promise<Evaluation> {
     if (!this.inScope(record)) return { status: 'outOfScope', record, alerts: [], errors: [] };
-    const facts = new RecordFacts(record, this.lists);
+    const facts = new RecordFacts(record, this.lists, precomputed);
     this.memo.next();
     const candidates = this.usePrecheck ? this.index.candidates(record.eventName) : this.compiled;
     let survivors: CompiledRule[] | undefined;
@@ -158,17 +184,22 @@ export class Evaluator {
   private async runEngines(rules: CompiledRule[], facts: RecordFacts, envelope?: Record<string, unknown>): Promise<Evaluation> {
     const alerts: Alert[] = [];
     const errors: RuleError[] = [];
+    let selections: Selection[] | undefined;
     for (const c of rules) {
       try {
         if (await this.runEngine(c, facts)) {
           const alert = buildAlert(c.rule, facts.record, envelope, this.accountNames);
-          if (!this.copyWindow?.fold(alert)) alerts.push(alert);
+          if (c.rule.threshold) {
+            // Copies of one call share a selection id: the detect stage counts them once.
+            const selection = selectionOf(c.rule as RuleDefinition & { threshold: ThresholdSpec }, facts, alert);
+            if (selection) (selections ??= []).push(selection);
+          } else if (!this.copyWindow?.fold(alert)) alerts.push(alert);
         }
       } catch (e) {
         errors.push({ ruleId: c.rule.id, message: e instanceof Error ? e.message : String(e) });
       }
     }
-    return { status: 'evaluated', record: facts.record, alerts, errors };
+    return { status: 'evaluated', record: facts.record, alerts, errors, ...(selections ? { selections } : {}) };
   }
 
   private async runEngine(c: CompiledRule, recordFacts: RecordFacts): Promise<boolean> {

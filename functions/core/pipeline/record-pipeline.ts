@@ -12,11 +12,21 @@
  * print, log or deliver; it never throws for bad input (a rule that throws is a rule error in the
  * outcome). The evaluator must return every copy's alert (`copies: 'each'`) when a copy window is
  * given, so copies are folded here, after the duplicate window, as one process would see them.
+ *
+ * Stateful rules (issue 13): stage 1 also returns the *selections* of threshold rules (plain data,
+ * detect/selection.ts) and `settle` passes them on in the outcome (a duplicate's are dropped with
+ * it); the detect stage (detect/stage.ts) after `settle` turns them into alerts. When the pack
+ * uses `firstSeen`, stage 1 takes a `precompute` hook that computes the record's state-dependent
+ * facts (detect/stage.ts `firstSeenFor`) before its conditions run: it is called once per
+ * in-scope record, and only when the evaluator says some rule needs it.
  */
 import { deliveryKeyOf, eventIdOf } from '../alert/alert';
 import type { CopyWindow } from '../alert/copies';
 import type { DuplicateWindow } from '../input/duplicate-window';
 import type { Evaluation, Evaluator, RuleError } from '../match/evaluator';
+import type { Selection } from '../detect/selection';
+import type { Precomputed } from '../input/facts';
+import type { CloudTrailRecord } from '../common/types';
 import { toRecord } from '../input/record';
 import type { Verdict } from '../suppress/suppression';
 import type { Alert } from '../common/types';
@@ -38,7 +48,7 @@ export interface PipelineDeps {
 export type Evaluated =
   | { status: 'malformed'; reason: string }
   | { status: 'outOfScope' }
-  | { status: 'inScope'; key: string; errors: readonly RuleError[]; alerts: readonly Alert[]; eventId?: string };
+  | { status: 'inScope'; key: string; errors: readonly RuleError[]; alerts: readonly Alert[]; eventId?: string; selections?: readonly Selection[] };
 
 /** An alert a rule raised, and whether it is delivered (or which mute or window held it back). */
 export interface AlertOutcome {
@@ -50,7 +60,7 @@ export type RecordOutcome =
   | { status: 'malformed'; reason: string }
   | { status: 'duplicate' }
   | { status: 'outOfScope' }
-  | { status: 'evaluated'; errors: readonly RuleError[]; alerts: readonly AlertOutcome[]; eventId?: string };
+  | { status: 'evaluated'; errors: readonly RuleError[]; alerts: readonly AlertOutcome[]; eventId?: string; selections?: readonly Selection[] };
 
 const NO_ALERTS: readonly AlertOutcome[] = [];
 const NO_ERRORS: readonly RuleError[] = [];
@@ -60,16 +70,24 @@ const DUPLICATE: RecordOutcome = { status: 'duplicate' };
 function evaluated(key: string, evaluation: Evaluation): Evaluated {
   if (evaluation.status === 'malformed') return { status: 'malformed', reason: evaluation.reason };
   if (evaluation.status === 'outOfScope') return OUT_OF_SCOPE;
-  const { errors, alerts } = evaluation;
-  if (errors.length === 0) return { status: 'inScope', key, errors: NO_ERRORS, alerts };
-  return { status: 'inScope', key, errors, alerts, eventId: eventIdOf(evaluation.record) };
+  const { errors, alerts, selections } = evaluation;
+  const sel = selections ? { selections } : {};
+  if (errors.length === 0) return { status: 'inScope', key, errors: NO_ERRORS, alerts, ...sel };
+  return { status: 'inScope', key, errors, alerts, eventId: eventIdOf(evaluation.record), ...sel };
 }
+
+/**
+ * Computes a record's precomputed (state-dependent) facts before its conditions run. Must not reject:
+ * when state cannot be read it says so (logs, metrics) and resolves undefined, so the record is still
+ * evaluated (firstSeen undefined: its conditions are false, every other rule alerts as usual).
+ */
+export type Precompute = (record: CloudTrailRecord) => Promise<Precomputed | undefined>;
 
 /**
  * Stage 1 for one parsed JSON value (a CloudTrail record or an EventBridge event). Synchronous when
  * no rule survives the pre-check (most records), so callers can skip an await; never rejects.
  */
-export function evaluateValue(value: unknown, evaluator: Evaluator): Evaluated | Promise<Evaluated> {
+export function evaluateValue(value: unknown, evaluator: Evaluator, precompute?: Precompute): Evaluated | Promise<Evaluated> {
   const parsed = toRecord(value);
   if (!parsed.ok) return { status: 'malformed', reason: parsed.reason };
   const { record } = parsed;
@@ -77,7 +95,11 @@ export function evaluateValue(value: unknown, evaluator: Evaluator): Evaluated |
   // scope check, and out-of-scope records are most of a trail).
   if (!evaluator.inScope(record)) return OUT_OF_SCOPE;
   const key = deliveryKeyOf(record);
-  const evaluation = evaluator.evaluateNow(record, parsed.envelope ? (value as Record<string, unknown>) : undefined);
+  const envelope = parsed.envelope ? (value as Record<string, unknown>) : undefined;
+  if (precompute && evaluator.usesFirstSeen) {
+    return precompute(record).then(async (facts) => evaluated(key, await evaluator.evaluateNow(record, envelope, facts)));
+  }
+  const evaluation = evaluator.evaluateNow(record, envelope);
   return evaluation instanceof Promise ? evaluation.then((e) => evaluated(key, e)) : evaluated(key, evaluation);
 }
 
@@ -88,7 +110,7 @@ export function evaluateValue(value: unknown, evaluator: Evaluator): Evaluated |
 export async function settle(e: Evaluated, deps: Omit<PipelineDeps, 'evaluator'>): Promise<RecordOutcome> {
   if (e.status !== 'inScope') return e;
   if (deps.duplicates?.seenBefore(e.key)) return DUPLICATE;
-  const base = e.eventId === undefined ? {} : { eventId: e.eventId };
+  const base = { ...(e.eventId === undefined ? {} : { eventId: e.eventId }), ...(e.selections ? { selections: e.selections } : {}) };
   if (e.alerts.length === 0) return { status: 'evaluated', errors: e.errors, alerts: NO_ALERTS, ...base };
   const alerts: AlertOutcome[] = [];
   for (const matched of e.alerts) {

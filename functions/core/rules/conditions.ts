@@ -14,7 +14,7 @@
  * no Rekognition operation (with did-you-mean).
  */
 import { JSONPath } from 'jsonpath-plus';
-import { KNOWN_FACTS, LISTS_FACT } from '../input/facts';
+import { FIRST_SEEN_FACT, KNOWN_FACTS, LISTS_FACT } from '../input/facts';
 import { cidrCoverage, parseCidr } from '../match/ip';
 import { parseSimplePath } from '../common/json-path';
 import { CUSTOM_OPERATORS, ENGINE_DECORATORS, OPERATOR_NAMES, regexError } from '../match/operators';
@@ -45,6 +45,7 @@ export const STRICTER_THAN_ENGINE = {
   'boolean-fact-string': 'comparing mfaAuthenticated or readOnly (booleans, after normalisation) with strings like "false", which never equal a boolean',
   'exists-needs-boolean-literal': '"exists" with a fact reference or null instead of a literal true or false (its meaning would depend on the record)',
   'null-value': 'a null value for one of rekwatch\'s operators (ipInCidr, startsWith, matches, ...), which makes it false on every record',
+  'fact-path': 'a "firstSeen" condition or reference whose path is not one of its keys ($.sourceIPAddress, $.userAgent, $.awsRegion, $.eventName, $.principal): the value would be undefined, or the whole object',
 } as const;
 
 export type StricterCode = keyof typeof STRICTER_THAN_ENGINE;
@@ -98,6 +99,23 @@ function checkPath(path: unknown, segs: Seg[], r: Reporter): void {
   }
 }
 
+/** The keys of the firstSeen fact (functions/core/detect/first-seen.ts), as paths must name them. */
+export const FIRST_SEEN_KEYS = ['sourceIPAddress', 'userAgent', 'awsRegion', 'eventName', 'principal'] as const;
+
+/** A firstSeen fact must be read through one of its keys: `$.KEY`. */
+function checkFirstSeenPath(path: unknown, segs: Seg[], r: Reporter): void {
+  const name = listNameOfPath(path);
+  if (name !== null && (FIRST_SEEN_KEYS as readonly string[]).includes(name)) return;
+  const named = name ?? (typeof path === 'string' ? path.replace(/^\$\.?/, '') : '');
+  r.error(
+    segs,
+    path === undefined
+      ? `firstSeen is an object: name one of its keys, e.g. "path": "$.sourceIPAddress" (keys: ${FIRST_SEEN_KEYS.join(', ')})`
+      : `firstSeen has no key ${JSON.stringify(path)}${didYouMean(named, FIRST_SEEN_KEYS)} (keys: ${FIRST_SEEN_KEYS.join(', ')})`,
+    'fact-path',
+  );
+}
+
 function checkFactName(fact: unknown, segs: Seg[], r: Reporter): boolean {
   if (typeof fact !== 'string' || fact === '') {
     r.error(segs, 'must be a non-empty string naming a fact', 'unknown-fact');
@@ -131,6 +149,7 @@ function checkValue(value: unknown, segs: Seg[], lists: Record<string, NamedList
   }
   if (!checkFactName(value.fact, [...segs, 'fact'], r)) return { dynamic: true };
   if (value.path !== undefined) checkPath(value.path, [...segs, 'path'], r);
+  if (value.fact === FIRST_SEEN_FACT) checkFirstSeenPath(value.path, [...segs, 'path'], r);
   if (value.fact === LISTS_FACT) {
     const name = listNameOfPath(value.path);
     if (name === null) {
@@ -341,6 +360,7 @@ function checkNode(node: unknown, segs: Seg[], lists: Record<string, NamedList>,
   if ('operator' in node) op = checkOperator(node.operator, [...segs, 'operator'], r);
   else r.error([...segs, 'operator'], 'is required', ENGINE_REFUSES_TOO);
   if ('path' in node) checkPath(node.path, [...segs, 'path'], r);
+  if (node.fact === FIRST_SEEN_FACT) checkFirstSeenPath(node.path, [...segs, 'path'], r);
   if (!('value' in node)) {
     r.error([...segs, 'value'], 'is required', ENGINE_REFUSES_TOO);
     return;
@@ -390,6 +410,26 @@ export interface ConditionOptions {
 export function listLocation(list: NamedList, index: number | undefined): { file: string; field: string } {
   const at = index === undefined ? '' : `[${index}]`;
   return list.origin ? { file: list.origin.file, field: `${list.origin.field}${at}` } : { file: list.file, field: `items${at}` };
+}
+
+/**
+ * Checks a fact named outside `conditions` (a threshold's `distinct`): a known fact other than
+ * `lists`, and a valid path (firstSeen through one of its keys). `field` is where it was written.
+ */
+export function factReferenceProblems(fact: unknown, path: unknown, file: string, field: Seg[]): Problem[] {
+  const problems: Problem[] = [];
+  const r: Reporter = {
+    error: (segs, message, code) => problems.push({ file, field: fieldPath(segs), message, level: 'error', code }),
+    warn: (segs, message) => problems.push({ file, field: fieldPath(segs), message, level: 'warning' }),
+    atList: () => undefined,
+    listsDir: 'rules/lists/',
+  };
+  if (fact === LISTS_FACT) r.error([...field, 'fact'], 'the lists are the same for every record: count a fact of the record', 'unknown-fact');
+  else if (checkFactName(fact, [...field, 'fact'], r)) {
+    if (path !== undefined) checkPath(path, [...field, 'path'], r);
+    if (fact === FIRST_SEEN_FACT) checkFirstSeenPath(path, [...field, 'path'], r);
+  }
+  return problems;
 }
 
 /** Checks a rule's `conditions` value; problems are reported against `file`. */

@@ -13,6 +13,7 @@ import { didYouMean } from '../common/did-you-mean';
 import { parseJsonText } from '../common/parse-json';
 import { hasErrors, type Problem } from './problem';
 import { listShapeErrors, ruleShapeErrors } from './schema';
+import { testCaseOf, testCaseProblems, thresholdProblems, thresholdSpecOf } from './stateful';
 
 export interface SourceFile {
   /** Path shown in messages (relative to the working directory where possible). */
@@ -91,17 +92,23 @@ function loadRule(file: SourceFile, lists: Record<string, NamedList>, problems: 
     const ms = parseDuration(value.dedupe.window);
     if (ms === null || ms > 7 * 86_400_000) errors.push({ file: file.path, field: 'dedupe.window', message: 'must be a duration from 1s to 7d (like 15m, 1h)', level: 'error' });
   }
+  if (isPlainObject(value.threshold)) errors.push(...thresholdProblems(value.threshold, file.path));
+  if (Array.isArray(value.tests)) value.tests.forEach((tc, i) => isPlainObject(tc) && errors.push(...testCaseProblems(tc, i, file.path)));
   if ('conditions' in value) errors.push(...conditionProblems(value.conditions, file.path, lists, { eventSources: options.eventSources, listsDir: options.listsDir }));
   problems.push(...errors);
   if (hasErrors(errors)) return null;
 
-  const tests = (value.tests as RuleTestCase[] | undefined) ?? [];
-  tests.forEach((tc, i) => {
+  const rawTests = (value.tests as Record<string, unknown>[] | undefined) ?? [];
+  const tests: RuleTestCase[] = rawTests.map(testCaseOf);
+  rawTests.forEach((tc, i) => {
     // A partial test event's fields replace the base record's: a misspelt one silently leaves the base value.
-    if ('eventVersion' in tc.event || 'detail-type' in tc.event) return;
-    for (const key of Object.keys(tc.event)) {
-      if (!(RECORD_FIELDS as readonly string[]).includes(key)) {
-        problems.push({ file: file.path, field: `tests[${i}].event.${key}`, message: `not a CloudTrail record field${didYouMean(key, RECORD_FIELDS)}`, level: 'warning' });
+    const events = Array.isArray(tc.events) ? (tc.events as Record<string, unknown>[]).map((e, j) => [e, `events[${j}]`] as const) : [[tc.event as Record<string, unknown>, 'event'] as const];
+    for (const [event, where] of events) {
+      if ('eventVersion' in event || 'detail-type' in event) continue;
+      for (const key of Object.keys(event)) {
+        if (!(RECORD_FIELDS as readonly string[]).includes(key)) {
+          problems.push({ file: file.path, field: `tests[${i}].${where}.${key}`, message: `not a CloudTrail record field${didYouMean(key, RECORD_FIELDS)}`, level: 'warning' });
+        }
       }
     }
   });
@@ -126,6 +133,7 @@ function loadRule(file: SourceFile, lists: Record<string, NamedList>, problems: 
     ...(isPlainObject(value.dedupe)
       ? { dedupe: { windowMs: parseDuration(String(value.dedupe.window)) as number, by: (value.dedupe.by as DedupeField[] | undefined) ?? [] } }
       : {}),
+    ...(isPlainObject(value.threshold) ? { threshold: thresholdSpecOf(value.threshold) } : {}),
     file: file.path,
   };
   if (options.conventions) problems.push(...ruleConventionProblems(rule, value, options.conventions));

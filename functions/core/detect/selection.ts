@@ -1,0 +1,83 @@
+/**
+ * Selections: what a threshold rule's match produces instead of an alert. The evaluator decides the
+ * rule's conditions (json-rules-engine, as for every rule) and, on a match, builds a `Selection`:
+ * plain JSON data, so workers (replay threads, AWS backtest batches) can post it to the one place
+ * that holds the window state (the detect stage, stage.ts).
+ *
+ *   - `key`: a hash of the `by` facts' values, `[[name, value], ...]` JSON-encoded (injective, so two
+ *     different value lists never share a key; `undefined` is encoded as null); `keyValues` keeps
+ *     them readable for the alert.
+ *   - `id`: a hash of the call (`callIdOf`: sharedEventID, else eventID, else the record's hash) with
+ *     the rule, so a duplicate delivery, a retry or another account's copy of one call counts once.
+ *   - `distinct`: a hash of the distinct fact's value (path applied as json-rules-engine applies it);
+ *     a record whose value is undefined or null is not selected (it has nothing to count).
+ *   - `eventTime`: the record's eventTime in ms; a record without a usable one is not selected.
+ */
+import { createHash } from 'node:crypto';
+import { JSONPath } from 'jsonpath-plus';
+import { callIdOf } from '../alert/alert';
+import { parseSimplePath, resolveSteps, UNRESOLVED } from '../common/json-path';
+import type { Alert, RuleDefinition, ThresholdSpec } from '../common/types';
+import type { RecordFacts } from '../input/facts';
+
+export interface Selection {
+  ruleId: string;
+  /** Hash of the `by` fact values (32 hex digits). */
+  key: string;
+  keyValues: Record<string, unknown>;
+  /** Event time, ms. */
+  eventTime: number;
+  /** Identity of the call for this rule (duplicates count once), 24 hex digits. */
+  id: string;
+  /** Hash of the distinct value (distinct-count rules), 24 hex digits. */
+  distinct?: string;
+  /** The alert this event would raise if it reaches the count. */
+  alert: Alert;
+}
+
+const hash = (text: string, length: number) => createHash('sha256').update(text).digest('hex').slice(0, length);
+
+/** The key of a list of `by` values (exported for tests of its injectivity). */
+export function thresholdKey(by: readonly string[], values: readonly unknown[]): string {
+  return hash(JSON.stringify(by.map((name, i) => [name, values[i] ?? null])), 32);
+}
+
+/** A fact value with a path applied the way json-rules-engine's Almanac applies it. */
+export function valueAtPath(value: unknown, path: string | undefined): unknown {
+  if (!path || value === null || typeof value !== 'object') return value;
+  const steps = parseSimplePath(path);
+  if (steps) {
+    const v = resolveSteps(value, steps);
+    if (v !== UNRESOLVED) return v;
+  }
+  try {
+    return JSONPath({ path, json: value as object, wrap: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/** The distinct value of a record for a spec (undefined: nothing to count). */
+export function distinctValueOf(spec: ThresholdSpec, facts: RecordFacts): unknown {
+  if (!spec.distinct) return undefined;
+  return valueAtPath(facts.get(spec.distinct.fact), spec.distinct.path);
+}
+
+/** The selection for a matched threshold rule, or undefined when the record cannot be counted. */
+export function selectionOf(rule: RuleDefinition & { threshold: ThresholdSpec }, facts: RecordFacts, alert: Alert): Selection | undefined {
+  const spec = rule.threshold;
+  const eventTime = Date.parse(String(facts.record.eventTime));
+  if (Number.isNaN(eventTime)) return undefined;
+  const values = spec.by.map((name) => facts.get(name));
+  const keyValues: Record<string, unknown> = {};
+  spec.by.forEach((name, i) => {
+    keyValues[name] = values[i] ?? null;
+  });
+  const selection: Selection = { ruleId: rule.id, key: thresholdKey(spec.by, values), keyValues, eventTime, id: hash(JSON.stringify([rule.id, callIdOf(facts.record)]), 24), alert };
+  if (spec.distinct) {
+    const d = distinctValueOf(spec, facts);
+    if (d === undefined || d === null) return undefined;
+    selection.distinct = hash(JSON.stringify(d), 24);
+  }
+  return selection;
+}

@@ -1,0 +1,231 @@
+/**
+ * The threshold window reducer: a pure function from one key's window state and one selected event
+ * to the next state and the windows that reached the rule's count. Every runtime (replay in memory,
+ * watch on the local store, the Lambda on DynamoDB) runs it through `DetectionStateStore` (stage.ts).
+ *
+ * Semantics (issue 13). Per rule and key (a hash of the rule's `by` fact values, selection.ts) the
+ * state keeps the recent selections as entries `[id, eventTime, distinct?]`, sorted by (time, id).
+ * Windows are computed from that set, greedily in event-time order: the first entry opens
+ * [t, t + window); the first entry at or after its end opens the next. A window whose count (entries,
+ * or distinct values with `distinct`) reaches the rule's count fires once: it is recorded in `fired`
+ * (its start, end and alert id) under the same conditional write, and from then on is an *anchor*:
+ * entries in its range belong to it whatever arrives later, and a greedy window is cut short where
+ * an anchor begins, so an out-of-order arrival can never fire a window twice or re-cut a fired one.
+ * Given the same set of entries in time order, the result does not depend on arrival order; the
+ * replay and watch reorder buffer (reorder.ts) delivers them in time order within the lateness bound.
+ *
+ *   - Duplicate: an entry with the same id changes nothing (no write).
+ *   - Late: an event older than `newest - lateness` (newest: the latest event time applied to this
+ *     key) is not applied; the caller counts and names it.
+ *   - Pruning: a window that ends at or before `newest - lateness` can gain no entry (every later
+ *     event is either late or after it) and is dropped with its entries; that never changes the
+ *     windows after it (the next window is opened by its own first entry either way).
+ *   - Bound: at most `MAX_ENTRIES` entries. Over it, entries that cannot change a count are dropped
+ *     first (a fired window's entries beyond its first, kept as a counter in `overflow`; repeats of a
+ *     distinct value beyond the first), then the oldest entries (counted in `dropped`). Only then can a
+ *     duplicate be counted twice or a final count be approximate; firing below the cap stays exact.
+ *   - Alert id: a stable hash of (rule id, key, window start): retries and duplicates name the same alert.
+ */
+import { createHash } from 'node:crypto';
+
+/** `[id hash, event time (ms), distinct value hash]`: compact, because DynamoDB bills item size. */
+export type Entry = [string, number] | [string, number, string];
+
+export interface FiredWindow {
+  /** End of the window (exclusive), ms. */
+  end: number;
+  alertId: string;
+  /** Count when it fired, and the latest count since (entries or distinct values, plus overflow). */
+  reached: number;
+  total: number;
+}
+
+export interface ThresholdState {
+  v: 1;
+  /** The latest event time applied (ms). */
+  newest: number;
+  entries: Entry[];
+  /** Fired windows still live, by start time (ms, as a string key). */
+  fired: Record<string, FiredWindow>;
+  /** Entries of a fired window dropped by the cap, counted (count rules only), by start time. */
+  overflow: Record<string, number>;
+  /** Oldest entries dropped because the state was full even after compaction. */
+  dropped: number;
+}
+
+export interface ThresholdParams {
+  count: number;
+  windowMs: number;
+  /** Whether the rule counts distinct values (entries carry their hash). */
+  distinct: boolean;
+  latenessMs: number;
+}
+
+/** One selected event as the reducer sees it. */
+export interface WindowEvent {
+  id: string;
+  t: number;
+  /** Hash of the distinct value (distinct-count rules). */
+  d?: string;
+}
+
+export interface WindowFire {
+  windowStart: number;
+  windowEnd: number;
+  alertId: string;
+  reached: number;
+}
+
+export type ThresholdStep =
+  | { outcome: 'late' | 'duplicate'; state: ThresholdState | undefined }
+  | {
+      outcome: 'applied';
+      state: ThresholdState;
+      /** Windows that reached the count with this event (normally one or none). */
+      fired: WindowFire[];
+      /** The already fired window this event was counted into, with its new total. */
+      counted?: { alertId: string; windowStart: number; total: number };
+      /** Event time after which the state is of no use (ms): the last window's end plus the lateness. */
+      expiresAt: number;
+    };
+
+export const MAX_ENTRIES = 2000;
+
+/** The state before a key's first event (at `t`). */
+export function emptyThresholdState(t: number): ThresholdState {
+  return { v: 1, newest: t, entries: [], fired: {}, overflow: {}, dropped: 0 };
+}
+
+/** The alert id of one window: stable per rule, key and window start. */
+export function thresholdAlertId(ruleId: string, key: string, windowStart: number): string {
+  return `${ruleId}:w${createHash('sha256').update(JSON.stringify([ruleId, key, windowStart])).digest('hex').slice(0, 32)}`;
+}
+
+export interface Window {
+  start: number;
+  end: number;
+  members: Entry[];
+  fired?: FiredWindow;
+}
+
+const byTimeThenId = (a: Entry, b: Entry) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+/** The windows of a state's entries (greedy in time order, fired windows as anchors), by start. */
+export function windowsOf(state: ThresholdState, windowMs: number): Window[] {
+  const anchors: Window[] = Object.entries(state.fired)
+    .map(([s, f]) => ({ start: Number(s), end: f.end, members: [] as Entry[], fired: f }))
+    .sort((a, b) => a.start - b.start);
+  const greedy: Window[] = [];
+  let ai = 0;
+  let cur: Window | undefined;
+  for (const e of state.entries) {
+    const t = e[1];
+    while (ai < anchors.length && (anchors[ai] as Window).end <= t) ai++;
+    const anchor = anchors[ai];
+    if (anchor && anchor.start <= t) {
+      anchor.members.push(e);
+      continue;
+    }
+    if (cur && t < cur.end) {
+      cur.members.push(e);
+      continue;
+    }
+    cur = { start: t, end: Math.min(t + windowMs, anchor ? anchor.start : Number.POSITIVE_INFINITY), members: [e] };
+    greedy.push(cur);
+  }
+  return [...anchors, ...greedy].sort((a, b) => a.start - b.start);
+}
+
+/** A window's count: entries (plus a fired window's overflow), or distinct values. */
+export function countOf(w: Window, state: ThresholdState, distinct: boolean): number {
+  if (distinct) return new Set(w.members.map((e) => e[2] ?? '')).size;
+  return w.members.length + (state.overflow[String(w.start)] ?? 0);
+}
+
+function copyState(s: ThresholdState): ThresholdState {
+  return { v: 1, newest: s.newest, entries: [...s.entries], fired: { ...s.fired }, overflow: { ...s.overflow }, dropped: s.dropped };
+}
+
+function insertSorted(entries: Entry[], e: Entry): void {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (byTimeThenId(entries[mid] as Entry, e) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  entries.splice(lo, 0, e);
+}
+
+/**
+ * Applies one selected event. Pure: `prev` is not modified. `alertIdOf` names a window's alert
+ * (normally `thresholdAlertId` for the rule and key).
+ */
+export function stepThreshold(prev: ThresholdState | undefined, ev: WindowEvent, p: ThresholdParams, alertIdOf: (windowStart: number) => string): ThresholdStep {
+  const base = prev ?? emptyThresholdState(ev.t);
+  if (ev.t < Math.max(base.newest, ev.t) - p.latenessMs) return { outcome: 'late', state: prev };
+  if (base.entries.some((e) => e[0] === ev.id)) return { outcome: 'duplicate', state: prev };
+  const state = copyState(base);
+  const entry: Entry = p.distinct ? [ev.id, ev.t, ev.d ?? ''] : [ev.id, ev.t];
+  insertSorted(state.entries, entry);
+  state.newest = Math.max(state.newest, ev.t);
+
+  const fired: WindowFire[] = [];
+  let counted: { alertId: string; windowStart: number; total: number } | undefined;
+  for (const w of windowsOf(state, p.windowMs)) {
+    const n = countOf(w, state, p.distinct);
+    const key = String(w.start);
+    if (w.fired) {
+      if (n !== w.fired.total) state.fired[key] = { ...w.fired, total: Math.max(n, w.fired.total) };
+      if (w.members.includes(entry)) counted = { alertId: w.fired.alertId, windowStart: w.start, total: Math.max(n, w.fired.total) };
+    } else if (n >= p.count) {
+      const alertId = alertIdOf(w.start);
+      state.fired[key] = { end: w.end, alertId, reached: n, total: n };
+      fired.push({ windowStart: w.start, windowEnd: w.end, alertId, reached: n });
+    }
+  }
+  prune(state, p);
+  compact(state, p);
+  const windows = windowsOf(state, p.windowMs);
+  const lastEnd = windows.length ? (windows[windows.length - 1] as Window).end : state.newest + p.windowMs;
+  return { outcome: 'applied', state, fired, ...(counted ? { counted } : {}), expiresAt: lastEnd + p.latenessMs };
+}
+
+/** Drops the windows no later event can reach: those ending at or before `newest - lateness`. */
+function prune(state: ThresholdState, p: ThresholdParams): void {
+  const horizon = state.newest - p.latenessMs;
+  const dead = windowsOf(state, p.windowMs).filter((w) => w.end <= horizon);
+  if (dead.length === 0) return;
+  const gone = new Set<Entry>(dead.flatMap((w) => w.members));
+  state.entries = state.entries.filter((e) => !gone.has(e));
+  for (const w of dead) {
+    delete state.fired[String(w.start)];
+    delete state.overflow[String(w.start)];
+  }
+}
+
+/** Keeps the state within MAX_ENTRIES (see the header for what that costs in exactness). */
+function compact(state: ThresholdState, p: ThresholdParams): void {
+  if (state.entries.length <= MAX_ENTRIES) return;
+  const drop = new Set<Entry>();
+  for (const w of windowsOf(state, p.windowMs)) {
+    if (p.distinct) {
+      const seen = new Set<string>();
+      w.members.forEach((e, i) => {
+        const d = e[2] ?? '';
+        if (i > 0 && seen.has(d)) drop.add(e);
+        seen.add(d);
+      });
+    } else if (w.fired && w.members.length > 1) {
+      const key = String(w.start);
+      state.overflow[key] = (state.overflow[key] ?? 0) + w.members.length - 1;
+      for (const e of w.members.slice(1)) drop.add(e);
+    }
+  }
+  state.entries = state.entries.filter((e) => !drop.has(e));
+  const over = state.entries.length - MAX_ENTRIES;
+  if (over > 0) {
+    state.entries = state.entries.slice(over);
+    state.dropped += over;
+  }
+}
