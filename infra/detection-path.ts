@@ -15,6 +15,7 @@
  * user activity: rare) does not switch the path on its own. `detectionPath=queue|direct` overrides.
  */
 import { factsUsed } from '../functions/core/match/evaluator';
+import { FIRST_SEEN_FACT } from '../functions/core/input/facts';
 import { compileEventPatterns, STATE_ALL_MANAGEMENT_EVENTS } from '../functions/core/eventbridge/event-pattern';
 import type { RuleDefinition, RulePack } from '../functions/core/common/types';
 
@@ -31,7 +32,7 @@ export interface DetectionPathChoice {
 
 /** A rule that keeps detection state: a threshold window or the firstSeen fact. */
 export function isStatefulRule(rule: RuleDefinition): boolean {
-  return (rule as { threshold?: unknown }).threshold !== undefined || factsUsed(rule.conditions).has('firstSeen');
+  return rule.threshold !== undefined || factsUsed(rule.conditions).has(FIRST_SEEN_FACT);
 }
 
 function canMatchReadOnly(rule: RuleDefinition, pack: RulePack, eventSources: readonly string[]): boolean {

@@ -150,15 +150,15 @@ describe('choosing the path', () => {
 
   it('knows a stateful rule by its threshold or a firstSeen condition', () => {
     expect(isStatefulRule(rule({ conditions: searches }))).toBe(false);
-    expect(isStatefulRule(rule({ conditions: searches, threshold: { count: 20, window: '5m', by: ['principalArn'] } }))).toBe(true);
+    expect(isStatefulRule(rule({ conditions: searches, threshold: { count: 20, window: '5m', windowMs: 300_000, by: ['principalArn'] } }))).toBe(true);
     expect(isStatefulRule(rule({ conditions: { all: [...deletes.all, { fact: 'firstSeen', path: '$.sourceIPAddress', operator: 'equal', value: true }] } }))).toBe(true);
   });
 
   it('takes the queue exactly when an enabled stateful rule can match read-only calls', () => {
-    const burst = rule({ id: 'bulk-search', conditions: searches, threshold: { count: 20, window: '5m', by: ['principalArn'] } });
+    const burst = rule({ id: 'bulk-search', conditions: searches, threshold: { count: 20, window: '5m', windowMs: 300_000, by: ['principalArn'] } });
     expect(chooseDetectionPath(withRules(burst), 'auto', sources)).toEqual({ path: 'queue', statefulReadOnly: ['bulk-search'], reason: 'queue path (auto): stateful rules need read-only calls (bulk-search)' });
     // A write-only threshold, a disabled one, and a stateless read-only rule (root-user-activity, shipped) keep the plain path.
-    const writes = rule({ id: 'mass-delete', conditions: deletes, threshold: { count: 5, window: '1h', by: ['principalArn'] } });
+    const writes = rule({ id: 'mass-delete', conditions: deletes, threshold: { count: 5, window: '1h', windowMs: 3_600_000, by: ['principalArn'] } });
     expect(chooseDetectionPath(withRules(writes, { ...burst, enabled: false }), 'auto', sources).path).toBe('direct');
     expect(chooseDetectionPath(withRules(burst), 'direct', sources)).toMatchObject({ path: 'direct', reason: expect.stringContaining('although stateful rules need read-only calls (bulk-search)') });
     expect(chooseDetectionPath(withRules(writes), 'queue', sources).path).toBe('queue');
