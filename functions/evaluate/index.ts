@@ -78,6 +78,9 @@ const suppression = once(async (): Promise<Suppression> => {
 
 const store = once(async () => new (await import('../adapters/idempotency-store')).DynamoIdempotencyStore(await dynamo(), { tableName: requiredEnv('TABLE_NAME') }));
 
+/** Threshold windows and firstSeen memory (`detect#` items of the state table): created only when a record needs them. */
+const detection = once(async () => new (await import('../adapters/detection-state/dynamo-state-store')).DynamoStateStore(await dynamo(), { tableName: requiredEnv('TABLE_NAME') }));
+
 /** Signs mute links into alerts when the stack has a mute page (MUTE_URL) and a link key. */
 const muteUrl = process.env.MUTE_URL;
 const linkSecretId = process.env.LINK_KEY_SECRET_ID;
@@ -98,6 +101,7 @@ const evaluate = createHandler({
   channels,
   suppression,
   store,
+  detection,
   links:
     muteUrl && linkSecretId
       ? async (alert) => {
