@@ -31,7 +31,7 @@ import { copyKey, copyOf, parseCopyKey, withCopies } from '../core/alert/copies'
 import type { Evaluation, Evaluator } from '../core/match/evaluator';
 import type { DetectionStateStore } from '../core/detect/state-store';
 import { toRecord } from '../core/input/record';
-import { applySelections, firstSeenFacts, thresholdSpecs, type StateFailure, type StatefulOptions } from '../adapters/detection-state/stateful-step';
+import { applySelections, firstSeenFacts, KeyedQueue, thresholdSpecs, type StateFailure, type StatefulOptions } from '../adapters/detection-state/stateful-step';
 import { emf } from '../core/monitor/metrics';
 import { isPlainObject } from '../core/common/json-value';
 import type { Verdict } from '../core/suppress/suppression';
@@ -98,14 +98,14 @@ function eventIdOf(event: unknown): string | undefined {
 }
 
 /** Evaluates one event, computing its firstSeen fact from the state first when the pack uses it. */
-async function evaluateEvent(deps: HandlerDeps, event: unknown, failures: StateFailure[]): Promise<Evaluation> {
+async function evaluateEvent(deps: HandlerDeps, options: StatefulOptions, event: unknown, failures: StateFailure[]): Promise<Evaluation> {
   if (!deps.evaluator.usesFirstSeen) return deps.evaluator.evaluate(event);
   const parsed = toRecord(event);
   if (!parsed.ok) return { status: 'malformed', reason: parsed.reason, alerts: [], errors: [] };
   const { record } = parsed;
   if (!deps.evaluator.inScope(record)) return { status: 'outOfScope', record, alerts: [], errors: [] };
   const facts = deps.detection
-    ? await firstSeenFacts(deps.detection, record, deps.detectOptions ?? {}, failures)
+    ? await firstSeenFacts(deps.detection, record, options, failures)
     : (failures.push({ step: 'firstSeen', eventId: eventIdOf(event), error: new Error('no detection state store configured') }), undefined);
   return deps.evaluator.evaluateRecord(record, parsed.envelope ? (event as Record<string, unknown>) : undefined, facts);
 }
@@ -122,11 +122,13 @@ export interface HandlerResult {
 export function createHandler(deps: HandlerDeps) {
   const now = deps.now ?? Date.now;
   const specs = thresholdSpecs(deps.evaluator.rules);
+  // One queue per handler: concurrent events of a batch update a key one after another.
+  const stateOptions: StatefulOptions = { ...deps.detectOptions, queue: new KeyedQueue() };
   return async function handler(event: unknown, context?: Pick<Context, 'awsRequestId'>): Promise<HandlerResult> {
     const started = now();
     const log = deps.logger.child({ requestId: context?.awsRequestId, eventId: eventIdOf(event) });
     const stateFailures: StateFailure[] = [];
-    const evaluation = await evaluateEvent(deps, event, stateFailures);
+    const evaluation = await evaluateEvent(deps, stateOptions, event, stateFailures);
 
     if (evaluation.status === 'malformed') {
       log.warn({ reason: evaluation.reason }, 'malformed event dropped');
@@ -145,7 +147,7 @@ export function createHandler(deps: HandlerDeps) {
     let late = 0;
     if (evaluation.selections && evaluation.selections.length > 0) {
       const applied = deps.detection
-        ? await applySelections(deps.detection, evaluation.selections, specs, deps.detectOptions ?? {}, stateFailures)
+        ? await applySelections(deps.detection, evaluation.selections, specs, stateOptions, stateFailures)
         : (stateFailures.push(...evaluation.selections.map((s) => ({ step: 'threshold' as const, ruleId: s.ruleId, eventId: s.alert.eventId, error: new Error('no detection state store configured') }))), undefined);
       if (applied) {
         matchedAlerts = [...matchedAlerts, ...applied.alerts];

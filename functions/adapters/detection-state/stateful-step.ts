@@ -13,11 +13,17 @@
  *     window twice; see threshold.ts). A selection whose state cannot be read or written is not
  *     applied and is reported with its rule and event ids; the others still are.
  *
+ * Within one process (a batch evaluated a few messages at a time), updates of the same state key
+ * run one after another (`KeyedQueue`): a burst by one principal would otherwise make every
+ * concurrent update but one lose its conditional write and read again. Across processes (concurrent
+ * invocations) the conditional writes of the store keep them correct.
+ *
  * Reported failures (`StateFailure`) are for the caller to log, count and — since a retry can apply
  * them (a duplicate counts once) — to turn into a retry once everything else is delivered. Nothing
  * here throws for a state failure, and nothing that does not depend on state waits for state.
  */
-import { detectSelection, firstSeenFor, type LateSelection } from '../../core/detect/stage';
+import { firstSeenStateKey, observationOf } from '../../core/detect/first-seen';
+import { detectSelection, firstSeenFor, thresholdStateKey, type LateSelection } from '../../core/detect/stage';
 import type { Selection } from '../../core/detect/selection';
 import type { DetectionStateStore } from '../../core/detect/state-store';
 import type { Precomputed } from '../../core/input/facts';
@@ -31,7 +37,25 @@ export interface StateFailure {
   error: unknown;
 }
 
+/** Runs tasks one after another per key (others in parallel); a failed task does not block the next. */
+export class KeyedQueue {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const before = this.tails.get(key) ?? Promise.resolve();
+    const result = before.then(task, task);
+    const tail = result.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return result;
+  }
+}
+
 export interface StatefulOptions {
+  /** Serialises updates of one key within this process (share one per handler). */
+  queue?: KeyedQueue;
   /** How late a selection may be and still be applied (event time, ms); the core's default otherwise (15 minutes). */
   latenessMs?: number;
   /** How long firstSeen remembers a value (ms); the core's default otherwise (30 days). */
@@ -45,7 +69,10 @@ export async function firstSeenFacts(
   failures: StateFailure[],
 ): Promise<Precomputed | undefined> {
   try {
-    const fact = await firstSeenFor(await store(), record, options.firstSeenMemoryMs === undefined ? {} : { memoryMs: options.firstSeenMemoryMs });
+    const s = await store();
+    const learn = () => firstSeenFor(s, record, options.firstSeenMemoryMs === undefined ? {} : { memoryMs: options.firstSeenMemoryMs });
+    const principal = observationOf(record)?.principal;
+    const fact = options.queue && principal !== undefined ? await options.queue.run(firstSeenStateKey(principal), learn) : await learn();
     return fact === undefined ? undefined : { firstSeen: fact };
   } catch (error) {
     failures.push({ step: 'firstSeen', eventId: typeof record.eventID === 'string' ? record.eventID : undefined, error });
@@ -76,7 +103,9 @@ export async function applySelections(
     const spec = specs.get(s.ruleId);
     if (!spec) continue;
     try {
-      const r = await detectSelection(await store(), s, spec, options.latenessMs === undefined ? {} : { latenessMs: options.latenessMs });
+      const st = await store();
+      const apply = () => detectSelection(st, s, spec, options.latenessMs === undefined ? {} : { latenessMs: options.latenessMs });
+      const r = options.queue ? await options.queue.run(thresholdStateKey(s.ruleId, s.key), apply) : await apply();
       if (r.outcome === 'late') out.late.push({ ruleId: s.ruleId, eventId: s.alert.eventId, eventTime: s.alert.eventTime });
       else if (r.outcome === 'duplicate') out.duplicates++;
       out.alerts.push(...r.alerts);

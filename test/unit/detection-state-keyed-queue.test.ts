@@ -1,0 +1,40 @@
+/** KeyedQueue: updates of one state key run one after another, other keys in parallel, a failure blocks nothing. */
+import { KeyedQueue } from '../../functions/adapters/detection-state/stateful-step';
+
+describe('KeyedQueue', () => {
+  it('runs tasks of one key in order, one at a time, and tasks of other keys alongside', async () => {
+    const q = new KeyedQueue();
+    const events: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const a1 = q.run('a', async () => {
+      events.push('a1 start');
+      await gate;
+      events.push('a1 end');
+      return 1;
+    });
+    const a2 = q.run('a', async () => {
+      events.push('a2');
+      return 2;
+    });
+    const b = q.run('b', async () => {
+      events.push('b');
+      return 3;
+    });
+    expect(await b).toBe(3);
+    expect(events).toEqual(['a1 start', 'b']); // b did not wait for a; a2 waits for a1
+    release();
+    expect(await Promise.all([a1, a2])).toEqual([1, 2]);
+    expect(events).toEqual(['a1 start', 'b', 'a1 end', 'a2']);
+  });
+
+  it('passes a failure to its own caller only, and runs the next task of the key', async () => {
+    const q = new KeyedQueue();
+    const failed = q.run('k', async () => {
+      throw new Error('boom');
+    });
+    const next = q.run('k', async () => 'ran');
+    await expect(failed).rejects.toThrow('boom');
+    expect(await next).toBe('ran');
+  });
+});
