@@ -24,17 +24,25 @@ export const PRICES_2026_12 = {
 } as const;
 
 /**
- * Handler time per event measured by `npm run bench` (bench/lambda-batch.ts: the bundled function,
- * a non-matching read-only call, warm; this machine, 2 cores under load, so AWS arm64 is no slower).
- * Lambda bills each invocation's duration rounded up to the millisecond, so the plain path pays at
- * least 1 ms an event; a batch pays its per-event time once per event plus ~1 ms per invocation.
+ * Handler time per event measured by bench/lambda-batch.ts (`npm run bench`): the bundled function,
+ * warm, non-matching read-only calls (DetectFaces), shipped pack, on the 2-core development machine
+ * under load, 2026-12-01: ~0.001 ms for one event per invocation; 0.006-0.023 ms per event in SQS
+ * batches of 100 and 500 (parsing each message body, the bounded concurrency). Rounded up here.
+ * Lambda gives a function CPU in proportion to its memory (one vCPU at 1,769 MB), so the model scales
+ * these by 1769 / memory below that. Lambda bills each invocation's duration rounded up to the
+ * millisecond: the plain path pays at least 1 ms an event, a batch ~1 ms per invocation on top.
  */
 export const MEASURED_MS = {
-  /** One event per invocation (plain path), handler time. */
-  directPerEvent: 0.05,
-  /** Per event within a batch of 500 (queue path), handler time. */
-  batchPerEvent: 0.05,
+  /** One event per invocation (plain path), handler time on one full core. */
+  directPerEvent: 0.001,
+  /** Per event within a batch of 500 (queue path), handler time on one full core. */
+  batchPerEvent: 0.01,
 } as const;
+
+/** Memory at which Lambda gives a function one full vCPU. */
+export const FULL_VCPU_MB = 1769;
+
+const cpuScale = (memoryMb: number) => Math.max(1, FULL_VCPU_MB / memoryMb);
 
 export interface CostInputs {
   /** Function memory, MB. */
@@ -75,7 +83,7 @@ function dynamoCost(i: CostInputs): number {
 /** Cost of a million calls through the plain path (one async invocation each). */
 export function directCost(i: CostInputs): PathCost {
   const p = PRICES_2026_12;
-  const billedMs = Math.max(1, Math.ceil(i.directMsPerEvent ?? MEASURED_MS.directPerEvent));
+  const billedMs = Math.max(1, Math.ceil((i.directMsPerEvent ?? MEASURED_MS.directPerEvent) * cpuScale(i.memoryMb)));
   const lambdaDuration = ((MILLION * billedMs) / 1000) * (i.memoryMb / 1024) * p.lambdaArmPerGbSecond;
   const dynamo = dynamoCost(i);
   const total = p.eventBridgeServiceEventsPerMillion + p.lambdaRequestsPerMillion + lambdaDuration + dynamo;
@@ -95,7 +103,7 @@ export function queueCost(i: CostInputs): PathCost {
   const sqs = sqsRequestsPerEvent * p.sqsStandardPerMillion;
   const invocations = MILLION / i.batchSize;
   const lambdaRequests = (invocations / MILLION) * p.lambdaRequestsPerMillion;
-  const msPerInvocation = Math.ceil(i.batchSize * (i.batchMsPerEvent ?? MEASURED_MS.batchPerEvent) + 1);
+  const msPerInvocation = Math.ceil(i.batchSize * (i.batchMsPerEvent ?? MEASURED_MS.batchPerEvent) * cpuScale(i.memoryMb) + 1);
   const lambdaDuration = ((invocations * msPerInvocation) / 1000) * (i.memoryMb / 1024) * p.lambdaArmPerGbSecond;
   const dynamo = dynamoCost(i);
   return { eventBridge: p.eventBridgeServiceEventsPerMillion, lambdaRequests, lambdaDuration, sqs, dynamo, total: p.eventBridgeServiceEventsPerMillion + lambdaRequests + lambdaDuration + sqs + dynamo };

@@ -168,14 +168,14 @@ describe('choosing the path', () => {
 describe('the cost model', () => {
   it('adds up each path from the named prices', () => {
     const p = PRICES_2026_12;
-    const d = directCost({ memoryMb: 512, batchSize: 500, directMsPerEvent: 0.3 });
+    const d = directCost({ memoryMb: 512, batchSize: 500, directMsPerEvent: 0.2 }); // 0.69 ms at 512 MB: billed 1 ms
     expect(d.lambdaRequests).toBe(p.lambdaRequestsPerMillion);
     expect(d.lambdaDuration).toBeCloseTo(1e6 * 0.001 * 0.5 * p.lambdaArmPerGbSecond, 10); // billed 1 ms at least
     expect(d.total).toBeCloseTo(d.lambdaRequests + d.lambdaDuration, 10);
     const qc = queueCost({ memoryMb: 512, batchSize: 500, batchMsPerEvent: 0.1, eventKb: 3 });
     expect(qc.sqs).toBeCloseTo(1.2 * p.sqsStandardPerMillion, 10); // send + receive/10 + delete/10
     expect(qc.lambdaRequests).toBeCloseTo(2000 * 0.2 / 1e6, 10);
-    expect(qc.lambdaDuration).toBeCloseTo(2000 * 0.051 * 0.5 * p.lambdaArmPerGbSecond, 10); // 500 x 0.1 ms + 1 ms per batch
+    expect(qc.lambdaDuration).toBeCloseTo(2000 * (Math.ceil(500 * 0.1 * (1769 / 512) + 1) / 1000) * 0.5 * p.lambdaArmPerGbSecond, 10); // 500 x 0.1 ms at a fraction of a vCPU + 1 ms, per batch
     const s = directCost({ memoryMb: 512, batchSize: 500, stateReadsPerEvent: 1, stateWritesPerEvent: 1, stateItemKb: 3 });
     expect(s.dynamo).toBeCloseTo(p.dynamoReadPerMillionRru + 3 * p.dynamoWritePerMillionWru, 10);
     expect(detectionCostNote('direct', { memoryMb: 512, batchSize: 500 })).toMatch(/^cost per million .*: plain path .*; queue path .*check current prices$/);
