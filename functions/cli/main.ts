@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_RECORD_BYTES } from '../adapters/trail-reader';
 import { didYouMean } from '../core/common/did-you-mean';
+import { parseDuration } from '../core/common/duration';
 import { coverageCommand, type CoverageClients } from './coverage';
 import { diffCommand } from './diff';
 import { processIo, writeLine, type CliIo } from './io';
@@ -44,6 +45,13 @@ export function eventSourceArg(value: string, previous: string[] = []): string[]
     throw new InvalidArgumentError(`an eventSource is a host name like "rekognition.amazonaws.com", or '*'${hint}`);
   }
   return collect(value, previous);
+}
+
+/** A duration option (`15m`, `30d`) in ms. */
+function durationArg(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === null) throw new InvalidArgumentError('must be a duration like 90s, 15m, 1h or 30d');
+  return ms;
 }
 
 function count(min: number) {
@@ -181,6 +189,8 @@ export async function main(
     .option('--regions <names>', 's3://: only these regions; --lookup-events: the regions to read (default $AWS_REGION)', listArg)
     .option('--endpoint-url <url>', 's3://: an S3-compatible endpoint (path-style addressing)')
     .option('--workers <n>', 'threads reading and evaluating files (default: the available parallelism; 1: all in one thread; same output either way)', count(1))
+    .option('--lateness <duration>', 'stateful rules (threshold, firstSeen): how far input may be out of event-time order, e.g. 15m (default); later input is counted as late', durationArg)
+    .option('--first-seen-memory <duration>', 'how long firstSeen remembers a value, e.g. 30d (default)', durationArg)
     .action(async (paths: string[], opts) => {
       const sources = sourceSpec(paths, opts, (io.now ?? Date.now)());
       if (!sources.ok) return replay.error(`error: ${sources.reason}`, { exitCode: 2, code: 'rekwatch.usage' });

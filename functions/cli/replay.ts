@@ -25,7 +25,8 @@ import { DuplicateWindow } from '../core/input/duplicate-window';
 import { Evaluator } from '../core/match/evaluator';
 import { withMuteLinks, type LinkSigner } from '../core/suppress/mute-links/links';
 import type { Mute } from '../core/suppress/mute';
-import { processRecord, settle, type PipelineDeps } from '../core/pipeline/record-pipeline';
+import { decideAll, processRecord, settle, type PipelineDeps, type RecordOutcome } from '../core/pipeline/record-pipeline';
+import { ReplayDetect } from './replay-detect';
 import { formatAlertLines, heldBackNote, renderSummary, unreadableArgumentsNote } from '../core/report/replay-report';
 import { ReplayTally } from '../core/report/replay-tally';
 import { Suppressor, type Verdict } from '../core/suppress/suppression';
@@ -64,6 +65,10 @@ export interface ReplayOptions {
   sources?: SourceSpec;
   /** `--workers`: threads evaluating files (default: the available parallelism; 1: all in this thread). */
   workers?: number;
+  /** `--lateness` (ms): how far out of event-time order input may be for stateful rules (default 15m). */
+  lateness?: number;
+  /** `--first-seen-memory` (ms): how long firstSeen remembers a value (default 30d). */
+  firstSeenMemory?: number;
 }
 
 class Output {
@@ -116,6 +121,8 @@ interface Replay {
   decide: (alert: Alert) => Promise<Verdict>;
   /** With --deliver / --deliver-file. */
   deliveries?: Deliveries;
+  /** Threshold windows and first-seen memory, when some rule has them (replay-detect.ts). */
+  detect?: ReplayDetect<{ file: string; where: string }>;
 }
 
 export async function replayCommand(paths: string[], opts: ReplayOptions, io: CliIo): Promise<number> {
@@ -148,7 +155,8 @@ async function setUp(opts: ReplayOptions, io: CliIo): Promise<Replay | number> {
     now: io.now,
   });
   const workerSetup: WorkerSetup = { pack: load.pack, evaluator: evaluatorOptions, ...(opts.maxRecordSize === undefined ? {} : { maxRecordBytes: opts.maxRecordSize }) };
-  return { evaluator, workerSetup, decide: (alert) => suppressor.decide(alert), ...(deliveries ? { deliveries } : {}) };
+  const detect = ReplayDetect.needed(evaluator) ? new ReplayDetect<{ file: string; where: string }>(evaluator, load.pack.rules, opts.lateness, opts.firstSeenMemory) : undefined;
+  return { evaluator, workerSetup, decide: (alert) => suppressor.decide(alert), ...(deliveries ? { deliveries } : {}), ...(detect ? { detect } : {}) };
 }
 
 /** The channels alerts are delivered to, or an exit status after printing why not. */
@@ -222,7 +230,8 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
   const jsonNote = (line: string | undefined) => {
     if (opts.json && line !== undefined) note(line);
   };
-  const deps: PipelineDeps = { evaluator: replay.evaluator, duplicates: new DuplicateWindow(), copies: new CopyWindow(), decide: replay.decide };
+  const { detect } = replay;
+  const deps: PipelineDeps = { evaluator: replay.evaluator, duplicates: new DuplicateWindow(), copies: new CopyWindow(), decide: replay.decide, ...(detect?.precompute ? { precompute: detect.precompute } : {}) };
   const maxAlerts = opts.maxAlerts ?? 100;
   const emit = async (alert: Alert) => {
     await replay.deliveries?.send(alert, note);
@@ -235,6 +244,18 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
     }
   };
 
+  /** Counts a record's outcome, prints its alerts, and takes its selections through the detect stage. */
+  const outcome = async (o: RecordOutcome, file: string, where: string) => {
+    const counted = tally.record(o, file, where);
+    for (const n of counted.notes) jsonNote(n);
+    for (const alert of counted.deliver) await emit(alert);
+    if (detect && o.status === 'evaluated' && o.selections) await detected(await detect.selections(o.selections));
+  };
+  const detected = async (d: { alerts: Alert[]; notes: string[] }) => {
+    for (const n of d.notes) jsonNote(n);
+    for (const alert of tally.alerts(await decideAll(d.alerts, deps))) await emit(alert);
+  };
+
   for await (const unit of readUnits(paths, replay, opts, io, (text) => progress.status(terminalSafe(text)))) {
     if (unit.kind === 'items') {
       for (const item of unit.items) {
@@ -242,9 +263,14 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
           countItem(tally, item, note, jsonNote);
           continue;
         }
-        const counted = tally.record(await processRecord(item.value, deps), item.file, item.where);
-        for (const n of counted.notes) jsonNote(n);
-        for (const alert of counted.deliver) await emit(alert);
+        if (!detect) {
+          await outcome(await processRecord(item.value, deps), item.file, item.where);
+          continue;
+        }
+        for (const p of detect.take(item.value, { file: item.file, where: item.where })) {
+          // A late record is evaluated without first-seen memory (it would rewrite the past).
+          await outcome(await processRecord(p.value, p.late ? { ...deps, precompute: undefined } : deps), p.extra.file, p.extra.where);
+        }
       }
     } else {
       const { file } = unit.chunk;
@@ -253,12 +279,14 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
           countItem(tally, x.item, note, jsonNote);
           continue;
         }
-        const counted = tally.record(await settle(x.evaluated, deps), file, x.where);
-        for (const n of counted.notes) jsonNote(n);
-        for (const alert of counted.deliver) await emit(alert);
+        await outcome(await settle(x.evaluated, deps), file, x.where);
       }
     }
     progress.update(tally.stats);
+  }
+  if (detect) {
+    for (const p of detect.flushRecords()) await outcome(await processRecord(p.value, deps), p.extra.file, p.extra.where);
+    await detected(await detect.flush());
   }
   progress.clear();
   return run;
@@ -281,7 +309,12 @@ async function* readUnits(paths: readonly string[], replay: Replay, opts: Replay
   }
   const inputs = trailInputs(paths, io.cwd);
   const here = (input: TrailInput) => readInput(input, io.stdin, { maxRecordBytes: opts.maxRecordSize });
-  const workers = opts.workers ?? availableParallelism();
+  let workers = opts.workers ?? availableParallelism();
+  if (replay.detect?.singleThread && workers > 1) {
+    // firstSeen needs every record before it in event time: stage 1 cannot run in parallel threads.
+    if (opts.workers !== undefined) writeLine(io.stderr, 'rekwatch: rules use firstSeen, which learns from records in event-time order: evaluating in one thread (--workers ignored)');
+    workers = 1;
+  }
   // Worker threads pay for themselves from two files on: look ahead that far before starting any.
   const first: TrailInput[] = [];
   let regular = 0;
@@ -351,7 +384,7 @@ async function finish(run: Run, replay: Replay, opts: ReplayOptions, io: CliIo):
   const named = noInput ? undefined : unreadableArgumentsNote(tally.unreadableArguments, EXIT_INPUT);
   if (named) writeLine(io.stderr, named);
   if (opts.json) {
-    const summary = deliveries ? { ...stats.summary(), delivery: deliveries.summary() } : stats.summary();
+    const summary = { ...stats.summary(), ...(replay.detect ? { detect: replay.detect.summary() } : {}), ...(deliveries ? { delivery: deliveries.summary() } : {}) };
     writeLine(io.stderr, jsonTerminalSafe(JSON.stringify(summary)));
   }
   if (noInput || named) return EXIT_INPUT;
@@ -368,6 +401,10 @@ async function printReport(run: Run, replay: Replay, top: number): Promise<void>
     unreadable: tally.unreadable, shownAlerts: run.shown, top,
   });
   for (const l of report) await out.line(l);
+  if (replay.detect) {
+    await out.line('');
+    for (const l of replay.detect.reportLines()) await out.line(terminalSafe(l));
+  }
   if (replay.deliveries) {
     await out.line('');
     await out.line(replay.deliveries.line());

@@ -6,7 +6,8 @@
  * Per item, `kinds` says what it is; the other arrays are consumed in order:
  *   OUT_OF_SCOPE  a record no rule can see (counted only)
  *   QUIET         an in-scope record with no alert and no rule error: its delivery key in `keys`
- *   FOUND         an in-scope record with alerts or rule errors: its key in `keys`, the rest in `found`
+ *   FOUND         an in-scope record with alerts, rule errors or threshold selections (detect/selection.ts,
+ *                 applied by the main thread's detect stage): its key in `keys`, the rest in `found`
  *   OTHER         anything else the reader said, in `others` (the file, bytes, unreadable, malformed:
  *                 a value stage 1 calls malformed is one too, with the same note and the same count)
  */
@@ -55,7 +56,7 @@ export class ChunkBuilder {
       this.other({ kind: 'malformed', file, where, reason: e.reason });
     } else {
       this.keys.push(e.key);
-      if (e.alerts.length === 0 && e.errors.length === 0) {
+      if (e.alerts.length === 0 && e.errors.length === 0 && !e.selections) {
         this.kinds[this.n++] = QUIET;
       } else {
         this.kinds[this.n++] = FOUND;

@@ -39,6 +39,8 @@ export interface PipelineDeps {
   copies?: CopyWindow;
   /** Decides whether each alert is delivered (a `Suppressor`); omit to deliver every alert. */
   decide?: (alert: Alert) => Promise<Verdict>;
+  /** Computes state-dependent facts (firstSeen) before conditions run; see `Precompute`. */
+  precompute?: Precompute;
 }
 
 /**
@@ -107,7 +109,7 @@ export function evaluateValue(value: unknown, evaluator: Evaluator, precompute?:
  * Stage 2, called for every record in input order. A duplicate's evaluation is dropped (as if it had
  * never been evaluated: stage 1 has no effect on later records).
  */
-export async function settle(e: Evaluated, deps: Omit<PipelineDeps, 'evaluator'>): Promise<RecordOutcome> {
+export async function settle(e: Evaluated, deps: Omit<PipelineDeps, 'evaluator' | 'precompute'>): Promise<RecordOutcome> {
   if (e.status !== 'inScope') return e;
   if (deps.duplicates?.seenBefore(e.key)) return DUPLICATE;
   const base = { ...(e.eventId === undefined ? {} : { eventId: e.eventId }), ...(e.selections ? { selections: e.selections } : {}) };
@@ -120,7 +122,14 @@ export async function settle(e: Evaluated, deps: Omit<PipelineDeps, 'evaluator'>
   return { status: 'evaluated', errors: e.errors, alerts: alerts.length ? alerts : NO_ALERTS, ...base };
 }
 
+/** Each alert's verdict (`deps.decide`, else delivered): for alerts the detect stage raised. */
+export async function decideAll(alerts: readonly Alert[], deps: Pick<PipelineDeps, 'decide'>): Promise<AlertOutcome[]> {
+  const out: AlertOutcome[] = [];
+  for (const matched of alerts) out.push({ matched, verdict: deps.decide ? await deps.decide(matched) : { deliver: true, alert: matched } });
+  return out;
+}
+
 /** Both stages for one parsed JSON value, in one process. */
 export async function processRecord(value: unknown, deps: PipelineDeps): Promise<RecordOutcome> {
-  return settle(await evaluateValue(value, deps.evaluator), deps);
+  return settle(await evaluateValue(value, deps.evaluator, deps.precompute), deps);
 }

@@ -4,7 +4,7 @@
  * errors, every unreadable path), the paths named by the user that could not be read, and the alerts
  * each live mute held back. Pure: it returns the notes to print as they happen, the caller prints them.
  */
-import type { RecordOutcome } from '../pipeline/record-pipeline';
+import type { AlertOutcome, RecordOutcome } from '../pipeline/record-pipeline';
 import { ReplayStats } from './replay-stats';
 import type { Alert } from '../common/types';
 
@@ -80,8 +80,14 @@ export class ReplayTally {
         notes.push(`rekwatch: rule error: ${text}`);
       }
     }
+    return { notes, deliver: this.alerts(outcome.alerts) };
+  }
+
+  /** Counts alerts and their verdicts (a record's, or those the detect stage raised); returns those to deliver. */
+  alerts(outcomes: readonly AlertOutcome[]): Alert[] {
+    const { stats } = this;
     const deliver: Alert[] = [];
-    for (const { matched, verdict } of outcome.alerts) {
+    for (const { matched, verdict } of outcomes) {
       stats.addAlert(matched);
       if (verdict.deliver) {
         deliver.push(verdict.alert);
@@ -90,7 +96,7 @@ export class ReplayTally {
         if (verdict.reason === 'mute') this.byMute.set(verdict.muteId, (this.byMute.get(verdict.muteId) ?? 0) + 1);
       }
     }
-    return { notes, deliver };
+    return deliver;
   }
 
   /** The rule errors not named, as one note for the end of the run (undefined when all were named). */
