@@ -12,7 +12,7 @@ import { Detection } from './constructs/detection';
 import { EvaluateFunction } from './constructs/evaluate-function';
 import { EventQueue } from './constructs/event-queue';
 import { detectionCostNote } from './detection-cost';
-import { chooseDetectionPath } from './detection-path';
+import { chooseDetectionPath, isStatefulRule } from './detection-path';
 import { Monitoring } from './constructs/monitoring';
 import { MutePage } from './constructs/mute-page';
 import { SlackForwarder } from './constructs/slack-forwarder';
@@ -128,7 +128,8 @@ export class RekwatchStack extends Stack {
     for (const note of props.patterns.notes) Annotations.of(this.detection).addInfo(`rekwatch: ${note}`);
     Annotations.of(this.detection).addInfo(`rekwatch: ${path.reason}`);
     Annotations.of(this.detection).addInfo(
-      `rekwatch: ${detectionCostNote(path.path, { memoryMb: this.evaluate.memorySize, batchSize: config.queueBatchSize, ...(path.statefulReadOnly.length > 0 ? { stateReadsPerEvent: 1, stateWritesPerEvent: 1 } : {}) })}`,
+      // Stateful rules read and write one detection-state item per event they look at (firstSeen: every event the function gets).
+      `rekwatch: ${detectionCostNote(path.path, { memoryMb: this.evaluate.memorySize, batchSize: config.queueBatchSize, ...(props.pack.rules.some((r) => r.enabled && isStatefulRule(r)) ? { stateReadsPerEvent: 1, stateWritesPerEvent: 1 } : {}) })}`,
     );
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
