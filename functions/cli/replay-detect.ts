@@ -61,7 +61,8 @@ export class ReplayDetect<T> {
     this.stage = new DetectStage(store, rules, { latenessMs, holdUntilClosed: true });
     this.singleThread = evaluator.usesFirstSeen;
     if (evaluator.usesFirstSeen) {
-      const memory = new MemoryStateStore(() => this.clock);
+      // The reducers are pure: the memory can keep its values by reference (no copy per record).
+      const memory = new MemoryStateStore(() => this.clock, { copy: false });
       this.records = new ReorderBuffer<Pending<T>>(latenessMs, (p) => keyOf(p.value));
       this.precompute = async (record) => ({ firstSeen: await firstSeenFor(memory, record, memoryMs === undefined ? {} : { memoryMs }) });
     }
@@ -95,7 +96,11 @@ export class ReplayDetect<T> {
   }
 
   /** A record's threshold selections (after `settle`); returns the alerts ready to decide and the late notes. */
-  async selections(selections: readonly Selection[]): Promise<{ alerts: Alert[]; notes: string[] }> {
+  async selections(selections: readonly Selection[], lateRecord = false): Promise<{ alerts: Alert[]; notes: string[] }> {
+    if (lateRecord) {
+      // The record came too late for the record buffer: its selections are late as well.
+      return { alerts: [], notes: selections.map((x) => this.noteLate(`${x.ruleId}: event ${x.alert.eventId} at ${x.alert.eventTime}: later than the ${this.latenessMs / 60_000}m bound; not counted in its window`)).filter((n): n is string => n !== undefined) };
+    }
     const out = await this.stage.push(selections);
     this.tick(this.stage.watermark);
     return { alerts: out.alerts, notes: out.late.map((l) => this.noteLateSelection(l)).filter((n): n is string => n !== undefined) };

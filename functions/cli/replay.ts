@@ -245,11 +245,11 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
   };
 
   /** Counts a record's outcome, prints its alerts, and takes its selections through the detect stage. */
-  const outcome = async (o: RecordOutcome, file: string, where: string) => {
+  const outcome = async (o: RecordOutcome, file: string, where: string, late = false) => {
     const counted = tally.record(o, file, where);
     for (const n of counted.notes) jsonNote(n);
     for (const alert of counted.deliver) await emit(alert);
-    if (detect && o.status === 'evaluated' && o.selections) await detected(await detect.selections(o.selections));
+    if (detect && o.status === 'evaluated' && o.selections) await detected(await detect.selections(o.selections, late));
   };
   const detected = async (d: { alerts: Alert[]; notes: string[] }) => {
     for (const n of d.notes) jsonNote(n);
@@ -269,7 +269,7 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
         }
         for (const p of detect.take(item.value, { file: item.file, where: item.where })) {
           // A late record is evaluated without first-seen memory (it would rewrite the past).
-          await outcome(await processRecord(p.value, p.late ? { ...deps, precompute: undefined } : deps), p.extra.file, p.extra.where);
+          await outcome(await processRecord(p.value, p.late ? { ...deps, precompute: undefined } : deps), p.extra.file, p.extra.where, p.late);
         }
       }
     } else {

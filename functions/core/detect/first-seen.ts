@@ -15,7 +15,13 @@
  *
  * Learning: every in-scope record evaluated updates its principal's item (`learnFirstSeen`),
  * whether or not a rule matched; last-seen times only move forward (max), so learning is
- * idempotent and commutative. The item expires `memory` after its newest sighting.
+ * idempotent and commutative. A last-seen time is only moved when it gains more than
+ * `memory / RESOLUTION` (7.2 hours for 30 days): a value can be forgotten that much early, and a
+ * record that teaches nothing new changes nothing (`learnFirstSeen` returns undefined: no write),
+ * which is most records. The item expires `memory` after its newest sighting.
+ *
+ * Values are kept as written when short (IP addresses, regions, operations), hashed when longer
+ * than `RAW_MAX` (user agents), so an item stays small.
  */
 import { createHash } from 'node:crypto';
 import { eventIdOf } from '../alert/alert';
@@ -26,6 +32,8 @@ export const FIRST_SEEN_ATTRIBUTES = ['sourceIPAddress', 'userAgent', 'awsRegion
 export type FirstSeenAttribute = (typeof FIRST_SEEN_ATTRIBUTES)[number];
 export const DEFAULT_FIRST_SEEN_MEMORY_MS = 30 * 86_400_000;
 export const MAX_VALUES = 200;
+export const RESOLUTION = 100;
+const RAW_MAX = 64;
 
 export type Sighting = [number, string];
 
@@ -49,6 +57,8 @@ export interface Observation {
 }
 
 const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 20);
+/** A value as the state keeps it: itself when short, else `#` and a hash (no short value starts with `#`). */
+const keep = (text: string) => (text.length <= RAW_MAX && !text.startsWith('#') ? text : `#${hash(text)}`);
 
 /** The observation of a record, or undefined when it has no principal or no usable eventTime. */
 export function observationOf(record: CloudTrailRecord): Observation | undefined {
@@ -58,9 +68,9 @@ export function observationOf(record: CloudTrailRecord): Observation | undefined
   const values: Partial<Record<FirstSeenAttribute, string>> = {};
   for (const a of FIRST_SEEN_ATTRIBUTES) {
     const v = record[a];
-    if (typeof v === 'string' && v !== '') values[a] = hash(v);
+    if (typeof v === 'string' && v !== '') values[a] = keep(v);
   }
-  return { principal, t, id: hash(eventIdOf(record)), values };
+  return { principal, t, id: keep(eventIdOf(record)), values };
 }
 
 /** The state key of a principal's memory. */
@@ -84,21 +94,37 @@ export function firstSeenFact(state: FirstSeenState | undefined, obs: Observatio
   return fact;
 }
 
+/** The sighting after `obs`, or the same object when it would not change (within the resolution). */
 function learnOne(s: Sighting | undefined, obs: Observation, memoryMs: number): Sighting {
   if (!s || (s[1] !== obs.id && s[0] < obs.t - memoryMs)) return [obs.t, obs.id];
-  return [Math.max(s[0], obs.t), s[1]];
+  return obs.t > s[0] + memoryMs / RESOLUTION ? [obs.t, s[1]] : s;
 }
 
-/** The state after learning an observation, and its expiry (ms). Pure. */
-export function learnFirstSeen(state: FirstSeenState | undefined, obs: Observation, memoryMs = DEFAULT_FIRST_SEEN_MEMORY_MS): { value: FirstSeenState; expiresAt: number } {
-  const values = {} as FirstSeenState['values'];
-  let newest = 0;
+/**
+ * The state after learning an observation, and its expiry (ms); undefined when the observation
+ * changes nothing (see the header). Pure.
+ */
+export function learnFirstSeen(state: FirstSeenState | undefined, obs: Observation, memoryMs = DEFAULT_FIRST_SEEN_MEMORY_MS): { value: FirstSeenState; expiresAt: number } | undefined {
   const principal = learnOne(state?.principal, obs, memoryMs);
-  newest = principal[0];
+  let changed = !state || principal !== state.principal;
+  const learned: Partial<Record<FirstSeenAttribute, Sighting>> = {};
+  for (const a of FIRST_SEEN_ATTRIBUTES) {
+    const v = obs.values[a];
+    if (v === undefined) continue;
+    const before = state?.values[a][v];
+    const after = learnOne(before, obs, memoryMs);
+    if (after !== before) {
+      learned[a] = after;
+      changed = true;
+    }
+  }
+  if (!changed) return undefined;
+  const values = {} as FirstSeenState['values'];
+  let newest = principal[0];
   for (const a of FIRST_SEEN_ATTRIBUTES) {
     const map: Record<string, Sighting> = { ...(state?.values[a] ?? {}) };
     const v = obs.values[a];
-    if (v !== undefined) map[v] = learnOne(map[v], obs, memoryMs);
+    if (v !== undefined && learned[a]) map[v] = learned[a] as Sighting;
     // Forget what is past the memory period, then the least recently seen beyond the cap.
     let kept = Object.entries(map).filter(([, s]) => s[0] >= principal[0] - memoryMs);
     if (kept.length > MAX_VALUES) kept = kept.sort((x, y) => y[1][0] - x[1][0] || (x[0] < y[0] ? -1 : 1)).slice(0, MAX_VALUES);

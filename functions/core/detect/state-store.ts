@@ -60,19 +60,31 @@ export async function updateState<T>(
   throw new StateConflictError(key, maxAttempts);
 }
 
-/** The in-memory store (replay, tests): same contract, values copied so callers cannot alias them. */
+/**
+ * The in-memory store (replay, tests): same contract, values copied so callers cannot alias them.
+ * With `{ copy: false }` (replay's hot path) values are kept by reference and not size-checked: only
+ * for callers whose reducers never modify a value they read or wrote (the detect reducers are pure).
+ */
 export class MemoryStateStore implements DetectionStateStore {
-  private readonly items = new Map<string, { json: string; version: number; expiresAt: number }>();
+  private readonly items = new Map<string, { json: string; value?: unknown; version: number; expiresAt: number }>();
+  private readonly copy: boolean;
 
-  constructor(private readonly now: () => number) {}
+  constructor(private readonly now: () => number, options: { copy?: boolean } = {}) {
+    this.copy = options.copy ?? true;
+  }
 
   async get<T>(key: string): Promise<StateItem<T> | undefined> {
     const item = this.live(key);
-    return item && { value: JSON.parse(item.json) as T, version: item.version, expiresAt: item.expiresAt };
+    if (!item) return undefined;
+    return { value: (this.copy ? JSON.parse(item.json) : item.value) as T, version: item.version, expiresAt: item.expiresAt };
   }
 
   async put<T>(key: string, value: T, expectedVersion: number, expiresAt: number): Promise<boolean> {
     if ((this.live(key)?.version ?? 0) !== expectedVersion) return false;
+    if (!this.copy) {
+      this.items.set(key, { json: '', value, version: expectedVersion + 1, expiresAt });
+      return true;
+    }
     const json = JSON.stringify(value);
     if (Buffer.byteLength(json) > MAX_STATE_BYTES) throw new RangeError(`detection state ${key}: value over ${MAX_STATE_BYTES} bytes`);
     this.items.set(key, { json, version: expectedVersion + 1, expiresAt });

@@ -60,7 +60,8 @@ function translate(e: ErrorObject, schema: Record<string, unknown>): FieldError 
     case 'enum':
       return { field: fieldPath(segs), message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
     case 'pattern':
-      return { field: fieldPath(segs), message: 'must be lowercase kebab-case (a-z, 0-9 and single hyphens)' };
+      // The schema has two patterns: ids (kebab-case) and durations (windows, test spacing).
+      return { field: fieldPath(segs), message: String(params.pattern).includes('smhdw') ? 'must be a duration like 90s, 15m, 1h or 1d' : 'must be lowercase kebab-case (a-z, 0-9 and single hyphens)' };
     case 'uniqueItems':
       return { field: fieldPath(segs), message: 'must not repeat items' };
     default:

@@ -20,11 +20,13 @@ import type { Problem } from './problem';
 
 export const MAX_THRESHOLD_WINDOW_MS = 86_400_000;
 const DEFAULT_EVERY_MS = 1000;
+/** What the schema's duration pattern accepts (its own message covers the rest). */
+const DURATION = /^(\d+[smhdw])+$/;
 
 /** Problems of a schema-valid `threshold` value. */
 export function thresholdProblems(value: Record<string, unknown>, file: string): Problem[] {
   const problems: Problem[] = [];
-  if (typeof value.window === 'string') {
+  if (typeof value.window === 'string' && DURATION.test(value.window)) {
     const ms = parseDuration(value.window);
     if (ms === null || ms > MAX_THRESHOLD_WINDOW_MS) problems.push({ file, field: 'threshold.window', message: 'must be a duration from 1s to 1d (like 5m, 1h)', level: 'error' });
   }
@@ -55,7 +57,7 @@ export function testCaseProblems(tc: Record<string, unknown>, i: number, file: s
   const hasEvents = 'events' in tc;
   if (hasEvent === hasEvents) at('', hasEvent ? 'give either "event" or "events", not both' : 'is missing "event" (one event) or "events" (a sequence)');
   if (hasEvents && 'repeat' in tc) at('repeat', 'repeats "event"; with "events", list every event instead');
-  if ('every' in tc && typeof tc.every === 'string' && parseDuration(tc.every) === null) at('every', 'must be a duration (like 10s, 1m)');
+  if (typeof tc.every === 'string' && DURATION.test(tc.every) && parseDuration(tc.every) === null) at('every', 'must be a duration (like 10s, 1m)');
   if ('every' in tc && !isSequence(tc)) at('every', 'spaces the events of a sequence ("events" or "repeat")');
   if (!isSequence(tc)) {
     if ('alerts' in tc) at('alerts', 'counts the alerts of a sequence ("events" or "repeat"); one event alerts or not ("expect")');
