@@ -116,12 +116,17 @@ function line(c: PathCost): string {
 }
 
 /** The synth note: both paths per million calls reaching the function, the chosen one first. */
-export function detectionCostNote(path: 'queue' | 'direct', i: CostInputs): string {
+export function detectionCostNote(path: 'queue' | 'direct', i: CostInputs & { stateful?: boolean }): string {
   const q = `queue path ${line(queueCost(i))}`;
   const d = `plain path ${line(directCost(i))}`;
-  const state = (i.stateReadsPerEvent ?? 0) + (i.stateWritesPerEvent ?? 0) > 0 ? `, with ${i.stateReadsPerEvent ?? 0} state read(s) and ${i.stateWritesPerEvent ?? 0} write(s) of ~${i.stateItemKb ?? 2} KB per event` : '';
+  const kb = i.stateItemKb ?? 2;
+  const p = PRICES_2026_12;
+  const state = i.stateful
+    ? `; stateful rules add DynamoDB on either path: ~${usd(Math.ceil(kb / 4) * p.dynamoReadPerMillionRru)} per million state reads and ~${usd(Math.ceil(kb) * p.dynamoWritePerMillionWru)} per million writes of a ~${kb} KB item ` +
+      '(firstSeen: a read per event the function gets, a write only when it learns something; a threshold rule: a read and a write per event it selects)'
+    : '';
   return (
-    `cost per million Rekognition calls reaching the function (${i.memoryMb} MB arm64, batches of ${i.batchSize}${state}): ` +
-    `${path === 'queue' ? `${q}; ${d}` : `${d}; ${q}`}; us-east-1 list prices of 2026-12-01 (infra/detection-cost.ts), check current prices`
+    `cost per million Rekognition calls reaching the function (${i.memoryMb} MB arm64, batches of ${i.batchSize}): ` +
+    `${path === 'queue' ? `${q}; ${d}` : `${d}; ${q}`}${state}; us-east-1 list prices of 2026-12-01 (infra/detection-cost.ts), check current prices`
   );
 }

@@ -128,8 +128,7 @@ export class RekwatchStack extends Stack {
     for (const note of props.patterns.notes) Annotations.of(this.detection).addInfo(`rekwatch: ${note}`);
     Annotations.of(this.detection).addInfo(`rekwatch: ${path.reason}`);
     Annotations.of(this.detection).addInfo(
-      // Stateful rules read and write one detection-state item per event they look at (firstSeen: every event the function gets).
-      `rekwatch: ${detectionCostNote(path.path, { memoryMb: this.evaluate.memorySize, batchSize: config.queueBatchSize, ...(props.pack.rules.some((r) => r.enabled && isStatefulRule(r)) ? { stateReadsPerEvent: 1, stateWritesPerEvent: 1 } : {}) })}`,
+      `rekwatch: ${detectionCostNote(path.path, { memoryMb: this.evaluate.memorySize, batchSize: config.queueBatchSize, stateful: props.pack.rules.some((r) => r.enabled && isStatefulRule(r)) })}`,
     );
 
     this.monitoring = new Monitoring(this, 'Monitoring', {

@@ -130,7 +130,7 @@ describe('the plain path', () => {
 
   it('says which path it took and what both cost, at synth', () => {
     const infos = (b: typeof plain) => Annotations.fromStack(b.stack).findInfo('*', Match.stringLikeRegexp('rekwatch: ')).map((m) => String(m.entry.data));
-    expect(infos(plain)).toEqual(expect.arrayContaining(['rekwatch: plain path (auto): no stateful rule needs read-only calls', expect.stringMatching(/^rekwatch: cost per million Rekognition calls reaching the function \(512 MB arm64, batches of 500, with 1 state read\(s\) and 1 write\(s\) of ~2 KB per event\): plain path \$1\.58 .*DynamoDB \$1\.38.*; queue path \$1\.86 .*SQS \$0\.48/)]));
+    expect(infos(plain)).toEqual(expect.arrayContaining(['rekwatch: plain path (auto): no stateful rule needs read-only calls', expect.stringMatching(/^rekwatch: cost per million Rekognition calls reaching the function \(512 MB arm64, batches of 500\): plain path \$0\.21 .*; queue path \$0\.48 .*SQS \$0\.48.*; stateful rules add DynamoDB on either path: ~\$0\.13 per million state reads and ~\$1\.25 per million writes/)]));
     expect(infos(queued)).toEqual(expect.arrayContaining(['rekwatch: queue path (detectionPath=queue)', expect.stringMatching(/cost per million .*: queue path \$.*; plain path \$/)]));
   });
 
