@@ -69,6 +69,10 @@ export interface DeployConfig {
   readonly detectionPath: DetectionPathSetting;
   /** `queueBatchSize`: events per invocation on the queue path (10 to 10000, default 500). */
   readonly queueBatchSize: number;
+  /** `detectLateness` (ms): how late a threshold selection may arrive and still count, as replay's --lateness; null: the default (15m). */
+  readonly detectLatenessMs: number | null;
+  /** `firstSeenMemory` (ms): how long firstSeen remembers, as replay's --first-seen-memory; null: the default (30d). */
+  readonly firstSeenMemoryMs: number | null;
 }
 
 export interface HeartbeatConfig {
@@ -335,7 +339,17 @@ export function loadConfig(ctx: Context): DeployConfig {
     heartbeat: heartbeatConfig(ctx, base),
     detectionPath: detectionPathSetting(ctx),
     queueBatchSize: integerSetting(ctx, 'queueBatchSize', undefined, 10, 10_000) ?? DEFAULT_BATCH_SIZE,
+    detectLatenessMs: durationSetting(ctx, 'detectLateness', 1_000, 86_400_000, '1s to 1d (like 15m)'),
+    firstSeenMemoryMs: durationSetting(ctx, 'firstSeenMemory', 3_600_000, 400 * 86_400_000, '1h to 400d (like 30d)'),
   };
+}
+
+function durationSetting(ctx: Context, key: string, min: number, max: number, range: string): number | null {
+  const text = str(ctx, key);
+  if (text === undefined) return null;
+  const ms = parseDuration(text);
+  if (ms === null || ms < min || ms > max) throw new ConfigError(`context ${key}: "${text}" must be a duration from ${range}`);
+  return ms;
 }
 
 function detectionPathSetting(ctx: Context): DetectionPathSetting {

@@ -13,6 +13,7 @@ import { EvaluateFunction } from './constructs/evaluate-function';
 import { EventQueue } from './constructs/event-queue';
 import { detectionCostNote } from './detection-cost';
 import { chooseDetectionPath, isStatefulRule } from './detection-path';
+import { DETECT_ENV } from '../functions/adapters/detection-state/stateful-step';
 import { Monitoring } from './constructs/monitoring';
 import { MutePage } from './constructs/mute-page';
 import { SlackForwarder } from './constructs/slack-forwarder';
@@ -103,6 +104,8 @@ export class RekwatchStack extends Stack {
         ...(config.alertBus ? { EVENT_BUS_NAME: config.alertBus } : {}),
         ...(this.mutePage ? { MUTE_URL: this.mutePage.url.url, LINK_KEY_SECRET_ID: this.mutePage.linkKey.secretArn } : {}),
         ...(this.chatbot ? { CHATBOT_TOPIC_ARN: this.chatbot.topic.topicArn, CHATBOT_SEVERITIES: (config.chatbot?.severities ?? []).join(',') } : {}),
+        ...(config.detectLatenessMs !== null ? { [DETECT_ENV.latenessMs]: String(config.detectLatenessMs) } : {}),
+        ...(config.firstSeenMemoryMs !== null ? { [DETECT_ENV.firstSeenMemoryMs]: String(config.firstSeenMemoryMs) } : {}),
       },
     });
     if (this.chatbot) this.chatbot.topic.grantPublish(this.evaluate.function);

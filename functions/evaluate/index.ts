@@ -15,6 +15,7 @@ import { createHandler, type Channel, type Suppression } from './handler';
 import { HEARTBEAT_ENV, withHeartbeat } from './heartbeat';
 import { heartbeatNames } from '../core/heartbeat/heartbeat';
 import { BATCH_CONCURRENCY_ENV, createBatchHandler, isSqsBatch } from './batch';
+import { statefulOptionsFromEnv } from '../adapters/detection-state/stateful-step';
 
 // Plain JSON to stdout: pino transports (worker threads) do not survive bundling.
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined, messageKey: 'message' });
@@ -102,6 +103,7 @@ const evaluate = createHandler({
   suppression,
   store,
   detection,
+  detectOptions: statefulOptionsFromEnv(process.env),
   links:
     muteUrl && linkSecretId
       ? async (alert) => {

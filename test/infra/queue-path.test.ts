@@ -134,6 +134,16 @@ describe('the plain path', () => {
     expect(infos(queued)).toEqual(expect.arrayContaining(['rekwatch: queue path (detectionPath=queue)', expect.stringMatching(/cost per million .*: queue path \$.*; plain path \$/)]));
   });
 
+  it('passes detectLateness and firstSeenMemory to the function, as replay takes --lateness and --first-seen-memory', () => {
+    build({ detectLateness: '30m', firstSeenMemory: '7d' }, { bundle: false }).template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('evaluates'),
+      Environment: { Variables: Match.objectLike({ DETECT_LATENESS_MS: '1800000', FIRST_SEEN_MEMORY_MS: '604800000' }) },
+    });
+    plain.template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('evaluates'), Environment: { Variables: Match.objectLike({ DETECT_LATENESS_MS: Match.absent(), FIRST_SEEN_MEMORY_MS: Match.absent() }) } });
+    expect(() => build({ detectLateness: '2d' }, { bundle: false })).toThrow(new ConfigError('context detectLateness: "2d" must be a duration from 1s to 1d (like 15m)'));
+    expect(() => build({ firstSeenMemory: 'soon' }, { bundle: false })).toThrow(/context firstSeenMemory: "soon" must be a duration/);
+  });
+
   it('refuses a detectionPath or batch size it does not know', () => {
     expect(() => build({ detectionPath: 'sqs' }, { bundle: false })).toThrow(new ConfigError('context detectionPath: must be auto, queue, direct, got "sqs"'));
     expect(() => build({ detectionPath: 'queue', queueBatchSize: '5' }, { bundle: false })).toThrow(/context queueBatchSize: must be a whole number from 10 to 10000/);

@@ -53,6 +53,21 @@ export class KeyedQueue {
   }
 }
 
+/** The evaluate function's environment for stateful rules (set by infra from `detectLateness` / `firstSeenMemory`). */
+export const DETECT_ENV = { latenessMs: 'DETECT_LATENESS_MS', firstSeenMemoryMs: 'FIRST_SEEN_MEMORY_MS' } as const;
+
+/** The options from the environment: whole numbers of ms when set; a bad value throws, naming the variable. */
+export function statefulOptionsFromEnv(env: Record<string, string | undefined>): StatefulOptions {
+  const out: StatefulOptions = {};
+  for (const [key, name] of Object.entries(DETECT_ENV) as Array<[keyof typeof DETECT_ENV, string]>) {
+    const text = env[name];
+    if (text === undefined || text === '') continue;
+    if (!/^\d+$/.test(text) || Number(text) < 1) throw new Error(`${name}: must be a whole number of milliseconds, got "${text}"`);
+    out[key] = Number(text);
+  }
+  return out;
+}
+
 export interface StatefulOptions {
   /** Serialises updates of one key within this process (share one per handler). */
   queue?: KeyedQueue;

@@ -1,5 +1,8 @@
-/** KeyedQueue: updates of one state key run one after another, other keys in parallel, a failure blocks nothing. */
-import { KeyedQueue } from '../../functions/adapters/detection-state/stateful-step';
+/**
+ * The stateful step's small parts: KeyedQueue (updates of one state key run one after another, other
+ * keys in parallel, a failure blocks nothing) and the function's stateful options from its environment.
+ */
+import { KeyedQueue, statefulOptionsFromEnv } from '../../functions/adapters/detection-state/stateful-step';
 
 describe('KeyedQueue', () => {
   it('runs tasks of one key in order, one at a time, and tasks of other keys alongside', async () => {
@@ -36,5 +39,17 @@ describe('KeyedQueue', () => {
     const next = q.run('k', async () => 'ran');
     await expect(failed).rejects.toThrow('boom');
     expect(await next).toBe('ran');
+  });
+});
+
+describe('statefulOptionsFromEnv', () => {
+  it('reads the lateness and memory the stack set, and nothing when unset', () => {
+    expect(statefulOptionsFromEnv({})).toEqual({});
+    expect(statefulOptionsFromEnv({ DETECT_LATENESS_MS: '1800000', FIRST_SEEN_MEMORY_MS: '604800000' })).toEqual({ latenessMs: 1_800_000, firstSeenMemoryMs: 604_800_000 });
+  });
+
+  it('refuses a value that is not a whole number of ms, naming the variable', () => {
+    expect(() => statefulOptionsFromEnv({ DETECT_LATENESS_MS: '15m' })).toThrow('DETECT_LATENESS_MS: must be a whole number of milliseconds, got "15m"');
+    expect(() => statefulOptionsFromEnv({ FIRST_SEEN_MEMORY_MS: '0' })).toThrow(/FIRST_SEEN_MEMORY_MS/);
   });
 });
