@@ -167,4 +167,9 @@ describe('replay with stateful rules', () => {
     const readable = await runCli(['replay', '--rules', rulesAll, '--no-mutes', trail], { cwd: dir });
     expect(readable.stdout).toMatch(/Stateful rules: \d+ selected events in windows \(0 duplicates ignored\), reordered within 15m; 4 late/);
   });
+
+  it('prints a threshold alert with its window in the readable report', async () => {
+    const r = await runCli(['replay', '--rules', rulesAll, '--no-mutes', '--lateness', '1d', writeTrail('f', records.filter((x) => String(x.eventID).startsWith('coll-')), 6, 0, 1)], { cwd: dir });
+    expect(r.stdout).toContain('    threshold 10 distinct requestParameters $.collectionId values in 1h: 12 in the window from 2026-11-20T10:16:40.000Z (principalArn=arn:aws:iam::111122223333:user/eve)');
+  });
 });

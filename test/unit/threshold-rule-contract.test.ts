@@ -33,6 +33,12 @@ describe('threshold', () => {
     expect(problemsOf({ threshold })).toEqual(want);
   });
 
+  it('by convention names a key (validate --strict and the pack test)', () => {
+    const file = { path: 'rules/r.json', relPath: 'r.json', text: JSON.stringify({ ...base, threshold: { count: 5, window: '5m' } }) };
+    const problems = loadPack([file], { conventions: { hasRunbookPage: () => true, runbookDir: 'docs/runbooks' } }).problems.map(formatProblem);
+    expect(problems).toContain("rules/r.json: threshold.by: warning: convention: name at least one fact: a window without a key counts every principal's events together");
+  });
+
   it('loads a valid threshold as its spec', () => {
     const load = loadPack([{ path: 'rules/r.json', relPath: 'r.json', text: JSON.stringify({ ...base, threshold: { count: 10, window: '1h', by: ['principalArn'], distinct: { fact: 'requestParameters', path: '$.collectionId' } } }) }]);
     expect(load.pack.rules[0]?.threshold).toEqual({ count: 10, window: '1h', windowMs: 3_600_000, by: ['principalArn'], distinct: { fact: 'requestParameters', path: '$.collectionId' } });
@@ -71,6 +77,14 @@ describe('sequence test cases', () => {
     ['a misspelt case field', { name: 'a', event: {}, repeats: 2, expect: true }, ['rules/r.json: tests[0].repeats: unknown field (did you mean "repeat"?)']],
   ])('%s', (_name, tc, want) => {
     expect(problemsOf({ tests: [tc] })).toEqual(want);
+  });
+
+  it('a threshold rule\'s case expecting an alert must be a sequence', () => {
+    const threshold = { count: 3, window: '1m' };
+    expect(problemsOf({ threshold, tests: [{ name: 'one', event: {}, expect: true }] })).toEqual([
+      'rules/r.json: tests[0].expect: a threshold rule alerts only when enough events arrive: give a sequence ("events", or "event" with "repeat")',
+    ]);
+    expect(problemsOf({ threshold, tests: [{ name: 'one', event: {}, expect: false }] })).toEqual([]);
   });
 
   it('gives repeated events their own ids and times, every apart; events keep what they state', () => {

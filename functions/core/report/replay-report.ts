@@ -13,7 +13,15 @@ export function formatAlertLines(alert: Alert): string[] {
     `[${SEVERITY_LABEL[alert.severity] ?? alert.severity}] ${alert.title}`,
     `    rule ${alert.ruleId} | ${alert.eventTime} | event ${alert.eventId}`,
     `    ${alert.consoleUrl}`,
+    ...(alert.threshold ? [thresholdLine(alert.threshold)] : []),
   ].map(terminalSafe);
+}
+
+/** A threshold alert's window: how many, of what, since when (the final count where known). */
+function thresholdLine(t: NonNullable<Alert['threshold']>): string {
+  const what = t.distinct ? `distinct ${t.distinct.fact}${t.distinct.path ? ` ${t.distinct.path}` : ''} values` : 'events';
+  const key = Object.entries(t.key).map(([k, v]) => `${k}=${String(v)}`).join(', ');
+  return `    threshold ${t.count} ${what} in ${t.window}: ${t.final ?? t.reached} in the window from ${t.windowStart}${key ? ` (${key})` : ''}`;
 }
 
 export interface ReportInput {

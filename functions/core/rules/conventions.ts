@@ -55,6 +55,7 @@ export function ruleConventionProblems(rule: RuleDefinition, raw: Record<string,
   // The loader already warns about a polarity with no case at all; this asks for the second one.
   if (positives > 0 && positives < MIN_CASES_PER_POLARITY) warn('tests', `give at least ${MIN_CASES_PER_POLARITY} cases expecting true (an alert); there is ${positives}`);
   if (negatives > 0 && negatives < MIN_CASES_PER_POLARITY) warn('tests', `give at least ${MIN_CASES_PER_POLARITY} cases expecting false (no alert); there is ${negatives}`);
+  if (rule.threshold && rule.threshold.by.length === 0) warn('threshold.by', 'name at least one fact: a window without a key counts every principal\'s events together');
   if (rule.dedupe) {
     if (rule.severity === 'critical') warn('dedupe', 'a critical alert is always delivered: remove dedupe or lower the severity');
     if (rule.dedupe.by.length === 0) warn('dedupe.by', 'name at least one field: a window without a key hides every other principal\'s activity');

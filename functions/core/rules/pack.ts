@@ -93,7 +93,7 @@ function loadRule(file: SourceFile, lists: Record<string, NamedList>, problems: 
     if (ms === null || ms > 7 * 86_400_000) errors.push({ file: file.path, field: 'dedupe.window', message: 'must be a duration from 1s to 7d (like 15m, 1h)', level: 'error' });
   }
   if (isPlainObject(value.threshold)) errors.push(...thresholdProblems(value.threshold, file.path));
-  if (Array.isArray(value.tests)) value.tests.forEach((tc, i) => isPlainObject(tc) && errors.push(...testCaseProblems(tc, i, file.path)));
+  if (Array.isArray(value.tests)) value.tests.forEach((tc, i) => isPlainObject(tc) && errors.push(...testCaseProblems(tc, i, file.path, isPlainObject(value.threshold))));
   if ('conditions' in value) errors.push(...conditionProblems(value.conditions, file.path, lists, { eventSources: options.eventSources, listsDir: options.listsDir }));
   problems.push(...errors);
   if (hasErrors(errors)) return null;

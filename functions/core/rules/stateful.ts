@@ -3,7 +3,8 @@
  * shape (schema/rule.schema.json):
  *   - `threshold`: the window is a duration from 1s to 1d; `distinct.fact` is a known fact (with
  *     did-you-mean) other than `lists`, and its `path` valid JSONPath (firstSeen through its keys).
- *   - test cases: exactly one of `event` / `events`; `repeat` only with `event`; `alerts` and
+ *   - test cases: exactly one of `event` / `events`; `repeat` only with `event`; a threshold rule's
+ *     case expecting an alert is a sequence; `alerts` and
  *     `alertOn` only for a sequence (`events` or `repeat`), in range, in order, agreeing with each
  *     other and with `expect`.
  * `testCaseOf` expands a valid case: a sequence's partial events get their own eventID (unless they
@@ -49,10 +50,11 @@ export function thresholdSpecOf(value: Record<string, unknown>): ThresholdSpec {
 const isSequence = (tc: Record<string, unknown>) => Array.isArray(tc.events) || tc.repeat !== undefined;
 const lengthOf = (tc: Record<string, unknown>) => (Array.isArray(tc.events) ? tc.events.length : typeof tc.repeat === 'number' ? tc.repeat : 1);
 
-/** Problems of a schema-valid test case `tests[i]`. */
-export function testCaseProblems(tc: Record<string, unknown>, i: number, file: string): Problem[] {
+/** Problems of a schema-valid test case `tests[i]` of a rule (`threshold`: whether it has one). */
+export function testCaseProblems(tc: Record<string, unknown>, i: number, file: string, threshold = false): Problem[] {
   const out: Problem[] = [];
   const at = (field: string, message: string) => out.push({ file, field: `tests[${i}]${field ? `.${field}` : ''}`, message, level: 'error' });
+  if (threshold && tc.expect === true && !isSequence(tc)) at('expect', 'a threshold rule alerts only when enough events arrive: give a sequence ("events", or "event" with "repeat")');
   const hasEvent = 'event' in tc;
   const hasEvents = 'events' in tc;
   if (hasEvent === hasEvents) at('', hasEvent ? 'give either "event" or "events", not both' : 'is missing "event" (one event) or "events" (a sequence)');

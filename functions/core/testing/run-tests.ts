@@ -15,7 +15,7 @@ import { createEngine } from '../match/engine';
 import { Evaluator, factsUsed, type EvaluatorOptions } from '../match/evaluator';
 import { factValue } from '../input/facts';
 import { toRecord } from '../input/record';
-import type { RuleDefinition, RulePack, RuleTestCase, TestSequence } from '../common/types';
+import type { Alert, RuleDefinition, RulePack, RuleTestCase, TestSequence } from '../common/types';
 import { MemoryStateStore } from '../detect/state-store';
 import { detectSelection, firstSeenFor } from '../detect/stage';
 import { testEventInput } from './base-record';
@@ -79,11 +79,11 @@ export async function runRuleTests(pack: RulePack, options: EvaluatorOptions = {
   return out;
 }
 
-/** The 0-based indices of the sequence's events on which the rule alerted (one per alert). */
-async function alertsOfSequence(evaluator: Evaluator, rule: RuleDefinition, seq: TestSequence, why: string[]): Promise<number[]> {
+/** The rule's alerts over a sequence, each with the 0-based index of the event it fired on. */
+async function alertsOfSequence(evaluator: Evaluator, rule: RuleDefinition, seq: TestSequence, why: string[]): Promise<Array<{ index: number; alert: Alert }>> {
   let now = 0;
   const store = new MemoryStateStore(() => now);
-  const on: number[] = [];
+  const on: Array<{ index: number; alert: Alert }> = [];
   for (const [i, event] of seq.events.entries()) {
     const parsed = toRecord(testEventInput(event));
     if (!parsed.ok) {
@@ -95,12 +95,12 @@ async function alertsOfSequence(evaluator: Evaluator, rule: RuleDefinition, seq:
     const precomputed = evaluator.usesFirstSeen && evaluator.inScope(parsed.record) ? { firstSeen: await firstSeenFor(store, parsed.record) } : undefined;
     const evaluation = await evaluator.evaluateRecord(parsed.record, undefined, precomputed);
     for (const e of evaluation.errors.filter((e) => e.ruleId === rule.id)) why.push(`event ${i}: rule error: ${e.message}`);
-    for (const a of evaluation.alerts) if (a.ruleId === rule.id) on.push(i);
+    for (const a of evaluation.alerts) if (a.ruleId === rule.id) on.push({ index: i, alert: a });
     for (const s of evaluation.selections ?? []) {
       if (s.ruleId !== rule.id || !rule.threshold) continue;
       const r = await detectSelection(store, s, rule.threshold);
       if (r.outcome === 'late') why.push(`event ${i}: later than the lateness bound (15m behind the newest event): not counted`);
-      for (let k = 0; k < r.alerts.length; k++) on.push(i);
+      for (const a of r.alerts) on.push({ index: i, alert: a });
     }
   }
   return on;
@@ -108,7 +108,7 @@ async function alertsOfSequence(evaluator: Evaluator, rule: RuleDefinition, seq:
 
 async function runSequence(evaluator: Evaluator, rule: RuleDefinition, tc: RuleTestCase, seq: TestSequence, lists: Record<string, string[]>): Promise<CaseResult> {
   const why: string[] = [];
-  const on = await alertsOfSequence(evaluator, rule, seq, why);
+  const on = (await alertsOfSequence(evaluator, rule, seq, why)).map((x) => x.index);
   const want = seq.alertOn ? `alerts on event${seq.alertOn.length === 1 ? '' : 's'} ${seq.alertOn.join(', ') || '(none)'}` : seq.alerts !== undefined ? `${seq.alerts} alert${seq.alerts === 1 ? '' : 's'}` : tc.expect ? 'at least one alert' : 'no alert';
   const pass = seq.alertOn ? JSON.stringify(on) === JSON.stringify(seq.alertOn) : seq.alerts !== undefined ? on.length === seq.alerts : (on.length > 0) === tc.expect;
   if (!pass) {
@@ -119,4 +119,14 @@ async function runSequence(evaluator: Evaluator, rule: RuleDefinition, tc: RuleT
     }
   }
   return { ruleId: rule.id, file: rule.file, caseName: tc.name, expect: tc.expect, actual: on.length > 0, pass, why };
+}
+
+/**
+ * The alerts one test case raises for its rule, in order: the evaluation of its event, or, for a
+ * sequence, every alert over it (threshold alerts from the detect stage). For tools that show what a
+ * rule's cases produce (format fixtures, previews); `evaluator` must have the rule enabled.
+ */
+export async function caseAlerts(evaluator: Evaluator, rule: RuleDefinition, tc: RuleTestCase): Promise<Alert[]> {
+  if (tc.sequence) return (await alertsOfSequence(evaluator, rule, tc.sequence, [])).map((x) => x.alert);
+  return (await evaluator.evaluate(testEventInput(tc.event))).alerts.filter((a) => a.ruleId === rule.id);
 }

@@ -10,6 +10,7 @@ import { buildAlert } from '../../../functions/core/alert/alert';
 import { withCopies } from '../../../functions/core/alert/copies';
 import { Evaluator } from '../../../functions/core/match/evaluator';
 import { testEventInput } from '../../../functions/core/testing/base-record';
+import { caseAlerts } from '../../../functions/core/testing/run-tests';
 import type { Alert, CloudTrailRecord, RuleDefinition } from '../../../functions/core/common/types';
 import { BASE_TEST_RECORD } from '../../../functions/core/testing/base-record';
 import { crossAccountCopies } from '../../helpers/records';
@@ -31,9 +32,9 @@ export async function packAlerts(): Promise<{ rules: RuleDefinition[]; cases: Pa
   for (const rule of load.pack.rules) {
     const evaluator = new Evaluator({ rules: [{ ...rule, enabled: true }], lists: load.pack.lists });
     for (const t of rule.tests.filter((c) => c.expect)) {
-      const result = await evaluator.evaluate(testEventInput(t.event));
-      const alert = result.alerts.find((a) => a.ruleId === rule.id);
-      if (!alert) throw new Error(`${rule.id} › ${t.name}: expected an alert, got ${result.status} ${JSON.stringify(result.errors)}`);
+      // A sequence case (threshold, firstSeen) alerts through the detect stage: its first alert.
+      const [alert] = await caseAlerts(evaluator, rule, t);
+      if (!alert) throw new Error(`${rule.id} › ${t.name}: expected an alert, got none`);
       cases.push({ ruleId: rule.id, caseName: t.name, alert });
     }
   }
