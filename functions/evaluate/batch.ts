@@ -18,6 +18,11 @@
  *     name: it is logged and acknowledged (an empty failure list), never thrown, because a thrown
  *     error would make SQS retry the whole batch.
  * One poison message therefore never holds back or repeats the others.
+ *
+ * Order: SQS standard queues keep no order, so the batch's events are taken in event-time order
+ * (stable; an event without a usable time keeps its place before the timed ones), a small reorder
+ * buffer of the batch: with the detection state's per-key queue (adapters/detection-state/
+ * stateful-step.ts) a key's windows and first-seen memory see a batch's events as replay would.
  */
 import type { Context } from 'aws-lambda';
 import type { Logger } from 'pino';
@@ -53,6 +58,13 @@ export function isSqsBatch(event: unknown): event is { Records: unknown[] } {
   return isPlainObject(event) && Array.isArray(event.Records) && event.Records.length > 0 && event.Records.every((r) => isPlainObject(r) && r.eventSource === 'aws:sqs');
 }
 
+/** The event's CloudTrail time (ms), or -Infinity when it has none. */
+function eventTimeOf(body: unknown): number {
+  const detail = isPlainObject(body) && isPlainObject(body.detail) ? body.detail : body;
+  const t = isPlainObject(detail) && typeof detail.eventTime === 'string' ? Date.parse(detail.eventTime) : NaN;
+  return Number.isNaN(t) ? -Infinity : t;
+}
+
 function errorText(e: unknown): string {
   return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }
@@ -70,6 +82,7 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
     let malformed = 0;
     let retried = 0;
     const slots = new Bounded(deps.concurrency ?? 16);
+    const ready: Array<{ messageId: string; body: unknown; receiveCount: unknown; t: number; i: number }> = [];
     for (const record of event.Records as unknown[]) {
       const message = isPlainObject(record) ? record : {};
       const messageId = typeof message.messageId === 'string' ? message.messageId : undefined;
@@ -87,6 +100,10 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
         continue;
       }
       const receiveCount = isPlainObject(message.attributes) ? message.attributes.ApproximateReceiveCount : undefined;
+      ready.push({ messageId, body, receiveCount, t: eventTimeOf(body), i: ready.length });
+    }
+    ready.sort((a, b) => a.t - b.t || a.i - b.i);
+    for (const { messageId, body, receiveCount } of ready) {
       await slots.run(async () => {
         try {
           await deps.evaluate(body, context);

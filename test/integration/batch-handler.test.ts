@@ -137,6 +137,18 @@ describe('the SQS batch handler', () => {
     expect(published()).toEqual(want.map((a) => ({ TopicArn: TOPIC, ...snsPublishParams(a) })));
   });
 
+  it('takes a batch in event-time order, so its windows are the ones replay finds whatever order SQS delivered', async () => {
+    const { batch, id } = setup();
+    const principal = `arn:aws:iam::111122223333:user/unordered-${id}`;
+    // Five searches within one window: in arrival order (reversed) the window would open at the last one.
+    const events = [0, 10, 20, 30, 40].map((t) => search(t, 'a', { principal }));
+    const reversed = [...events].reverse().map((e, i) => message(`u${i}`, e));
+    expect(await batch(batchOf(...reversed))).toEqual({ batchItemFailures: [] });
+    const want = (await reference(events)).filter((a) => a.ruleId === 'bulk-face-search');
+    expect(want.map((a) => a.threshold?.windowStart)).toEqual(['2026-11-30T10:00:00.000Z']);
+    expect(published()).toEqual(want.map((a) => ({ TopicArn: TOPIC, ...snsPublishParams(a) })));
+  });
+
   it('fails open when detection state is down: delivers the stateless alert, logs and counts the failure, retries the message; the retry applies the state once', async () => {
     const broken = setup({ state: 'down' });
     const principal = `arn:aws:iam::111122223333:user/fail-open-${broken.id}`;
