@@ -149,4 +149,29 @@ describe('stateful rules in the Lambda, watch and replay', () => {
     expect(counts(lambdaShuffled)).toEqual([['bulk-face-search', 3, null], ['bulk-face-search', 3, null], ['many-collections-searched', 3, null]]);
     expect(counts(watch)).toEqual(counts(lambdaShuffled));
   });
+
+  it('keeps watch\'s windows in the local store across a restart: a burst split over two runs alerts once', async () => {
+    const dir = mkdtempSync(join(work, 'restart-'));
+    const inbox = join(dir, 'in');
+    mkdirSync(inbox);
+    const state = join(dir, 'state');
+    const out = join(dir, 'alerts.jsonl');
+    const P3 = 'arn:aws:iam::111122223333:user/restarted';
+    const write = (name: string, events: Array<Record<string, unknown>>) => writeFileSync(join(inbox, `111122223333_CloudTrail_us-east-1_20261130T1000Z_${name}.json`), JSON.stringify({ Records: events.map((e) => e.detail) }));
+    const first = startWatch(inbox, state, { rules: rulesDir, deliverFile: out });
+    await first.ready();
+    write('one', [search(0, 'a', { principal: P3 }), search(10, 'b', { principal: P3 })]);
+    await until(() => /one\.json: 2 records/.test(first.stderr()));
+    expect(await first.stop()).toBe(0);
+    const second = startWatch(inbox, state, { rules: rulesDir, deliverFile: out });
+    await second.ready();
+    write('two', [search(20, 'c', { principal: P3 })]);
+    await until(() => /two\.json: 1 record/.test(second.stderr()));
+    expect(await second.stop()).toBe(0);
+    const alerts = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Alert);
+    expect(alerts.map((a) => [a.ruleId, a.threshold?.windowStart, a.threshold?.reached]).sort()).toEqual([
+      ['bulk-face-search', '2026-11-30T10:00:00.000Z', 3],
+      ['many-collections-searched', '2026-11-30T10:00:00.000Z', 3],
+    ]);
+  });
 });
