@@ -14,6 +14,7 @@ import { toRecord } from '../functions/core/input/record';
 import type { RulePack } from '../functions/core/common/types';
 import { syntheticRecords } from '../scripts/synthetic-trail';
 import { lambdaBench } from './lambda';
+import { lambdaBatchBench } from './lambda-batch';
 import { trailBench } from './trail';
 import { packPredicates } from './pack-predicates';
 import { syntheticRuleSet, type Predicate } from './synthetic-rules';
@@ -203,6 +204,8 @@ async function main() {
   }
   log('');
   log(`lambda: bundle ${(lambda.bundleBytes / 1024).toFixed(0)} KB, cold start ${lambda.coldStartMs} ms (median), warm ${lambda.warmNoMatchMs} ms per non-matching event, ${lambda.warmMatchMs} ms per matching event (publish stubbed)`);
+  const paths = lambdaBatchBench(packLoad.pack, quick ? 7 : 15); // the plain and the queue path (bench/lambda-batch.ts)
+  log(`lambda paths: ${paths.singleMsPerEvent} ms per event one per invocation; ${Object.entries(paths.batchMsPerEvent).map(([n, ms]) => `${ms} ms per event in SQS batches of ${n}`).join(', ')}`);
   log('');
   log(`many-file trail: ${trail.trailMb} MB JSON in ${trail.files} gzip files, ${trail.records.toLocaleString('en-US')} records (median of rounds, each row a fresh process)`);
   log(`${'row'.padEnd(44)} ${'MB/s'.padStart(7)} ${'records/s'.padStart(10)} ${'peak RSS'.padStart(9)} ${'CPU s'.padStart(6)} ${'wall s'.padStart(7)}`);

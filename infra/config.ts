@@ -7,6 +7,8 @@ import { ConfigFileError, readDeployConfigFile, type DeployConfigFile } from '..
 import { parseDuration } from '../functions/core/common/duration';
 import { DEFAULT_HEARTBEAT_MAX_SILENCE_MS, HEARTBEAT_INTERVAL_MINUTES, MAX_HEARTBEAT_MAX_SILENCE_MS, MIN_HEARTBEAT_MAX_SILENCE_MS } from '../functions/core/heartbeat/heartbeat';
 import { SEVERITIES, type ListOrigin, type Severity } from '../functions/core/common/types';
+import { DETECTION_PATHS, type DetectionPathSetting } from './detection-path';
+import { DEFAULT_BATCH_SIZE } from './constructs/event-queue';
 
 export interface EmailRoute {
   /** Email address that receives alerts. */
@@ -65,6 +67,14 @@ export interface DeployConfig {
   readonly heartbeat: HeartbeatConfig | null;
   /** The backtest fan-out (`backtest=true` with `backtestTrailBucket`), or null when off (infra/backtest/). */
   readonly backtest: BacktestConfig | null;
+  /** `detectionPath`: auto (queue exactly when a stateful rule needs read-only calls), queue or direct (infra/detection-path.ts). */
+  readonly detectionPath: DetectionPathSetting;
+  /** `queueBatchSize`: events per invocation on the queue path (10 to 10000, default 500). */
+  readonly queueBatchSize: number;
+  /** `detectLateness` (ms): how late a threshold selection may arrive and still count, as replay's --lateness; null: the default (15m). */
+  readonly detectLatenessMs: number | null;
+  /** `firstSeenMemory` (ms): how long firstSeen remembers, as replay's --first-seen-memory; null: the default (30d). */
+  readonly firstSeenMemoryMs: number | null;
 }
 
 export interface BacktestConfig {
@@ -368,5 +378,23 @@ export function loadConfig(ctx: Context): DeployConfig {
     coverage,
     heartbeat: heartbeatConfig(ctx, base),
     backtest: backtestConfig(ctx),
+    detectionPath: detectionPathSetting(ctx),
+    queueBatchSize: integerSetting(ctx, 'queueBatchSize', undefined, 10, 10_000) ?? DEFAULT_BATCH_SIZE,
+    detectLatenessMs: durationSetting(ctx, 'detectLateness', 1_000, 86_400_000, '1s to 1d (like 15m)'),
+    firstSeenMemoryMs: durationSetting(ctx, 'firstSeenMemory', 3_600_000, 400 * 86_400_000, '1h to 400d (like 30d)'),
   };
+}
+
+function durationSetting(ctx: Context, key: string, min: number, max: number, range: string): number | null {
+  const text = str(ctx, key);
+  if (text === undefined) return null;
+  const ms = parseDuration(text);
+  if (ms === null || ms < min || ms > max) throw new ConfigError(`context ${key}: "${text}" must be a duration from ${range}`);
+  return ms;
+}
+
+function detectionPathSetting(ctx: Context): DetectionPathSetting {
+  const value = str(ctx, 'detectionPath') ?? 'auto';
+  if (!(DETECTION_PATHS as readonly string[]).includes(value)) throw new ConfigError(`context detectionPath: must be ${DETECTION_PATHS.join(', ')}, got "${value}"`);
+  return value as DetectionPathSetting;
 }

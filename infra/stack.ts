@@ -12,6 +12,7 @@ import type { ChatbotNotifications } from './constructs/chatbot';
 import type { Detection } from './constructs/detection';
 import type { EvaluateFunction } from './constructs/evaluate-function';
 import type { Monitoring } from './constructs/monitoring';
+import type { EventQueue } from './constructs/event-queue';
 import type { MutePage } from './constructs/mute-page';
 import type { SlackForwarder } from './constructs/slack-forwarder';
 import type { State } from './constructs/state';
@@ -47,6 +48,8 @@ export class RekwatchStack extends Stack {
   readonly chatbot?: ChatbotNotifications;
   /** The mute page and link key (unless `muteLinks=false`). */
   readonly mutePage?: MutePage;
+  /** The queue path's queue, when the stack uses it. */
+  readonly eventQueue?: EventQueue;
   /** The rule pack bundled into the evaluate function. */
   readonly pack: RulePack;
   /** The backtest fan-out, with `backtest=true` (infra/backtest/). */
@@ -60,6 +63,7 @@ export class RekwatchStack extends Stack {
     if (this.rekwatch.slack) this.slack = this.rekwatch.slack;
     if (this.rekwatch.chatbot) this.chatbot = this.rekwatch.chatbot;
     if (this.rekwatch.mutePage) this.mutePage = this.rekwatch.mutePage;
+    if (this.rekwatch.eventQueue) this.eventQueue = this.rekwatch.eventQueue;
 
     if (config.backtest) {
       this.backtest = new Backtest(this, 'Backtest', {

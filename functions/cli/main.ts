@@ -254,6 +254,8 @@ export async function main(
     .option('--since <time>', 'also deliver alerts of events since TIME (ISO 8601, or 6h, 2d back) from files already in DIR')
     .option('--no-mutes', 'ignore mutes: deliver every alert the rules produce')
     .addOption(maxRecordSizeOption())
+    .option('--lateness <duration>', 'stateful rules (threshold, firstSeen): how far input may be out of event-time order, e.g. 15m (default); later input is counted as late', durationArg)
+    .option('--first-seen-memory <duration>', 'how long firstSeen remembers a value, e.g. 30d (default)', durationArg)
     .action(async (dir: string, opts) => {
       code = await untilInterrupted(async (signal) => (await commands.watch()).watchCommand(dir, { ...opts, signal }, io));
     });

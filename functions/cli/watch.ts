@@ -9,6 +9,9 @@
  *     across restarts and kill -9; a channel that failed is retried on later passes, and a file is
  *     recorded as done only when nothing in it is owed any more;
  *   - deliveries of different alerts overlap (bounded), so a dead channel does not stall the others;
+ *   - stateful rules (thresholds, firstSeen) keep their windows and memory in the same local store,
+ *     reordered within `--lateness` as replay does (watch-detect.ts); a file is recorded as done only
+ *     after its buffered records and selections were applied;
  *   - a progress file that cannot be saved is retried on the next passes, then watch exits 1 with one
  *     line (a supervisor restarts it; nothing is lost or sent twice); any other failure also ends it.
  */
@@ -36,6 +39,8 @@ import { channelsForCommand, linkSignerFor } from './channels';
 import { writeLine, type CliIo } from './io';
 import { eventSourcesFor, loadRulesForCommand } from './load-rules';
 import { openState, stateDirFor, type StateHandle } from './state';
+import { WatchDetect } from './watch-detect';
+import type { StateFailure } from '../adapters/detection-state/stateful-step';
 
 export interface WatchOptions {
   rules: string;
@@ -63,6 +68,10 @@ export interface WatchOptions {
   concurrency?: number;
   /** `--max-record-size`: a larger record or JSON line is skipped as malformed (default 64 MiB). */
   maxRecordSize?: number;
+  /** `--lateness` (ms): how far input may be out of event-time order for stateful rules (default 15m). */
+  lateness?: number;
+  /** `--first-seen-memory` (ms): how long firstSeen remembers a value (default 30d). */
+  firstSeenMemory?: number;
 }
 
 /** Exit codes: 0 stopped when asked, 1 stopped by a failure (after saying which), 2 could not start. */
@@ -114,6 +123,8 @@ interface Watch {
   ledger: DynamoIdempotencyStore;
   state: WatchState;
   now: () => number;
+  /** Threshold windows and first-seen memory, when some rule has them. */
+  detect?: WatchDetect;
   /** What this run did, for the line printed when it stops. */
   totals: { files: number; delivered: Set<string>; owed: Set<string>; heldBack: number };
 }
@@ -195,6 +206,13 @@ export async function watchCommand(dir: string, opts: WatchOptions, io: CliIo): 
       for (const l of formatAlertLines(alert)) writeLine(io.stdout, l);
     },
   };
+  const evaluator = new Evaluator(load.pack, { eventSources: eventSourcesFor(opts.eventSource, load.config) });
+  const detect = WatchDetect.needed(evaluator)
+    ? new WatchDetect(evaluator, load.pack.rules, store.client, store.tableName, {
+        ...(opts.lateness === undefined ? {} : { latenessMs: opts.lateness }),
+        ...(opts.firstSeenMemory === undefined ? {} : { firstSeenMemoryMs: opts.firstSeenMemory }),
+      })
+    : undefined;
   const w: Watch = {
     io,
     opts,
@@ -202,7 +220,8 @@ export async function watchCommand(dir: string, opts: WatchOptions, io: CliIo): 
     dir,
     channels: [consoleChannel, ...channels],
     signer,
-    evaluator: new Evaluator(load.pack, { eventSources: eventSourcesFor(opts.eventSource, load.config) }),
+    evaluator,
+    ...(detect ? { detect } : {}),
     suppressor: new Suppressor({
       rules: load.pack.rules,
       ...(opts.mutes === false ? {} : { mutes: cachedMutes(() => mutes.live(), 5_000, now) }),
@@ -362,10 +381,53 @@ function fileLine(name: string, out: FileOutcome, retrying: boolean, againInSeco
 
 /** Reads one file: every alert not handled before is held back or delivered, at most `concurrency` at once. */
 async function processFile(w: Watch, file: string, name: string, since: number | undefined): Promise<FileOutcome> {
-  const { io } = w;
+  const { io, detect } = w;
   const out: FileOutcome = { records: 0, alerts: 0, suppressed: 0, beforeSince: 0, handled: [], owed: 0, partial: false };
   const seen = new Set<string>();
   const deliveries = new Bounded(w.opts.concurrency ?? 8);
+  const failures: StateFailure[] = [];
+
+  const handle = async (matched: Alert) => {
+    if (w.state.hasAlert(matched.id) || seen.has(matched.id)) return;
+    seen.add(matched.id);
+    if (since !== undefined && alertTime(matched, w.now()) < since) {
+      out.beforeSince++; // not delivered and not handled: a later --since/--from-start may still ask for it
+      return;
+    }
+    out.alerts++;
+    const verdict = await decide(w, matched);
+    if (!verdict.deliver) {
+      out.suppressed++;
+      out.handled.push(matched.id); // handled: never retried, never lost (logged by decide)
+      w.totals.heldBack++;
+      w.totals.owed.delete(matched.id); // muted while some channel still owed it: no longer owed
+      return;
+    }
+    const alert = withMuteLinks(verdict.alert, w.signer, w.now());
+    await deliveries.run(async () => {
+      if (settle(w, alert, await deliverOnce(w.channels, alert, w.ledger, io.retry))) out.handled.push(alert.id);
+      else out.owed++;
+    });
+  };
+  const detected = async (d: { alerts: Alert[]; notes: string[] }) => {
+    for (const n of d.notes) writeLine(io.stderr, `rekwatch: late: ${terminalSafe(n)}`);
+    for (const a of d.alerts) await handle(a);
+  };
+  /** One value, in event-time order when stateful rules reorder them. */
+  const evaluate = async (value: unknown, where: string, late: boolean) => {
+    const parsed = toRecord(value);
+    if (!parsed.ok) {
+      writeLine(io.stderr, `rekwatch: malformed: ${terminalSafe(name)}: ${where}: ${terminalSafe(parsed.reason)}`);
+      return;
+    }
+    // Named as replay names it (record and time; the file's own line follows).
+    if (late) writeLine(io.stderr, `rekwatch: late: record ${terminalSafe(String(parsed.record.eventID ?? '(no eventID)'))} at ${terminalSafe(String(parsed.record.eventTime))}: later than the ${detect!.latenessMs / 60_000}m bound; evaluated without first-seen memory`);
+    const precomputed = detect && w.evaluator.inScope(parsed.record) ? await detect.precompute(parsed.record, late, failures) : undefined;
+    const evaluation = await w.evaluator.evaluateRecord(parsed.record, parsed.envelope ? (value as Record<string, unknown>) : undefined, precomputed);
+    for (const matched of evaluation.alerts) await handle(matched);
+    if (detect && evaluation.selections) await detected(await detect.selections(evaluation.selections, failures));
+  };
+
   reading: for await (const batch of readTrail([file], io.stdin, io.cwd, { maxRecordBytes: w.opts.maxRecordSize })) {
     for (const item of batch) {
       if (w.opts.signal?.aborted) {
@@ -375,37 +437,20 @@ async function processFile(w: Watch, file: string, name: string, since: number |
       if (item.kind === 'malformed') writeLine(io.stderr, `rekwatch: malformed: ${terminalSafe(name)}: ${item.where}: ${item.reason}`);
       if (item.kind !== 'value') continue;
       out.records++;
-      const parsed = toRecord(item.value);
-      if (!parsed.ok) {
-        writeLine(io.stderr, `rekwatch: malformed: ${terminalSafe(name)}: ${item.where}: ${terminalSafe(parsed.reason)}`);
-        continue;
-      }
-      const evaluation = await w.evaluator.evaluateRecord(parsed.record, parsed.envelope ? (item.value as Record<string, unknown>) : undefined);
-      for (const matched of evaluation.alerts) {
-        if (w.state.hasAlert(matched.id) || seen.has(matched.id)) continue;
-        seen.add(matched.id);
-        if (since !== undefined && alertTime(matched, w.now()) < since) {
-          out.beforeSince++; // not delivered and not handled: a later --since/--from-start may still ask for it
-          continue;
-        }
-        out.alerts++;
-        const verdict = await decide(w, matched);
-        if (!verdict.deliver) {
-          out.suppressed++;
-          out.handled.push(matched.id); // handled: never retried, never lost (logged by decide)
-          w.totals.heldBack++;
-          w.totals.owed.delete(matched.id); // muted while some channel still owed it: no longer owed
-          continue;
-        }
-        const alert = withMuteLinks(verdict.alert, w.signer, w.now());
-        await deliveries.run(async () => {
-          if (settle(w, alert, await deliverOnce(w.channels, alert, w.ledger, io.retry))) out.handled.push(alert.id);
-          else out.owed++;
-        });
-      }
+      if (!detect) await evaluate(item.value, item.where, false);
+      else for (const p of detect.take(item.value, item.where)) await evaluate(p.value, p.where, p.late === true);
     }
   }
+  if (detect) {
+    // Before the file can be recorded as done: everything it put in the buffers is applied.
+    for (const p of detect.flushRecords()) await evaluate(p.value, p.where, false);
+    await detected(await detect.flushSelections(failures));
+  }
   await deliveries.idle();
+  for (const f of failures) {
+    writeLine(io.stderr, `rekwatch: ${terminalSafe(name)}: could not ${f.step === 'firstSeen' ? 'read first-seen state' : 'apply a threshold selection'}${f.ruleId ? ` of ${f.ruleId}` : ''}${f.eventId ? ` for event ${terminalSafe(f.eventId)}` : ''} (${errorText(f.error)}); other alerts delivered, the file is read again later`);
+  }
+  if (failures.length > 0) out.owed++;
   return out;
 }
 

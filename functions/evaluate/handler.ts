@@ -8,6 +8,15 @@
  *   - a failed publish releases its claim and the invocation throws, so Lambda/EventBridge retry it
  *     (and, after the retries, the event lands in the dead-letter queue);
  *   - a retried or duplicated event never sends an alert again on a channel where it was sent;
+ *   - stateful rules (issue 13): when the pack uses `firstSeen`, the record's fact is computed from
+ *     the detection state (one read-modify-write of its principal's item) before its conditions run;
+ *     threshold matches (selections) go through the window reducer on the same store, and the
+ *     windows that reach their count are alerts like any other (stable id per rule, key and window,
+ *     so a retry or duplicate never sends one twice). Fail open, as mutes do: state that cannot be
+ *     read or written is logged (with the rule and event ids) and counted (`DetectionStateErrors`),
+ *     every alert that does not depend on it is still delivered, and then the invocation throws
+ *     `StateUnavailableError` so the event is retried (async retries, or a batch item failure on
+ *     the queue path) and the state applied then, once (a duplicate counts once);
  *   - the copies of one cross-account call (one `sharedEventID`, one per account that recorded it,
  *     arriving as separate invocations in any order) give one alert: they share the alert id, so the
  *     claim decides which copy delivers; each copy is first added to the alert's set of copies in the
@@ -19,7 +28,10 @@ import type { Logger } from 'pino';
 import type { AlertPublisher } from '../adapters/sns-publisher';
 import type { IdempotencyStore } from '../adapters/idempotency-store';
 import { copyKey, copyOf, parseCopyKey, withCopies } from '../core/alert/copies';
-import type { Evaluator } from '../core/match/evaluator';
+import type { Evaluation, Evaluator } from '../core/match/evaluator';
+import type { DetectionStateStore } from '../core/detect/state-store';
+import { toRecord } from '../core/input/record';
+import { applySelections, firstSeenFacts, KeyedQueue, thresholdSpecs, type StateFailure, type StatefulOptions } from '../adapters/detection-state/stateful-step';
 import { emf } from '../core/monitor/metrics';
 import { isPlainObject } from '../core/common/json-value';
 import type { Verdict } from '../core/suppress/suppression';
@@ -51,6 +63,25 @@ export interface HandlerDeps {
   store: () => IdempotencyStore | Promise<IdempotencyStore>;
   logger: Logger;
   now?: () => number;
+  /**
+   * Detection state (threshold windows, firstSeen memory), created on first use: only a record that
+   * a stateful rule needs ever reads it. Required when the pack has stateful rules.
+   */
+  detection?: () => DetectionStateStore | Promise<DetectionStateStore>;
+  /** Lateness bound and firstSeen memory (the core's defaults otherwise). */
+  detectOptions?: StatefulOptions;
+}
+
+/** Thrown after everything else was delivered when some detection state could not be used: retry the event. */
+export class StateUnavailableError extends Error {
+  constructor(readonly failures: readonly StateFailure[]) {
+    super(`detection state unavailable for ${failures.map((f) => (f.ruleId ? `${f.step} ${f.ruleId}` : f.step)).join(', ')}: ${failures.map((f) => errorText(f.error)).join('; ')}`, { cause: failures[0]?.error });
+    this.name = 'StateUnavailableError';
+  }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 export class DeliveryError extends Error {
@@ -66,12 +97,38 @@ function eventIdOf(event: unknown): string | undefined {
   return typeof detail.eventID === 'string' ? detail.eventID : undefined;
 }
 
+/** Evaluates one event, computing its firstSeen fact from the state first when the pack uses it. */
+async function evaluateEvent(deps: HandlerDeps, options: StatefulOptions, event: unknown, failures: StateFailure[]): Promise<Evaluation> {
+  if (!deps.evaluator.usesFirstSeen) return deps.evaluator.evaluate(event);
+  const parsed = toRecord(event);
+  if (!parsed.ok) return { status: 'malformed', reason: parsed.reason, alerts: [], errors: [] };
+  const { record } = parsed;
+  if (!deps.evaluator.inScope(record)) return { status: 'outOfScope', record, alerts: [], errors: [] };
+  const facts = deps.detection
+    ? await firstSeenFacts(deps.detection, record, options, failures)
+    : (failures.push({ step: 'firstSeen', eventId: eventIdOf(event), error: new Error('no detection state store configured') }), undefined);
+  return deps.evaluator.evaluateRecord(record, parsed.envelope ? (event as Record<string, unknown>) : undefined, facts);
+}
+
+export interface HandlerResult {
+  alerts: number;
+  delivered: number;
+  skipped: number;
+  suppressed?: number;
+  /** Threshold selections older than the lateness bound: counted, not applied. */
+  late?: number;
+}
+
 export function createHandler(deps: HandlerDeps) {
   const now = deps.now ?? Date.now;
-  return async function handler(event: unknown, context?: Pick<Context, 'awsRequestId'>): Promise<{ alerts: number; delivered: number; skipped: number; suppressed?: number }> {
+  const specs = thresholdSpecs(deps.evaluator.rules);
+  // One queue per handler: concurrent events of a batch update a key one after another.
+  const stateOptions: StatefulOptions = { ...deps.detectOptions, queue: new KeyedQueue() };
+  return async function handler(event: unknown, context?: Pick<Context, 'awsRequestId'>): Promise<HandlerResult> {
     const started = now();
     const log = deps.logger.child({ requestId: context?.awsRequestId, eventId: eventIdOf(event) });
-    const evaluation = await deps.evaluator.evaluate(event);
+    const stateFailures: StateFailure[] = [];
+    const evaluation = await evaluateEvent(deps, stateOptions, event, stateFailures);
 
     if (evaluation.status === 'malformed') {
       log.warn({ reason: evaluation.reason }, 'malformed event dropped');
@@ -86,7 +143,29 @@ export function createHandler(deps: HandlerDeps) {
       log.error({ ruleId: e.ruleId, err: e.message }, 'rule evaluation failed');
       log.info(emf({ EvaluationErrors: { value: 1, unit: 'Count' } }, { RuleId: e.ruleId }), 'metrics');
     }
-    if (evaluation.alerts.length === 0) return { alerts: 0, delivered: 0, skipped: 0 };
+    let matchedAlerts = evaluation.alerts;
+    let late = 0;
+    if (evaluation.selections && evaluation.selections.length > 0) {
+      const applied = deps.detection
+        ? await applySelections(deps.detection, evaluation.selections, specs, stateOptions, stateFailures)
+        : (stateFailures.push(...evaluation.selections.map((s) => ({ step: 'threshold' as const, ruleId: s.ruleId, eventId: s.alert.eventId, error: new Error('no detection state store configured') }))), undefined);
+      if (applied) {
+        matchedAlerts = [...matchedAlerts, ...applied.alerts];
+        late = applied.late.length;
+        for (const l of applied.late) log.warn({ ruleId: l.ruleId, eventTime: l.eventTime }, 'threshold selection later than the lateness bound: counted, not applied');
+        if (late > 0) log.info(emf({ LateSelections: { value: late, unit: 'Count' } }), 'metrics');
+      }
+    }
+    for (const f of stateFailures) {
+      // Fail open: logged with the rule and event ids; every alert that does not depend on it goes out below.
+      log.error({ step: f.step, ruleId: f.ruleId, stateEventId: f.eventId, err: errorText(f.error) }, f.step === 'firstSeen' ? 'could not read first-seen state; firstSeen is unknown for this event (its conditions are false); retrying the event' : 'could not apply a threshold selection; retrying the event');
+      log.info(emf({ DetectionStateErrors: { value: 1, unit: 'Count' } }, { Step: f.step }), 'metrics');
+    }
+    const lateField = late > 0 ? { late } : {};
+    if (matchedAlerts.length === 0) {
+      if (stateFailures.length > 0) throw new StateUnavailableError(stateFailures);
+      return { alerts: 0, delivered: 0, skipped: 0, ...lateField };
+    }
 
     const [channels, store, suppression] = await Promise.all([
       deps.channels(),
@@ -100,7 +179,7 @@ export function createHandler(deps: HandlerDeps) {
     let delivered = 0;
     let skipped = 0;
     let suppressed = 0;
-    for (const matched of evaluation.alerts) {
+    for (const matched of matchedAlerts) {
       let alert = matched;
       if (suppression) {
         let verdict: Verdict;
@@ -161,7 +240,8 @@ export function createHandler(deps: HandlerDeps) {
       log.info(emf({ DeliveryFailures: { value: failures.length, unit: 'Count' } }), 'metrics');
       throw new DeliveryError(failures);
     }
-    return { alerts: evaluation.alerts.length, delivered, skipped, ...(suppressed ? { suppressed } : {}) };
+    if (stateFailures.length > 0) throw new StateUnavailableError(stateFailures);
+    return { alerts: matchedAlerts.length, delivered, skipped, ...(suppressed ? { suppressed } : {}), ...lateField };
   };
 }
 

@@ -4,6 +4,7 @@
  * of module loading per client package) is loaded, and its clients created, once per container on
  * the first event that produces an alert: events that match nothing never pay for it.
  */
+import type { Context } from 'aws-lambda';
 import pino from 'pino';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { requiredEnv, severitiesFromEnv } from '../adapters/env';
@@ -13,6 +14,8 @@ import { bundledPack } from './bundled-pack';
 import { createHandler, type Channel, type Suppression } from './handler';
 import { HEARTBEAT_ENV, withHeartbeat } from './heartbeat';
 import { heartbeatNames } from '../core/heartbeat/heartbeat';
+import { BATCH_CONCURRENCY_ENV, createBatchHandler, isSqsBatch } from './batch';
+import { statefulOptionsFromEnv } from '../adapters/detection-state/stateful-step';
 
 // Plain JSON to stdout: pino transports (worker threads) do not survive bundling.
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined, messageKey: 'message' });
@@ -23,6 +26,9 @@ const evaluator = new Evaluator(bundledPack(), {
 });
 /** How long live mutes are cached: a new mute takes effect within this (plus a second). */
 const MUTE_CACHE_MS = Number(process.env.MUTE_CACHE_SECONDS ?? 30) * 1000;
+
+/** Messages of one SQS batch evaluated at once (BATCH_CONCURRENCY, set by infra/constructs/event-queue.ts). */
+const BATCH_CONCURRENCY = Math.max(1, Math.min(64, Number(process.env[BATCH_CONCURRENCY_ENV] ?? 16) || 16));
 
 /** Runs `make` once per container, on first use; a failure is not remembered (the next call retries). */
 function once<T>(make: () => Promise<T>): () => Promise<T> {
@@ -73,6 +79,9 @@ const suppression = once(async (): Promise<Suppression> => {
 
 const store = once(async () => new (await import('../adapters/idempotency-store')).DynamoIdempotencyStore(await dynamo(), { tableName: requiredEnv('TABLE_NAME') }));
 
+/** Threshold windows and firstSeen memory (`detect#` items of the state table): created only when a record needs them. */
+const detection = once(async () => new (await import('../adapters/detection-state/dynamo-state-store')).DynamoStateStore(await dynamo(), { tableName: requiredEnv('TABLE_NAME') }));
+
 /** Signs mute links into alerts when the stack has a mute page (MUTE_URL) and a link key. */
 const muteUrl = process.env.MUTE_URL;
 const linkSecretId = process.env.LINK_KEY_SECRET_ID;
@@ -93,6 +102,8 @@ const evaluate = createHandler({
   channels,
   suppression,
   store,
+  detection,
+  detectOptions: statefulOptionsFromEnv(process.env),
   links:
     muteUrl && linkSecretId
       ? async (alert) => {
@@ -108,7 +119,7 @@ const evaluate = createHandler({
 
 /** With the heartbeat on (HEARTBEAT_NAME_PREFIX), heartbeats are recorded instead of evaluated. */
 const heartbeatPrefix = process.env[HEARTBEAT_ENV.namePrefix];
-export const handler = heartbeatPrefix
+const perEvent = heartbeatPrefix
   ? withHeartbeat(evaluate, {
       names: heartbeatNames(heartbeatPrefix),
       metricAccounts: new Set((process.env[HEARTBEAT_ENV.metricAccounts] ?? '').split(',').filter(Boolean)),
@@ -116,3 +127,13 @@ export const handler = heartbeatPrefix
       logger,
     })
   : evaluate;
+
+/**
+ * One entry for both paths: EventBridge invokes it with one event (the plain path); the SQS event
+ * source mapping (the queue path, infra/constructs/event-queue.ts) with a batch, each message's body
+ * one EventBridge event taken through `perEvent` (batch.ts says what is acknowledged and retried).
+ */
+const batch = createBatchHandler({ evaluate: perEvent, logger, concurrency: BATCH_CONCURRENCY });
+export async function handler(event: unknown, context?: Pick<Context, 'awsRequestId'>): Promise<unknown> {
+  return isSqsBatch(event) ? batch(event, context) : perEvent(event, context);
+}

@@ -9,6 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { CompiledEventRule } from '../../functions/core/eventbridge/event-pattern';
+import type { EventQueue } from './event-queue';
 
 export interface DetectionProps {
   /** Key for the dead-letter queue (and the trail, when one is created). */
@@ -94,16 +95,21 @@ export class Detection extends Construct {
     }
   }
 
-  /** Adds one EventBridge rule per compiled pattern, each targeting the function. */
-  connect(target: lambda.IFunction, eventRules: readonly CompiledEventRule[], retry: TargetRetry = {}): void {
+  /**
+   * Adds one EventBridge rule per compiled pattern, each targeting the function directly (the plain
+   * path) or, with `queue`, the queue the function consumes in batches (the queue path).
+   */
+  connect(target: lambda.IFunction, eventRules: readonly CompiledEventRule[], retry: TargetRetry = {}, queue?: EventQueue): void {
     eventRules.forEach((compiled, i) => {
       const rule = compiledEventRule(this, `Rule${i}`, compiled, { description: describeCompiledRule(compiled) });
       rule.addTarget(
-        new targets.LambdaFunction(target, {
-          deadLetterQueue: this.deadLetterQueue,
-          retryAttempts: retry.retryAttempts ?? 185,
-          maxEventAge: retry.maxEventAge ?? Duration.hours(24),
-        }),
+        queue
+          ? queue.target(this.deadLetterQueue, retry)
+          : new targets.LambdaFunction(target, {
+              deadLetterQueue: this.deadLetterQueue,
+              retryAttempts: retry.retryAttempts ?? 185,
+              maxEventAge: retry.maxEventAge ?? Duration.hours(24),
+            }),
       );
       this.rules.push(rule);
     });

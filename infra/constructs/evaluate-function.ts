@@ -32,6 +32,9 @@ export interface EvaluateFunctionProps {
 export class EvaluateFunction extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: logs.LogGroup;
+  /** The function's timeout and memory (the queue's visibility timeout and the cost note use them). */
+  readonly timeout = Duration.seconds(30);
+  readonly memorySize = 512;
 
   constructor(scope: Construct, id: string, props: EvaluateFunctionProps) {
     super(scope, id);
@@ -39,8 +42,8 @@ export class EvaluateFunction extends Construct {
       entry: 'functions/evaluate/index.ts',
       description: `rekwatch: evaluates ${props.pack.rules.filter((r) => r.enabled).length} rules on CloudTrail events from ${props.eventSources.join(', ')}`,
       roleDescription: 'rekwatch evaluate function',
-      memorySize: 512,
-      timeout: Duration.seconds(30),
+      memorySize: this.memorySize,
+      timeout: this.timeout,
       logRetentionDays: props.logRetentionDays,
       deadLetterQueue: props.deadLetterQueue,
       ...(props.reservedConcurrency !== undefined ? { reservedConcurrency: props.reservedConcurrency } : {}),

@@ -11,6 +11,7 @@
  * ids, so the app's template is what it was before this construct existed.
  */
 import { Annotations, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -21,6 +22,10 @@ import { Alerting } from '../constructs/alerting';
 import { ChatbotNotifications } from '../constructs/chatbot';
 import { Detection } from '../constructs/detection';
 import { EvaluateFunction } from '../constructs/evaluate-function';
+import { EventQueue } from '../constructs/event-queue';
+import { detectionCostNote } from '../detection-cost';
+import { chooseDetectionPath, isStatefulRule } from '../detection-path';
+import { DETECT_ENV } from '../../functions/adapters/detection-state/stateful-step';
 import { Monitoring } from '../constructs/monitoring';
 import { MutePage } from '../constructs/mute-page';
 import { SlackForwarder } from '../constructs/slack-forwarder';
@@ -205,6 +210,8 @@ export class RekwatchAlerting extends Construct {
   readonly chatbot?: ChatbotNotifications;
   /** The mute page and link key (unless `muteLinks` is false). */
   readonly mutePage?: MutePage;
+  /** The queue path's queue (infra/constructs/event-queue.ts), when stateful rules need read-only calls (or `detectionPath=queue`). */
+  readonly eventQueue?: EventQueue;
   /** The validated deployment configuration. */
   readonly config: DeployConfig;
   /** The rule pack bundled into the evaluate function. */
@@ -272,6 +279,8 @@ export class RekwatchAlerting extends Construct {
         ...(config.alertBus ? { EVENT_BUS_NAME: config.alertBus } : {}),
         ...(this.mutePage ? { MUTE_URL: this.mutePage.url.url, LINK_KEY_SECRET_ID: this.mutePage.linkKey.secretArn } : {}),
         ...(this.chatbot ? { CHATBOT_TOPIC_ARN: this.chatbot.topic.topicArn, CHATBOT_SEVERITIES: (config.chatbot?.severities ?? []).join(',') } : {}),
+        ...(config.detectLatenessMs !== null ? { [DETECT_ENV.latenessMs]: String(config.detectLatenessMs) } : {}),
+        ...(config.firstSeenMemoryMs !== null ? { [DETECT_ENV.firstSeenMemoryMs]: String(config.firstSeenMemoryMs) } : {}),
       },
     });
     if (this.chatbot) this.chatbot.topic.grantPublish(this.evaluate.function);
@@ -282,8 +291,23 @@ export class RekwatchAlerting extends Construct {
     this.alerting.grantPublish(this.evaluate.function);
     this.state.grantItemAccess(this.evaluate.function);
     this.state.grantBatchRead(this.evaluate.function); // live mutes are checked against their audit records
-    this.detection.connect(this.evaluate.function, this.patterns.rules);
+    // The plain path, or the queue path when stateful rules need read-only calls (infra/detection-path.ts).
+    const path = chooseDetectionPath(this.pack, config.detectionPath, config.eventSources);
+    if (path.path === 'queue') {
+      this.eventQueue = new EventQueue(this, 'EventQueue', {
+        key: this.key,
+        function: this.evaluate.function,
+        functionTimeout: this.evaluate.timeout,
+        batchSize: config.queueBatchSize,
+        ...(config.evaluateConcurrency !== null ? { reservedConcurrency: config.evaluateConcurrency } : {}),
+      });
+    }
+    this.detection.connect(this.evaluate.function, this.patterns.rules, {}, this.eventQueue);
     for (const note of this.patterns.notes) Annotations.of(this.detection).addInfo(`rekwatch: ${note}`);
+    Annotations.of(this.detection).addInfo(`rekwatch: ${path.reason}`);
+    Annotations.of(this.detection).addInfo(
+      `rekwatch: ${detectionCostNote(path.path, { memoryMb: this.evaluate.memorySize, batchSize: config.queueBatchSize, stateful: this.pack.rules.some((r) => r.enabled && isStatefulRule(r)) })}`,
+    );
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       function: this.evaluate.function,
@@ -293,6 +317,23 @@ export class RekwatchAlerting extends Construct {
       key: this.key,
       alarmEmails: config.alarmEmails,
     });
+    if (this.eventQueue) {
+      const period = Duration.minutes(5);
+      this.monitoring.alarmOn(
+        'EventQueueDeadLetters',
+        this.eventQueue.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        'events failed on every receive from the rekwatch event queue: see the evaluate function logs, then `rekwatch redrive --queue-url <EventQueueDeadLetterQueueUrl> --function <EvaluateFunctionName>`',
+      );
+      // Ten minutes of backlog means the function cannot keep up (or is failing whole batches).
+      const age = new cloudwatch.MathExpression({
+        expression: 'IF(age >= 600, 1, 0)',
+        usingMetrics: { age: this.eventQueue.queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }) },
+        period,
+      });
+      this.monitoring.alarmOn('EventQueueBacklog', age, 'the oldest event in the rekwatch event queue is over 10 minutes old: alerts are delayed');
+      new CfnOutput(this, 'EventQueueUrl', { value: this.eventQueue.queue.queueUrl });
+      new CfnOutput(this, 'EventQueueDeadLetterQueueUrl', { value: this.eventQueue.deadLetterQueue.queueUrl });
+    }
     if (config.slack) {
       this.slack = new SlackForwarder(this, 'Slack', {
         topic: this.alerting.topic,

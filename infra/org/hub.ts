@@ -74,7 +74,12 @@ export class Hub extends Construct {
     const period = Duration.minutes(5);
     props.patterns.rules.forEach((compiled, i) => {
       const rule = compiledEventRule(this, `Rule${i}`, compiled, { eventBus: this.bus, description: describeCompiledRule(compiled) });
-      rule.addTarget(new targets.LambdaFunction(stack.evaluate.function, { deadLetterQueue: stack.detection.deadLetterQueue, retryAttempts, maxEventAge }));
+      // The same way in as the home region's events: the queue path when the stack has one.
+      rule.addTarget(
+        stack.eventQueue
+          ? stack.eventQueue.target(stack.detection.deadLetterQueue, { retryAttempts, maxEventAge })
+          : new targets.LambdaFunction(stack.evaluate.function, { deadLetterQueue: stack.detection.deadLetterQueue, retryAttempts, maxEventAge }),
+      );
       this.rules.push(rule);
       // Metrics of a custom bus's rules carry both dimensions.
       const dimensionsMap = { EventBusName: plan.busName, RuleName: rule.ruleName };
