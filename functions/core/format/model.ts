@@ -9,7 +9,7 @@
 import { excerpt } from '../alert/excerpt';
 import { isPlainObject } from '../common/json-value';
 import { shortArn } from '../common/text';
-import { SEVERITIES, type Alert, type Severity } from '../common/types';
+import { SEVERITIES, type Alert, type AlertThreshold, type Severity } from '../common/types';
 import { requestParametersOf, resourceFields, type ResourceField } from './resource';
 import { reveal } from './text';
 
@@ -168,6 +168,30 @@ function otherCopiesOf(alert: Alert): Array<{ account: string; eventId: string }
     .slice(0, 10);
 }
 
+/** What a threshold alert counted, in words: `200 matching calls` / `12 distinct values of requestParameters.collectionId`. */
+function countedText(t: AlertThreshold, n: number): string {
+  const d = t.distinct;
+  if (d && typeof d.fact === 'string') {
+    const path = typeof d.path === 'string' && d.path.startsWith('$.') ? `${d.fact}.${d.path.slice(2)}` : d.fact;
+    return `${n} distinct value${n === 1 ? '' : 's'} of ${reveal(path.slice(0, 120))}`;
+  }
+  return `${n} matching call${n === 1 ? '' : 's'}`;
+}
+
+/** A threshold alert's window key, `principalArn = arn:…; eventName = …`, bounded. */
+function thresholdKeyText(t: AlertThreshold): string {
+  const key = t.key && typeof t.key === 'object' ? Object.entries(t.key) : [];
+  if (key.length === 0) return 'all matching calls together';
+  const value = (v: unknown) => reveal((typeof v === 'string' ? v : (JSON.stringify(v) ?? 'none')).slice(0, 300));
+  return key.slice(0, 5).map(([k, v]) => `${reveal(k.slice(0, 60))} = ${value(v)}`).join('; ');
+}
+
+/** A usable threshold on an alert (the fields the detect stage sets), else null. */
+function thresholdOf(alert: Alert): AlertThreshold | null {
+  const t = alert.threshold;
+  return t && typeof t === 'object' && Number.isSafeInteger(t.count) && typeof t.window === 'string' && typeof t.windowStart === 'string' ? t : null;
+}
+
 function lowerFirst(label: string): string {
   return /^[A-Z][a-z]/.test(label) ? label[0]!.toLowerCase() + label.slice(1) : label;
 }
@@ -224,6 +248,17 @@ export function alertView(alert: Alert): AlertView {
     { text: '.', kind: 'text' },
   );
   if (errorCode) summary.push({ text: ' The call failed with ', kind: 'text' }, { text: errorCode, kind: 'value' }, { text: '.', kind: 'text' });
+  const threshold = thresholdOf(alert);
+  if (threshold) {
+    const reached = Number.isSafeInteger(threshold.reached) ? threshold.reached : threshold.count;
+    summary.push(
+      { text: ' It reached the threshold: ', kind: 'text' },
+      { text: `${countedText(threshold, reached)} within ${reveal(threshold.window.slice(0, 20))}`, kind: 'strong' },
+      { text: ' since ', kind: 'text' },
+      { text: reveal(threshold.windowStart.slice(0, 40)), kind: 'value' },
+      { text: Number.isSafeInteger(threshold.final) && threshold.final! > reached ? ` (${threshold.final} by the end of the window).` : '.', kind: 'text' },
+    );
+  }
   const held = alert.suppressedBefore;
   if (held && Number.isSafeInteger(held.count) && held.count > 0) {
     summary.push(
@@ -250,6 +285,12 @@ export function alertView(alert: Alert): AlertView {
   ];
   if (errorCode) what.push({ label: 'Error code', value: errorCode, code: true });
   if (errorCode && errorMessage) what.push({ label: 'Error message', value: reveal(errorMessage), code: true });
+  if (threshold) {
+    what.push({ label: 'Threshold', value: `${countedText(threshold, threshold.count)} within ${reveal(threshold.window.slice(0, 20))}`, code: false });
+    what.push({ label: 'Counted per', value: thresholdKeyText(threshold), code: true });
+    what.push({ label: 'Window start', value: reveal(threshold.windowStart.slice(0, 40)), code: true });
+    if (Number.isSafeInteger(threshold.final)) what.push({ label: 'In the window', value: `${threshold.final} when it closed`, code: false });
+  }
   const where: Fact[] = [
     { label: 'Account', value: accountLabel, code: true },
     { label: 'Region', value: region, code: true },
