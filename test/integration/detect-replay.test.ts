@@ -41,6 +41,10 @@ function generated(): Record<string, unknown>[] {
   // First seen: oscar reads from his usual address, then deletes faces from a new one.
   out.push(record({ eventName: 'DetectFaces', eventID: 'fs-1', eventTime: at(3500), userIdentity: user('oscar'), sourceIPAddress: '198.51.100.30' }));
   out.push(record({ eventName: 'DeleteFaces', readOnly: false, eventID: 'fs-2', eventTime: at(3700), userIdentity: user('oscar'), sourceIPAddress: '203.0.113.66', requestParameters: { collectionId: 'employees', faceIds: ['x'] }, responseElements: { deletedFaces: ['x'] } }));
+  // Mass enrolment: victor indexes 320 faces in 320 s.
+  for (let i = 0; i < 320; i++) out.push(record({ eventName: 'IndexFaces', readOnly: false, eventID: `enrol-${i}`, eventTime: at(4000 + i), userIdentity: user('victor'), requestParameters: { collectionId: 'employees', externalImageId: `scraped-${i}` }, responseElements: { faceModelVersion: '7.0' } }));
+  // Paid analysis burst: walter makes 1,100 DetectLabels calls in 100 s (11 per second).
+  for (let i = 0; i < 1100; i++) out.push(record({ eventName: 'DetectLabels', eventID: `paid-${i}`, eventTime: at(5000 + Math.floor(i / 11)), userIdentity: user('walter'), requestParameters: { maxLabels: 10 } }));
   return out;
 }
 
@@ -85,7 +89,7 @@ const rulesAll = join(dir, 'rules-all');
 beforeAll(() => {
   for (const target of [rulesWithoutFirstSeen, rulesAll]) {
     cpSync(join(ROOT, 'rules'), target, { recursive: true });
-    for (const id of ['bulk-face-search', 'many-collections-searched', 'first-seen-network-write']) {
+    for (const id of ['bulk-face-search', 'many-collections-searched', 'first-seen-network-write', 'paid-analysis-burst']) {
       const file = join(target, `${id}.json`);
       writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), enabled: true }));
     }
@@ -100,12 +104,14 @@ describe('replay with stateful rules', () => {
     const r = await replay(writeTrail('a', records, 1, 0), rulesAll, ['--workers', '1']);
     expect(r.code).toBe(0);
     const alerts = alertsOf(r.stdout);
-    const stateful = alerts.filter((a) => ['bulk-face-search', 'many-collections-searched', 'denied-call-enumeration', 'project-policy-grants-outside-organization', 'first-seen-network-write'].includes(a.ruleId));
+    const stateful = alerts.filter((a) => ['bulk-face-search', 'many-collections-searched', 'denied-call-enumeration', 'project-policy-grants-outside-organization', 'first-seen-network-write', 'mass-face-enrolment', 'paid-analysis-burst', 'liveness-session-burst'].includes(a.ruleId));
     expect(stateful.map((a) => [a.ruleId, a.principal, a.threshold?.reached, a.threshold?.final]).sort()).toEqual([
       ['bulk-face-search', 'arn:aws:iam::111122223333:user/mallory', 200, 250],
       ['denied-call-enumeration', 'arn:aws:iam::111122223333:user/trent', 5, 6],
       ['first-seen-network-write', 'arn:aws:iam::111122223333:user/oscar', undefined, undefined],
       ['many-collections-searched', 'arn:aws:iam::111122223333:user/eve', 10, 12],
+      ['mass-face-enrolment', 'arn:aws:iam::111122223333:user/victor', 300, 320],
+      ['paid-analysis-burst', 'arn:aws:iam::111122223333:user/walter', 1000, 1100],
       ['project-policy-grants-outside-organization', 'arn:aws:iam::111122223333:user/dana', undefined, undefined],
     ]);
     const bulk = stateful.find((a) => a.ruleId === 'bulk-face-search')!;
@@ -130,7 +136,7 @@ describe('replay with stateful rules', () => {
     expect(one.code).toBe(0);
     expect(alertsOf(one.stdout)).toEqual(alertsOf((await replay(trail, rulesWithoutFirstSeen, ['--workers', '1'])).stdout));
     expect(summaryOf(one.stderr).detect.singleThread).toBe(false);
-    expect(alertsOf(one.stdout).filter((a) => a.threshold).length).toBe(3);
+    expect(alertsOf(one.stdout).filter((a) => a.threshold).length).toBe(5);
     expect(two.stdout).toBe(one.stdout);
     expect(three.stdout).toBe(one.stdout);
     expect(two.stderr).toBe(one.stderr);

@@ -59,7 +59,7 @@ export function testCaseProblems(tc: Record<string, unknown>, i: number, file: s
   const hasEvents = 'events' in tc;
   if (hasEvent === hasEvents) at('', hasEvent ? 'give either "event" or "events", not both' : 'is missing "event" (one event) or "events" (a sequence)');
   if (hasEvents && 'repeat' in tc) at('repeat', 'repeats "event"; with "events", list every event instead');
-  if (typeof tc.every === 'string' && DURATION.test(tc.every) && parseDuration(tc.every) === null) at('every', 'must be a duration (like 10s, 1m)');
+  if (typeof tc.every === 'string' && DURATION.test(tc.every) && everyMsOf(tc.every) === null) at('every', 'must be a duration (like 10s, 1m, or 0s for calls in the same second)');
   if ('every' in tc && !isSequence(tc)) at('every', 'spaces the events of a sequence ("events" or "repeat")');
   if (!isSequence(tc)) {
     if ('alerts' in tc) at('alerts', 'counts the alerts of a sequence ("events" or "repeat"); one event alerts or not ("expect")');
@@ -81,6 +81,14 @@ export function testCaseProblems(tc: Record<string, unknown>, i: number, file: s
   return out;
 }
 
+/**
+ * A sequence's spacing: a duration, or zero (`0s`): CloudTrail times have one-second resolution, so
+ * a burst of calls in one second carries one eventTime.
+ */
+function everyMsOf(text: string): number | null {
+  return /^(0+[smhdw])+$/.test(text) ? 0 : parseDuration(text);
+}
+
 function sequenceEvent(event: Record<string, unknown>, index: number, everyMs: number, start: number, fromRepeat: boolean): Record<string, unknown> {
   if ('detail-type' in event || 'eventVersion' in event) return event;
   const out = { ...event };
@@ -94,7 +102,7 @@ function sequenceEvent(event: Record<string, unknown>, index: number, everyMs: n
 export function testCaseOf(tc: Record<string, unknown>): RuleTestCase {
   const base = { name: tc.name as string, expect: tc.expect as boolean };
   if (!isSequence(tc)) return { ...base, event: tc.event as Record<string, unknown> };
-  const everyMs = typeof tc.every === 'string' ? (parseDuration(tc.every) ?? DEFAULT_EVERY_MS) : DEFAULT_EVERY_MS;
+  const everyMs = typeof tc.every === 'string' ? (everyMsOf(tc.every) ?? DEFAULT_EVERY_MS) : DEFAULT_EVERY_MS;
   const fromRepeat = !Array.isArray(tc.events);
   const given = fromRepeat ? (tc.event as Record<string, unknown>) : undefined;
   const startText = fromRepeat && typeof given?.eventTime === 'string' ? given.eventTime : String(BASE_TEST_RECORD.eventTime);
