@@ -273,9 +273,9 @@ type Unit = { kind: 'items'; items: readonly TrailItem[] } | { kind: 'evaluated'
  * (and everything with --workers 1) is read here. Both give the same output, byte for byte.
  */
 async function* readUnits(paths: readonly string[], replay: Replay, opts: ReplayOptions, io: CliIo, status: (text: string) => void): AsyncGenerator<Unit> {
-  if (opts.sources) {
+  if (opts.sources?.inputs.some((i) => i.kind !== 'paths')) {
     // Trail buckets and Event history (replay-sources.ts) are read and evaluated in this thread, in
-    // the order given, local paths among them included.
+    // the order given, local paths among them included. Local paths alone go to the workers below.
     for await (const items of readInputs(paths, opts.sources, replay.evaluator, io, { maxRecordBytes: opts.maxRecordSize }, status)) yield { kind: 'items', items };
     return;
   }
