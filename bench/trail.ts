@@ -32,7 +32,7 @@ export interface TrailBench {
   linearity: { xMb: number; cpuSecPer100MbAtX: number; cpuSecPer100MbAt2x: number; ratio: number };
 }
 
-interface Measured { ms: number; cpuMs: number; maxRssKb: number; records: number }
+interface Measured { ms: number; cpuMs: number; maxRssKb: number; records: number; threads?: number }
 
 function trail(mb: number, log: (s: string) => void): { dir: string; bytes: number; files: number; records: number } {
   const dir = join(__dirname, '.data', `trail-files-${mb}mb`);
@@ -61,7 +61,12 @@ export function trailBench(quick: boolean, trailMb: number | undefined, log: (s:
   const big = trail(mb, log);
   const half = trail(Math.round(mb / 2), log);
   const rounds = quick ? 1 : 3;
-  const replay = (dir: string, w: number) => () => node([tsx, join(__dirname, 'replay-child.ts'), dir, '--workers', String(w)]);
+  const replay = (dir: string, w: number) => () => {
+    const m = node([tsx, join(__dirname, 'replay-child.ts'), dir, '--workers', String(w)]);
+    // Output cannot show whether workers ran (it is the same either way): the child counts them.
+    if (m.threads !== (w > 1 ? w : 0)) throw new Error(`bench: replay --workers ${w} started ${m.threads} worker threads`);
+    return m;
+  };
   const rows: Array<{ name: string; run: () => Measured }> = [
     { name: 'rekwatch replay, pack, --workers 1', run: replay(big.dir, 1) },
     { name: `rekwatch replay, pack, --workers ${workers}`, run: replay(big.dir, workers) },
