@@ -19,16 +19,27 @@ export function mayNestDeeperThan(text: string, limit: number): boolean {
   return false;
 }
 
-/** True when `value` has objects or arrays nested more than `limit` deep (`{}` is depth 1). Iterative. */
+/**
+ * True when `value` has objects or arrays nested more than `limit` deep (`{}` is depth 1). Recursive
+ * but bounded: it never goes more than `limit + 1` calls deep, whatever the value (no allocation per
+ * node, which matters on the replay path, where every record of a large file is checked).
+ */
 export function nestsDeeperThan(value: unknown, limit: number): boolean {
-  const stack: Array<{ v: unknown; depth: number }> = [{ v: value, depth: 0 }];
-  while (stack.length > 0) {
-    const { v, depth } = stack.pop() as { v: unknown; depth: number };
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth + 1 > limit) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) {
-      if (typeof child === 'object' && child !== null) stack.push({ v: child, depth: depth + 1 });
+  return typeof value === 'object' && value !== null && deeper(value, limit);
+}
+
+/** True when the object or array `v` spans more than `budget` levels itself included. */
+function deeper(v: object, budget: number): boolean {
+  if (budget < 1) return true;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const c: unknown = v[i];
+      if (typeof c === 'object' && c !== null && deeper(c, budget - 1)) return true;
     }
+    return false;
+  }
+  for (const c of Object.values(v)) {
+    if (typeof c === 'object' && c !== null && deeper(c, budget - 1)) return true;
   }
   return false;
 }
