@@ -15,7 +15,7 @@ import type { Writable } from 'node:stream';
 import { deliverToAll, type DeliveryChannel } from '../adapters/delivery/channel';
 import { MuteStore } from '../adapters/mute-store';
 import { availableParallelism } from 'node:os';
-import { chunkItems, type EvaluatedChunk } from '../adapters/replay-workers/chunk';
+import { FOUND, OUT_OF_SCOPE, QUIET, type EvaluatedChunk, type Found } from '../adapters/replay-workers/chunk';
 import { evaluateInWorkers } from '../adapters/replay-workers/pool';
 import type { WorkerSetup } from '../adapters/replay-workers/worker';
 import { readInput, trailInputs, type TrailInput, type TrailItem } from '../adapters/trail-reader';
@@ -25,7 +25,7 @@ import { DuplicateWindow } from '../core/input/duplicate-window';
 import { Evaluator } from '../core/match/evaluator';
 import { withMuteLinks, type LinkSigner } from '../core/suppress/mute-links/links';
 import type { Mute } from '../core/suppress/mute';
-import { processRecord, settle, type PipelineDeps } from '../core/pipeline/record-pipeline';
+import { processRecord, settle, settleQuiet, type PipelineDeps, type RecordOutcome } from '../core/pipeline/record-pipeline';
 import { formatAlertLines, heldBackNote, renderSummary, unreadableArgumentsNote } from '../core/report/replay-report';
 import { ReplayTally } from '../core/report/replay-tally';
 import { Suppressor, type Verdict } from '../core/suppress/suppression';
@@ -247,15 +247,27 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
         for (const alert of counted.deliver) await emit(alert);
       }
     } else {
-      const { file } = unit.chunk;
-      for (const x of chunkItems(unit.chunk)) {
-        if ('item' in x) {
-          countItem(tally, x.item, note, jsonNote);
-          continue;
+      // A worker's chunk (chunk.ts), item by item in input order; the two common kinds (out of scope,
+      // quiet) are settled and counted here synchronously, with shared outcomes: nothing is built per record.
+      const { file, kinds, keys, found, others } = unit.chunk;
+      let k = 0;
+      let f = 0;
+      let o = 0;
+      for (let i = 0; i < kinds.length; i++) {
+        const kind = kinds[i];
+        if (kind === OUT_OF_SCOPE) {
+          tally.record(OUT_OF_SCOPE_OUTCOME, file, '');
+        } else if (kind === QUIET) {
+          tally.record(settleQuiet(keys[k++] as string, deps), file, '');
+        } else if (kind === FOUND) {
+          k++;
+          const { where, ...evaluated } = found[f++] as Found;
+          const counted = tally.record(await settle(evaluated, deps), file, where);
+          for (const n of counted.notes) jsonNote(n);
+          for (const alert of counted.deliver) await emit(alert);
+        } else {
+          countItem(tally, others[o++] as EvaluatedChunk['others'][number], note, jsonNote);
         }
-        const counted = tally.record(await settle(x.evaluated, deps), file, x.where);
-        for (const n of counted.notes) jsonNote(n);
-        for (const alert of counted.deliver) await emit(alert);
       }
     }
     progress.update(tally.stats);
@@ -263,6 +275,8 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
   progress.clear();
   return run;
 }
+
+const OUT_OF_SCOPE_OUTCOME: RecordOutcome = { status: 'outOfScope' };
 
 /** What replay reads, in input order: reader items to take through the pipeline here, or a chunk of stage 1 results from a worker. */
 type Unit = { kind: 'items'; items: readonly TrailItem[] } | { kind: 'evaluated'; chunk: EvaluatedChunk };
