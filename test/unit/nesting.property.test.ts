@@ -1,6 +1,6 @@
 /**
- * Property: `nestsDeeperThan` (core/common/nesting.ts, bounded recursion) says exactly what the
- * depth of the value says, for any JSON value and limit, and stays within the stack on values
+ * Property: `nestsDeeperThan` (core/common/nesting.ts, iterative) says exactly what the
+ * depth of the value says, for any JSON value and limit, and handles values
  * nested far deeper than its limit (a record 100,000 levels deep is malformed, not a crash).
  */
 import fc from 'fast-check';

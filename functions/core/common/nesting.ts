@@ -20,26 +20,35 @@ export function mayNestDeeperThan(text: string, limit: number): boolean {
 }
 
 /**
- * True when `value` has objects or arrays nested more than `limit` deep (`{}` is depth 1). Recursive
- * but bounded: it never goes more than `limit + 1` calls deep, whatever the value (no allocation per
- * node, which matters on the replay path, where every record of a large file is checked).
+ * True when `value` (a parsed JSON value) has objects or arrays nested more than `limit` deep (`{}`
+ * is depth 1). Iterative, with two plain stacks (values and their depths), so nothing is allocated
+ * per node: on the replay path every record of a large file is checked.
  */
 export function nestsDeeperThan(value: unknown, limit: number): boolean {
-  return typeof value === 'object' && value !== null && deeper(value, limit);
-}
-
-/** True when the object or array `v` spans more than `budget` levels itself included. */
-function deeper(v: object, budget: number): boolean {
-  if (budget < 1) return true;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const c: unknown = v[i];
-      if (typeof c === 'object' && c !== null && deeper(c, budget - 1)) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  const values: object[] = [value];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const v = values.pop() as object;
+    const depth = depths.pop() as number;
+    if (depth > limit) return true;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const c: unknown = v[i];
+        if (typeof c === 'object' && c !== null) {
+          values.push(c);
+          depths.push(depth + 1);
+        }
+      }
+    } else {
+      for (const k in v) {
+        const c: unknown = (v as Record<string, unknown>)[k];
+        if (typeof c === 'object' && c !== null) {
+          values.push(c);
+          depths.push(depth + 1);
+        }
+      }
     }
-    return false;
-  }
-  for (const c of Object.values(v)) {
-    if (typeof c === 'object' && c !== null && deeper(c, budget - 1)) return true;
   }
   return false;
 }
