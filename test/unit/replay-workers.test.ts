@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { chunkItems, ChunkBuilder } from '../../functions/adapters/replay-workers/chunk';
-import { evaluateInWorkers } from '../../functions/adapters/replay-workers/pool';
+import { evaluateInWorkers, type PoolOptions } from '../../functions/adapters/replay-workers/pool';
 import { readInput, type TrailInput } from '../../functions/adapters/trail-reader';
 import { Evaluator } from '../../functions/core/match/evaluator';
 import { evaluateValue, type Evaluated } from '../../functions/core/pipeline/record-pipeline';
@@ -51,24 +51,28 @@ async function inThisThread(inputs: TrailInput[]): Promise<Seen> {
 }
 
 describe('evaluateInWorkers', () => {
-  it('returns each input in order: files evaluated by workers exactly as here, the rest for the main thread', async () => {
-    const files = ['a.json.gz', 'b.json', 'c.jsonl'].map((name) => join(dir, name));
+  const files = ['a.json.gz', 'b.json', 'c.jsonl'].map((name) => join(dir, name));
+  const inputs: TrailInput[] = [
+    { file: 'a', fsPath: files[0] as string, regular: true, argument: true },
+    { unreadable: 'gone', reason: 'no such file or directory', argument: true },
+    { file: 'b', fsPath: files[1] as string, regular: true, argument: true },
+    { file: 'fifo', fsPath: '/dev/null', regular: false, argument: true },
+    { file: 'c', fsPath: files[2] as string, regular: true, argument: true },
+  ];
+  beforeAll(() => {
     writeFileSync(files[0] as string, gzipSync(JSON.stringify({ Records: [...recs(300, 'a'), 7] })));
     writeFileSync(files[1] as string, JSON.stringify({ Records: recs(50, 'b') }, null, 1));
     writeFileSync(files[2] as string, `${recs(40, 'c').map((r) => JSON.stringify(r)).join('\n')}\n{bad\n`);
-    const inputs: TrailInput[] = [
-      { file: 'a', fsPath: files[0] as string, regular: true, argument: true },
-      { unreadable: 'gone', reason: 'no such file or directory', argument: true },
-      { file: 'b', fsPath: files[1] as string, regular: true, argument: true },
-      { file: 'fifo', fsPath: '/dev/null', regular: false, argument: true },
-      { file: 'c', fsPath: files[2] as string, regular: true, argument: true },
-    ];
+  });
+
+  /** Every input's results through the pool, in order (the main thread's share read here), and who had each. */
+  async function pooled(list: TrailInput[], options: PoolOptions = {}): Promise<{ kinds: string[]; seen: Seen }> {
     const kinds: string[] = [];
     const seen: Seen = [];
     async function* listed() {
-      yield* inputs;
+      yield* list;
     }
-    for await (const pooled of evaluateInWorkers(listed(), 2, { pack, evaluator: {}, chunkSize: 16 })) {
+    for await (const pooled of evaluateInWorkers(listed(), 2, { pack, evaluator: {}, chunkSize: 16 }, options)) {
       kinds.push(pooled.kind);
       if (pooled.kind === 'main') {
         seen.push(...(await inThisThread([pooled.input])));
@@ -84,9 +88,25 @@ describe('evaluateInWorkers', () => {
         }
       }
     }
+    return { kinds, seen };
+  }
+
+  it('returns each input in order: files evaluated by workers exactly as here, the rest for the main thread', async () => {
+    const { kinds, seen } = await pooled(inputs);
     expect(kinds).toEqual(['worker', 'main', 'worker', 'main', 'worker']);
     const expected = await inThisThread(inputs);
     expect(seen).toEqual(expected);
     expect(expected.filter(([, e]) => typeof e !== 'string' && e.status === 'inScope' && e.alerts.length > 0)).toHaveLength(alerting(300) + alerting(50) + alerting(40));
+  });
+
+  it('with mainUntilReady, hands the first regular files back while no worker is ready, with the same results in order', async () => {
+    const many = Array.from({ length: 12 }, (_, i) => inputs[i % inputs.length] as TrailInput);
+    const { kinds, seen } = await pooled(many, { mainUntilReady: true });
+    // The threads take a while to start: the first file is always the main thread's.
+    expect(kinds[0]).toBe('main');
+    many.forEach((input, i) => {
+      if ('unreadable' in input || !input.regular) expect(kinds[i]).toBe('main');
+    });
+    expect(seen).toEqual(await inThisThread(many));
   });
 });
