@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { chunkItems, ChunkBuilder } from '../../functions/adapters/replay-workers/chunk';
 import { evaluateInWorkers, type PoolOptions } from '../../functions/adapters/replay-workers/pool';
-import { readInput, type TrailInput } from '../../functions/adapters/trail-reader';
+import { readInput, type TrailInput, type TrailItem } from '../../functions/adapters/trail-reader';
 import { Evaluator } from '../../functions/core/match/evaluator';
 import { evaluateValue, type Evaluated } from '../../functions/core/pipeline/record-pipeline';
 import type { RuleDefinition } from '../../functions/core/common/types';
@@ -31,6 +31,9 @@ const alerting = (n: number) => Array.from({ length: n }, (_, i) => i).filter((i
 
 type Seen = Array<[string, Evaluated | string]>;
 
+/** A reader item other than a value, with its position and reason when malformed. */
+const described = (item: Exclude<TrailItem, { kind: 'value' }>): string => (item.kind === 'malformed' ? `malformed at ${item.where}: ${item.reason}` : item.kind);
+
 async function inThisThread(inputs: TrailInput[]): Promise<Seen> {
   const evaluator = new Evaluator(pack, { copies: 'each' });
   const seen: Seen = [];
@@ -40,9 +43,9 @@ async function inThisThread(inputs: TrailInput[]): Promise<Seen> {
         if (item.kind === 'value') {
           const b = new ChunkBuilder(item.file);
           b.value(await evaluateValue(item.value, evaluator), item.file, item.where);
-          for (const x of chunkItems(b.take())) seen.push('item' in x ? [item.file, `${x.item.kind}`] : [x.where, x.evaluated]);
+          for (const x of chunkItems(b.take())) seen.push('item' in x ? [item.file, described(x.item)] : [x.where, x.evaluated]);
         } else if (item.kind !== 'bytes') {
-          seen.push([item.file, item.kind]);
+          seen.push([item.file, described(item)]);
         }
       }
     }
@@ -60,7 +63,10 @@ describe('evaluateInWorkers', () => {
     { file: 'c', fsPath: files[2] as string, regular: true, argument: true },
   ];
   beforeAll(() => {
-    writeFileSync(files[0] as string, gzipSync(JSON.stringify({ Records: [...recs(300, 'a'), 7] })));
+    // a: read whole (one line); a non-record value and a record nested past MAX_NESTING among the records.
+    let deep: unknown = 1;
+    for (let i = 0; i < 600; i++) deep = { d: deep };
+    writeFileSync(files[0] as string, gzipSync(JSON.stringify({ Records: [...recs(150, 'a'), 7, record({ eventID: 'deep', detail: deep }), ...recs(150, 'a2')] })));
     writeFileSync(files[1] as string, JSON.stringify({ Records: recs(50, 'b') }, null, 1));
     writeFileSync(files[2] as string, `${recs(40, 'c').map((r) => JSON.stringify(r)).join('\n')}\n{bad\n`);
   });
@@ -81,7 +87,7 @@ describe('evaluateInWorkers', () => {
       for await (const chunk of pooled.chunks) {
         for (const x of chunkItems(chunk)) {
           if ('item' in x) {
-            if (x.item.kind !== 'bytes') seen.push([x.item.file, x.item.kind]);
+            if (x.item.kind !== 'bytes') seen.push([x.item.file, described(x.item)]);
           } else {
             seen.push([x.where, x.evaluated]);
           }
@@ -96,7 +102,8 @@ describe('evaluateInWorkers', () => {
     expect(kinds).toEqual(['worker', 'main', 'worker', 'main', 'worker']);
     const expected = await inThisThread(inputs);
     expect(seen).toEqual(expected);
-    expect(expected.filter(([, e]) => typeof e !== 'string' && e.status === 'inScope' && e.alerts.length > 0)).toHaveLength(alerting(300) + alerting(50) + alerting(40));
+    expect(expected).toContainEqual(['a', 'malformed at line 1, record 151: nested deeper than 512 levels; skipped']);
+    expect(expected.filter(([, e]) => typeof e !== 'string' && e.status === 'inScope' && e.alerts.length > 0)).toHaveLength(2 * alerting(150) + alerting(50) + alerting(40));
   });
 
   it('with mainUntilReady, hands the first regular files back while no worker is ready, with the same results in order', async () => {
