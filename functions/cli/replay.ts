@@ -317,8 +317,7 @@ async function* readUnits(paths: readonly string[], replay: Replay, opts: Replay
     for await (const input of all) for await (const items of here(input)) yield { kind: 'items', items };
     return;
   }
-  // The main thread reads the first files itself while the worker threads start (pool.ts).
-  for await (const pooled of evaluateInWorkers(all, workers, replay.workerSetup, { mainUntilReady: true })) {
+  for await (const pooled of evaluateInWorkers(all, workers, replay.workerSetup)) {
     if (pooled.kind === 'main') {
       for await (const items of here(pooled.input)) yield { kind: 'items', items };
     } else {

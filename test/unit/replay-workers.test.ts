@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { chunkItems, ChunkBuilder } from '../../functions/adapters/replay-workers/chunk';
-import { evaluateInWorkers, type PoolOptions } from '../../functions/adapters/replay-workers/pool';
+import { evaluateInWorkers } from '../../functions/adapters/replay-workers/pool';
 import { readInput, type TrailInput, type TrailItem } from '../../functions/adapters/trail-reader';
 import { Evaluator } from '../../functions/core/match/evaluator';
 import { evaluateValue, type Evaluated } from '../../functions/core/pipeline/record-pipeline';
@@ -72,13 +72,13 @@ describe('evaluateInWorkers', () => {
   });
 
   /** Every input's results through the pool, in order (the main thread's share read here), and who had each. */
-  async function pooled(list: TrailInput[], options: PoolOptions = {}): Promise<{ kinds: string[]; seen: Seen }> {
+  async function pooled(list: TrailInput[]): Promise<{ kinds: string[]; seen: Seen }> {
     const kinds: string[] = [];
     const seen: Seen = [];
     async function* listed() {
       yield* list;
     }
-    for await (const pooled of evaluateInWorkers(listed(), 2, { pack, evaluator: {}, chunkSize: 16 }, options)) {
+    for await (const pooled of evaluateInWorkers(listed(), 2, { pack, evaluator: {}, chunkSize: 16 })) {
       kinds.push(pooled.kind);
       if (pooled.kind === 'main') {
         seen.push(...(await inThisThread([pooled.input])));
@@ -104,16 +104,5 @@ describe('evaluateInWorkers', () => {
     expect(seen).toEqual(expected);
     expect(expected).toContainEqual(['a', 'malformed at line 1, record 151: nested deeper than 512 levels; skipped']);
     expect(expected.filter(([, e]) => typeof e !== 'string' && e.status === 'inScope' && e.alerts.length > 0)).toHaveLength(2 * alerting(150) + alerting(50) + alerting(40));
-  });
-
-  it('with mainUntilReady, hands the first regular files back while no worker is ready, with the same results in order', async () => {
-    const many = Array.from({ length: 12 }, (_, i) => inputs[i % inputs.length] as TrailInput);
-    const { kinds, seen } = await pooled(many, { mainUntilReady: true });
-    // The threads take a while to start: the first file is always the main thread's.
-    expect(kinds[0]).toBe('main');
-    many.forEach((input, i) => {
-      if ('unreadable' in input || !input.regular) expect(kinds[i]).toBe('main');
-    });
-    expect(seen).toEqual(await inThisThread(many));
   });
 });

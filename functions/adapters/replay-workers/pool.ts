@@ -72,23 +72,12 @@ class Job {
   }
 }
 
-export interface PoolOptions {
-  /**
-   * While no worker thread is ready yet (a thread takes a few hundred milliseconds to load its
-   * modules and build its evaluator), hand regular files back to the main thread too, so the first
-   * files are read there instead of waiting (default false: only what a worker cannot read).
-   */
-  mainUntilReady?: boolean;
-}
-
 /**
  * The inputs' results in input order, evaluated by `workers` threads. Worker threads start on the
- * first regular file and end when the iteration does (however it ends). Which inputs go to the main
- * thread with `mainUntilReady` depends on timing; the results, consumed in order, do not.
+ * first regular file and end when the iteration does (however it ends).
  */
-export async function* evaluateInWorkers(inputs: AsyncIterable<TrailInput>, workers: number, setup: WorkerSetup, options: PoolOptions = {}): AsyncGenerator<PooledInput> {
+export async function* evaluateInWorkers(inputs: AsyncIterable<TrailInput>, workers: number, setup: WorkerSetup): AsyncGenerator<PooledInput> {
   const pool: Slot[] = [];
-  let ready = 0;
   const jobs = new Map<number, Job>();
   const waiting: Array<{ id: number; job: Job; input: TrailInput }> = [];
   let fatal: Error | undefined;
@@ -109,10 +98,6 @@ export async function* evaluateInWorkers(inputs: AsyncIterable<TrailInput>, work
     const slot: Slot = { worker, busy: false };
     if (started.hasSubscribers) started.publish({ threadId: worker.threadId });
     worker.on('message', (m: FromWorker) => {
-      if (m.type === 'ready') {
-        ready++;
-        return;
-      }
       const job = jobs.get(m.job);
       if (!job) return;
       if (m.type === 'chunk') {
@@ -137,12 +122,10 @@ export async function* evaluateInWorkers(inputs: AsyncIterable<TrailInput>, work
   try {
     for await (const input of inputs) {
       if (fatal) throw fatal;
-      const regular = !('unreadable' in input) && input.regular;
-      // The first regular file starts the threads, even when the main thread reads it itself.
-      if (regular && pool.length === 0) for (let i = 0; i < workers; i++) spawn();
-      if (!regular || (options.mainUntilReady === true && ready === 0)) {
+      if ('unreadable' in input || !input.regular) {
         ahead.push({ kind: 'main', input });
       } else {
+        if (pool.length === 0) for (let i = 0; i < workers; i++) spawn();
         const id = jobCount++;
         const job = new Job();
         jobs.set(id, job);

@@ -27,8 +27,6 @@ export interface WorkerSetup {
 export type ToWorker = { type: 'read'; job: number; input: TrailInput } | { type: 'ack' };
 /** Worker to main thread. */
 export type FromWorker =
-  /** Modules loaded and evaluator built: sent once, before anything else. */
-  | { type: 'ready' }
   | { type: 'chunk'; job: number; chunk: EvaluatedChunk }
   | { type: 'done'; job: number }
   | { type: 'failed'; job: number; message: string };
@@ -42,13 +40,12 @@ function start(): void {
   if (!port) throw new Error('replay worker: not in a worker thread');
   const setup = workerData as WorkerSetup;
   const evaluator = new Evaluator(setup.pack, { ...setup.evaluator, copies: 'each' });
-  port.postMessage({ type: 'ready' } satisfies FromWorker);
   let unacked = 0;
   let wake: (() => void) | undefined;
   const jobs: Array<{ job: number; input: TrailInput }> = [];
   let running = false;
 
-  const post = async (message: Exclude<FromWorker, { type: 'ready' }>): Promise<void> => {
+  const post = async (message: FromWorker): Promise<void> => {
     if (message.type === 'chunk') {
       while (unacked >= MAX_UNACKED) await new Promise<void>((r) => (wake = r));
       unacked++;
