@@ -1,11 +1,13 @@
 /**
  * Runs one `rekwatch replay --json [ARGS...] PATH` in a fresh process and reports its time (from the
  * call of main(), so module loading is not counted; worker start-up is), CPU time of every thread
- * from the same point, and peak RSS. Usage: tsx bench/replay-child.ts PATH [replay options...]
+ * from the same point, peak RSS, and how many worker threads it started. Usage: tsx bench/replay-child.ts PATH [replay options...]
  */
 import { Writable, Readable } from 'node:stream';
 import { join } from 'node:path';
+import { subscribe } from 'node:diagnostics_channel';
 import { main } from '../functions/cli/main';
+import { WORKER_STARTED_CHANNEL } from '../functions/adapters/replay-workers/pool';
 
 async function run() {
   let alerts = 0;
@@ -13,6 +15,8 @@ async function run() {
   const [path, ...extra] = process.argv.slice(2);
   const stdout = new Writable({ write(chunk, _enc, cb) { alerts += String(chunk).split('\n').length - 1; cb(); } });
   const stderr = new Writable({ write(chunk, _enc, cb) { summary += String(chunk); cb(); } });
+  let threads = 0;
+  subscribe(WORKER_STARTED_CHANNEL, () => threads++);
   const before = process.resourceUsage();
   const t = process.hrtime.bigint();
   const code = await main(['node', 'rekwatch', 'replay', '--json', '--no-mutes', '--rules', join(__dirname, '..', 'rules'), ...extra, path as string], {
@@ -22,7 +26,7 @@ async function run() {
   if (code !== 0) throw new Error(`replay exited ${code}: ${summary}`);
   const s = JSON.parse(summary.trim().split('\n').pop() as string) as { records: number };
   const u = process.resourceUsage();
-  process.stdout.write(`${JSON.stringify({ ms, cpuMs: (u.userCPUTime + u.systemCPUTime - before.userCPUTime - before.systemCPUTime) / 1000, maxRssKb: u.maxRSS, records: s.records, alerts })}\n`);
+  process.stdout.write(`${JSON.stringify({ ms, cpuMs: (u.userCPUTime + u.systemCPUTime - before.userCPUTime - before.systemCPUTime) / 1000, maxRssKb: u.maxRSS, records: s.records, alerts, threads })}\n`);
 }
 
 run().catch((e) => {

@@ -186,11 +186,25 @@ async function main() {
     const set = syntheticRuleSet(n);
     rows.push(await measure('synthetic', set.pack, set.predicates, lines));
   }
-  const replay = await replayBench();
+  const replaySingleFile = await replayBench();
   const trail = trailBench(quick, trailMbArg, log);
+  // The headline replay figures: --workers N (all cores) on the many-file trail, beside the baselines
+  // measured in the same run.
+  const row = (prefix: string) => trail.rows.find((r) => r.name.startsWith(prefix));
+  const replayN = row(`rekwatch replay, pack, --workers ${trail.workers}`);
+  const replay = {
+    mbPerSec: replayN?.mbPerSec ?? null,
+    recordsPerSec: replayN?.recordsPerSec ?? null,
+    peakRssMb: replayN?.peakRssMb ?? null,
+    duckdbMbPerSec: row('DuckDB')?.mbPerSec ?? null,
+    plainNodeMbPerSec: row('plain Node')?.mbPerSec ?? null,
+    ceilingMbPerSec: row(`ceiling: gunzip + JSON.parse, ${trail.workers} threads`)?.mbPerSec ?? null,
+    workers: trail.workers,
+    trailMb: trail.trailMb,
+  };
   log('measuring the Lambda bundle: cold starts and warm handler time...');
   const lambda = await lambdaBench(packLoad.pack, quick ? 11 : 31);
-  const result = { evaluation: rows, replay, trail, lambda, records: RECORDS, avgRecordBytes: avgBytes };
+  const result = { evaluation: rows, replay, replaySingleFile, trail, lambda, records: RECORDS, avgRecordBytes: avgBytes };
   if (asJson) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
@@ -212,7 +226,8 @@ async function main() {
   for (const r of trail.rows) log(`${r.name.padEnd(44)} ${r.mbPerSec.toFixed(1).padStart(7)} ${fmt(r.recordsPerSec).padStart(10)} ${`${r.peakRssMb} MB`.padStart(9)} ${r.cpuSec.toFixed(2).padStart(6)} ${r.wallSec.toFixed(2).padStart(7)}`);
   log(`ratios: ${Object.entries(trail.ratios).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   log(`linearity: replay CPU per 100 MB ${trail.linearity.cpuSecPer100MbAtX} s at ${trail.linearity.xMb} MB, ${trail.linearity.cpuSecPer100MbAt2x} s at ${trail.trailMb} MB (ratio ${trail.linearity.ratio}; 1.0 is linear)`);
-  log(`replay: ${replay.uncompressedMb} MB JSON (${replay.records.toLocaleString('en-US')} records) at ${replay.mbPerSec} MB/s, ${replay.recordsPerSec.toLocaleString('en-US')} records/s, peak RSS ${replay.peakRssMb} MB`);
+  log(`peak RSS of replay --workers ${trail.workers}: ${trail.rss.peakRssMbAtX} MB at ${trail.rss.xMb} MB, ${trail.rss.peakRssMbAt2x} MB at ${trail.trailMb} MB`);
+  log(`replay, one ${replaySingleFile.uncompressedMb} MB file (${replaySingleFile.records.toLocaleString('en-US')} records, streamed, one thread): ${replaySingleFile.mbPerSec} MB/s, ${replaySingleFile.recordsPerSec.toLocaleString('en-US')} records/s, peak RSS ${replaySingleFile.peakRssMb} MB`);
 }
 
 main().catch((e) => {

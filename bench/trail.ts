@@ -30,9 +30,11 @@ export interface TrailBench {
   rows: TrailRow[];
   ratios: Record<string, number>;
   linearity: { xMb: number; cpuSecPer100MbAtX: number; cpuSecPer100MbAt2x: number; ratio: number };
+  /** Peak RSS of replay (--workers N) at the two sizes: bounded means it does not grow with the input. */
+  rss: { xMb: number; peakRssMbAtX: number; peakRssMbAt2x: number };
 }
 
-interface Measured { ms: number; cpuMs: number; maxRssKb: number; records: number }
+interface Measured { ms: number; cpuMs: number; maxRssKb: number; records: number; threads?: number }
 
 function trail(mb: number, log: (s: string) => void): { dir: string; bytes: number; files: number; records: number } {
   const dir = join(__dirname, '.data', `trail-files-${mb}mb`);
@@ -61,7 +63,12 @@ export function trailBench(quick: boolean, trailMb: number | undefined, log: (s:
   const big = trail(mb, log);
   const half = trail(Math.round(mb / 2), log);
   const rounds = quick ? 1 : 3;
-  const replay = (dir: string, w: number) => () => node([tsx, join(__dirname, 'replay-child.ts'), dir, '--workers', String(w)]);
+  const replay = (dir: string, w: number) => () => {
+    const m = node([tsx, join(__dirname, 'replay-child.ts'), dir, '--workers', String(w)]);
+    // Output cannot show whether workers ran (it is the same either way): the child counts them.
+    if (m.threads !== (w > 1 ? w : 0)) throw new Error(`bench: replay --workers ${w} started ${m.threads} worker threads`);
+    return m;
+  };
   const rows: Array<{ name: string; run: () => Measured }> = [
     { name: 'rekwatch replay, pack, --workers 1', run: replay(big.dir, 1) },
     { name: `rekwatch replay, pack, --workers ${workers}`, run: replay(big.dir, workers) },
@@ -73,7 +80,7 @@ export function trailBench(quick: boolean, trailMb: number | undefined, log: (s:
   const jq = `find '${big.dir}' -name '*.json.gz' | sort | xargs zcat | jq -c '.Records[] | select(.eventSource == "rekognition.amazonaws.com" and .eventName == "DeleteCollection")' | wc -l`;
   if (existsSync('/usr/bin/time')) rows.push({ name: 'zcat | jq (1 rule)', run: () => ({ ...timed('sh', ['-c', jq]), records: big.records }) });
   const samples = new Map<string, Measured[]>(rows.map((r) => [r.name, []]));
-  const linear = { x: [] as number[], x2: [] as number[] };
+  const linear = { x: [] as number[], x2: [] as number[], rssX: [] as number[], rss2x: [] as number[] };
   for (let i = 0; i < rounds; i++) {
     log(`trail bench round ${i + 1}/${rounds} (${(big.bytes / 1e6).toFixed(0)} MB, ${big.files} files)...`);
     for (const r of rows) {
@@ -81,8 +88,12 @@ export function trailBench(quick: boolean, trailMb: number | undefined, log: (s:
       if (r.name.startsWith('zcat') && i > 0) continue;
       samples.get(r.name)?.push(r.run());
     }
-    linear.x.push(replay(half.dir, workers)().cpuMs / (half.bytes / 1e8));
-    linear.x2.push(replay(big.dir, workers)().cpuMs / (big.bytes / 1e8));
+    const atX = replay(half.dir, workers)();
+    const at2x = replay(big.dir, workers)();
+    linear.x.push(atX.cpuMs / (half.bytes / 1e8));
+    linear.x2.push(at2x.cpuMs / (big.bytes / 1e8));
+    linear.rssX.push(atX.maxRssKb / 1024);
+    linear.rss2x.push(at2x.maxRssKb / 1024);
   }
   const out: TrailRow[] = rows.map((r) => {
     const s = samples.get(r.name) as Measured[];
@@ -110,5 +121,6 @@ export function trailBench(quick: boolean, trailMb: number | undefined, log: (s:
   return {
     trailMb: Number((big.bytes / 1e6).toFixed(1)), files: big.files, records: big.records, workers, rows: out, ratios,
     linearity: { xMb: Number((half.bytes / 1e6).toFixed(1)), cpuSecPer100MbAtX: Number((a / 1000).toFixed(3)), cpuSecPer100MbAt2x: Number((b / 1000).toFixed(3)), ratio: Number((b / a).toFixed(2)) },
+    rss: { xMb: Number((half.bytes / 1e6).toFixed(1)), peakRssMbAtX: Math.round(median(linear.rssX)), peakRssMbAt2x: Math.round(median(linear.rss2x)) },
   };
 }

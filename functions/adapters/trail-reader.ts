@@ -281,18 +281,19 @@ async function openInput(entry: { fsPath: string; regular: boolean }, stdin: Rea
   return { stream, mode };
 }
 
-const tooDeep = `nested deeper than ${MAX_NESTING} levels; skipped`;
+/** The reason given for a value nested deeper than MAX_NESTING. */
+export const TOO_DEEP = `nested deeper than ${MAX_NESTING} levels; skipped`;
 
 /** A parsed value as an item: malformed when it nests deeper than MAX_NESTING (checked only when its text could). */
 function valueItem(file: string, where: string, value: unknown, text: string): TrailItem {
-  if (mayNestDeeperThan(text, MAX_NESTING) && nestsDeeperThan(value, MAX_NESTING)) return { kind: 'malformed', file, where, reason: tooDeep };
+  if (mayNestDeeperThan(text, MAX_NESTING) && nestsDeeperThan(value, MAX_NESTING)) return { kind: 'malformed', file, where, reason: TOO_DEEP };
   return { kind: 'value', file, where, value };
 }
 
 /** Each record-level value of a parsed top-level value (expanding Records wrappers and arrays). */
 function expandValue(value: unknown, where: string, file: string, text: string, out: TrailItem[]): void {
   const deep = mayNestDeeperThan(text, MAX_NESTING);
-  const item = (w: string, v: unknown): TrailItem => (deep && nestsDeeperThan(v, MAX_NESTING) ? { kind: 'malformed', file, where: w, reason: tooDeep } : { kind: 'value', file, where: w, value: v });
+  const item = (w: string, v: unknown): TrailItem => (deep && nestsDeeperThan(v, MAX_NESTING) ? { kind: 'malformed', file, where: w, reason: TOO_DEEP } : { kind: 'value', file, where: w, value: v });
   if (isPlainObject(value) && Array.isArray(value.Records)) {
     value.Records.forEach((r, i) => out.push(item(`${where}, Records[${i}]`, r)));
   } else if (Array.isArray(value)) {
@@ -409,12 +410,17 @@ export async function* readInput(input: TrailInput, stdin: Readable = process.st
     return;
   }
   const file = input.file;
-  if (input.regular && modeFromName(input.fsPath) === 'document' && options.wholeFileMaxBytes !== 0) {
-    const whole = await readWholeDocument(input.fsPath, file, Math.min(maxBytes, options.wholeFileMaxBytes ?? WHOLE_FILE_MAX_BYTES));
-    if (whole) {
-      yield [{ kind: 'file', file }, ...whole.items, { kind: 'bytes', bytes: whole.bytes }];
-      return;
+  const whole = await wholeFileRecords(input, options);
+  if (whole) {
+    const { records, tooDeep } = whole;
+    const items: TrailItem[] = new Array(records.length + 2);
+    items[0] = { kind: 'file', file };
+    for (let i = 0; i < records.length; i++) {
+      items[i + 1] = tooDeep.has(i) ? { kind: 'malformed', file, where: wholeWhere(i), reason: TOO_DEEP } : { kind: 'value', file, where: wholeWhere(i), value: records[i] };
     }
+    items[records.length + 1] = { kind: 'bytes', bytes: whole.bytes };
+    yield items;
+    return;
   }
   const counter = { bytes: 0 };
   let opened;
@@ -494,10 +500,11 @@ const RECORDS_LETTER_ESCAPE = /\\u00(?:52|65|63|6f|72|64|73)/i;
  * disagree; test/unit/trail-reader-whole.property.test.ts checks it on arbitrary bytes): the file and
  * its JSON at most `maxBytes` (so no record can be over the record size limit), the whole text one
  * valid JSON document that is a `{"Records": [...]}` object with no other key, or an array, and on
- * one line (every record's position is `line 1, record i`). Anything else (invalid or truncated JSON
- * or gzip, other shapes, several lines, too big, unreadable) returns null and is streamed.
+ * one line (every record's position is `line 1, record i`, wholeWhere). Anything else (invalid or
+ * truncated JSON or gzip, other shapes, several lines, too big, unreadable) returns null and is streamed.
+ * `tooDeep`: the indexes of the records nested deeper than MAX_NESTING (malformed, as streaming says).
  */
-async function readWholeDocument(fsPath: string, file: string, maxBytes: number): Promise<{ items: TrailItem[]; bytes: number } | null> {
+async function readWholeDocument(fsPath: string, maxBytes: number): Promise<WholeFile | null> {
   let text: string;
   let bytes: number;
   try {
@@ -512,7 +519,7 @@ async function readWholeDocument(fsPath: string, file: string, maxBytes: number)
     }
     if (raw.length > maxBytes) return null;
     bytes = raw.length;
-    const json = isGzip(raw) ? gunzipSync(raw, { maxOutputLength: maxBytes }) : raw;
+    const json = isGzip(raw) ? gunzipSync(raw, { maxOutputLength: maxBytes, chunkSize: gunzipChunkSize(raw, maxBytes) }) : raw;
     text = json.toString('utf8', json.length >= 3 && json[0] === 0xef && json[1] === 0xbb && json[2] === 0xbf ? 3 : 0);
   } catch {
     return null; // unreadable, corrupt or over the size: streaming says what it says
@@ -532,8 +539,9 @@ async function readWholeDocument(fsPath: string, file: string, maxBytes: number)
     if (!isPlainObject(doc) || !Array.isArray(doc.Records)) return null;
     for (const k in doc) if (k !== 'Records') return null;
     // JSON.parse keeps the last of two "Records" keys, the splitter reads every one spelled plainly:
-    // whole only when no second key can be "Records" (no other plain "Records", no \u escape of its letters).
-    if (text.indexOf('"Records"', text.indexOf('"Records"') + 1) !== -1 || RECORDS_LETTER_ESCAPE.test(text)) return null;
+    // whole only when no second key can be "Records" (no other plain "Records", no \u escape of its
+    // letters; a text without any \u escape needs no closer look, and most trail files have none).
+    if (text.indexOf('"Records"', text.indexOf('"Records"') + 1) !== -1 || (text.indexOf('\\u') !== -1 && RECORDS_LETTER_ESCAPE.test(text))) return null;
     records = doc.Records;
   } else {
     if (!Array.isArray(doc)) return null;
@@ -541,12 +549,42 @@ async function readWholeDocument(fsPath: string, file: string, maxBytes: number)
   }
   // The splitter checks each record's own text; a document that cannot nest deeper than the limit
   // has no record that can (and when it may, each record is checked exactly, as streaming does).
-  const deep = mayNestDeeperThan(text, MAX_NESTING);
-  const items: TrailItem[] = new Array(records.length);
-  for (let i = 0; i < records.length; i++) {
-    const value = records[i];
-    const where = `line 1, record ${i}`;
-    items[i] = deep && nestsDeeperThan(value, MAX_NESTING) ? { kind: 'malformed', file, where, reason: tooDeep } : { kind: 'value', file, where, value };
+  const tooDeep = new Set<number>();
+  if (mayNestDeeperThan(text, MAX_NESTING)) {
+    for (let i = 0; i < records.length; i++) if (nestsDeeperThan(records[i], MAX_NESTING)) tooDeep.add(i);
   }
-  return { items, bytes };
+  return { records, tooDeep, bytes };
+}
+
+/**
+ * zlib's output chunk for a gzip member whose trailer says it inflates to about `ISIZE` bytes (its
+ * size mod 2^32): one chunk when that is within the limit, so the output is not assembled from 16 KiB
+ * pieces. Only a size hint: a wrong or lying trailer costs speed, never correctness.
+ */
+function gunzipChunkSize(raw: Buffer, maxBytes: number): number {
+  const isize = raw.length >= 18 ? raw.readUInt32LE(raw.length - 4) : 0;
+  return Math.max(64 * 1024, Math.min(isize + 1, maxBytes + 1, WHOLE_FILE_MAX_BYTES + 1));
+}
+
+/** A trail file read whole (readWholeDocument): its records, those nested too deep, its size on disk. */
+export interface WholeFile {
+  records: unknown[];
+  tooDeep: ReadonlySet<number>;
+  bytes: number;
+}
+
+/** The position of record `i` of a file read whole (the one line of the document). */
+export function wholeWhere(i: number): string {
+  return `line 1, record ${i}`;
+}
+
+/**
+ * The input read whole, when it is a regular `.json` file that can be (readWholeDocument); null when
+ * it must be streamed (readInput then does). readInput's items for such a file are: the file, a value
+ * (or TOO_DEEP malformed) per record at wholeWhere(i), the bytes.
+ */
+export async function wholeFileRecords(input: TrailInput, options: ReadTrailOptions = {}): Promise<WholeFile | null> {
+  if ('unreadable' in input || !input.regular || modeFromName(input.fsPath) !== 'document' || options.wholeFileMaxBytes === 0) return null;
+  const maxBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  return readWholeDocument(input.fsPath, Math.min(maxBytes, options.wholeFileMaxBytes ?? WHOLE_FILE_MAX_BYTES));
 }

@@ -16,7 +16,7 @@ import type { Writable } from 'node:stream';
 import { deliverToAll, type DeliveryChannel } from '../adapters/delivery/channel';
 import { MuteStore } from '../adapters/mute-store';
 import { availableParallelism } from 'node:os';
-import { chunkItems, type EvaluatedChunk } from '../adapters/replay-workers/chunk';
+import { FOUND, OUT_OF_SCOPE, QUIET, type EvaluatedChunk, type Found } from '../adapters/replay-workers/chunk';
 import { evaluateInWorkers } from '../adapters/replay-workers/pool';
 import type { WorkerSetup } from '../adapters/replay-workers/worker';
 import { readInput, trailInputs, type TrailInput, type TrailItem } from '../adapters/trail-reader';
@@ -27,7 +27,7 @@ import { DuplicateWindow } from '../core/input/duplicate-window';
 import { Evaluator } from '../core/match/evaluator';
 import { withMuteLinks, type LinkSigner } from '../core/suppress/mute-links/links';
 import type { Mute } from '../core/suppress/mute';
-import { decideAll, processRecord, settle, type PipelineDeps, type RecordOutcome } from '../core/pipeline/record-pipeline';
+import { decideAll, processRecord, settle, settleQuiet, type PipelineDeps, type RecordOutcome } from '../core/pipeline/record-pipeline';
 import { ReplayDetect } from './replay-detect';
 import { formatAlertLines, heldBackNote, renderSummary, unreadableArgumentsNote } from '../core/report/replay-report';
 import { ReplayTally } from '../core/report/replay-tally';
@@ -310,13 +310,25 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
         }
       }
     } else {
-      const { file } = unit.chunk;
-      for (const x of chunkItems(unit.chunk)) {
-        if ('item' in x) {
-          countItem(tally, x.item, note, jsonNote);
-          continue;
+      // A worker's chunk (chunk.ts), item by item in input order; the two common kinds (out of scope,
+      // quiet) are settled and counted here synchronously, with shared outcomes: nothing is built per record.
+      const { file, kinds, keys, found, others } = unit.chunk;
+      let k = 0;
+      let f = 0;
+      let o = 0;
+      for (let i = 0; i < kinds.length; i++) {
+        const kind = kinds[i];
+        if (kind === OUT_OF_SCOPE) {
+          tally.record(OUT_OF_SCOPE_OUTCOME, file, '');
+        } else if (kind === QUIET) {
+          tally.record(settleQuiet(keys[k++] as string, deps), file, '');
+        } else if (kind === FOUND) {
+          k++;
+          const { where, ...evaluated } = found[f++] as Found;
+          await outcome(await settle(evaluated, deps), file, where);
+        } else {
+          countItem(tally, others[o++] as EvaluatedChunk['others'][number], note, jsonNote);
         }
-        await outcome(await settle(x.evaluated, deps), file, x.where);
       }
     }
     progress.update(tally.stats);
@@ -329,6 +341,8 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
   return run;
 }
 
+const OUT_OF_SCOPE_OUTCOME: RecordOutcome = { status: 'outOfScope' };
+
 /** What replay reads, in input order: reader items to take through the pipeline here, or a chunk of stage 1 results from a worker. */
 type Unit = { kind: 'items'; items: readonly TrailItem[] } | { kind: 'evaluated'; chunk: EvaluatedChunk };
 
@@ -338,9 +352,9 @@ type Unit = { kind: 'items'; items: readonly TrailItem[] } | { kind: 'evaluated'
  * (and everything with --workers 1) is read here. Both give the same output, byte for byte.
  */
 async function* readUnits(paths: readonly string[], replay: Replay, opts: ReplayOptions, io: CliIo, status: (text: string) => void): AsyncGenerator<Unit> {
-  if (opts.sources) {
+  if (opts.sources?.inputs.some((i) => i.kind !== 'paths')) {
     // Trail buckets and Event history (replay-sources.ts) are read and evaluated in this thread, in
-    // the order given, local paths among them included.
+    // the order given, local paths among them included. Local paths alone go to the workers below.
     for await (const items of readInputs(paths, opts.sources, replay.evaluator, io, { maxRecordBytes: opts.maxRecordSize }, status)) yield { kind: 'items', items };
     return;
   }

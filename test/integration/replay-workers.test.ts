@@ -6,11 +6,13 @@
  * the main thread reads in its place), copies of a cross-account call in two files, malformed and
  * oversize records, a corrupt gzip, rule errors past the 20 named, a live mute and dedupe windows.
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { syntheticRecords } from '../../scripts/synthetic-trail';
+import { WORKER_STARTED_CHANNEL } from '../../functions/adapters/replay-workers/pool';
 import { runCli } from '../helpers/cli';
 import { record } from '../helpers/records';
 
@@ -47,15 +49,24 @@ beforeAll(async () => {
 
 const stdin = synthetic.slice(100, 140).map((r) => JSON.stringify(r)).join('\n');
 
+/** One replay through the CLI, and how many worker threads it started (the pool says so on a diagnostics channel). */
 async function replay(workers: number, extra: string[] = []) {
-  const res = await runCli(['replay', ...extra, '--workers', String(workers), '--max-record-size', '8KiB', '--rules', 'rules', '--state-dir', state, 'trail/b', '-', 'trail/a.json.gz', 'trail'], { cwd: dir, stdin });
-  return res;
+  const threads = new Set<number>();
+  const onStart = (m: unknown) => threads.add((m as { threadId: number }).threadId);
+  subscribe(WORKER_STARTED_CHANNEL, onStart);
+  try {
+    const res = await runCli(['replay', ...extra, '--workers', String(workers), '--max-record-size', '8KiB', '--rules', 'rules', '--state-dir', state, 'trail/b', '-', 'trail/a.json.gz', 'trail'], { cwd: dir, stdin });
+    return { ...res, threads: threads.size };
+  } finally {
+    unsubscribe(WORKER_STARTED_CHANNEL, onStart);
+  }
 }
 
 describe('replay --workers', () => {
   it('gives the single-thread output byte for byte with --json (alerts, notes, summary)', async () => {
     const one = await replay(1, ['--json']);
     expect(one.code).toBe(0);
+    expect(one.threads).toBe(0);
     const summary = JSON.parse(one.stderr.trim().split('\n').pop() as string);
     // The trail exercises what the main thread must settle in order.
     expect(summary).toMatchObject({ files: 7, malformed: expect.any(Number), ruleErrors: 24, suppressed: { mute: expect.any(Number), dedupe: expect.any(Number) } });
@@ -69,6 +80,8 @@ describe('replay --workers', () => {
     for (const workers of [2, 3]) {
       const many = await replay(workers, ['--json']);
       expect(many.code).toBe(0);
+      // The CLI really evaluated in that many threads (the same output could come from one thread).
+      expect(many.threads).toBe(workers);
       expect(many.stdout).toBe(one.stdout);
       expect(many.stderr).toBe(one.stderr);
     }

@@ -121,6 +121,21 @@ describe('ipInCidr / ipNotInCidr', () => {
     }
   });
 
+  it('answers the same for an address met before (parsed addresses are remembered, the memory bounded)', () => {
+    const inCidr = op('ipInCidr');
+    const notIn = op('ipNotInCidr');
+    for (let round = 0; round < 2; round++) {
+      expect(inCidr('10.1.2.3', '10.0.0.0/8')).toBe(true);
+      expect(notIn('10.1.2.3', '10.0.0.0/8')).toBe(false);
+      expect(inCidr('10.1.2.3', '192.0.2.0/24')).toBe(false);
+      expect(inCidr('::ffff:10.1.2.3', '10.0.0.0/8')).toBe(true);
+      expect(inCidr('AWS Internal', '0.0.0.0/0')).toBe(false);
+      expect(notIn('AWS Internal', '0.0.0.0/0')).toBe(false);
+      // Past the bound of remembered addresses (10,000): the cache starts over, answers do not change.
+      for (let i = 0; i < 10_050 && round === 0; i++) expect(inCidr(`172.16.${i >> 8}.${i & 255}`, '172.16.0.0/12')).toBe(true);
+    }
+  });
+
   it('throws on a malformed rule value (reported as a rule error)', () => {
     expect(() => inCidr('10.0.0.1', 'nope')).toThrow(/not a CIDR/);
     expect(() => notIn('10.0.0.1', 42)).toThrow(/CIDR/);

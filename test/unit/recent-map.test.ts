@@ -27,6 +27,25 @@ describe('RecentMap', () => {
     for (const c of [0, -1, 1.5, Number.NaN]) expect(() => new RecentMap(c)).toThrow(/capacity must be a whole number of at least 1/);
   });
 
+  it('the duplicate window answers as a model queue of the last `capacity` new keys does', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h')), (capacity, keys) => {
+        const w = new DuplicateWindow(capacity);
+        const order: string[] = [];
+        for (const k of keys) {
+          const want = order.includes(k);
+          if (!want) {
+            order.push(k);
+            if (order.length > capacity) order.shift();
+          }
+          expect(w.seenBefore(k)).toBe(want);
+          expect(w.size).toBe(order.length);
+        }
+      }),
+    );
+    expect(() => new DuplicateWindow(0)).toThrow(RangeError);
+  });
+
   it('the duplicate window forgets a key once `capacity` newer keys have been seen, and not before', () => {
     const w = new DuplicateWindow(3);
     expect(['a', 'b', 'c'].map((k) => w.seenBefore(k))).toEqual([false, false, false]);

@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { chunkItems, ChunkBuilder } from '../../functions/adapters/replay-workers/chunk';
 import { evaluateInWorkers } from '../../functions/adapters/replay-workers/pool';
-import { readInput, type TrailInput } from '../../functions/adapters/trail-reader';
+import { readInput, type TrailInput, type TrailItem } from '../../functions/adapters/trail-reader';
 import { Evaluator } from '../../functions/core/match/evaluator';
 import { evaluateValue, type Evaluated } from '../../functions/core/pipeline/record-pipeline';
 import type { RuleDefinition } from '../../functions/core/common/types';
@@ -31,6 +31,9 @@ const alerting = (n: number) => Array.from({ length: n }, (_, i) => i).filter((i
 
 type Seen = Array<[string, Evaluated | string]>;
 
+/** A reader item other than a value, with its position and reason when malformed. */
+const described = (item: Exclude<TrailItem, { kind: 'value' }>): string => (item.kind === 'malformed' ? `malformed at ${item.where}: ${item.reason}` : item.kind);
+
 async function inThisThread(inputs: TrailInput[]): Promise<Seen> {
   const evaluator = new Evaluator(pack, { copies: 'each' });
   const seen: Seen = [];
@@ -40,9 +43,9 @@ async function inThisThread(inputs: TrailInput[]): Promise<Seen> {
         if (item.kind === 'value') {
           const b = new ChunkBuilder(item.file);
           b.value(await evaluateValue(item.value, evaluator), item.file, item.where);
-          for (const x of chunkItems(b.take())) seen.push('item' in x ? [item.file, `${x.item.kind}`] : [x.where, x.evaluated]);
+          for (const x of chunkItems(b.take())) seen.push('item' in x ? [item.file, described(x.item)] : [x.where, x.evaluated]);
         } else if (item.kind !== 'bytes') {
-          seen.push([item.file, item.kind]);
+          seen.push([item.file, described(item)]);
         }
       }
     }
@@ -51,22 +54,29 @@ async function inThisThread(inputs: TrailInput[]): Promise<Seen> {
 }
 
 describe('evaluateInWorkers', () => {
-  it('returns each input in order: files evaluated by workers exactly as here, the rest for the main thread', async () => {
-    const files = ['a.json.gz', 'b.json', 'c.jsonl'].map((name) => join(dir, name));
-    writeFileSync(files[0] as string, gzipSync(JSON.stringify({ Records: [...recs(300, 'a'), 7] })));
+  const files = ['a.json.gz', 'b.json', 'c.jsonl'].map((name) => join(dir, name));
+  const inputs: TrailInput[] = [
+    { file: 'a', fsPath: files[0] as string, regular: true, argument: true },
+    { unreadable: 'gone', reason: 'no such file or directory', argument: true },
+    { file: 'b', fsPath: files[1] as string, regular: true, argument: true },
+    { file: 'fifo', fsPath: '/dev/null', regular: false, argument: true },
+    { file: 'c', fsPath: files[2] as string, regular: true, argument: true },
+  ];
+  beforeAll(() => {
+    // a: read whole (one line); a non-record value and a record nested past MAX_NESTING among the records.
+    let deep: unknown = 1;
+    for (let i = 0; i < 600; i++) deep = { d: deep };
+    writeFileSync(files[0] as string, gzipSync(JSON.stringify({ Records: [...recs(150, 'a'), 7, record({ eventID: 'deep', detail: deep }), ...recs(150, 'a2')] })));
     writeFileSync(files[1] as string, JSON.stringify({ Records: recs(50, 'b') }, null, 1));
     writeFileSync(files[2] as string, `${recs(40, 'c').map((r) => JSON.stringify(r)).join('\n')}\n{bad\n`);
-    const inputs: TrailInput[] = [
-      { file: 'a', fsPath: files[0] as string, regular: true, argument: true },
-      { unreadable: 'gone', reason: 'no such file or directory', argument: true },
-      { file: 'b', fsPath: files[1] as string, regular: true, argument: true },
-      { file: 'fifo', fsPath: '/dev/null', regular: false, argument: true },
-      { file: 'c', fsPath: files[2] as string, regular: true, argument: true },
-    ];
+  });
+
+  /** Every input's results through the pool, in order (the main thread's share read here), and who had each. */
+  async function pooled(list: TrailInput[]): Promise<{ kinds: string[]; seen: Seen }> {
     const kinds: string[] = [];
     const seen: Seen = [];
     async function* listed() {
-      yield* inputs;
+      yield* list;
     }
     for await (const pooled of evaluateInWorkers(listed(), 2, { pack, evaluator: {}, chunkSize: 16 })) {
       kinds.push(pooled.kind);
@@ -77,16 +87,22 @@ describe('evaluateInWorkers', () => {
       for await (const chunk of pooled.chunks) {
         for (const x of chunkItems(chunk)) {
           if ('item' in x) {
-            if (x.item.kind !== 'bytes') seen.push([x.item.file, x.item.kind]);
+            if (x.item.kind !== 'bytes') seen.push([x.item.file, described(x.item)]);
           } else {
             seen.push([x.where, x.evaluated]);
           }
         }
       }
     }
+    return { kinds, seen };
+  }
+
+  it('returns each input in order: files evaluated by workers exactly as here, the rest for the main thread', async () => {
+    const { kinds, seen } = await pooled(inputs);
     expect(kinds).toEqual(['worker', 'main', 'worker', 'main', 'worker']);
     const expected = await inThisThread(inputs);
     expect(seen).toEqual(expected);
-    expect(expected.filter(([, e]) => typeof e !== 'string' && e.status === 'inScope' && e.alerts.length > 0)).toHaveLength(alerting(300) + alerting(50) + alerting(40));
+    expect(expected).toContainEqual(['a', 'malformed at line 1, record 151: nested deeper than 512 levels; skipped']);
+    expect(expected.filter(([, e]) => typeof e !== 'string' && e.status === 'inScope' && e.alerts.length > 0)).toHaveLength(2 * alerting(150) + alerting(50) + alerting(40));
   });
 });

@@ -49,18 +49,24 @@ export class ChunkBuilder {
     return this.n === 0;
   }
 
-  value(e: Evaluated, file: string, where: string): void {
+  /**
+   * One value's stage 1 result, at `where` (or `where(at)`: a position is only built for the
+   * results that keep it, malformed values and those with alerts or rule errors).
+   */
+  value(e: Evaluated, file: string, where: string): void;
+  value(e: Evaluated, file: string, where: (at: number) => string, at: number): void;
+  value(e: Evaluated, file: string, where: string | ((at: number) => string), at = 0): void {
     if (e.status === 'outOfScope') {
       this.kinds[this.n++] = OUT_OF_SCOPE;
     } else if (e.status === 'malformed') {
-      this.other({ kind: 'malformed', file, where, reason: e.reason });
+      this.other({ kind: 'malformed', file, where: typeof where === 'string' ? where : where(at), reason: e.reason });
     } else {
       this.keys.push(e.key);
       if (e.alerts.length === 0 && e.errors.length === 0 && !e.selections) {
         this.kinds[this.n++] = QUIET;
       } else {
         this.kinds[this.n++] = FOUND;
-        this.found.push({ ...e, where });
+        this.found.push({ ...e, where: typeof where === 'string' ? where : where(at) });
       }
     }
   }

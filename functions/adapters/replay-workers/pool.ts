@@ -8,11 +8,20 @@
  * few chunks ahead of the main thread (worker.ts), so the total is bounded by the number of workers,
  * not the input. A worker that fails is fatal (it is a bug, not bad input: bad input is a result).
  */
+import { channel } from 'node:diagnostics_channel';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { TrailInput } from '../trail-reader';
 import type { EvaluatedChunk } from './chunk';
 import type { FromWorker, ToWorker, WorkerSetup } from './worker';
+
+/**
+ * Published to once per worker thread started, with `{ threadId }`: nothing subscribes in normal
+ * runs (a publish without subscribers costs nothing); tests and the bench subscribe to check that a
+ * run really evaluated in worker threads (output alone cannot tell: it is the same either way).
+ */
+export const WORKER_STARTED_CHANNEL = 'rekwatch:replay-worker-started';
+const started = channel(WORKER_STARTED_CHANNEL);
 
 /** One input's results, in order: chunks from a worker, or the input itself for the main thread to read. */
 export type PooledInput = { kind: 'worker'; chunks: AsyncIterable<EvaluatedChunk> } | { kind: 'main'; input: TrailInput };
@@ -87,6 +96,7 @@ export async function* evaluateInWorkers(inputs: AsyncIterable<TrailInput>, work
   const spawn = () => {
     const worker = new Worker(join(__dirname, 'entry.js'), { workerData: setup });
     const slot: Slot = { worker, busy: false };
+    if (started.hasSubscribers) started.publish({ threadId: worker.threadId });
     worker.on('message', (m: FromWorker) => {
       const job = jobs.get(m.job);
       if (!job) return;

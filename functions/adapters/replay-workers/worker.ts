@@ -9,7 +9,7 @@
  */
 import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
-import { readInput, type TrailInput } from '../trail-reader';
+import { readInput, TOO_DEEP, wholeFileRecords, wholeWhere, type TrailInput } from '../trail-reader';
 import { Evaluator, type EvaluatorOptions } from '../../core/match/evaluator';
 import { evaluateValue } from '../../core/pipeline/record-pipeline';
 import type { RulePack } from '../../core/common/types';
@@ -61,7 +61,27 @@ function start(): void {
     const flush = async () => {
       if (!builder.empty) await post({ type: 'chunk', job, chunk: builder.take() });
     };
-    for await (const batch of readInput(input, NO_STDIN, { maxRecordBytes: setup.maxRecordBytes })) {
+    const options = { maxRecordBytes: setup.maxRecordBytes };
+    const whole = await wholeFileRecords(input, options);
+    if (whole && !('unreadable' in input)) {
+      // readInput's items for this file (the file, a value or TOO_DEEP per record, the bytes), without
+      // building an item and a position string for each record: most records need neither.
+      builder.other({ kind: 'file', file });
+      const { records, tooDeep } = whole;
+      for (let i = 0; i < records.length; i++) {
+        if (tooDeep.has(i)) {
+          builder.other({ kind: 'malformed', file, where: wholeWhere(i), reason: TOO_DEEP });
+        } else {
+          const e = evaluateValue(records[i], evaluator);
+          builder.value(e instanceof Promise ? await e : e, file, wholeWhere, i);
+        }
+        if (builder.full) await flush();
+      }
+      builder.other({ kind: 'bytes', bytes: whole.bytes });
+      await flush();
+      return;
+    }
+    for await (const batch of readInput(input, NO_STDIN, options)) {
       for (const item of batch) {
         if (item.kind === 'value') {
           const e = evaluateValue(item.value, evaluator);

@@ -19,15 +19,35 @@ export function mayNestDeeperThan(text: string, limit: number): boolean {
   return false;
 }
 
-/** True when `value` has objects or arrays nested more than `limit` deep (`{}` is depth 1). Iterative. */
+/**
+ * True when `value` (a parsed JSON value) has objects or arrays nested more than `limit` deep (`{}`
+ * is depth 1). Iterative, with two plain stacks (values and their depths), so nothing is allocated
+ * per node: on the replay path every record of a large file is checked.
+ */
 export function nestsDeeperThan(value: unknown, limit: number): boolean {
-  const stack: Array<{ v: unknown; depth: number }> = [{ v: value, depth: 0 }];
-  while (stack.length > 0) {
-    const { v, depth } = stack.pop() as { v: unknown; depth: number };
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth + 1 > limit) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) {
-      if (typeof child === 'object' && child !== null) stack.push({ v: child, depth: depth + 1 });
+  if (typeof value !== 'object' || value === null) return false;
+  const values: object[] = [value];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const v = values.pop() as object;
+    const depth = depths.pop() as number;
+    if (depth > limit) return true;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const c: unknown = v[i];
+        if (typeof c === 'object' && c !== null) {
+          values.push(c);
+          depths.push(depth + 1);
+        }
+      }
+    } else {
+      for (const k in v) {
+        const c: unknown = (v as Record<string, unknown>)[k];
+        if (typeof c === 'object' && c !== null) {
+          values.push(c);
+          depths.push(depth + 1);
+        }
+      }
     }
   }
   return false;

@@ -11,7 +11,7 @@
  */
 import type { RE2JS } from 're2js';
 import { compileGlob } from './glob';
-import { parseCidrList, parseIp, ipInRange, type Cidr } from './ip';
+import { parseCidrList, parseIp, ipInRange, type Cidr, type IpAddress } from './ip';
 
 export type OperatorFn = (factValue: unknown, value: unknown) => boolean;
 
@@ -48,6 +48,24 @@ function cidrsOf(value: unknown, operator: string): Cidr[] {
     return hit;
   }
   throw new Error(`${operator}: value must be a CIDR string or an array of them`);
+}
+
+const ipCache = new Map<string, IpAddress | null>();
+
+/**
+ * `parseIp` of a fact, remembered by its text: a trail repeats the same few source addresses, and
+ * every in-scope record meets each IP condition of its candidate rules. Parsed addresses are only
+ * read (ipInRange), never changed, so sharing one is safe.
+ */
+function ipOf(fact: unknown): IpAddress | null {
+  if (typeof fact !== 'string') return null;
+  let ip = ipCache.get(fact);
+  if (ip === undefined) {
+    ip = parseIp(fact);
+    if (ipCache.size > CACHE_LIMIT) ipCache.clear();
+    ipCache.set(fact, ip);
+  }
+  return ip;
 }
 
 function stringsOf(value: unknown, operator: string): readonly string[] {
@@ -142,7 +160,7 @@ export const CUSTOM_OPERATORS: readonly CustomOperator[] = [
     evaluate: (fact, value) => {
       if (missing(value)) return false;
       const ranges = cidrsOf(value, 'ipInCidr');
-      const ip = parseIp(fact);
+      const ip = ipOf(fact);
       return ip !== null && ranges.some((r) => ipInRange(ip, r));
     },
   },
@@ -152,7 +170,7 @@ export const CUSTOM_OPERATORS: readonly CustomOperator[] = [
     evaluate: (fact, value) => {
       if (missing(value)) return false;
       const ranges = cidrsOf(value, 'ipNotInCidr');
-      const ip = parseIp(fact);
+      const ip = ipOf(fact);
       return ip !== null && !ranges.some((r) => ipInRange(ip, r));
     },
   },

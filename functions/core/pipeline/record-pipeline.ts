@@ -111,6 +111,7 @@ export function evaluateValue(value: unknown, evaluator: Evaluator, precompute?:
  */
 export async function settle(e: Evaluated, deps: Omit<PipelineDeps, 'evaluator' | 'precompute'>): Promise<RecordOutcome> {
   if (e.status !== 'inScope') return e;
+  if (e.alerts.length === 0 && e.errors.length === 0 && !e.selections) return settleQuiet(e.key, deps);
   if (deps.duplicates?.seenBefore(e.key)) return DUPLICATE;
   const base = { ...(e.eventId === undefined ? {} : { eventId: e.eventId }), ...(e.selections ? { selections: e.selections } : {}) };
   if (e.alerts.length === 0) return { status: 'evaluated', errors: e.errors, alerts: NO_ALERTS, ...base };
@@ -127,6 +128,16 @@ export async function decideAll(alerts: readonly Alert[], deps: Pick<PipelineDep
   const out: AlertOutcome[] = [];
   for (const matched of alerts) out.push({ matched, verdict: deps.decide ? await deps.decide(matched) : { deliver: true, alert: matched } });
   return out;
+}
+
+const QUIET: RecordOutcome = { status: 'evaluated', errors: NO_ERRORS, alerts: NO_ALERTS };
+
+/**
+ * Stage 2 for an in-scope record with no alert and no rule error (most records), by its delivery
+ * key: what `settle` returns for it, synchronously and without allocating (a shared outcome).
+ */
+export function settleQuiet(key: string, deps: Pick<PipelineDeps, 'duplicates'>): RecordOutcome {
+  return deps.duplicates?.seenBefore(key) ? DUPLICATE : QUIET;
 }
 
 /** Both stages for one parsed JSON value, in one process. */
