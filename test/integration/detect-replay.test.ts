@@ -64,11 +64,7 @@ function writeTrail(name: string, records: Record<string, unknown>[], seed: numb
 }
 
 const replay = (trail: string, rules: string, extra: string[] = []) => runCli(['replay', '--rules', rules, '--json', '--no-mutes', '--lateness', '1d', ...extra, trail], { cwd: dir });
-/**
- * replay with local paths only and no source spec: the way --workers reaches the worker pool
- * (runCli goes through main.ts, which passes a source spec for every input, and so reads every file
- * in the main thread today).
- */
+/** replayCommand called directly, with local paths only and no source spec (the CLI path is tested beside it). */
 async function replayLocal(trail: string, rules: string, workers: number) {
   let stdout = '';
   let stderr = '';
@@ -133,6 +129,9 @@ describe('replay with stateful rules', () => {
     const one = await replayLocal(trail, rulesWithoutFirstSeen, 1);
     const two = await replayLocal(trail, rulesWithoutFirstSeen, 2);
     const three = await replayLocal(trail, rulesWithoutFirstSeen, 3);
+    // And through the CLI (main.ts), which starts worker threads for local paths.
+    const cli = await replay(trail, rulesWithoutFirstSeen, ['--workers', '2']);
+    expect(cli.stdout).toBe(one.stdout);
     expect(one.code).toBe(0);
     expect(alertsOf(one.stdout)).toEqual(alertsOf((await replay(trail, rulesWithoutFirstSeen, ['--workers', '1'])).stdout));
     expect(summaryOf(one.stderr).detect.singleThread).toBe(false);
