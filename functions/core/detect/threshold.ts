@@ -178,6 +178,12 @@ export function stepThreshold(prev: ThresholdState | undefined, ev: WindowEvent,
     if (w.fired) {
       if (n !== w.fired.total) state.fired[key] = { ...w.fired, total: Math.max(n, w.fired.total) };
       if (w.members.includes(entry)) counted = { alertId: w.fired.alertId, windowStart: w.start, total: Math.max(n, w.fired.total) };
+    } else if (n >= p.count && w.end - w.start < p.windowMs && firedAt(state, w.end)) {
+      // A window cut short by a fired one exists only because its events arrived after that window
+      // fired (in time order they would have opened the window the fired one is part of): the burst
+      // already alerted, so they are counted into the fired window rather than alerting again.
+      const anchor = state.fired[String(w.end)] as FiredWindow;
+      if (w.members.includes(entry)) counted = { alertId: anchor.alertId, windowStart: w.end, total: anchor.total };
     } else if (n >= p.count) {
       const alertId = alertIdOf(w.start);
       state.fired[key] = { end: w.end, alertId, reached: n, total: n };
@@ -189,6 +195,11 @@ export function stepThreshold(prev: ThresholdState | undefined, ev: WindowEvent,
   const windows = windowsOf(state, p.windowMs);
   const lastEnd = windows.length ? (windows[windows.length - 1] as Window).end : state.newest + p.windowMs;
   return { outcome: 'applied', state, fired, ...(counted ? { counted } : {}), expiresAt: lastEnd + p.latenessMs };
+}
+
+/** Whether a fired window starts exactly at `start`. */
+function firedAt(state: ThresholdState, start: number): boolean {
+  return Object.prototype.hasOwnProperty.call(state.fired, String(start));
 }
 
 /** Drops the windows no later event can reach: those ending at or before `newest - lateness`. */
