@@ -2,12 +2,16 @@
  * Runs one `rekwatch replay --json [ARGS...] PATH` in a fresh process and reports its time (from the
  * call of main(), so module loading is not counted; worker start-up is), CPU time of every thread
  * from the same point, peak RSS, and how many worker threads it started. Usage: tsx bench/replay-child.ts PATH [replay options...]
+ * The bench also runs it compiled (bench/trail.ts bundles it with esbuild as `npm run build` bundles
+ * the CLI, the worker entry beside it); then BENCH_ROOT names the repository (for the rule pack).
  */
 import { Writable, Readable } from 'node:stream';
 import { join } from 'node:path';
 import { subscribe } from 'node:diagnostics_channel';
 import { main } from '../functions/cli/main';
 import { WORKER_STARTED_CHANNEL } from '../functions/adapters/replay-workers/pool';
+
+const ROOT = process.env.BENCH_ROOT ?? join(__dirname, '..');
 
 async function run() {
   let alerts = 0;
@@ -19,7 +23,7 @@ async function run() {
   subscribe(WORKER_STARTED_CHANNEL, () => threads++);
   const before = process.resourceUsage();
   const t = process.hrtime.bigint();
-  const code = await main(['node', 'rekwatch', 'replay', '--json', '--no-mutes', '--rules', join(__dirname, '..', 'rules'), ...extra, path as string], {
+  const code = await main(['node', 'rekwatch', 'replay', '--json', '--no-mutes', '--rules', join(ROOT, 'rules'), ...extra, path as string], {
     stdout, stderr, stdin: Readable.from([]), cwd: process.cwd(), stderrIsTTY: false,
   });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;

@@ -6,9 +6,13 @@
  * simple rule), a plain Node script (gunzip + JSON.parse per file + that rule by hand), zcat | jq,
  * and the ceiling (gunzip + JSON.parse alone, 1 and N threads). Plus a linearity check: replay's CPU
  * time per 100 MB at sizes x and 2x. `--trail-mb N` sets the size (1070 for the issue's 1 GB case).
+ * Replay runs from a compiled build, as an installed rekwatch does (bin/rekwatch runs dist/): the
+ * bench bundles bench/replay-child.ts and the worker entry with esbuild, with the options
+ * scripts/build.ts uses for dist/cli.js and dist/entry.js, into bench/.data/build/ (inside the
+ * repository, so the dependencies resolve from node_modules); one row runs through tsx beside it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { writeSyntheticTrail } from '../scripts/synthetic-trail';
@@ -34,7 +38,7 @@ export interface TrailBench {
   rss: { xMb: number; peakRssMbAtX: number; peakRssMbAt2x: number };
 }
 
-interface Measured { ms: number; cpuMs: number; maxRssKb: number; records: number; threads?: number }
+interface Measured { ms: number; cpuMs: number; maxRssKb: number; records: number; threads?: number; alerts?: number }
 
 function trail(mb: number, log: (s: string) => void): { dir: string; bytes: number; files: number; records: number } {
   const dir = join(__dirname, '.data', `trail-files-${mb}mb`);
@@ -57,21 +61,41 @@ function timed(cmd: string, args: string[]): Measured {
   return { ms: Number(m[1]) * 1000, cpuMs: (Number(m[2]) + Number(m[3])) * 1000, maxRssKb: Number(m[4]), records: Number(r.stdout.trim()) };
 }
 
+const BUILD = join(__dirname, '.data', 'build');
+
+/** Bundles the replay child and the worker entry (pool.ts starts `entry.js` next to itself) into BUILD. */
+function buildReplayChild(): string {
+  rmSync(BUILD, { recursive: true, force: true });
+  const script = `require('esbuild').buildSync({ bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: true, logLevel: 'warning', packages: 'external', absWorkingDir: ${JSON.stringify(join(__dirname, '..'))}, outdir: ${JSON.stringify(BUILD)}, entryPoints: { 'replay-child': 'bench/replay-child.ts', entry: 'functions/adapters/replay-workers/worker.ts' } })`;
+  execFileSync(process.execPath, ['-e', script], { stdio: 'inherit' });
+  return join(BUILD, 'replay-child.js');
+}
+
 export function trailBench(quick: boolean, trailMb: number | undefined, log: (s: string) => void): TrailBench {
   const workers = availableParallelism();
   const mb = trailMb ?? (quick ? 50 : 300);
   const big = trail(mb, log);
   const half = trail(Math.round(mb / 2), log);
   const rounds = quick ? 1 : 3;
-  const replay = (dir: string, w: number) => () => {
-    const m = node([tsx, join(__dirname, 'replay-child.ts'), dir, '--workers', String(w)]);
+  log('bundling the replay child and the worker entry (esbuild, as npm run build) into bench/.data/build/...');
+  const compiled = buildReplayChild();
+  const outputs = new Map<string, { records: number; alerts: number }>();
+  const env = { ...process.env, BENCH_ROOT: join(__dirname, '..') };
+  const replay = (dir: string, w: number, how: 'compiled' | 'tsx' = 'compiled') => () => {
+    const args = how === 'tsx' ? [tsx, join(__dirname, 'replay-child.ts')] : [compiled];
+    const m = JSON.parse(execFileSync(process.execPath, [...args, dir, '--workers', String(w)], { encoding: 'utf8', maxBuffer: 1 << 26, env }).trim().split('\n').pop() as string) as Measured;
     // Output cannot show whether workers ran (it is the same either way): the child counts them.
     if (m.threads !== (w > 1 ? w : 0)) throw new Error(`bench: replay --workers ${w} started ${m.threads} worker threads`);
+    // Every replay row of a trail (compiled or not, any thread count) must give the same output.
+    const same = outputs.get(dir);
+    if (same === undefined) outputs.set(dir, { records: m.records, alerts: m.alerts ?? -1 });
+    else if (same.records !== m.records || same.alerts !== m.alerts) throw new Error(`bench: replay (${how}, --workers ${w}) gave ${m.records} records and ${m.alerts} alert lines, another replay row ${same.records} and ${same.alerts}`);
     return m;
   };
   const rows: Array<{ name: string; run: () => Measured }> = [
     { name: 'rekwatch replay, pack, --workers 1', run: replay(big.dir, 1) },
     { name: `rekwatch replay, pack, --workers ${workers}`, run: replay(big.dir, workers) },
+    { name: `rekwatch replay through tsx, --workers ${workers}`, run: replay(big.dir, workers, 'tsx') },
     { name: 'DuckDB read_json + unnest + WHERE', run: () => node([join(__dirname, 'baselines', 'duckdb.js'), big.dir]) },
     { name: 'plain Node: gunzip + JSON.parse + 1 rule', run: () => node([join(__dirname, 'baselines', 'node-plain.js'), 'plain', big.dir]) },
     { name: 'ceiling: gunzip + JSON.parse, 1 thread', run: () => node([join(__dirname, 'baselines', 'node-plain.js'), 'ceiling', big.dir, '1']) },

@@ -73,6 +73,9 @@ function start(): void {
           builder.other({ kind: 'malformed', file, where: wholeWhere(i), reason: TOO_DEEP });
         } else {
           const e = evaluateValue(records[i], evaluator);
+          // Let the record go as soon as it is evaluated: what the document still holds is live at
+          // every scavenge and copied again (most of a worker's GC time was that copying).
+          records[i] = undefined;
           builder.value(e instanceof Promise ? await e : e, file, wholeWhere, i);
         }
         if (builder.full) await flush();
