@@ -204,12 +204,18 @@ async function main() {
   };
   log('measuring the Lambda bundle: cold starts and warm handler time...');
   const lambda = await lambdaBench(packLoad.pack, quick ? 11 : 31);
-  const result = { evaluation: rows, replay, replaySingleFile, trail, lambda, records: RECORDS, avgRecordBytes: avgBytes };
+  log('measuring CLI start-up (bench/startup.ts: the compiled CLI and tsx, side by side)...');
+  const startup = JSON.parse(
+    execFileSync(process.execPath, [require.resolve('tsx/cli'), join(__dirname, 'startup.ts'), '--json', '--rounds', String(quick ? 5 : 15)], { cwd: join(__dirname, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop() as string,
+  ) as { nodeAloneMs: number; rows: Array<{ command: string; distMs: number; distMaxMs: number; tsxMs: number; tsxMaxMs: number }> };
+  const help = startup.rows.find((r) => r.command === 'rekwatch --help');
+  const result = { evaluation: rows, replay, replaySingleFile, trail, lambda, startup: { helpMs: help?.distMs ?? null, helpTsxMs: help?.tsxMs ?? null, ...startup }, records: RECORDS, avgRecordBytes: avgBytes };
   if (asJson) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
   }
   const fmt = (n: number | null) => (n === null ? 'n/a' : n.toLocaleString('en-US'));
+  log(`CLI start-up (median ms of a fresh process, node -e 0 alone: ${startup.nodeAloneMs}): ${startup.rows.map((r) => `${r.command} ${r.distMs} compiled / ${r.tsxMs} tsx`).join('; ')} (goal: --help under 150 ms compiled)`);
   log('');
   log(`records/s (median of ${ROUNDS}; records average ${avgBytes} bytes)`);
   log(`${'rules'.padEnd(10)} ${'JSON.parse'.padStart(12)} ${'hand-written'.padStart(13)} ${'rekwatch'.padStart(10)} ${'rekwatch/parse'.padStart(15)} ${'alert rate'.padStart(11)}`);
