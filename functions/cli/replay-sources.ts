@@ -104,7 +104,7 @@ export async function* readInputs(
       cwd: io.cwd,
       options,
       s3: async function* (bucket, prefix) {
-        const [{ S3Client: Client }, { readS3Trail }] = await Promise.all([import('@aws-sdk/client-s3'), import('../adapters/sources/s3-trail')]);
+        const [{ S3Client: Client }, { readS3Trail }] = [require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3'), require('../adapters/sources/s3-trail') as typeof import('../adapters/sources/s3-trail')]; // require: see replay.ts onAws
         if (!s3) {
           const config = awsClientConfig(env, 'AWS_ENDPOINT_URL_S3');
           const endpoint = spec.endpointUrl ?? (config.endpoint as string | undefined);
@@ -125,7 +125,7 @@ export async function* readInputs(
           yield [{ kind: 'unreadable', file: 'LookupEvents', reason: 'no enabled rule can match any event: nothing to look up', argument: true }];
           return;
         }
-        const [{ CloudTrailClient: Client }, { readLookupEvents }] = await Promise.all([import('@aws-sdk/client-cloudtrail'), import('../adapters/sources/lookup-events')]);
+        const [{ CloudTrailClient: Client }, { readLookupEvents }] = [require('@aws-sdk/client-cloudtrail') as typeof import('@aws-sdk/client-cloudtrail'), require('../adapters/sources/lookup-events') as typeof import('../adapters/sources/lookup-events')];
         yield* readLookupEvents({
           regions,
           streams,

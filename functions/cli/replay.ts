@@ -146,7 +146,9 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
 
 /** `--on-aws`: the same stage 2, counting and output, over the merged batch results of the AWS fan-out. */
 async function onAws(paths: string[], replay: Replay, opts: ReplayOptions, io: CliIo): Promise<number> {
-  const { replayOnAws, OnAwsError } = await import('./replay-on-aws');
+  // `require`, not `import()`: tsx's CommonJS hook (bin/rekwatch from a checkout) does not resolve
+  // dynamic imports of TypeScript files (main.ts loads the commands the same way).
+  const { replayOnAws, OnAwsError } = require('./replay-on-aws') as typeof import('./replay-on-aws');
   if (replay.evaluator.usesFirstSeen) {
     // firstSeen is a fact read before a record's conditions run, from everything before it in event
     // time: batches evaluated apart cannot know it. Threshold selections travel in the batch results.
@@ -154,7 +156,7 @@ async function onAws(paths: string[], replay: Replay, opts: ReplayOptions, io: C
     return 2;
   }
   try {
-    const { packDigest } = await import('../adapters/backtest/pack-digest');
+    const { packDigest } = require('../adapters/backtest/pack-digest') as typeof import('../adapters/backtest/pack-digest');
     const files = await replayOnAws(paths, { ...opts, packDigest: packDigest(replay.workerSetup.pack), ...(opts.batchObjects ? { batchLimits: { ...DEFAULT_BATCH_LIMITS, maxObjects: opts.batchObjects } } : {}), ...(replay.workerSetup.evaluator.eventSources ? { eventSources: replay.workerSetup.evaluator.eventSources } : {}) }, io);
     const units = (async function* (): AsyncGenerator<Unit> {
       for await (const chunk of files) yield { kind: 'evaluated', chunk };
