@@ -16,7 +16,8 @@
  * Output is a pure function of the set of records whenever no input is late, whatever the file and
  * record order (test/integration/detect-replay.test.ts).
  */
-import { DetectStage, firstSeenFor, type LateSelection } from '../core/detect/stage';
+import { DetectStage, firstSeenFor, lateRecordNote, lateSelectionNote, lateSelectionsOf, type LateSelection } from '../core/detect/stage';
+import { formatDuration } from '../core/common/duration';
 import { DEFAULT_LATENESS_MS, ReorderBuffer } from '../core/detect/reorder';
 import { MemoryStateStore } from '../core/detect/state-store';
 import { deliveryKeyOf } from '../core/alert/alert';
@@ -83,7 +84,7 @@ export class ReplayDetect<T> {
     const t = this.inScopeTime(value);
     if (t === undefined) return [{ value, extra }];
     if (!this.records.push(t, { value, extra })) {
-      this.noteLate(`record ${eventIdText(value)} at ${new Date(t).toISOString()}: later than the ${this.latenessMs / 60_000}m bound; evaluated without first-seen memory`);
+      this.noteLate(lateRecordNote(eventIdText(value), new Date(t).toISOString(), this.latenessMs));
       return [{ value, extra, late: true }];
     }
     this.tick(this.records.watermark);
@@ -99,7 +100,7 @@ export class ReplayDetect<T> {
   async selections(selections: readonly Selection[], lateRecord = false): Promise<{ alerts: Alert[]; notes: string[] }> {
     if (lateRecord) {
       // The record came too late for the record buffer: its selections are late as well.
-      return { alerts: [], notes: selections.map((x) => this.noteLate(`${x.ruleId}: event ${x.alert.eventId} at ${x.alert.eventTime}: later than the ${this.latenessMs / 60_000}m bound; not counted in its window`)).filter((n): n is string => n !== undefined) };
+      return { alerts: [], notes: lateSelectionsOf(selections).map((l) => this.noteLate(lateSelectionNote(l, this.latenessMs))).filter((n): n is string => n !== undefined) };
     }
     const out = await this.stage.push(selections);
     this.tick(this.stage.watermark);
@@ -120,7 +121,7 @@ export class ReplayDetect<T> {
   /** The readable report's lines. */
   reportLines(): string[] {
     const s = this.summary();
-    const lines = [`Stateful rules: ${s.selections} selected events in windows (${s.duplicateSelections} duplicates ignored), reordered within ${s.latenessMs / 60_000}m; ${s.late} late`];
+    const lines = [`Stateful rules: ${s.selections} selected events in windows (${s.duplicateSelections} duplicates ignored), reordered within ${formatDuration(s.latenessMs)}; ${s.late} late`];
     for (const l of s.lateSamples) lines.push(`  late: ${l}`);
     if (s.late > s.lateSamples.length) lines.push(`  and ${s.late - s.lateSamples.length} more late`);
     return lines;
@@ -139,7 +140,7 @@ export class ReplayDetect<T> {
   }
 
   private noteLateSelection(l: LateSelection): string | undefined {
-    return this.noteLate(`${l.ruleId}: event ${l.eventId} at ${l.eventTime}: later than the ${this.latenessMs / 60_000}m bound; not counted in its window`, false);
+    return this.noteLate(lateSelectionNote(l, this.latenessMs), false);
   }
 
   private noteLate(text: string, count = true): string | undefined {

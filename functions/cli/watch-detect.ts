@@ -27,7 +27,7 @@ import { firstSeenFacts, type StateFailure } from '../adapters/detection-state/s
 import { deliveryKeyOf } from '../core/alert/alert';
 import { DEFAULT_LATENESS_MS, ReorderBuffer } from '../core/detect/reorder';
 import type { Selection } from '../core/detect/selection';
-import { DetectStage } from '../core/detect/stage';
+import { DetectStage, lateSelectionNote, lateSelectionsOf } from '../core/detect/stage';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Precomputed } from '../core/input/facts';
 import { toRecord } from '../core/input/record';
@@ -99,8 +99,15 @@ export class WatchDetect {
     return facts;
   }
 
-  /** A record's threshold selections: the alerts that fired, and the late ones' notes. */
-  async selections(selections: readonly Selection[], failures: StateFailure[]): Promise<{ alerts: Alert[]; notes: string[] }> {
+  /**
+   * A record's threshold selections: the alerts that fired, and the late ones' notes. A record that
+   * came too late for the record buffer has late selections too (as replay counts them): not applied.
+   */
+  async selections(selections: readonly Selection[], failures: StateFailure[], lateRecord = false): Promise<{ alerts: Alert[]; notes: string[] }> {
+    if (lateRecord) {
+      this.counts.late += selections.length;
+      return { alerts: [], notes: lateSelectionsOf(selections).map((l) => lateSelectionNote(l, this.latenessMs)) };
+    }
     return this.guard(selections, failures, () => this.stage.push(selections));
   }
 
@@ -114,7 +121,7 @@ export class WatchDetect {
       const out = await run();
       this.tick(this.stage.watermark);
       this.counts.late += out.late.length;
-      return { alerts: out.alerts, notes: out.late.map((l) => `${l.ruleId}: event ${l.eventId} at ${l.eventTime}: later than the ${this.latenessMs / 60_000}m bound; not counted in its window`) };
+      return { alerts: out.alerts, notes: out.late.map((l) => lateSelectionNote(l, this.latenessMs)) };
     } catch (error) {
       // The stage applies buffered selections in order; the first failure stops the rest, which are read again with the file.
       this.counts.failures++;

@@ -28,6 +28,7 @@ import { WatchState, WatchStateError, type FileMark, type SaveFile } from '../ad
 import { Bounded } from '../core/deliver/bounded';
 import { alertTime } from '../core/suppress/dedupe';
 import { parseTimeArg } from '../core/common/duration';
+import { lateRecordNote } from '../core/detect/stage';
 import { Evaluator } from '../core/match/evaluator';
 import { withMuteLinks, type LinkSigner } from '../core/suppress/mute-links/links';
 import { toRecord } from '../core/input/record';
@@ -421,11 +422,11 @@ async function processFile(w: Watch, file: string, name: string, since: number |
       return;
     }
     // Named as replay names it (record and time; the file's own line follows).
-    if (late) writeLine(io.stderr, `rekwatch: late: record ${terminalSafe(String(parsed.record.eventID ?? '(no eventID)'))} at ${terminalSafe(String(parsed.record.eventTime))}: later than the ${detect!.latenessMs / 60_000}m bound; evaluated without first-seen memory`);
+    if (late) writeLine(io.stderr, `rekwatch: late: ${terminalSafe(lateRecordNote(String(parsed.record.eventID ?? '(no eventID)'), String(parsed.record.eventTime), detect!.latenessMs))}`);
     const precomputed = detect && w.evaluator.inScope(parsed.record) ? await detect.precompute(parsed.record, late, failures) : undefined;
     const evaluation = await w.evaluator.evaluateRecord(parsed.record, parsed.envelope ? (value as Record<string, unknown>) : undefined, precomputed);
     for (const matched of evaluation.alerts) await handle(matched);
-    if (detect && evaluation.selections) await detected(await detect.selections(evaluation.selections, failures));
+    if (detect && evaluation.selections) await detected(await detect.selections(evaluation.selections, failures, late));
   };
 
   reading: for await (const batch of readTrail([file], io.stdin, io.cwd, { maxRecordBytes: w.opts.maxRecordSize })) {

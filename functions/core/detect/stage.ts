@@ -20,6 +20,7 @@
  *     count; otherwise it is released when it fires.
  * Errors of the store propagate (the caller decides to fail open); nothing here reads a clock.
  */
+import { formatDuration } from '../common/duration';
 import type { Alert, RuleDefinition, ThresholdSpec } from '../common/types';
 import type { CloudTrailRecord } from '../common/types';
 import { DEFAULT_FIRST_SEEN_MEMORY_MS, firstSeenFact, firstSeenStateKey, learnFirstSeen, observationOf, type FirstSeenFact, type FirstSeenState } from './first-seen';
@@ -106,6 +107,21 @@ export interface LateSelection {
   ruleId: string;
   eventId: string;
   eventTime: string;
+}
+
+/** How replay and watch name a late selection (one wording, the bound as a duration: `15m`, `30s`). */
+export function lateSelectionNote(l: LateSelection, latenessMs: number): string {
+  return `${l.ruleId}: event ${l.eventId} at ${l.eventTime}: later than the ${formatDuration(latenessMs)} bound; not counted in its window`;
+}
+
+/** How replay and watch name a record later than the bound (evaluated, without first-seen memory). */
+export function lateRecordNote(eventId: string, eventTime: string, latenessMs: number): string {
+  return `record ${eventId} at ${eventTime}: later than the ${formatDuration(latenessMs)} bound; evaluated without first-seen memory`;
+}
+
+/** A late record's selections, as late selections. */
+export function lateSelectionsOf(selections: readonly Selection[]): LateSelection[] {
+  return selections.map((s) => ({ ruleId: s.ruleId, eventId: s.alert.eventId, eventTime: s.alert.eventTime }));
 }
 
 export interface StageOutput {
