@@ -84,7 +84,8 @@ function start(): void {
       await flush();
       return;
     }
-    for await (const batch of readInput(input, NO_STDIN, options)) {
+    // Not readable whole (pretty-printed, another shape, too big): streamed, without reading it whole again.
+    for await (const batch of readInput(input, NO_STDIN, { ...options, wholeFileMaxBytes: 0 })) {
       for (const item of batch) {
         if (item.kind === 'value') {
           const e = evaluateValue(item.value, evaluator);

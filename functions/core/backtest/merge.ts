@@ -48,7 +48,3 @@ export function batchMismatch(result: BatchResult, expected: ManifestBatch, run:
   return undefined;
 }
 
-/** The batches' objects in manifest order, as stage 2 input. */
-export function* mergeBatchResults(results: Iterable<BatchResult>): Generator<EvaluatedFile> {
-  for (const r of results) for (const f of r.files) yield evaluatedFile(f);
-}
