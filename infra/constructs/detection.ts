@@ -18,6 +18,10 @@ export interface DetectionProps {
   readonly createTrail: boolean;
 }
 
+/** EventBridge's own maximum retries for a rule target, and how long it keeps trying: every rekwatch target's default. */
+export const DEFAULT_RETRY_ATTEMPTS = 185;
+export const DEFAULT_MAX_EVENT_AGE = Duration.hours(24);
+
 export interface TargetRetry {
   /** How many times EventBridge retries delivering an event to the function. Default 185 (EventBridge's maximum). */
   readonly retryAttempts?: number;
@@ -99,18 +103,24 @@ export class Detection extends Construct {
    * Adds one EventBridge rule per compiled pattern, each targeting the function directly (the plain
    * path) or, with `queue`, the queue the function consumes in batches (the queue path).
    */
+  /**
+   * How a rule's events reach the function: the queue the function consumes (the queue path) or
+   * the function itself (the plain path), with the retries and this dead-letter queue either way.
+   * Also used by the organization hub's bus rules (infra/org/hub.ts).
+   */
+  targetFor(fn: lambda.IFunction, retry: TargetRetry = {}, queue?: EventQueue): events.IRuleTarget {
+    if (queue) return queue.target(this.deadLetterQueue, retry);
+    return new targets.LambdaFunction(fn, {
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: retry.retryAttempts ?? DEFAULT_RETRY_ATTEMPTS,
+      maxEventAge: retry.maxEventAge ?? DEFAULT_MAX_EVENT_AGE,
+    });
+  }
+
   connect(target: lambda.IFunction, eventRules: readonly CompiledEventRule[], retry: TargetRetry = {}, queue?: EventQueue): void {
     eventRules.forEach((compiled, i) => {
       const rule = compiledEventRule(this, `Rule${i}`, compiled, { description: describeCompiledRule(compiled) });
-      rule.addTarget(
-        queue
-          ? queue.target(this.deadLetterQueue, retry)
-          : new targets.LambdaFunction(target, {
-              deadLetterQueue: this.deadLetterQueue,
-              retryAttempts: retry.retryAttempts ?? 185,
-              maxEventAge: retry.maxEventAge ?? Duration.hours(24),
-            }),
-      );
+      rule.addTarget(this.targetFor(target, retry, queue));
       this.rules.push(rule);
     });
     if (eventRules.length === 0) {

@@ -28,7 +28,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BATCH_CONCURRENCY_ENV } from '../../functions/evaluate/batch';
-import type { TargetRetry } from './detection';
+import { DEFAULT_MAX_EVENT_AGE, DEFAULT_RETRY_ATTEMPTS, type TargetRetry } from './detection';
 
 export const DEFAULT_BATCH_SIZE = 500;
 export const DEFAULT_BATCHING_WINDOW_SECONDS = 5;
@@ -111,7 +111,7 @@ export class EventQueue extends Construct {
         );
         targets.addToDeadLetterQueueResourcePolicy(rule, deadLetterQueue);
         return {
-          ...targets.bindBaseTargetConfig({ deadLetterQueue, retryAttempts: retry.retryAttempts ?? 185, maxEventAge: retry.maxEventAge ?? Duration.hours(24) }),
+          ...targets.bindBaseTargetConfig({ deadLetterQueue, retryAttempts: retry.retryAttempts ?? DEFAULT_RETRY_ATTEMPTS, maxEventAge: retry.maxEventAge ?? DEFAULT_MAX_EVENT_AGE }),
           arn: queue.queueArn,
           targetResource: queue,
         };

@@ -13,7 +13,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { CompiledPatterns } from '../../functions/core/eventbridge/event-pattern';
-import { compiledEventRule, describeCompiledRule } from '../constructs/detection';
+import { compiledEventRule, DEFAULT_MAX_EVENT_AGE, DEFAULT_RETRY_ATTEMPTS, describeCompiledRule } from '../constructs/detection';
 import type { RekwatchStack } from '../stack';
 import type { CoveragePlan } from './plan';
 import { ALARM_STATE_CHANGE, spokeNames } from './spoke';
@@ -69,17 +69,12 @@ export class Hub extends Construct {
       );
     }
 
-    const retryAttempts = props.retryAttempts ?? 185;
-    const maxEventAge = props.maxEventAge ?? Duration.hours(24);
+    const retry = { retryAttempts: props.retryAttempts ?? DEFAULT_RETRY_ATTEMPTS, maxEventAge: props.maxEventAge ?? DEFAULT_MAX_EVENT_AGE };
     const period = Duration.minutes(5);
     props.patterns.rules.forEach((compiled, i) => {
       const rule = compiledEventRule(this, `Rule${i}`, compiled, { eventBus: this.bus, description: describeCompiledRule(compiled) });
       // The same way in as the home region's events: the queue path when the stack has one.
-      rule.addTarget(
-        stack.eventQueue
-          ? stack.eventQueue.target(stack.detection.deadLetterQueue, { retryAttempts, maxEventAge })
-          : new targets.LambdaFunction(stack.evaluate.function, { deadLetterQueue: stack.detection.deadLetterQueue, retryAttempts, maxEventAge }),
-      );
+      rule.addTarget(stack.detection.targetFor(stack.evaluate.function, retry, stack.eventQueue));
       this.rules.push(rule);
       // Metrics of a custom bus's rules carry both dimensions.
       const dimensionsMap = { EventBusName: plan.busName, RuleName: rule.ruleName };

@@ -15,7 +15,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { CompiledPatterns } from '../../functions/core/eventbridge/event-pattern';
-import { compiledEventRule } from '../constructs/detection';
+import { compiledEventRule, DEFAULT_MAX_EVENT_AGE, DEFAULT_RETRY_ATTEMPTS } from '../constructs/detection';
 import { HeartbeatCanary } from './heartbeat';
 import { acknowledgeSpokeFindings } from './nag';
 
@@ -117,8 +117,8 @@ export class SpokeForwarding extends Construct {
     });
     this.role.addToPolicy(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [props.hubEventBusArn] }));
 
-    const retryAttempts = props.retryAttempts ?? 185;
-    const maxEventAge = props.maxEventAge ?? Duration.hours(24);
+    const retryAttempts = props.retryAttempts ?? DEFAULT_RETRY_ATTEMPTS;
+    const maxEventAge = props.maxEventAge ?? DEFAULT_MAX_EVENT_AGE;
     const target = new HubBusTarget(props.hubEventBusArn, this.role, this.deadLetterQueue, retryAttempts, maxEventAge);
     props.patterns.rules.forEach((compiled, i) => {
       const of = props.patterns.rules.length;
