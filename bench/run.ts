@@ -204,12 +204,13 @@ async function main() {
   };
   log('measuring the Lambda bundle: cold starts and warm handler time...');
   const lambda = await lambdaBench(packLoad.pack, quick ? 11 : 31);
+  const paths = lambdaBatchBench(packLoad.pack, quick ? 7 : 15); // the plain and the queue path (bench/lambda-batch.ts)
   log('measuring CLI start-up (bench/startup.ts: the compiled CLI and tsx, side by side)...');
   const startup = JSON.parse(
     execFileSync(process.execPath, [require.resolve('tsx/cli'), join(__dirname, 'startup.ts'), '--json', '--rounds', String(quick ? 5 : 15)], { cwd: join(__dirname, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop() as string,
   ) as { nodeAloneMs: number; rows: Array<{ command: string; distMs: number; distMaxMs: number; tsxMs: number; tsxMaxMs: number }> };
   const help = startup.rows.find((r) => r.command === 'rekwatch --help');
-  const result = { evaluation: rows, replay, replaySingleFile, trail, lambda, startup: { helpMs: help?.distMs ?? null, helpTsxMs: help?.tsxMs ?? null, ...startup }, records: RECORDS, avgRecordBytes: avgBytes };
+  const result = { evaluation: rows, replay, replaySingleFile, trail, lambda, lambdaPaths: paths, startup: { helpMs: help?.distMs ?? null, helpTsxMs: help?.tsxMs ?? null, ...startup }, records: RECORDS, avgRecordBytes: avgBytes };
   if (asJson) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
@@ -224,7 +225,6 @@ async function main() {
   }
   log('');
   log(`lambda: bundle ${(lambda.bundleBytes / 1024).toFixed(0)} KB, cold start ${lambda.coldStartMs} ms (median), warm ${lambda.warmNoMatchMs} ms per non-matching event, ${lambda.warmMatchMs} ms per matching event (publish stubbed)`);
-  const paths = lambdaBatchBench(packLoad.pack, quick ? 7 : 15); // the plain and the queue path (bench/lambda-batch.ts)
   log(`lambda paths: ${paths.singleMsPerEvent} ms per event one per invocation; ${Object.entries(paths.batchMsPerEvent).map(([n, ms]) => `${ms} ms per event in SQS batches of ${n}`).join(', ')}`);
   log('');
   log(`many-file trail: ${trail.trailMb} MB JSON in ${trail.files} gzip files, ${trail.records.toLocaleString('en-US')} records (median of rounds, each row a fresh process)`);
