@@ -14,7 +14,6 @@
  * path named on the command line could not be read (as `replay`), or when the `--html` report could
  * not be written.
  */
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { ruleFilesAtRef } from '../adapters/git-rules';
 import { readTrail } from '../adapters/trail-reader';
@@ -27,7 +26,7 @@ import { unreadableArgumentsNote } from '../core/report/replay-report';
 import { ReplayTally, SAMPLE_LIMIT } from '../core/report/replay-tally';
 import { terminalSafe } from '../core/common/text';
 import type { Alert } from '../core/common/types';
-import { plural, writeLine, type CliIo } from './io';
+import { Output, plural, writeLine, type CliIo } from './io';
 import { eventSourcesFor, loadRulesForCommand, type LoadedRules } from './load-rules';
 import { Progress } from './progress';
 import { countItem } from './replay';
@@ -157,16 +156,10 @@ function ruleErrorNotes(side: Side, io: CliIo): void {
   if (rest > 0) writeLine(io.stderr, terminalSafe(`rekwatch: rule error (${side.label}): ${rest} more; only the first ${SAMPLE_LIMIT} are named`));
 }
 
-/** Writes lines, waiting when the reader is slower (the `--json` lines can be many); stops if it went away. */
+/** Writes lines through the CLI's one line writer (io.ts `Output`). */
 async function writeLines(stream: Writable, lines: Iterable<string>): Promise<void> {
-  let closed = false;
-  stream.once('error', () => {
-    closed = true;
-  });
-  for (const line of lines) {
-    if (closed) return;
-    if (!stream.write(`${line}\n`)) await Promise.race([once(stream, 'drain'), once(stream, 'close')]).catch(() => (closed = true));
-  }
+  const out = new Output(stream);
+  for (const line of lines) await out.line(line);
 }
 
 /** The report, the notes before it, and the exit status. */

@@ -1,4 +1,5 @@
 /** The CLI's edges, injected so commands can be tested without touching the real process. */
+import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import pc from 'picocolors';
 import type { Colors } from 'picocolors/types';
@@ -54,4 +55,26 @@ export function plural(n: number, singular: string, pluralForm = `${singular}s`)
 
 export function writeLine(stream: Writable, line = ''): void {
   stream.write(`${line}\n`);
+}
+
+/**
+ * Lines to a stream that may be slower than the writer (many `--json` lines): waits for `drain`, and
+ * stops quietly once the reader went away (EPIPE when piped into `head`) while the caller keeps counting.
+ */
+export class Output {
+  closed = false;
+  constructor(private readonly stream: Writable) {
+    stream.on('error', () => {
+      this.closed = true; // e.g. EPIPE when piped into `head`: stop writing, keep counting
+    });
+  }
+  async line(text: string): Promise<void> {
+    if (this.closed) return;
+    if (this.stream.write(`${text}\n`)) return;
+    try {
+      await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close')]);
+    } catch {
+      this.closed = true; // the reader went away (EPIPE): stop writing, keep counting
+    }
+  }
 }

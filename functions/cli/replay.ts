@@ -9,10 +9,8 @@
  * read (files skipped inside a directory that was read are only counted), or when the `--html` report
  * could not be written; 3 when a delivery failed.
  */
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Writable } from 'node:stream';
 import { deliverToAll, type DeliveryChannel } from '../adapters/delivery/channel';
 import { MuteStore } from '../adapters/mute-store';
 import { availableParallelism } from 'node:os';
@@ -35,7 +33,7 @@ import { Suppressor, type Verdict } from '../core/suppress/suppression';
 import type { Alert } from '../core/common/types';
 import { jsonTerminalSafe, terminalSafe } from '../core/common/text';
 import { channelsForCommand, linkSignerFor } from './channels';
-import { writeLine, type CliIo } from './io';
+import { Output, writeLine, type CliIo } from './io';
 import { eventSourcesFor, loadRulesForCommand } from './load-rules';
 import { Progress } from './progress';
 import { readInputs, type SourceSpec } from './replay-sources';
@@ -80,24 +78,6 @@ export interface ReplayOptions {
   lateness?: number;
   /** `--first-seen-memory` (ms): how long firstSeen remembers a value (default 30d). */
   firstSeenMemory?: number;
-}
-
-class Output {
-  closed = false;
-  constructor(private readonly stream: Writable) {
-    stream.on('error', () => {
-      this.closed = true; // e.g. EPIPE when piped into `head`: stop writing, keep counting
-    });
-  }
-  async line(text: string): Promise<void> {
-    if (this.closed) return;
-    if (this.stream.write(`${text}\n`)) return;
-    try {
-      await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close')]);
-    } catch {
-      this.closed = true; // the reader went away (EPIPE): stop writing, keep counting
-    }
-  }
 }
 
 /**
