@@ -29,7 +29,8 @@ export interface ReplaySummary {
 
 const OTHER = '(other)';
 
-function bump(map: Map<string, number>, key: string, cap: number): void {
+/** Counts `key`, or `(other)` once `cap` distinct keys are counted (bounded memory on any input). */
+export function bump(map: Map<string, number>, key: string, cap: number): void {
   const k = map.has(key) || map.size < cap ? key : OTHER;
   map.set(k, (map.get(k) ?? 0) + 1);
 }

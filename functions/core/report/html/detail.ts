@@ -9,6 +9,7 @@
 import type { Alert } from '../../common/types';
 import type { Verdict } from '../../suppress/suppression';
 import { TimeCounts } from './time-counts';
+import { bump } from '../replay-stats';
 
 /** One alert as the report lists it. */
 export interface ListedAlert {
@@ -43,7 +44,6 @@ export interface RuleDetail {
 
 /** Longest string kept from an event (more is cut when kept and marked when shown). */
 export const MAX_KEPT = 2_000;
-const OTHER = '(other)';
 
 function kept(value: unknown): string {
   const s = typeof value === 'string' ? value : String(value);
@@ -84,8 +84,6 @@ export class ReportDetail {
   }
 
   private bump(map: Map<string, number>, value: unknown): void {
-    const key = kept(value);
-    const k = map.has(key) || map.size < this.distinctCap ? key : OTHER;
-    map.set(k, (map.get(k) ?? 0) + 1);
+    bump(map, kept(value), this.distinctCap);
   }
 }
