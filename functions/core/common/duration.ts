@@ -1,12 +1,16 @@
 /** `90s`, `15m`, `4h`, `2d`, `1w` (or combinations like `1h30m`) -> milliseconds; null when invalid. */
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
-export function parseDuration(text: string): number | null {
+/** The written form of a duration (rule files' schema uses the same pattern). */
+export const DURATION_PATTERN = /^(\d+[smhdw])+$/;
+
+/** `allowZero`: `0s` is 0 (e.g. the spacing of calls made in the same second) instead of invalid. */
+export function parseDuration(text: string, options: { allowZero?: boolean } = {}): number | null {
   const s = text.trim().toLowerCase();
-  if (!/^(\d+[smhdw])+$/.test(s)) return null;
+  if (!DURATION_PATTERN.test(s)) return null;
   let total = 0;
   for (const [, n, unit] of s.matchAll(/(\d+)([smhdw])/g)) total += Number(n) * UNIT_MS[unit!]!;
-  return total > 0 && Number.isSafeInteger(total) ? total : null;
+  return (total > 0 || (total === 0 && options.allowZero === true)) && Number.isSafeInteger(total) ? total : null;
 }
 
 /** 5400000 -> `1h30m`; for "time left" columns. */

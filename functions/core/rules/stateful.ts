@@ -12,7 +12,7 @@
  * eventTime `every` (default 1s) apart from the base record's; full records are used as written.
  * Problems are `FILE: field: message`, like every validator's (problem.ts).
  */
-import { parseDuration } from '../common/duration';
+import { DURATION_PATTERN, parseDuration } from '../common/duration';
 import { isPlainObject } from '../common/json-value';
 import type { DedupeField, RuleTestCase, ThresholdSpec } from '../common/types';
 import { BASE_TEST_RECORD } from '../testing/base-record';
@@ -20,14 +20,13 @@ import { factReferenceProblems } from './conditions';
 import type { Problem } from './problem';
 
 export const MAX_THRESHOLD_WINDOW_MS = 86_400_000;
+/** A sequence's default spacing; `0s` is allowed (CloudTrail times have one-second resolution, so calls in one second share a time). */
 const DEFAULT_EVERY_MS = 1000;
-/** What the schema's duration pattern accepts (its own message covers the rest). */
-const DURATION = /^(\d+[smhdw])+$/;
 
 /** Problems of a schema-valid `threshold` value. */
 export function thresholdProblems(value: Record<string, unknown>, file: string): Problem[] {
   const problems: Problem[] = [];
-  if (typeof value.window === 'string' && DURATION.test(value.window)) {
+  if (typeof value.window === 'string' && DURATION_PATTERN.test(value.window)) {
     const ms = parseDuration(value.window);
     if (ms === null || ms > MAX_THRESHOLD_WINDOW_MS) problems.push({ file, field: 'threshold.window', message: 'must be a duration from 1s to 1d (like 5m, 1h)', level: 'error' });
   }
@@ -59,7 +58,7 @@ export function testCaseProblems(tc: Record<string, unknown>, i: number, file: s
   const hasEvents = 'events' in tc;
   if (hasEvent === hasEvents) at('', hasEvent ? 'give either "event" or "events", not both' : 'is missing "event" (one event) or "events" (a sequence)');
   if (hasEvents && 'repeat' in tc) at('repeat', 'repeats "event"; with "events", list every event instead');
-  if (typeof tc.every === 'string' && DURATION.test(tc.every) && everyMsOf(tc.every) === null) at('every', 'must be a duration (like 10s, 1m, or 0s for calls in the same second)');
+  if (typeof tc.every === 'string' && DURATION_PATTERN.test(tc.every) && parseDuration(tc.every, { allowZero: true }) === null) at('every', 'must be a duration (like 10s, 1m, or 0s for calls in the same second)');
   if ('every' in tc && !isSequence(tc)) at('every', 'spaces the events of a sequence ("events" or "repeat")');
   if (!isSequence(tc)) {
     if ('alerts' in tc) at('alerts', 'counts the alerts of a sequence ("events" or "repeat"); one event alerts or not ("expect")');
@@ -81,14 +80,6 @@ export function testCaseProblems(tc: Record<string, unknown>, i: number, file: s
   return out;
 }
 
-/**
- * A sequence's spacing: a duration, or zero (`0s`): CloudTrail times have one-second resolution, so
- * a burst of calls in one second carries one eventTime.
- */
-function everyMsOf(text: string): number | null {
-  return /^(0+[smhdw])+$/.test(text) ? 0 : parseDuration(text);
-}
-
 function sequenceEvent(event: Record<string, unknown>, index: number, everyMs: number, start: number, fromRepeat: boolean): Record<string, unknown> {
   if ('detail-type' in event || 'eventVersion' in event) return event;
   const out = { ...event };
@@ -102,7 +93,7 @@ function sequenceEvent(event: Record<string, unknown>, index: number, everyMs: n
 export function testCaseOf(tc: Record<string, unknown>): RuleTestCase {
   const base = { name: tc.name as string, expect: tc.expect as boolean };
   if (!isSequence(tc)) return { ...base, event: tc.event as Record<string, unknown> };
-  const everyMs = typeof tc.every === 'string' ? (everyMsOf(tc.every) ?? DEFAULT_EVERY_MS) : DEFAULT_EVERY_MS;
+  const everyMs = typeof tc.every === 'string' ? (parseDuration(tc.every, { allowZero: true }) ?? DEFAULT_EVERY_MS) : DEFAULT_EVERY_MS;
   const fromRepeat = !Array.isArray(tc.events);
   const given = fromRepeat ? (tc.event as Record<string, unknown>) : undefined;
   const startText = fromRepeat && typeof given?.eventTime === 'string' ? given.eventTime : String(BASE_TEST_RECORD.eventTime);
