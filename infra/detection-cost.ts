@@ -6,15 +6,15 @@
  * sources; the note says to check current prices. Free tiers are left out (they are per account, not
  * per million calls).
  */
+import { LAMBDA_ARM_GB_SECOND_USD, LAMBDA_REQUEST_USD } from '../functions/core/backtest/cost';
 
-/** us-east-1 list prices, checked 2026-12-01 (sources beside each). */
+/** us-east-1 list prices, checked 2026-12-01 (sources beside each; Lambda's in functions/core/backtest/cost.ts). */
 export const PRICES_2026_12 = {
   /** AWS service events (CloudTrail "AWS API Call via CloudTrail") on the default bus: free. https://aws.amazon.com/eventbridge/pricing/ */
   eventBridgeServiceEventsPerMillion: 0,
-  /** Lambda requests. https://aws.amazon.com/lambda/pricing/ */
-  lambdaRequestsPerMillion: 0.2,
-  /** Lambda duration on arm64 (Graviton), first pricing tier, per GB-second. https://aws.amazon.com/lambda/pricing/ */
-  lambdaArmPerGbSecond: 0.0000133334,
+  /** Lambda requests and arm64 GB-seconds: the same list prices the backtest estimate uses (functions/core/backtest/cost.ts). */
+  lambdaRequestsPerMillion: LAMBDA_REQUEST_USD * 1_000_000,
+  lambdaArmPerGbSecond: LAMBDA_ARM_GB_SECOND_USD,
   /** SQS standard queue requests, each 64 KB chunk of a payload one request. https://aws.amazon.com/sqs/pricing/ */
   sqsStandardPerMillion: 0.4,
   /** DynamoDB on-demand read request units (a strongly consistent read of up to 4 KB is one). https://aws.amazon.com/dynamodb/pricing/on-demand/ */
