@@ -28,6 +28,7 @@ import type { Context } from 'aws-lambda';
 import type { Logger } from 'pino';
 import { Bounded } from '../core/deliver/bounded';
 import { isPlainObject } from '../core/common/json-value';
+import { toRecord } from '../core/input/record';
 import { emf } from '../core/monitor/metrics';
 
 /** Environment variable naming how many messages of a batch are evaluated at once. */
@@ -58,10 +59,10 @@ export function isSqsBatch(event: unknown): event is { Records: unknown[] } {
   return isPlainObject(event) && Array.isArray(event.Records) && event.Records.length > 0 && event.Records.every((r) => isPlainObject(r) && r.eventSource === 'aws:sqs');
 }
 
-/** The event's CloudTrail time (ms), or -Infinity when it has none. */
+/** The event's CloudTrail time (ms), read as the pipeline reads the record (toRecord), or -Infinity when it has none. */
 function eventTimeOf(body: unknown): number {
-  const detail = isPlainObject(body) && isPlainObject(body.detail) ? body.detail : body;
-  const t = isPlainObject(detail) && typeof detail.eventTime === 'string' ? Date.parse(detail.eventTime) : NaN;
+  const parsed = toRecord(body);
+  const t = parsed.ok && typeof parsed.record.eventTime === 'string' ? Date.parse(parsed.record.eventTime) : NaN;
   return Number.isNaN(t) ? -Infinity : t;
 }
 
