@@ -18,9 +18,9 @@
  */
 import { DetectStage, firstSeenFor, lateRecordNote, lateSelectionNote, lateSelectionsOf, type LateSelection } from '../core/detect/stage';
 import { formatDuration } from '../core/common/duration';
-import { DEFAULT_LATENESS_MS, ReorderBuffer } from '../core/detect/reorder';
+import { DEFAULT_LATENESS_MS } from '../core/detect/reorder';
+import { RecordOrder } from '../core/detect/record-order';
 import { MemoryStateStore } from '../core/detect/state-store';
-import { deliveryKeyOf } from '../core/alert/alert';
 import { toRecord } from '../core/input/record';
 import type { Evaluator } from '../core/match/evaluator';
 import type { Precompute } from '../core/pipeline/record-pipeline';
@@ -50,7 +50,7 @@ export interface Pending<T> {
 
 export class ReplayDetect<T> {
   private readonly stage: DetectStage;
-  private readonly records: ReorderBuffer<Pending<T>> | undefined;
+  private readonly records: RecordOrder<T> | undefined;
   readonly precompute: Precompute | undefined;
   private clock = 0;
   private late = 0;
@@ -64,7 +64,7 @@ export class ReplayDetect<T> {
     if (evaluator.usesFirstSeen) {
       // The reducers are pure: the memory can keep its values by reference (no copy per record).
       const memory = new MemoryStateStore(() => this.clock, { copy: false });
-      this.records = new ReorderBuffer<Pending<T>>(latenessMs, (p) => keyOf(p.value));
+      this.records = new RecordOrder<T>((r) => evaluator.inScope(r), latenessMs);
       this.precompute = async (record) => ({ firstSeen: await firstSeenFor(memory, record, memoryMs === undefined ? {} : { memoryMs }) });
     }
   }
@@ -81,14 +81,13 @@ export class ReplayDetect<T> {
    */
   take(value: unknown, extra: T): Array<Pending<T> & { late?: true }> {
     if (!this.records) return [{ value, extra }];
-    const t = this.inScopeTime(value);
-    if (t === undefined) return [{ value, extra }];
-    if (!this.records.push(t, { value, extra })) {
-      this.noteLate(lateRecordNote(eventIdText(value), new Date(t).toISOString(), this.latenessMs));
-      return [{ value, extra, late: true }];
-    }
+    const out = this.records.take(value, extra);
     this.tick(this.records.watermark);
-    return this.records.release();
+    return out.map(({ value: v, extra: x, lateAt }) => {
+      if (lateAt === undefined) return { value: v, extra: x };
+      this.noteLate(lateRecordNote(eventIdText(v), new Date(lateAt).toISOString(), this.latenessMs));
+      return { value: v, extra: x, late: true as const };
+    });
   }
 
   /** End of input: every buffered record, in order. */
@@ -127,14 +126,6 @@ export class ReplayDetect<T> {
     return lines;
   }
 
-  /** The event time of an in-scope record (the ones firstSeen learns from), else undefined. */
-  private inScopeTime(value: unknown): number | undefined {
-    const parsed = toRecord(value);
-    if (!parsed.ok || !this.evaluator.inScope(parsed.record)) return undefined;
-    const t = Date.parse(String(parsed.record.eventTime));
-    return Number.isNaN(t) ? undefined : t;
-  }
-
   private tick(watermark: number): void {
     if (Number.isFinite(watermark) && watermark > this.clock) this.clock = watermark;
   }
@@ -151,11 +142,6 @@ export class ReplayDetect<T> {
   }
 }
 
-
-function keyOf(value: unknown): string {
-  const parsed = toRecord(value);
-  return parsed.ok ? deliveryKeyOf(parsed.record) : '';
-}
 
 function eventIdText(value: unknown): string {
   const parsed = toRecord(value);

@@ -24,13 +24,12 @@
  */
 import { DynamoStateStore } from '../adapters/detection-state/dynamo-state-store';
 import { firstSeenFacts, type StateFailure } from '../adapters/detection-state/stateful-step';
-import { deliveryKeyOf } from '../core/alert/alert';
-import { DEFAULT_LATENESS_MS, ReorderBuffer } from '../core/detect/reorder';
+import { DEFAULT_LATENESS_MS } from '../core/detect/reorder';
+import { RecordOrder } from '../core/detect/record-order';
 import type { Selection } from '../core/detect/selection';
 import { DetectStage, lateSelectionNote, lateSelectionsOf } from '../core/detect/stage';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Precomputed } from '../core/input/facts';
-import { toRecord } from '../core/input/record';
 import type { Evaluator } from '../core/match/evaluator';
 import type { Alert, CloudTrailRecord, RuleDefinition } from '../core/common/types';
 
@@ -48,7 +47,7 @@ export interface PendingValue {
 
 export class WatchDetect {
   private readonly stage: DetectStage;
-  private readonly records: ReorderBuffer<PendingValue> | undefined;
+  private readonly records: RecordOrder<string> | undefined;
   private readonly store: DynamoStateStore;
   private clock = 0;
   readonly latenessMs: number;
@@ -65,7 +64,7 @@ export class WatchDetect {
     this.latenessMs = options.latenessMs ?? DEFAULT_LATENESS_MS;
     this.store = new DynamoStateStore(client, { tableName, now: () => this.clock });
     this.stage = new DetectStage(this.store, rules, { latenessMs: this.latenessMs });
-    if (evaluator.usesFirstSeen) this.records = new ReorderBuffer<PendingValue>(this.latenessMs, (p) => keyOf(p.value));
+    if (evaluator.usesFirstSeen) this.records = new RecordOrder<string>((r) => evaluator.inScope(r), this.latenessMs);
   }
 
   static needed(evaluator: Evaluator): boolean {
@@ -75,19 +74,18 @@ export class WatchDetect {
   /** A value in read order -> the values to evaluate now, in event-time order (a late one at once, marked). */
   take(value: unknown, where: string): PendingValue[] {
     if (!this.records) return [{ value, where }];
-    const t = this.inScopeTime(value);
-    if (t === undefined) return [{ value, where }];
-    if (!this.records.push(t, { value, where })) {
-      this.counts.late++;
-      return [{ value, where, late: true }];
-    }
+    const out = this.records.take(value, where);
     this.tick(this.records.watermark);
-    return this.records.release();
+    return out.map(({ value: v, extra, lateAt }) => {
+      if (lateAt === undefined) return { value: v, where: extra };
+      this.counts.late++;
+      return { value: v, where: extra, late: true as const };
+    });
   }
 
   /** The end of a file: every buffered record, in order (then `flushSelections`). */
   flushRecords(): PendingValue[] {
-    return this.records ? this.records.flush() : [];
+    return this.records ? this.records.flush().map(({ value, extra }) => ({ value, where: extra })) : [];
   }
 
   /** The record's firstSeen fact (learning from it), unless it is late; failures are pushed. */
@@ -130,19 +128,7 @@ export class WatchDetect {
     }
   }
 
-  private inScopeTime(value: unknown): number | undefined {
-    const parsed = toRecord(value);
-    if (!parsed.ok || !this.evaluator.inScope(parsed.record)) return undefined;
-    const t = Date.parse(String(parsed.record.eventTime));
-    return Number.isNaN(t) ? undefined : t;
-  }
-
   private tick(watermark: number): void {
     if (Number.isFinite(watermark) && watermark > this.clock) this.clock = watermark;
   }
-}
-
-function keyOf(value: unknown): string {
-  const parsed = toRecord(value);
-  return parsed.ok ? deliveryKeyOf(parsed.record) : '';
 }
