@@ -400,7 +400,7 @@ export async function* readTrail(paths: readonly string[], stdin: Readable = pro
 
 /**
  * One input's items: `unreadable`, or `file` then its values, malformed records and `bytes`. A
- * regular `.json` file of at most WHOLE_FILE_MAX_BYTES is read whole (readWholeDocument) when that
+ * regular `.json` file of at most WHOLE_FILE_MAX_BYTES is read whole (readWholeText, parseWholeText) when that
  * gives exactly what streaming gives; anything else is streamed.
  */
 export async function* readInput(input: TrailInput, stdin: Readable = process.stdin, options: ReadTrailOptions = {}): AsyncGenerator<TrailItem[]> {
@@ -495,7 +495,7 @@ const NOT_SPACE = /[^ \t\n\r]/;
 const RECORDS_LETTER_ESCAPE = /\\u00(?:52|65|63|6f|72|64|73)/i;
 
 /**
- * A `.json` trail file read whole: gunzip (by magic bytes) and one JSON.parse of the document. Only
+ * Reading a `.json` trail file whole: gunzip (by magic bytes) and one JSON.parse of the document. Only
  * where the result is provably what the streaming splitter gives (so the two paths can never
  * disagree; test/unit/trail-reader-whole.property.test.ts checks it on arbitrary bytes): the file and
  * its JSON at most `maxBytes` (so no record can be over the record size limit), the whole text one
@@ -504,7 +504,7 @@ const RECORDS_LETTER_ESCAPE = /\\u00(?:52|65|63|6f|72|64|73)/i;
  * truncated JSON or gzip, other shapes, several lines, too big, unreadable) returns null and is streamed.
  * `tooDeep`: the indexes of the records nested deeper than MAX_NESTING (malformed, as streaming says).
  */
-async function readWholeDocument(fsPath: string, maxBytes: number): Promise<WholeFile | null> {
+async function readWholeText(fsPath: string, maxBytes: number): Promise<WholeText | null> {
   let text: string;
   let bytes: number;
   try {
@@ -528,6 +528,15 @@ async function readWholeDocument(fsPath: string, maxBytes: number): Promise<Whol
   if (nl !== -1 && NOT_SPACE.test(text.slice(nl))) return null;
   const wrapper = WRAPPER_HEAD.test(text);
   if (!wrapper && !ARRAY_HEAD.test(text)) return null;
+  // JSON.parse keeps the last of two "Records" keys, the splitter reads every one spelled plainly:
+  // whole only when no second key can be "Records" (no other plain "Records", no \u escape of its
+  // letters; a text without any \u escape needs no closer look, and most trail files have none).
+  if (wrapper && (text.indexOf('"Records"', text.indexOf('"Records"') + 1) !== -1 || (text.indexOf('\\u') !== -1 && RECORDS_LETTER_ESCAPE.test(text)))) return null;
+  return { text, bytes, wrapper };
+}
+
+/** A whole file's records from its text (one JSON.parse), or null when it must be streamed. */
+export function parseWholeText({ text, bytes, wrapper }: WholeText): WholeFile | null {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -538,10 +547,6 @@ async function readWholeDocument(fsPath: string, maxBytes: number): Promise<Whol
   if (wrapper) {
     if (!isPlainObject(doc) || !Array.isArray(doc.Records)) return null;
     for (const k in doc) if (k !== 'Records') return null;
-    // JSON.parse keeps the last of two "Records" keys, the splitter reads every one spelled plainly:
-    // whole only when no second key can be "Records" (no other plain "Records", no \u escape of its
-    // letters; a text without any \u escape needs no closer look, and most trail files have none).
-    if (text.indexOf('"Records"', text.indexOf('"Records"') + 1) !== -1 || (text.indexOf('\\u') !== -1 && RECORDS_LETTER_ESCAPE.test(text))) return null;
     records = doc.Records;
   } else {
     if (!Array.isArray(doc)) return null;
@@ -566,11 +571,21 @@ function gunzipChunkSize(raw: Buffer, maxBytes: number): number {
   return Math.max(64 * 1024, Math.min(isize + 1, maxBytes + 1, WHOLE_FILE_MAX_BYTES + 1));
 }
 
-/** A trail file read whole (readWholeDocument): its records, those nested too deep, its size on disk. */
+/** A trail file read whole (readWholeText, parseWholeText): its records, those nested too deep, its size on disk. */
 export interface WholeFile {
   records: unknown[];
   tooDeep: ReadonlySet<number>;
   bytes: number;
+}
+
+/**
+ * The text of a file that may be read whole, before parsing: `{"Records": [...]}` (`wrapper`) or an
+ * array, on one line. parseWholeText parses it; a reader may also scan it (core/input/raw-document.ts).
+ */
+export interface WholeText {
+  text: string;
+  bytes: number;
+  wrapper: boolean;
 }
 
 /** The position of record `i` of a file read whole (the one line of the document). */
@@ -579,12 +594,21 @@ export function wholeWhere(i: number): string {
 }
 
 /**
- * The input read whole, when it is a regular `.json` file that can be (readWholeDocument); null when
+ * The input read whole, when it is a regular `.json` file that can be (readWholeText, parseWholeText); null when
  * it must be streamed (readInput then does). readInput's items for such a file are: the file, a value
  * (or TOO_DEEP malformed) per record at wholeWhere(i), the bytes.
  */
 export async function wholeFileRecords(input: TrailInput, options: ReadTrailOptions = {}): Promise<WholeFile | null> {
+  const whole = await wholeFileText(input, options);
+  return whole && parseWholeText(whole);
+}
+
+/**
+ * wholeFileRecords before the parse: the text when the input can be read whole, else null (and it
+ * must be streamed). `parseWholeText` of it is what wholeFileRecords returns, null included.
+ */
+export async function wholeFileText(input: TrailInput, options: ReadTrailOptions = {}): Promise<WholeText | null> {
   if ('unreadable' in input || !input.regular || modeFromName(input.fsPath) !== 'document' || options.wholeFileMaxBytes === 0) return null;
   const maxBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  return readWholeDocument(input.fsPath, Math.min(maxBytes, options.wholeFileMaxBytes ?? WHOLE_FILE_MAX_BYTES));
+  return readWholeText(input.fsPath, Math.min(maxBytes, options.wholeFileMaxBytes ?? WHOLE_FILE_MAX_BYTES));
 }

@@ -9,9 +9,12 @@
  */
 import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
-import { readInput, TOO_DEEP, wholeFileRecords, wholeWhere, type TrailInput } from '../trail-reader';
+import { parseWholeText, readInput, TOO_DEEP, wholeFileText, wholeWhere, type TrailInput, type WholeText } from '../trail-reader';
 import { Evaluator, type EvaluatorOptions } from '../../core/match/evaluator';
-import { evaluateValue } from '../../core/pipeline/record-pipeline';
+import { evaluateValue, type Evaluated } from '../../core/pipeline/record-pipeline';
+import { PARSE, RawStage } from '../../core/pipeline/raw-record';
+import { scanDocument } from '../../core/input/raw-document';
+import { MAX_NESTING } from '../../core/common/nesting';
 import type { RulePack } from '../../core/common/types';
 import { ChunkBuilder, type EvaluatedChunk } from './chunk';
 
@@ -62,8 +65,29 @@ function start(): void {
       if (!builder.empty) await post({ type: 'chunk', job, chunk: builder.take() });
     };
     const options = { maxRecordBytes: setup.maxRecordBytes };
-    const whole = await wholeFileRecords(input, options);
-    if (whole && !('unreadable' in input)) {
+    const text = 'unreadable' in input ? null : await wholeFileText(input, options);
+    // Scanned without JSON.parse where that is sound (core/input/raw-document.ts): most records are
+    // then classified from their text alone (core/pipeline/raw-record.ts) and the rest parsed one by one.
+    const raw = text && scanDocument(text.text, MAX_NESTING);
+    if (raw) {
+      builder.other({ kind: 'file', file });
+      const stage = new RawStage(raw, evaluator);
+      for (let i = 0; i < raw.count; i++) {
+        if (stage.tooDeep(i)) {
+          builder.other({ kind: 'malformed', file, where: wholeWhere(i), reason: TOO_DEEP });
+        } else {
+          let e: Evaluated | Promise<Evaluated> | typeof PARSE = stage.evaluate(i);
+          if (e === PARSE) e = evaluateValue(JSON.parse(stage.text(i)), evaluator);
+          builder.value(e instanceof Promise ? await e : e, file, wholeWhere, i);
+        }
+        if (builder.full) await flush();
+      }
+      builder.other({ kind: 'bytes', bytes: (text as WholeText).bytes });
+      await flush();
+      return;
+    }
+    const whole = text && parseWholeText(text);
+    if (whole) {
       // readInput's items for this file (the file, a value or TOO_DEEP per record, the bytes), without
       // building an item and a position string for each record: most records need neither.
       builder.other({ kind: 'file', file });

@@ -22,6 +22,7 @@ import { EventNameIndex, possibleEventNames } from './event-name-index';
 import { FIRST_SEEN_FACT, RecordFacts, type Precomputed } from '../input/facts';
 import { selectionOf, type Selection } from '../detect/selection';
 import { compileCheck, LeafMemo, NO_MATCH, UNKNOWN, type Check, type Verdict } from './precheck';
+import { textRequirement, type Clause } from './text-requirement';
 import { toRecord } from '../input/record';
 import type { Alert, CloudTrailRecord, RuleDefinition, RulePack, ThresholdSpec } from '../common/types';
 
@@ -62,6 +63,8 @@ interface CompiledRule {
   rule: RuleDefinition;
   check: Check;
   facts: string[];
+  /** What the rule needs in a record's raw text (text-requirement.ts); null: it cannot be ruled out so. */
+  requirement: Clause[] | null;
   engine?: Engine;
 }
 
@@ -102,12 +105,51 @@ export class Evaluator {
         rule,
         check: compileCheck(rule.conditions, ops, this.lists, this.memo),
         facts: [...factsUsed(rule.conditions)],
+        requirement: this.usePrecheck ? textRequirement(rule.conditions, ops, this.lists) : null,
       }));
     const named = this.compiled.map((c) => ({ item: c, names: possibleEventNames(c.rule.conditions, this.lists) }));
     this.index = new EventNameIndex(named);
     this.eventNames = named.some((n) => n.names === null) ? null : new Set(named.flatMap((n) => [...(n.names as Set<string>)]));
     this.usesFirstSeen = this.compiled.some((c) => c.facts.includes(FIRST_SEEN_FACT));
     this.hasThresholds = this.compiled.some((c) => c.rule.threshold !== undefined);
+    this.filtersText = this.usePrecheck && !this.usesFirstSeen;
+  }
+
+  /**
+   * Whether `mayMatchText` may be used to skip records: with the pre-check on, and when no rule reads
+   * `firstSeen` (first-seen memory learns from every in-scope record, matched or not).
+   */
+  readonly filtersText: boolean;
+
+  /**
+   * The raw-text pre-filter (text-requirement.ts): false only when no enabled rule can match, nor
+   * throw for, an in-scope record with this eventName whose JSON text has no backslash and
+   * contains only what `contains` says it contains. Then evaluating the record gives no alert, no
+   * selection and no rule error, so a reader may count it without parsing it. Only meaningful when
+   * `filtersText`; `eventName` is the record's (undefined when it has none).
+   */
+  mayMatchText(eventName: string | undefined, contains: (literal: string) => boolean): boolean {
+    if (!this.filtersText) return true;
+    for (const c of this.index.candidates(eventName)) {
+      const clauses = c.requirement;
+      if (clauses === null) return true;
+      let all = true;
+      for (const clause of clauses) {
+        let some = false;
+        for (const literal of clause) {
+          if (contains(literal)) {
+            some = true;
+            break;
+          }
+        }
+        if (!some) {
+          all = false;
+          break;
+        }
+      }
+      if (all) return true;
+    }
+    return false;
   }
 
   /**

@@ -154,7 +154,7 @@ const CUSTOM = new Map(CUSTOM_OPERATORS.map((o) => [o.name, o]));
  * whose `toString`/`valueOf` are data); `someValue`/`everyValue` need an array; `swap:` hands record
  * data to the operator's value side.
  */
-function cannotThrow(name: string, value: unknown, dynamic: boolean): boolean {
+export function cannotThrow(name: string, value: unknown, dynamic: boolean): boolean {
   const decorators = name.split(':');
   const base = decorators.pop() as string;
   const chain = (ds: readonly string[], v: unknown, dyn: boolean): boolean => {
@@ -196,7 +196,7 @@ function baseCannotThrow(base: string, value: unknown, dynamic: boolean): boolea
   }
 }
 
-function isFactReference(value: unknown): value is Record<string, unknown> {
+export function isFactReference(value: unknown): value is Record<string, unknown> {
   // json-rules-engine's Almanac.getValue test, exactly.
   return value !== null && typeof value === 'object' && own(value, 'fact');
 }

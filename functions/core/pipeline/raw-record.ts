@@ -1,0 +1,73 @@
+/**
+ * Stage 1 of the record pipeline (record-pipeline.ts `evaluateValue`) for one record of a scanned
+ * document (input/raw-document.ts), without parsing it when that provably gives the same result:
+ *
+ *   1. a PLAIN record's top-level eventVersion / eventSource / eventName / eventTime / eventID are
+ *      read from the text; toRecord, the scope check and the delivery key read nothing else, so on a
+ *      record holding just those fields they give what they give on the whole record: malformed and
+ *      out-of-scope records are classified without a parse (most of an organization's trail);
+ *   2. an in-scope record is counted as quiet (no alert, selection or rule error) without a parse
+ *      when the evaluator's raw-text pre-filter (`mayMatchText`, match/text-requirement.ts) rules out
+ *      every rule that could see its eventName;
+ *   3. anything else returns PARSE, and the caller parses the record's text and runs evaluateValue.
+ *
+ * `evaluateValue(JSON.parse(record's text))` returns the same as this whenever this does not return
+ * PARSE (test/unit/raw-prefilter.property.test.ts checks it on generated rules and records).
+ */
+import { deliveryKeyOf } from '../alert/alert';
+import type { CloudTrailRecord } from '../common/types';
+import { LiteralFinder } from '../input/literal-finder';
+import { DEEP, F_EVENT_ID, F_EVENT_NAME, F_EVENT_SOURCE, F_EVENT_TIME, F_EVENT_VERSION, PLAIN, rawField, type RawDocument } from '../input/raw-document';
+import { toRecord } from '../input/record';
+import type { Evaluator } from '../match/evaluator';
+import type { Evaluated } from './record-pipeline';
+
+export const PARSE: unique symbol = Symbol('parse');
+
+const OUT_OF_SCOPE: Evaluated = { status: 'outOfScope' };
+const NONE: readonly never[] = [];
+
+/** Stage 1 over the records of one scanned document, in order (one finder per document). */
+export class RawStage {
+  private readonly finder: LiteralFinder;
+
+  constructor(private readonly doc: RawDocument, private readonly evaluator: Evaluator) {
+    this.finder = new LiteralFinder(doc.text);
+  }
+
+  /** Whether record i is nested deeper than the limit (malformed: the reader's TOO_DEEP). */
+  tooDeep(i: number): boolean {
+    return ((this.doc.flags[i] as number) & DEEP) !== 0;
+  }
+
+  /** Record i's text, for the caller to parse when `evaluate` says PARSE. */
+  text(i: number): string {
+    return this.doc.text.slice(this.doc.starts[i], this.doc.ends[i]);
+  }
+
+  /** Stage 1's result for record i (not tooDeep), or PARSE. Call in increasing order of i. */
+  evaluate(i: number): Evaluated | typeof PARSE {
+    const doc = this.doc;
+    if (((doc.flags[i] as number) & PLAIN) === 0) return PARSE;
+    const fields: Record<string, unknown> = {};
+    const version = rawField(doc, i, F_EVENT_VERSION);
+    if (version !== undefined) fields.eventVersion = version;
+    const source = rawField(doc, i, F_EVENT_SOURCE);
+    if (source !== undefined) fields.eventSource = source;
+    const name = rawField(doc, i, F_EVENT_NAME);
+    if (name !== undefined) fields.eventName = name;
+    const time = rawField(doc, i, F_EVENT_TIME);
+    if (time !== undefined) fields.eventTime = time;
+    const id = rawField(doc, i, F_EVENT_ID);
+    if (id !== undefined) fields.eventID = id;
+    const parsed = toRecord(fields);
+    if (!parsed.ok) return { status: 'malformed', reason: parsed.reason };
+    const record = fields as CloudTrailRecord;
+    if (!this.evaluator.inScope(record)) return OUT_OF_SCOPE;
+    // Without an eventID the delivery key hashes the whole record: parse it.
+    if (!id || !this.evaluator.filtersText) return PARSE;
+    this.finder.range(doc.starts[i] as number, doc.ends[i] as number);
+    if (this.evaluator.mayMatchText(name, this.finder.contains)) return PARSE;
+    return { status: 'inScope', key: deliveryKeyOf(record), errors: NONE, alerts: NONE };
+  }
+}
