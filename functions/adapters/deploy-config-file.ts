@@ -39,9 +39,11 @@ export interface DeployConfigFile {
 
 export class ConfigFileError extends Error {}
 
-const validateConfig = new Ajv({ allErrors: true }).compile(configSchema);
+// Compiled when a config file is first read (a replay or a test with no config file never reads one).
+let validateConfig: ReturnType<Ajv['compile']> | undefined;
 
 export function readDeployConfigFile(path: string): DeployConfigFile {
+  validateConfig ??= new Ajv({ allErrors: true }).compile(configSchema);
   return readSchemaFile(path, configSchema, validateConfig, { error: (m) => new ConfigFileError(m) }) as DeployConfigFile;
 }
 

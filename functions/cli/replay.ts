@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { deliverToAll, type DeliveryChannel } from '../adapters/delivery/channel';
 import { MuteStore } from '../adapters/mute-store';
 import { availableParallelism } from 'node:os';
-import { FOUND, OUT_OF_SCOPE, QUIET, type EvaluatedChunk, type Found } from '../adapters/replay-workers/chunk';
+import { FOUND, foundItem, OUT_OF_SCOPE, QUIET, type EvaluatedChunk, type Found } from '../adapters/replay-workers/chunk';
 import { evaluateInWorkers } from '../adapters/replay-workers/pool';
 import type { WorkerSetup } from '../adapters/replay-workers/worker';
 import { readInput, trailInputs, type TrailInput, type TrailItem } from '../adapters/trail-reader';
@@ -25,7 +25,7 @@ import { DuplicateWindow } from '../core/input/duplicate-window';
 import { Evaluator } from '../core/match/evaluator';
 import { withMuteLinks, type LinkSigner } from '../core/suppress/mute-links/links';
 import type { Mute } from '../core/suppress/mute';
-import { decideAll, processRecord, settle, settleQuiet, type PipelineDeps, type RecordOutcome } from '../core/pipeline/record-pipeline';
+import { decideAll, processRecord, settle, settleQuietHash, type PipelineDeps, type RecordOutcome } from '../core/pipeline/record-pipeline';
 import { ReplayDetect } from './replay-detect';
 import { formatAlertLines, heldBackNote, renderSummary, unreadableArgumentsNote } from '../core/report/replay-report';
 import { ReplayTally } from '../core/report/replay-tally';
@@ -294,7 +294,8 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
     } else {
       // A worker's chunk (chunk.ts), item by item in input order; the two common kinds (out of scope,
       // quiet) are settled and counted here synchronously, with shared outcomes: nothing is built per record.
-      const { file, kinds, keys, found, others } = unit.chunk;
+      const { file, kinds, hashes, found, others } = unit.chunk;
+      const alertFor = (ruleId: string, text: string) => replay.evaluator.selectionAlert(ruleId, text);
       let k = 0;
       let f = 0;
       let o = 0;
@@ -303,10 +304,10 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
         if (kind === OUT_OF_SCOPE) {
           tally.record(OUT_OF_SCOPE_OUTCOME, file, '');
         } else if (kind === QUIET) {
-          tally.record(settleQuiet(keys[k++] as string, deps), file, '');
+          tally.record(settleQuietHash(hashes[k] as number, hashes[k + 1] as number, deps), file, '');
+          k += 2;
         } else if (kind === FOUND) {
-          k++;
-          const { where, ...evaluated } = found[f++] as Found;
+          const { evaluated, where } = foundItem(found[f++] as Found, alertFor);
           await outcome(await settle(evaluated, deps), file, where);
         } else {
           countItem(tally, others[o++] as EvaluatedChunk['others'][number], note, jsonNote);

@@ -51,8 +51,15 @@ const tricky: string[] = [
   text(record({ eventID: 'root-read', eventName: 'DetectFaces', userIdentity: root })),
 ];
 
+/** 320 IndexFaces calls by one role in ten minutes: mass-face-enrolment fires, its alert built from a record's text. */
+const enrolment = Array.from({ length: 320 }, (_, i) =>
+  text(record({ eventID: `enrol-${i}`, eventName: 'IndexFaces', readOnly: false, eventTime: new Date(Date.parse('2026-11-20T12:00:00Z') + i * 1500).toISOString().replace('.000', ''), userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/enroller/s1', accountId: '111122223333' } })),
+);
+
 beforeAll(() => {
   mkdirSync(join(trail, 'corpus'), { recursive: true });
+  writeFileSync(join(trail, 'enrol-a.json.gz'), gzipSync(`{"Records":[${enrolment.slice(0, 200).join(',')}]}`));
+  writeFileSync(join(trail, 'enrol-b.json.gz'), gzipSync(`{"Records":[${enrolment.slice(200).join(',')}]}`));
   const synthetic = [...syntheticRecords(6000, 3, 0.05)].map(text);
   const chunk = 1500;
   for (let i = 0; i < synthetic.length; i += chunk) {
@@ -95,6 +102,10 @@ describe('replay with the raw-text pre-filter (worker threads) against parsing e
       expect(by('esc-key')).toContain('collection-deleted-without-mfa');
       expect(by('env-1')).toContain('collection-deleted-without-mfa');
       expect(by('root-elsewhere')).toEqual([]);
+      const burst = alerts.filter((a) => a.ruleId === 'mass-face-enrolment') as unknown as Array<{ eventId: string; record: { eventID: string }; threshold: { final: number } }>;
+      expect(burst).toHaveLength(1);
+      expect(burst[0]?.threshold.final).toBe(320);
+      expect(burst[0]?.record.eventID).toBe(burst[0]?.eventId);
       const summary = JSON.parse(one.stderr.trim().split('\n').pop() as string) as Record<string, number>;
       // 42, "junk" and the deep record, in each of the two files that hold them.
       expect(summary.malformed).toBeGreaterThanOrEqual(6);

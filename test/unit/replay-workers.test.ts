@@ -34,6 +34,8 @@ type Seen = Array<[string, Evaluated | string]>;
 /** A reader item other than a value, with its position and reason when malformed. */
 const described = (item: Exclude<TrailItem, { kind: 'value' }>): string => (item.kind === 'malformed' ? `malformed at ${item.where}: ${item.reason}` : item.kind);
 
+const alertFor = (ruleId: string, text: string) => new Evaluator(pack).selectionAlert(ruleId, text);
+
 async function inThisThread(inputs: TrailInput[]): Promise<Seen> {
   const evaluator = new Evaluator(pack, { copies: 'each' });
   const seen: Seen = [];
@@ -43,7 +45,7 @@ async function inThisThread(inputs: TrailInput[]): Promise<Seen> {
         if (item.kind === 'value') {
           const b = new ChunkBuilder(item.file);
           b.value(await evaluateValue(item.value, evaluator), item.file, item.where);
-          for (const x of chunkItems(b.take())) seen.push('item' in x ? [item.file, described(x.item)] : [x.where, x.evaluated]);
+          for (const x of chunkItems(b.take(), alertFor)) seen.push('item' in x ? [item.file, described(x.item)] : [x.where, x.evaluated]);
         } else if (item.kind !== 'bytes') {
           seen.push([item.file, described(item)]);
         }
@@ -85,7 +87,7 @@ describe('evaluateInWorkers', () => {
         continue;
       }
       for await (const chunk of pooled.chunks) {
-        for (const x of chunkItems(chunk)) {
+        for (const x of chunkItems(chunk, alertFor)) {
           if ('item' in x) {
             if (x.item.kind !== 'bytes') seen.push([x.item.file, described(x.item)]);
           } else {

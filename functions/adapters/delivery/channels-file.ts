@@ -19,9 +19,11 @@ export interface ChannelsConfig {
 
 export class ChannelConfigError extends Error {}
 
-const validate = new Ajv({ allErrors: true }).compile(schema);
+// Compiled when a channels file is first read: most commands (replay without delivery) never read one.
+let validate: ReturnType<Ajv['compile']> | undefined;
 
 export function readChannelsFile(path: string): ChannelsConfig {
+  validate ??= new Ajv({ allErrors: true }).compile(schema);
   const value = readSchemaFile(path, schema, validate, {
     error: (m) => new ChannelConfigError(m),
     patternMessage: (field) => (field.endsWith('webhookUrl') ? 'not an http(s) URL' : field.endsWith('smtpUrl') ? 'must start with smtp:// or smtps://' : 'not an email address'),

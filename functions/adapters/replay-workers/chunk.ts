@@ -5,13 +5,21 @@
  *
  * Per item, `kinds` says what it is; the other arrays are consumed in order:
  *   OUT_OF_SCOPE  a record no rule can see (counted only)
- *   QUIET         an in-scope record with no alert and no rule error: its delivery key in `keys`
+ *   QUIET         an in-scope record with no alert and no rule error: its delivery key's hash (the
+ *                 duplicate window's, input/duplicate-window.ts `hashKey`) in `hashes`, two numbers
+ *                 per record, so the key itself never crosses threads
  *   FOUND         an in-scope record with alerts, rule errors or threshold selections (detect/selection.ts,
- *                 applied by the main thread's detect stage): its key in `keys`, the rest in `found`
+ *                 applied by the main thread's detect stage): in `found`, its key among the rest.
+ *                 A selection's alert is built only when it fires (lazyAlert): when the worker has
+ *                 the record's JSON text (`text`), it posts the selections without their alerts and
+ *                 the main thread builds one from the text if it is ever read (`foundItem`).
  *   OTHER         anything else the reader said, in `others` (the file, bytes, unreadable, malformed:
  *                 a value stage 1 calls malformed is one too, with the same note and the same count)
  */
 import type { Evaluated } from '../../core/pipeline/record-pipeline';
+import { alertBuilt, lazyAlert, withoutAlert, type Selection, type SelectionData } from '../../core/detect/selection';
+import type { Alert } from '../../core/common/types';
+import { hashKey } from '../../core/input/duplicate-window';
 import type { TrailItem } from '../trail-reader';
 
 export const OUT_OF_SCOPE = 0;
@@ -19,12 +27,19 @@ export const QUIET = 1;
 export const FOUND = 2;
 export const OTHER = 3;
 
-export type Found = Extract<Evaluated, { status: 'inScope' }> & { where: string };
+type InScope = Extract<Evaluated, { status: 'inScope' }>;
+
+/** A FOUND item as posted: selections may lack their alert, and then `text` is the record's JSON text. */
+export type Found = Omit<InScope, 'selections'> & { where: string; selections?: ReadonlyArray<Selection | SelectionData>; text?: string };
+
+/** Builds the alert of a selection of a rule from the record's JSON text (Evaluator.selectionAlert). */
+export type AlertFromText = (ruleId: string, text: string) => Alert;
 
 export interface EvaluatedChunk {
   file: string;
   kinds: Uint8Array;
-  keys: string[];
+  /** The QUIET records' key hashes, two numbers each, in order. */
+  hashes: Int32Array;
   found: Found[];
   others: Exclude<TrailItem, { kind: 'value' }>[];
 }
@@ -33,12 +48,14 @@ export interface EvaluatedChunk {
 export class ChunkBuilder {
   private kinds: Uint8Array;
   private n = 0;
-  private keys: string[] = [];
+  private hashes: Int32Array;
+  private h = 0;
   private found: Found[] = [];
   private others: EvaluatedChunk['others'] = [];
 
   constructor(private readonly file: string, private readonly size = 2048) {
     this.kinds = new Uint8Array(size);
+    this.hashes = new Int32Array(size * 2);
   }
 
   get full(): boolean {
@@ -54,19 +71,30 @@ export class ChunkBuilder {
    * results that keep it, malformed values and those with alerts or rule errors).
    */
   value(e: Evaluated, file: string, where: string): void;
-  value(e: Evaluated, file: string, where: (at: number) => string, at: number): void;
-  value(e: Evaluated, file: string, where: string | ((at: number) => string), at = 0): void {
+  value(e: Evaluated, file: string, where: (at: number) => string, at: number, text?: string): void;
+  value(e: Evaluated, file: string, where: string | ((at: number) => string), at = 0, text?: string): void {
     if (e.status === 'outOfScope') {
       this.kinds[this.n++] = OUT_OF_SCOPE;
     } else if (e.status === 'malformed') {
       this.other({ kind: 'malformed', file, where: typeof where === 'string' ? where : where(at), reason: e.reason });
     } else {
-      this.keys.push(e.key);
       if (e.alerts.length === 0 && e.errors.length === 0 && !e.selections) {
         this.kinds[this.n++] = QUIET;
+        hashKey(e.key, this.hashes, this.h);
+        this.h += 2;
       } else {
         this.kinds[this.n++] = FOUND;
-        this.found.push({ ...e, where: typeof where === 'string' ? where : where(at) });
+        const found: Found = { ...e, where: typeof where === 'string' ? where : where(at) };
+        if (e.selections) {
+          if (text !== undefined && e.selections.some((s) => !alertBuilt(s))) {
+            found.selections = e.selections.map((s) => (alertBuilt(s) ? s : withoutAlert(s)));
+            found.text = text;
+          } else {
+            // No text to build it from later: the alert goes with the selection (spreading builds it).
+            found.selections = e.selections.map((s) => ({ ...s }));
+          }
+        }
+        this.found.push(found);
       }
     }
   }
@@ -78,21 +106,37 @@ export class ChunkBuilder {
 
   /** The chunk so far, and a fresh start. */
   take(): EvaluatedChunk {
-    const chunk: EvaluatedChunk = { file: this.file, kinds: this.kinds.subarray(0, this.n), keys: this.keys, found: this.found, others: this.others };
+    const chunk: EvaluatedChunk = { file: this.file, kinds: this.kinds.subarray(0, this.n), hashes: this.hashes.subarray(0, this.h), found: this.found, others: this.others };
     this.kinds = new Uint8Array(this.size);
+    this.hashes = new Int32Array(this.size * 2);
     this.n = 0;
-    this.keys = [];
+    this.h = 0;
     this.found = [];
     this.others = [];
     return chunk;
   }
 }
 
-/** The chunk's items again, as stage 1 results or reader items, in input order. */
-export function* chunkItems(chunk: EvaluatedChunk): Generator<{ evaluated: Evaluated; where: string } | { item: EvaluatedChunk['others'][number] }> {
+/**
+ * A posted FOUND item as a stage 1 result again, each selection with its alert (built from the
+ * record's text by `alertFor` when first read, if the worker posted it without one).
+ */
+export function foundItem(found: Found, alertFor: AlertFromText): { evaluated: InScope; where: string } {
+  const { where, text, selections, ...rest } = found;
+  if (!selections) return { evaluated: rest, where };
+  const full = selections.map((s): Selection => ('alert' in s ? s : lazyAlert({ ...s }, () => alertFor(s.ruleId, text as string))));
+  return { evaluated: { ...rest, selections: full }, where };
+}
+
+/**
+ * The chunk's items again, as stage 1 results or reader items, in input order. A QUIET record's
+ * key is given as its hash (`#` and the two halves in hex): its key did not cross threads.
+ */
+export function* chunkItems(chunk: EvaluatedChunk, alertFor: AlertFromText): Generator<{ evaluated: Evaluated; where: string } | { item: EvaluatedChunk['others'][number] }> {
   let k = 0;
   let f = 0;
   let o = 0;
+  const hex = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
   const outOfScope = { evaluated: { status: 'outOfScope' } as Evaluated, where: '' };
   for (let i = 0; i < chunk.kinds.length; i++) {
     switch (chunk.kinds[i]) {
@@ -100,14 +144,12 @@ export function* chunkItems(chunk: EvaluatedChunk): Generator<{ evaluated: Evalu
         yield outOfScope;
         break;
       case QUIET:
-        yield { evaluated: { status: 'inScope', key: chunk.keys[k++] as string, errors: [], alerts: [] }, where: '' };
+        yield { evaluated: { status: 'inScope', key: `#${hex(chunk.hashes[k] as number)}${hex(chunk.hashes[k + 1] as number)}`, errors: [], alerts: [] }, where: '' };
+        k += 2;
         break;
-      case FOUND: {
-        const { where, ...evaluated } = chunk.found[f++] as Found;
-        k++;
-        yield { evaluated, where };
+      case FOUND:
+        yield foundItem(chunk.found[f++] as Found, alertFor);
         break;
-      }
       default:
         yield { item: chunk.others[o++] as EvaluatedChunk['others'][number] };
     }

@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { parseWholeText, readInput, TOO_DEEP, wholeFileText, wholeWhere, type TrailInput, type WholeText } from '../trail-reader';
 import { Evaluator, type EvaluatorOptions } from '../../core/match/evaluator';
-import { evaluateValue, type Evaluated } from '../../core/pipeline/record-pipeline';
+import { evaluateValue } from '../../core/pipeline/record-pipeline';
 import { PARSE, RawStage } from '../../core/pipeline/raw-record';
 import { scanDocument } from '../../core/input/raw-document';
 import { MAX_NESTING } from '../../core/common/nesting';
@@ -52,7 +52,7 @@ function start(): void {
     if (message.type === 'chunk') {
       while (unacked >= MAX_UNACKED) await new Promise<void>((r) => (wake = r));
       unacked++;
-      port.postMessage(message, [message.chunk.kinds.buffer as ArrayBuffer]);
+      port.postMessage(message, [message.chunk.kinds.buffer as ArrayBuffer, message.chunk.hashes.buffer as ArrayBuffer]);
     } else {
       port.postMessage(message);
     }
@@ -76,9 +76,15 @@ function start(): void {
         if (stage.tooDeep(i)) {
           builder.other({ kind: 'malformed', file, where: wholeWhere(i), reason: TOO_DEEP });
         } else {
-          let e: Evaluated | Promise<Evaluated> | typeof PARSE = stage.evaluate(i);
-          if (e === PARSE) e = evaluateValue(JSON.parse(stage.text(i)), evaluator);
-          builder.value(e instanceof Promise ? await e : e, file, wholeWhere, i);
+          const e = stage.evaluate(i);
+          if (e === PARSE) {
+            // Parsed: its text goes with any threshold selection, whose alert is built only if it fires.
+            const text = stage.text(i);
+            const parsed = evaluateValue(JSON.parse(text), evaluator);
+            builder.value(parsed instanceof Promise ? await parsed : parsed, file, wholeWhere, i, text);
+          } else {
+            builder.value(e, file, wholeWhere, i);
+          }
         }
         if (builder.full) await flush();
       }

@@ -31,8 +31,44 @@ export interface Selection {
   id: string;
   /** Hash of the distinct value (distinct-count rules), 24 hex digits. */
   distinct?: string;
-  /** The alert this event would raise if it reaches the count. */
+  /**
+   * The alert this event would raise if it reaches the count. Built on first read (`lazyAlert`):
+   * most selections never fire, and building an alert (its record excerpt above all) is most of a
+   * selection's cost; an enumerable property all the same, so copies and JSON carry it.
+   */
   alert: Alert;
+}
+
+/** A selection before its alert is attached. */
+export type SelectionData = Omit<Selection, 'alert'>;
+
+/**
+ * `data` with an `alert` built by `build` on first read and kept (the property then holds the
+ * value). Reading it, spreading the selection, JSON.stringify and structured cloning all build it.
+ */
+export function lazyAlert(data: SelectionData, build: () => Alert): Selection {
+  return Object.defineProperty(data, 'alert', {
+    enumerable: true,
+    configurable: true,
+    get(this: Selection): Alert {
+      const alert = build();
+      Object.defineProperty(this, 'alert', { value: alert, enumerable: true, writable: true, configurable: true });
+      return alert;
+    },
+  }) as Selection;
+}
+
+/** Whether a selection's alert has been built (or was given): false while `lazyAlert` has not run it. */
+export function alertBuilt(selection: Selection): boolean {
+  return Object.getOwnPropertyDescriptor(selection, 'alert')?.get === undefined;
+}
+
+/** A selection's data without its alert, leaving the alert unbuilt (for a reader that rebuilds it elsewhere). */
+export function withoutAlert(selection: Selection): SelectionData {
+  // Read property by property: `const { alert, ...rest } = selection` would build the alert.
+  const out: Record<string, unknown> = {};
+  for (const [name, d] of Object.entries(Object.getOwnPropertyDescriptors(selection))) if (name !== 'alert' && 'value' in d) out[name] = d.value;
+  return out as unknown as SelectionData;
 }
 
 const hash = (text: string, length: number) => createHash('sha256').update(text).digest('hex').slice(0, length);
@@ -63,8 +99,11 @@ export function distinctValueOf(spec: ThresholdSpec, facts: RecordFacts): unknow
   return valueAtPath(facts.get(spec.distinct.fact), spec.distinct.path);
 }
 
-/** The selection for a matched threshold rule, or undefined when the record cannot be counted. */
-export function selectionOf(rule: RuleDefinition & { threshold: ThresholdSpec }, facts: RecordFacts, alert: Alert): Selection | undefined {
+/**
+ * The selection for a matched threshold rule, or undefined when the record cannot be counted.
+ * `alert`: the alert, or how to build it when it is first read (lazyAlert).
+ */
+export function selectionOf(rule: RuleDefinition & { threshold: ThresholdSpec }, facts: RecordFacts, alert: Alert | (() => Alert)): Selection | undefined {
   const spec = rule.threshold;
   const eventTime = Date.parse(String(facts.record.eventTime));
   if (Number.isNaN(eventTime)) return undefined;
@@ -73,11 +112,11 @@ export function selectionOf(rule: RuleDefinition & { threshold: ThresholdSpec },
   spec.by.forEach((name, i) => {
     keyValues[name] = values[i] ?? null;
   });
-  const selection: Selection = { ruleId: rule.id, key: thresholdKey(spec.by, values), keyValues, eventTime, id: hash(JSON.stringify([rule.id, callIdOf(facts.record)]), 24), alert };
+  const data: SelectionData = { ruleId: rule.id, key: thresholdKey(spec.by, values), keyValues, eventTime, id: hash(JSON.stringify([rule.id, callIdOf(facts.record)]), 24) };
   if (spec.distinct) {
     const d = distinctValueOf(spec, facts);
     if (d === undefined || d === null) return undefined;
-    selection.distinct = hash(JSON.stringify(d), 24);
+    data.distinct = hash(JSON.stringify(d), 24);
   }
-  return selection;
+  return typeof alert === 'function' ? lazyAlert(data, alert) : { ...data, alert };
 }

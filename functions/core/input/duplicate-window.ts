@@ -37,19 +37,15 @@ export class DuplicateWindow {
 
   /** True when the key was seen within the window; otherwise remembers it and returns false. */
   seenBefore(key: string): boolean {
-    let a = 0x2545f491 ^ key.length;
-    let b = 0x6c8e9cf5 ^ key.length;
-    for (let i = 0; i < key.length; i++) {
-      const c = key.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x5bd1e995);
-      a ^= a >>> 15;
-      b = Math.imul(b ^ c, 0x27d4eb2f);
-      b ^= b >>> 13;
-    }
-    return this.seenHashBefore(avalanche(a, 0x85ebca6b, 0xc2b2ae35), avalanche(b, 0x7feb352d, 0x846ca68b));
+    hashKey(key, SCRATCH, 0);
+    return this.seenHashBefore(SCRATCH[0] as number, SCRATCH[1] as number);
   }
 
-  private seenHashBefore(h: number, l: number): boolean {
+  /**
+   * `seenBefore` for a key given by its hash (`hashKey`): a worker thread hashes its records' keys,
+   * so only 8 bytes per record cross to the thread that holds the window.
+   */
+  seenHashBefore(h: number, l: number): boolean {
     const { table, mask, hi, lo } = this;
     let slot = l & mask;
     for (;;) {
@@ -109,4 +105,24 @@ function avalanche(x: number, m1: number, m2: number): number {
   x ^= x >>> 13;
   x = Math.imul(x, m2);
   return x ^ (x >>> 16);
+}
+
+const SCRATCH = new Int32Array(2);
+
+/**
+ * The window's 64-bit hash of a key, as two 32-bit halves written to out[at] and out[at + 1]: two
+ * multiply-xorshift passes over the key's UTF-16 code units, each ending in a full avalanche.
+ */
+export function hashKey(key: string, out: Int32Array, at: number): void {
+  let a = 0x2545f491 ^ key.length;
+  let b = 0x6c8e9cf5 ^ key.length;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x5bd1e995);
+    a ^= a >>> 15;
+    b = Math.imul(b ^ c, 0x27d4eb2f);
+    b ^= b >>> 13;
+  }
+  out[at] = avalanche(a, 0x85ebca6b, 0xc2b2ae35);
+  out[at + 1] = avalanche(b, 0x7feb352d, 0x846ca68b);
 }

@@ -172,6 +172,19 @@ export class Evaluator {
     return this.scope;
   }
 
+  /**
+   * The alert of a selection of enabled rule `ruleId` for the record whose JSON text is `text`:
+   * what evaluating the record builds (the same rule, record, envelope and account names), for a
+   * selection whose alert was left to be built where the text is (replay-workers/chunk.ts).
+   */
+  selectionAlert(ruleId: string, text: string): Alert {
+    const rule = this.compiled.find((c) => c.rule.id === ruleId)?.rule;
+    const value: unknown = JSON.parse(text);
+    const parsed = toRecord(value);
+    if (!rule || !parsed.ok) throw new Error(`selectionAlert: no rule ${ruleId} or no record in the text`);
+    return buildAlert(rule, parsed.record, parsed.envelope ? (value as Record<string, unknown>) : undefined, this.accountNames);
+  }
+
   /** Enabled rules, in pack order. */
   get rules(): readonly RuleDefinition[] {
     return this.compiled.map((c) => c.rule);
@@ -230,12 +243,16 @@ export class Evaluator {
     for (const c of rules) {
       try {
         if (await this.runEngine(c, facts)) {
-          const alert = buildAlert(c.rule, facts.record, envelope, this.accountNames);
           if (c.rule.threshold) {
-            // Copies of one call share a selection id: the detect stage counts them once.
-            const selection = selectionOf(c.rule as RuleDefinition & { threshold: ThresholdSpec }, facts, alert);
+            // Copies of one call share a selection id: the detect stage counts them once. Its alert is
+            // built only when something reads it (most selections never fire).
+            const { rule, record } = { rule: c.rule, record: facts.record };
+            const selection = selectionOf(rule as RuleDefinition & { threshold: ThresholdSpec }, facts, () => buildAlert(rule, record, envelope, this.accountNames));
             if (selection) (selections ??= []).push(selection);
-          } else if (!this.copyWindow?.fold(alert)) alerts.push(alert);
+          } else {
+            const alert = buildAlert(c.rule, facts.record, envelope, this.accountNames);
+            if (!this.copyWindow?.fold(alert)) alerts.push(alert);
+          }
         }
       } catch (e) {
         errors.push({ ruleId: c.rule.id, message: e instanceof Error ? e.message : String(e) });

@@ -60,8 +60,17 @@ export class EventNameIndex<T> {
     if (!hit) {
       hit = this.items.filter((i) => i.names === null || i.names.has(eventName)).map((i) => i.item);
       if (this.cache.size >= 10_000) this.cache.clear();
-      this.cache.set(eventName, hit);
+      this.cache.set(ownCopy(eventName), hit);
     }
     return hit;
   }
+}
+
+/**
+ * A copy of `s` that holds no reference to a larger string. A name read from a document's text
+ * (core/input/raw-document.ts) can be a slice of the whole text: kept as a cache key, it would keep
+ * the whole document alive. Concatenation then slicing makes V8 copy the characters.
+ */
+function ownCopy(s: string): string {
+  return ` ${s}`.slice(1);
 }

@@ -64,7 +64,7 @@ function hasLoneSurrogate(s: string): boolean {
 
 /**
  * Compiles a glob into a matcher, taking fast paths for the common shapes (`literal`, `prefix*`,
- * `*suffix`, `*infix*`). With `ignoreCase`, the matcher expects text already lower-cased.
+ * `*suffix`, `*infix*`, and any pattern whose only wildcard is `*`: starsOnly). With `ignoreCase`, the matcher expects text already lower-cased.
  * The fast paths compare UTF-16 units, which is exact for literals made of whole characters (a whole
  * character cannot match inside another one); a pattern with a lone surrogate takes the general path.
  */
@@ -76,6 +76,32 @@ export function compileGlob(pattern: string, ignoreCase = false): (text: string)
     if (stars.length === 2 && stars[1] === '') return (t) => t.startsWith(stars[0] as string);
     if (stars.length === 2 && stars[0] === '') return (t) => t.endsWith(stars[1] as string);
     if (stars.length === 3 && stars[0] === '' && stars[2] === '') return (t) => t.includes(stars[1] as string);
+    return starsOnly(stars);
   }
   return (t) => globMatch(p, t);
+}
+
+/**
+ * A matcher for a pattern whose only wildcard is `*`, given its pieces between stars (at least two):
+ * the first piece must start the text and the last end it, and the pieces between must occur in
+ * order, each found at its leftmost place after the one before (taking the leftmost occurrence
+ * never loses a match, since any later one leaves less text for the rest). Linear in the text for
+ * each piece, with no backtracking; exact on UTF-16 units for the same reason as the fast paths.
+ */
+function starsOnly(pieces: readonly string[]): (text: string) => boolean {
+  const first = pieces[0] as string;
+  const last = pieces[pieces.length - 1] as string;
+  const middle = pieces.slice(1, -1).filter((m) => m !== '');
+  const min = first.length + last.length;
+  return (t) => {
+    if (t.length < min || !t.startsWith(first) || !t.endsWith(last)) return false;
+    const end = t.length - last.length;
+    let at = first.length;
+    for (const m of middle) {
+      const i = t.indexOf(m, at);
+      if (i === -1 || i + m.length > end) return false;
+      at = i + m.length;
+    }
+    return true;
+  };
 }

@@ -29,8 +29,9 @@
  *   startsWith/endsWith V...   one of V...
  *   matches P...     for each glob P, its longest run without `*` or `?` (glob.ts: all else is literal)
  * Everything else (notEqual, notIn, matchesIgnoreCase, matchesRegex, IP ranges, decorators, ...)
- * gives no clause, and neither does eventName (the evaluator asks only about the rules its eventName
- * index gives for the record's eventName, so that clause would always hold). The property test (test/unit/raw-prefilter.property.test.ts) checks the claim
+ * gives no clause, and neither do eventName (the evaluator asks only about the rules its eventName
+ * index gives for the record's eventName, so that clause would always hold) and eventSource (the
+ * record is in scope, and rules name the sources in scope). The property test (test/unit/raw-prefilter.property.test.ts) checks the claim
  * against json-rules-engine on generated rules and records.
  */
 import type { OperatorLookup } from './engine';
@@ -132,8 +133,11 @@ function leafClauses(node: Record<string, unknown>, lists: Readonly<Record<strin
   if (typeof fact !== 'string' || NOT_VERBATIM.has(fact) || typeof operator !== 'string') return [];
   // eventName constraints are the eventName index's (event-name-index.ts): the evaluator only asks
   // about rules that can match the record's eventName, so such a clause would always hold, and each
-  // literal costs a search through the text.
+  // literal costs a search through the text. (Leaving a clause out only weakens a requirement.)
   if (fact === 'eventName' && !node.path) return [];
+  // eventSource likewise: every record the filter is asked about is in scope, and rules name the
+  // sources in scope (Rekognition), which every such record's text holds.
+  if (fact === 'eventSource' && !node.path) return [];
   const resolved = staticValue(node.value, lists);
   if (!resolved) return [];
   const v = resolved.value;

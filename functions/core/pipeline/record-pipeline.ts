@@ -140,6 +140,11 @@ export function settleQuiet(key: string, deps: Pick<PipelineDeps, 'duplicates'>)
   return deps.duplicates?.seenBefore(key) ? DUPLICATE : QUIET;
 }
 
+/** `settleQuiet` for a record given by its delivery key's hash (duplicate-window.ts `hashKey`). */
+export function settleQuietHash(h: number, l: number, deps: Pick<PipelineDeps, 'duplicates'>): RecordOutcome {
+  return deps.duplicates?.seenHashBefore(h, l) ? DUPLICATE : QUIET;
+}
+
 /** Both stages for one parsed JSON value, in one process. */
 export async function processRecord(value: unknown, deps: PipelineDeps): Promise<RecordOutcome> {
   return settle(await evaluateValue(value, deps.evaluator, deps.precompute), deps);
