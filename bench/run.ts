@@ -201,6 +201,14 @@ async function main() {
     ceilingMbPerSec: row(`ceiling: gunzip + JSON.parse, ${trail.workers} threads`)?.mbPerSec ?? null,
     workers: trail.workers,
     trailMb: trail.trailMb,
+    /** The same on an organization trail (5% Rekognition, the rest out of scope). */
+    organization: {
+      mbPerSec: trail.organization.rows.find((r) => r.name.startsWith('rekwatch replay'))?.mbPerSec ?? null,
+      peakRssMb: trail.organization.rows.find((r) => r.name.startsWith('rekwatch replay'))?.peakRssMb ?? null,
+      duckdbMbPerSec: trail.organization.rows.find((r) => r.name.startsWith('DuckDB'))?.mbPerSec ?? null,
+      ceilingMbPerSec: trail.organization.rows.find((r) => r.name.startsWith('ceiling'))?.mbPerSec ?? null,
+      ...trail.organization.ratios,
+    },
   };
   log('measuring the Lambda bundle: cold starts and warm handler time...');
   const lambda = await lambdaBench(packLoad.pack, quick ? 11 : 31);
@@ -233,6 +241,10 @@ async function main() {
   log(`ratios: ${Object.entries(trail.ratios).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   log(`linearity: replay CPU per 100 MB ${trail.linearity.cpuSecPer100MbAtX} s at ${trail.linearity.xMb} MB, ${trail.linearity.cpuSecPer100MbAt2x} s at ${trail.trailMb} MB (ratio ${trail.linearity.ratio}; 1.0 is linear)`);
   log(`peak RSS of replay --workers ${trail.workers}: ${trail.rss.peakRssMbAtX} MB at ${trail.rss.xMb} MB, ${trail.rss.peakRssMbAt2x} MB at ${trail.trailMb} MB`);
+  const org = trail.organization;
+  log(`organization trail: ${org.trailMb} MB JSON in ${org.files} gzip files, ${org.records.toLocaleString('en-US')} records, ${org.rekognitionShare * 100}% Rekognition`);
+  for (const r of org.rows) log(`${r.name.padEnd(44)} ${r.mbPerSec.toFixed(1).padStart(7)} ${fmt(r.recordsPerSec).padStart(10)} ${`${r.peakRssMb} MB`.padStart(9)} ${r.cpuSec.toFixed(2).padStart(6)} ${r.wallSec.toFixed(2).padStart(7)}`);
+  log(`ratios: ${Object.entries(org.ratios).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   log(`replay, one ${replaySingleFile.uncompressedMb} MB file (${replaySingleFile.records.toLocaleString('en-US')} records, streamed, one thread): ${replaySingleFile.mbPerSec} MB/s, ${replaySingleFile.recordsPerSec.toLocaleString('en-US')} records/s, peak RSS ${replaySingleFile.peakRssMb} MB`);
 }
 

@@ -36,16 +36,21 @@ export interface TrailBench {
   linearity: { xMb: number; cpuSecPer100MbAtX: number; cpuSecPer100MbAt2x: number; ratio: number };
   /** Peak RSS of replay (--workers N) at the two sizes: bounded means it does not grow with the input. */
   rss: { xMb: number; peakRssMbAtX: number; peakRssMbAt2x: number };
+  /** replay (N workers), DuckDB and the N-thread ceiling on an organization trail of the same size. */
+  organization: { trailMb: number; files: number; records: number; rekognitionShare: number; rows: TrailRow[]; ratios: { replayNVsDuckdb: number; replayNVsCeilingN: number } };
 }
 
 interface Measured { ms: number; cpuMs: number; maxRssKb: number; records: number; threads?: number; alerts?: number }
 
-function trail(mb: number, log: (s: string) => void): { dir: string; bytes: number; files: number; records: number } {
-  const dir = join(__dirname, '.data', `trail-files-${mb}mb`);
+/** Rekognition's share of the organization trail's records (the rest: other services' management calls). */
+const ORG_REKOGNITION_SHARE = 0.05;
+
+function trail(mb: number, log: (s: string) => void, organization = false): { dir: string; bytes: number; files: number; records: number } {
+  const dir = join(__dirname, '.data', organization ? `trail-org-${mb}mb` : `trail-files-${mb}mb`);
   const meta = `${dir}.meta.json`;
   if (existsSync(meta)) return { dir, ...(JSON.parse(readFileSync(meta, 'utf8')) as { bytes: number; files: number; records: number }) };
-  log(`generating a ${mb} MB many-file trail in ${dir}...`);
-  const r = writeSyntheticTrail(dir, mb * 1e6, 7);
+  log(`generating a ${mb} MB many-file ${organization ? 'organization ' : ''}trail in ${dir}...`);
+  const r = writeSyntheticTrail(dir, mb * 1e6, 7, 3000, organization ? ORG_REKOGNITION_SHARE : 1);
   writeFileSync(meta, JSON.stringify(r));
   return { dir, ...r };
 }
@@ -59,6 +64,19 @@ function timed(cmd: string, args: string[]): Measured {
   const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
   if (r.status !== 0 || !m) throw new Error(`bench: ${cmd} failed: ${r.stderr}`);
   return { ms: Number(m[1]) * 1000, cpuMs: (Number(m[2]) + Number(m[3])) * 1000, maxRssKb: Number(m[4]), records: Number(r.stdout.trim()) };
+}
+
+/** A row's medians over its rounds. */
+function summarise(name: string, s: Measured[], t: { bytes: number; records: number }): TrailRow {
+  const ms = median(s.map((x) => x.ms));
+  return {
+    name,
+    mbPerSec: Number((t.bytes / 1e6 / (ms / 1000)).toFixed(1)),
+    recordsPerSec: Math.round(t.records / (ms / 1000)),
+    peakRssMb: Number((median(s.map((x) => x.maxRssKb)) / 1024).toFixed(0)),
+    cpuSec: Number((median(s.map((x) => x.cpuMs)) / 1000).toFixed(2)),
+    wallSec: Number((ms / 1000).toFixed(2)),
+  };
 }
 
 const BUILD = join(__dirname, '.data', 'build');
@@ -119,18 +137,7 @@ export function trailBench(quick: boolean, trailMb: number | undefined, log: (s:
     linear.rssX.push(atX.maxRssKb / 1024);
     linear.rss2x.push(at2x.maxRssKb / 1024);
   }
-  const out: TrailRow[] = rows.map((r) => {
-    const s = samples.get(r.name) as Measured[];
-    const ms = median(s.map((x) => x.ms));
-    return {
-      name: r.name,
-      mbPerSec: Number((big.bytes / 1e6 / (ms / 1000)).toFixed(1)),
-      recordsPerSec: Math.round(big.records / (ms / 1000)),
-      peakRssMb: Number((median(s.map((x) => x.maxRssKb)) / 1024).toFixed(0)),
-      cpuSec: Number((median(s.map((x) => x.cpuMs)) / 1000).toFixed(2)),
-      wallSec: Number((ms / 1000).toFixed(2)),
-    };
-  });
+  const out: TrailRow[] = rows.map((r) => summarise(r.name, samples.get(r.name) as Measured[], big));
   const rate = (prefix: string) => out.find((r) => r.name.startsWith(prefix))?.mbPerSec ?? NaN;
   const rN = rate(`rekwatch replay, pack, --workers ${workers}`);
   const ratios = {
@@ -140,9 +147,32 @@ export function trailBench(quick: boolean, trailMb: number | undefined, log: (s:
     replayNVsReplay1: Number((rN / rate('rekwatch replay, pack, --workers 1')).toFixed(2)),
     replayNVsPlainNode: Number((rN / rate('plain Node')).toFixed(2)),
   };
+  // The same rows on an organization trail: Rekognition one record in twenty, the rest other
+  // services' management calls (out of scope, as in most real trails).
+  const org = trail(mb, log, true);
+  const orgRows: Array<{ name: string; run: () => Measured }> = [
+    { name: `rekwatch replay, pack, --workers ${workers}`, run: replay(org.dir, workers) },
+    { name: 'DuckDB read_json + unnest + WHERE', run: () => node([join(__dirname, 'baselines', 'duckdb.js'), org.dir]) },
+    { name: `ceiling: gunzip + JSON.parse, ${workers} threads`, run: () => node([join(__dirname, 'baselines', 'node-plain.js'), 'ceiling', org.dir, String(workers)]) },
+  ];
+  const orgSamples = new Map<string, Measured[]>(orgRows.map((r) => [r.name, []]));
+  for (let i = 0; i < rounds; i++) {
+    log(`organization trail round ${i + 1}/${rounds} (${(org.bytes / 1e6).toFixed(0)} MB, ${org.files} files, ${ORG_REKOGNITION_SHARE * 100}% Rekognition)...`);
+    for (const r of orgRows) orgSamples.get(r.name)?.push(r.run());
+  }
+  const orgOut = orgRows.map((r) => summarise(r.name, orgSamples.get(r.name) as Measured[], org));
+  const orgRate = (prefix: string) => orgOut.find((r) => r.name.startsWith(prefix))?.mbPerSec ?? NaN;
+  const organization = {
+    trailMb: Number((org.bytes / 1e6).toFixed(1)), files: org.files, records: org.records, rekognitionShare: ORG_REKOGNITION_SHARE, rows: orgOut,
+    ratios: {
+      replayNVsDuckdb: Number((orgRate('rekwatch replay') / orgRate('DuckDB')).toFixed(2)),
+      replayNVsCeilingN: Number((orgRate('rekwatch replay') / orgRate('ceiling')).toFixed(2)),
+    },
+  };
   const a = median(linear.x);
   const b = median(linear.x2);
   return {
+    organization,
     trailMb: Number((big.bytes / 1e6).toFixed(1)), files: big.files, records: big.records, workers, rows: out, ratios,
     linearity: { xMb: Number((half.bytes / 1e6).toFixed(1)), cpuSecPer100MbAtX: Number((a / 1000).toFixed(3)), cpuSecPer100MbAt2x: Number((b / 1000).toFixed(3)), ratio: Number((b / a).toFixed(2)) },
     rss: { xMb: Number((half.bytes / 1e6).toFixed(1)), peakRssMbAtX: Math.round(median(linear.rssX)), peakRssMbAt2x: Math.round(median(linear.rss2x)) },

@@ -145,12 +145,38 @@ export function riskyRecord(rand: () => number, eventTime: string): CloudTrailRe
   }
 }
 
+/** Management calls of other services, as an organization trail is mostly made of: [eventSource, eventName, readOnly, requestParameters]. */
+const OTHER_CALLS: Array<[string, string, boolean, () => unknown]> = [
+  ['sts.amazonaws.com', 'AssumeRole', true, () => ({ roleArn: `arn:aws:iam::${ACCOUNT}:role/photo-app`, roleSessionName: 'i-0819b154afa', durationSeconds: 3600 })],
+  ['kms.amazonaws.com', 'Decrypt', true, () => ({ encryptionAlgorithm: 'SYMMETRIC_DEFAULT', encryptionContext: { 'aws:s3:arn': 'arn:aws:s3:::photo-uploads/uploads/2026/11/20/img.jpg' } })],
+  ['kms.amazonaws.com', 'GenerateDataKey', true, () => ({ keyId: `arn:aws:kms:us-east-1:${ACCOUNT}:key/6f1c2a9e-0b5d-4c1e-9a7f-2d3b4c5e6f70`, keySpec: 'AES_256' })],
+  ['ec2.amazonaws.com', 'DescribeInstances', true, () => ({ instancesSet: {}, filterSet: { items: [{ name: 'tag:app', valueSet: { items: [{ value: 'photo-app' }] } }] } })],
+  ['s3.amazonaws.com', 'ListBuckets', true, () => ({ Host: 's3.us-east-1.amazonaws.com' })],
+  ['s3.amazonaws.com', 'PutBucketTagging', false, () => ({ bucketName: 'photo-uploads', Host: 'photo-uploads.s3.us-east-1.amazonaws.com', tagging: '' })],
+  ['iam.amazonaws.com', 'GetRole', true, () => ({ roleName: 'photo-app' })],
+  ['lambda.amazonaws.com', 'GetFunction20150331v2', true, () => ({ functionName: 'thumbnailer' })],
+  ['logs.amazonaws.com', 'CreateLogStream', false, () => ({ logGroupName: '/aws/lambda/thumbnailer', logStreamName: '2026/11/20/[$LATEST]9f8e7d6c5b4a' })],
+  ['ssm.amazonaws.com', 'GetParameter', true, () => ({ name: '/photo-app/config', withDecryption: true })],
+];
+
+/** A management call of another service by one of the application roles (out of rekwatch's default scope). */
+export function otherServiceRecord(rand: () => number, eventTime: string): CloudTrailRecord {
+  const [source, name, readOnly, params] = OTHER_CALLS[Math.floor(rand() * OTHER_CALLS.length)] as (typeof OTHER_CALLS)[number];
+  const role = APP_ROLES[Math.floor(rand() * APP_ROLES.length)] as (typeof APP_ROLES)[number];
+  const r = makeRecord(rand, { eventName: name, identity: assumedRole(role.role, `i-0${Math.floor(rand() * 0xfffffff).toString(16)}`, false), sourceIPAddress: role.ip, userAgent: role.agent, requestParameters: params(), readOnly, eventTime });
+  r.eventSource = source;
+  r.tlsDetails = { tlsVersion: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: `${source.replace('.amazonaws.com', '')}.us-east-1.amazonaws.com` };
+  if (source === 'kms.amazonaws.com') r.resources = [{ accountId: ACCOUNT, type: 'AWS::KMS::Key', ARN: `arn:aws:kms:us-east-1:${ACCOUNT}:key/6f1c2a9e-0b5d-4c1e-9a7f-2d3b4c5e6f70` }];
+  return r;
+}
+
 /** A stream of records: about `riskyRate` of them risky, the rest routine, times spread over a day. */
-export function* syntheticRecords(count: number, seed: number, riskyRate = 0.005, start = Date.parse('2026-11-20T00:00:00Z')): Generator<CloudTrailRecord> {
+export function* syntheticRecords(count: number, seed: number, riskyRate = 0.005, start = Date.parse('2026-11-20T00:00:00Z'), rekognitionShare = 1): Generator<CloudTrailRecord> {
   const rand = prng(seed);
   for (let i = 0; i < count; i++) {
     const eventTime = new Date(start + Math.floor((i / Math.max(1, count)) * 86_400_000)).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    yield rand() < riskyRate ? riskyRecord(rand, eventTime) : routineRecord(rand, eventTime);
+    if (rekognitionShare < 1 && rand() >= rekognitionShare) yield otherServiceRecord(rand, eventTime);
+    else yield rand() < riskyRate ? riskyRecord(rand, eventTime) : routineRecord(rand, eventTime);
   }
 }
 
@@ -158,16 +184,18 @@ export function* syntheticRecords(count: number, seed: number, riskyRate = 0.005
  * Writes a trail as CloudTrail delivers it: many gzip `{"Records":[...]}` files (about
  * `recordsPerFile` records each, ~4 MB of JSON at the default) under an
  * AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/ tree, until `targetBytes` of JSON are written.
- * Deterministic for a seed. Returns the files written, the uncompressed JSON bytes and the records.
+ * `rekognitionShare` below 1 mixes in other services' management calls (an organization trail:
+ * 0.05 leaves one record in twenty for Rekognition). Deterministic for a seed. Returns the files
+ * written, the uncompressed JSON bytes and the records.
  */
-export function writeSyntheticTrail(dir: string, targetBytes: number, seed = 7, recordsPerFile = 3000): { files: number; bytes: number; records: number } {
+export function writeSyntheticTrail(dir: string, targetBytes: number, seed = 7, recordsPerFile = 3000, rekognitionShare = 1): { files: number; bytes: number; records: number } {
   const base = join(dir, 'AWSLogs', ACCOUNT, 'CloudTrail', 'us-east-1', '2026', '11', '20');
   mkdirSync(base, { recursive: true });
   let bytes = 0;
   let records = 0;
   let files = 0;
   const estimate = Math.max(1, Math.ceil(targetBytes / 1350));
-  const gen = syntheticRecords(estimate * 2, seed);
+  const gen = syntheticRecords(estimate * 2, seed, 0.005, Date.parse('2026-11-20T00:00:00Z'), rekognitionShare);
   while (bytes < targetBytes) {
     const batch: string[] = [];
     for (let i = 0; i < recordsPerFile; i++) {
