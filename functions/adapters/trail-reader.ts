@@ -528,15 +528,23 @@ async function readWholeText(fsPath: string, maxBytes: number): Promise<WholeTex
   if (nl !== -1 && NOT_SPACE.test(text.slice(nl))) return null;
   const wrapper = WRAPPER_HEAD.test(text);
   if (!wrapper && !ARRAY_HEAD.test(text)) return null;
-  // JSON.parse keeps the last of two "Records" keys, the splitter reads every one spelled plainly:
-  // whole only when no second key can be "Records" (no other plain "Records", no \u escape of its
-  // letters; a text without any \u escape needs no closer look, and most trail files have none).
-  if (wrapper && (text.indexOf('"Records"', text.indexOf('"Records"') + 1) !== -1 || (text.indexOf('\\u') !== -1 && RECORDS_LETTER_ESCAPE.test(text)))) return null;
   return { text, bytes, wrapper };
+}
+
+/**
+ * JSON.parse keeps the last of two "Records" keys, the splitter reads every one spelled plainly: a
+ * wrapper document is read whole only when no second key can be "Records" (no other plain
+ * `"Records"` anywhere in the text, no \u escape of one of its letters; a text without any \u
+ * escape needs no closer look, and most trail files have none). scanDocument
+ * (core/input/raw-document.ts) refuses exactly the same texts, from the strings it reads.
+ */
+export function recordsKeyAmbiguous(text: string): boolean {
+  return text.indexOf('"Records"', text.indexOf('"Records"') + 1) !== -1 || (text.indexOf('\\u') !== -1 && RECORDS_LETTER_ESCAPE.test(text));
 }
 
 /** A whole file's records from its text (one JSON.parse), or null when it must be streamed. */
 export function parseWholeText({ text, bytes, wrapper }: WholeText): WholeFile | null {
+  if (wrapper && recordsKeyAmbiguous(text)) return null;
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -580,7 +588,8 @@ export interface WholeFile {
 
 /**
  * The text of a file that may be read whole, before parsing: `{"Records": [...]}` (`wrapper`) or an
- * array, on one line. parseWholeText parses it; a reader may also scan it (core/input/raw-document.ts).
+ * array, on one line. parseWholeText parses it; a reader may also scan it (core/input/raw-document.ts
+ * `scanDocument`, which takes a text only where parseWholeText would, with the same records).
  */
 export interface WholeText {
   text: string;

@@ -12,7 +12,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { deliverToAll, type DeliveryChannel } from '../adapters/delivery/channel';
-import { MuteStore } from '../adapters/mute-store';
+import type { MuteStore } from '../adapters/mute-store';
 import { availableParallelism } from 'node:os';
 import { FOUND, foundItem, OUT_OF_SCOPE, QUIET, type EvaluatedChunk, type Found } from '../adapters/replay-workers/chunk';
 import { evaluateInWorkers } from '../adapters/replay-workers/pool';
@@ -89,7 +89,9 @@ async function liveMutes(io: CliIo, opts: ReplayOptions): Promise<readonly Mute[
   try {
     const state = await openState(io, opts);
     try {
-      return await new MuteStore(state.client, { tableName: state.tableName, now: io.now }).live();
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { MuteStore: Store } = require('../adapters/mute-store') as { MuteStore: typeof MuteStore };
+      return await new Store(state.client, { tableName: state.tableName, now: io.now }).live();
     } finally {
       await state.close();
     }

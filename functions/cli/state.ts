@@ -6,8 +6,7 @@
  */
 import { relative, resolve } from 'node:path';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LocalState } from '../adapters/local-state';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { awsErrorLine, isAwsError } from './aws-error';
 import { writeLine, type CliIo } from './io';
 
@@ -65,11 +64,17 @@ export async function openState(io: CliIo, opts: StateOptions): Promise<StateHan
   const env = io.env ?? process.env;
   if (opts.table && opts.stack) throw new StateError('give --table or --stack, not both');
   const table = opts.table ?? (opts.stack ? await tableOfStack(opts.stack, env) : undefined);
+  // Loaded here, not with this module: the AWS SDK and the local store (dynalite and its levels)
+  // are a large share of start-up, and many runs (a replay with no state) never open state.
   if (table) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { DynamoDBClient } = require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb');
     const client = new DynamoDBClient(awsClientConfig(env, 'AWS_ENDPOINT_URL_DYNAMODB'));
     return { client, tableName: table, where: `DynamoDB table ${table}`, close: async () => client.destroy() };
   }
   const dir = stateDirFor(io, opts.stateDir);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { LocalState } = require('../adapters/local-state') as typeof import('../adapters/local-state');
   const local = await LocalState.open(dir);
   return { client: local.client, tableName: local.tableName, where: relative(io.cwd, dir) || dir, close: () => local.close() };
 }

@@ -25,7 +25,7 @@ const text = (r: unknown) => JSON.stringify(r);
 /** Records as JSON text, some spelled so that a plain text search would miss what JSON.parse reads. */
 const tricky: string[] = [
   // Root spelled with an escape: root-user-activity must still alert.
-  text(record({ eventID: 'esc-root', userIdentity: root })).replace('"type":"Root"', '"type":"R\\u006fot"'),
+  text(record({ eventID: 'esc-root', userIdentity: root })).replace('"type":"Root"', '"type":"Roo\\u0074"'),
   // The last of two eventName keys counts (JSON.parse): DeleteCollection without MFA.
   text(record({ eventID: 'dup-name', eventName: 'DeleteCollection' })).replace('{', '{"eventName":"DetectFaces",'),
   text(record({ eventID: 'dup-name-2', eventName: 'DetectFaces' })).replace('{', '{"eventName":"DeleteCollection",'),

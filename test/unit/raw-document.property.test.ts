@@ -8,6 +8,7 @@
 import fc from 'fast-check';
 import { DEEP, PLAIN, RAW_FIELDS, rawField, scanDocument, type RawDocument } from '../../functions/core/input/raw-document';
 import { nestsDeeperThan } from '../../functions/core/common/nesting';
+import { recordsKeyAmbiguous } from '../../functions/adapters/trail-reader';
 import { arbRecord } from '../helpers/arbitraries';
 
 const LIMIT = 6;
@@ -19,6 +20,8 @@ function checkClaims(text: string, raw: RawDocument): void {
   if (Array.isArray(doc)) {
     records = doc;
   } else {
+    // The trail reader reads such a text whole only without a possible second "Records" key.
+    expect(recordsKeyAmbiguous(text)).toBe(false);
     expect(Object.keys(doc as object)).toEqual(['Records']);
     records = (doc as { Records: unknown[] }).Records;
     expect(Array.isArray(records)).toBe(true);
@@ -49,7 +52,10 @@ const jsonRecord = fc.oneof(
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 8 }) },
   {
     weight: 1,
-    arbitrary: fc.dictionary(fc.constantFrom(...RAW_FIELDS, 'detail', 'detail-type', 'other', '__proto__'), fc.oneof(fc.string(), fc.jsonValue({ maxDepth: 2 }))),
+    arbitrary: fc.dictionary(
+      fc.constantFrom(...RAW_FIELDS, 'detail', 'detail-type', 'other', '__proto__', 'Records', 'x"Records', 'Recordsx', '\\Records'),
+      fc.oneof(fc.string(), fc.jsonValue({ maxDepth: 2 }), fc.constantFrom('Records', 'say "Records', '"Records"', 'Rec\u006frds', 'R')),
+    ),
   },
 );
 
@@ -68,7 +74,7 @@ describe('scanDocument', () => {
         const raw = scanDocument(text, LIMIT);
         // Generated strings may hold control characters (escaped by JSON.stringify, so legal): a
         // text without a raw control character is always taken.
-        if (!/[\u0000-\u001f]/.test(text)) expect(raw).not.toBeNull();
+        if (!/[\u0000-\u001f]/.test(text) && !(shape === 'wrapper' && recordsKeyAmbiguous(text))) expect(raw).not.toBeNull();
         if (raw) {
           taken++;
           checkClaims(text, raw);
@@ -86,7 +92,7 @@ describe('scanDocument', () => {
       at: fc.nat(),
       remove: fc.nat({ max: 3 }),
       insert: fc.oneof(
-        fc.constantFrom('{', '}', '[', ']', '"', ',', ':', '\\', '\\u', '\\u00e9', '\\x', '0', '-', '01', '1e', '.5', 'true', 'nul', ' ', '\t', '\n', '\u0001', '\u2028', 'eventName', '"eventName":"x",', '"detail":1,'),
+        fc.constantFrom('{', '}', '[', ']', '"', ',', ':', '\\', '\\u', '\\u00e9', '\\x', '0', '-', '01', '1e', '.5', 'true', 'nul', ' ', '\t', '\n', '\u0001', '\u2028', 'eventName', '"eventName":"x",', '"detail":1,', '"Records":[],', 'Records', '\\u0052', '\\"Records'),
         fc.string({ maxLength: 3 }),
       ),
     });

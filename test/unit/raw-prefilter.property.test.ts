@@ -10,6 +10,7 @@
 import fc from 'fast-check';
 import { Evaluator } from '../../functions/core/match/evaluator';
 import { scanDocument } from '../../functions/core/input/raw-document';
+import { recordsKeyAmbiguous } from '../../functions/adapters/trail-reader';
 import { PARSE, RawStage } from '../../functions/core/pipeline/raw-record';
 import { evaluateValue } from '../../functions/core/pipeline/record-pipeline';
 import { textRequirement, longestLiteral } from '../../functions/core/match/text-requirement';
@@ -25,7 +26,10 @@ function sprinkleEscapes(text: string, seed: number): string {
   for (let i = 0; i < text.length; i++) {
     const c = text[i] as string;
     if (c === '"' && text[i - 1] !== '\\') inString = !inString;
-    if (inString && c !== '"' && c !== '\\' && text[i - 1] !== '\\' && (i * 7 + seed) % 11 === 0) out += c === '/' ? '\\/' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+    // Letters of "Records" are escaped only now and then: a document with such an escape is left to
+    // the trail reader's other path (the trail reader streams it), so it tests nothing here.
+    const recordsLetter = 'Records'.includes(c) && seed % 16 !== 0;
+    if (inString && !recordsLetter && c !== '"' && c !== '\\' && text[i - 1] !== '\\' && (i * 7 + seed) % 11 === 0) out += c === '/' ? '\\/' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
     else out += c;
   }
   return out;
@@ -93,9 +97,14 @@ describe('raw-text pre-filter', () => {
         const evaluator = new Evaluator(pack, { copies: 'each', ...(everyService ? { eventSources: '*' as const } : {}) });
         const doc = `{"Records":[${texts.join(',')}]}`;
         const raw = scanDocument(doc, 512);
-        expect(raw).not.toBeNull();
-        const stage = new RawStage(raw!, evaluator);
-        for (let i = 0; i < raw!.count; i++) {
+        // A valid document is refused only where the trail reader streams it instead: a \u escape
+        // of a letter of "Records" (which the escapes sprinkled here often are).
+        if (raw === null) {
+          expect(recordsKeyAmbiguous(doc)).toBe(true);
+          return;
+        }
+        const stage = new RawStage(raw, evaluator);
+        for (let i = 0; i < raw.count; i++) {
           seen.records++;
           const fast = stage.evaluate(i);
           if (fast === PARSE) continue;

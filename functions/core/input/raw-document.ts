@@ -12,8 +12,10 @@
  *     has the same value for each of them, absent where absent); anything else needs the record parsed.
  *   - DEEP: nested deeper than the limit (`{}` is depth 1), as common/nesting.ts counts.
  * It returns null for anything it does not take whole: invalid JSON, another shape, a text with a
- * control character (only legal as whitespace between tokens, and compact trail files have none) or
- * a backslash in an object key of the wrapper. Callers then parse the text as before, so a null
+ * control character (only legal as whitespace between tokens, and compact trail files have none),
+ * and a wrapper document in which a second "Records" key could be spelled (the trail reader's
+ * `recordsKeyAmbiguous`: a second `"Records"` in the text, or a \u escape of one of its letters,
+ * found here from the strings that can hold them). Callers then parse the text as before, so a null
  * costs speed, never a different result. Taking the text is then sound: `JSON.parse` of it would
  * succeed and give exactly these records (test/unit/raw-document.property.test.ts).
  *
@@ -58,6 +60,8 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const CONTROL = /[\u0000-\u001f]/;
 const HEX = /^[0-9a-fA-F]{4}$/;
+/** A \u escape of a letter of "Records" (the trail reader's test, on one string's text). */
+const RECORDS_LETTER_ESCAPE = /\\u00(?:52|65|63|6f|72|64|73)/i;
 
 
 class Invalid extends Error {}
@@ -103,6 +107,7 @@ class Scanner {
     const t = this.text;
     this.ws();
     const wrapper = t.charCodeAt(this.pos) === 0x7b; // {
+    this.wrapper = wrapper;
     if (wrapper) {
       this.pos++;
       this.ws();
@@ -180,12 +185,19 @@ class Scanner {
   private string(open: number): number {
     const t = this.text;
     let from = open + 1;
+    let escapes = false;
     for (;;) {
       const q = t.indexOf('"', from);
       if (q === -1) throw INVALID;
       let b = this.nextBackslash;
       if (b !== -1 && b < from) b = this.nextBackslash = t.indexOf('\\', from);
-      if (b === -1 || b > q) return q;
+      if (b === -1 || b > q) {
+        // `"Records"` in the text: this string is "Records", or (escaped) ends with a quote and Records.
+        if (this.wrapper && q - open >= 8 && (q - open === 8 ? t.startsWith('Records', open + 1) : escapes && t.startsWith('"Records', q - 8))) throw INVALID;
+        if (this.wrapper && escapes && RECORDS_LETTER_ESCAPE.test(t.slice(open, q))) throw INVALID;
+        return q;
+      }
+      escapes = true;
       this.escaped = true;
       const e = t.charCodeAt(b + 1);
       if (e === 0x75) {
@@ -201,6 +213,8 @@ class Scanner {
   }
 
   private escaped = false;
+  /** Whether the document is a `{"Records": [...]}` wrapper (then a second "Records" is refused). */
+  private wrapper = false;
 
   /** Past the number that starts at `p` (JSON's grammar exactly): its end. */
   private number(p: number): number {
