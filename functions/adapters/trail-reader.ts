@@ -24,6 +24,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { DEFAULT_MAX_ELEMENT_BYTES, JsonRecordSplitter } from '../core/input/json-splitter';
 import { MAX_NESTING, mayNestDeeperThan, nestsDeeperThan } from '../core/common/nesting';
+import { hasControlByte, withoutTrailingSpace } from '../core/input/control-bytes';
 import { isPlainObject } from '../core/common/json-value';
 import { DIGEST, LOG_FILE } from '../core/input/trail-keys';
 
@@ -507,6 +508,7 @@ const RECORDS_LETTER_ESCAPE = /\\u00(?:52|65|63|6f|72|64|73)/i;
 async function readWholeText(fsPath: string, maxBytes: number): Promise<WholeText | null> {
   let text: string;
   let bytes: number;
+  let controlFree: boolean;
   try {
     const fh = await open(fsPath, 'r');
     let raw: Buffer;
@@ -521,6 +523,7 @@ async function readWholeText(fsPath: string, maxBytes: number): Promise<WholeTex
     bytes = raw.length;
     const json = isGzip(raw) ? gunzipSync(raw, { maxOutputLength: maxBytes, chunkSize: gunzipChunkSize(raw, maxBytes) }) : raw;
     text = json.toString('utf8', json.length >= 3 && json[0] === 0xef && json[1] === 0xbb && json[2] === 0xbf ? 3 : 0);
+    controlFree = !hasControlByte(json, withoutTrailingSpace(json));
   } catch {
     return null; // unreadable, corrupt or over the size: streaming says what it says
   }
@@ -528,7 +531,7 @@ async function readWholeText(fsPath: string, maxBytes: number): Promise<WholeTex
   if (nl !== -1 && NOT_SPACE.test(text.slice(nl))) return null;
   const wrapper = WRAPPER_HEAD.test(text);
   if (!wrapper && !ARRAY_HEAD.test(text)) return null;
-  return { text, bytes, wrapper };
+  return { text, bytes, wrapper, controlFree };
 }
 
 /**
@@ -595,6 +598,8 @@ export interface WholeText {
   text: string;
   bytes: number;
   wrapper: boolean;
+  /** No control character in the text, trailing whitespace aside (found on its bytes: core/input/control-bytes.ts). */
+  controlFree: boolean;
 }
 
 /** The position of record `i` of a file read whole (the one line of the document). */

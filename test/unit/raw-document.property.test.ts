@@ -8,6 +8,7 @@
 import fc from 'fast-check';
 import { DEEP, PLAIN, RAW_FIELDS, rawField, scanDocument, type RawDocument } from '../../functions/core/input/raw-document';
 import { nestsDeeperThan } from '../../functions/core/common/nesting';
+import { hasControlByte, withoutTrailingSpace } from '../../functions/core/input/control-bytes';
 import { recordsKeyAmbiguous } from '../../functions/adapters/trail-reader';
 import { arbRecord } from '../helpers/arbitraries';
 
@@ -152,5 +153,25 @@ describe('scanDocument', () => {
     expect(scanDocument('{"Records":[{}]}\n', LIMIT)?.count).toBe(1);
     expect(scanDocument('[{"a":"\\ud800\\/\\b\\f\\n\\r\\t\\\\"}, -0.5e+3, 0, 1E2, true, false, null, "s", []]', LIMIT)?.count).toBe(9);
     expect(scanDocument('{"Records":[]}', LIMIT)?.count).toBe(0);
+  });
+
+  it('trusts a caller that found no control byte exactly where its own test would find no control character', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), fc.nat({ max: 7 }), fc.constantFrom('', '\n', ' \r\n\t'), (body, pad, tail) => {
+        // Any alignment of the bytes in memory, any bytes (invalid UTF-8 too), trailing whitespace.
+        const backing = new Uint8Array(pad + body.length + tail.length);
+        backing.set(body, pad);
+        backing.set(Buffer.from(tail), pad + body.length);
+        const bytes = backing.subarray(pad);
+        const naive = Array.from(bytes.subarray(0, withoutTrailingSpace(bytes))).some((b) => b < 0x20);
+        expect(hasControlByte(bytes, withoutTrailingSpace(bytes))).toBe(naive);
+        const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+        expect(/[\u0000-\u001f]/.test(text.replace(/[ \t\n\r]+$/, ''))).toBe(naive);
+      }),
+      { numRuns: 3000 },
+    );
+    const doc = '{"Records":[{"a":"b"}]}';
+    expect(scanDocument(doc, LIMIT, { controlFree: false })).toBeNull();
+    expect(scanDocument(doc, LIMIT, { controlFree: true })?.count).toBe(1);
   });
 });

@@ -68,7 +68,7 @@ function start(): void {
     const text = 'unreadable' in input ? null : await wholeFileText(input, options);
     // Scanned without JSON.parse where that is sound (core/input/raw-document.ts): most records are
     // then classified from their text alone (core/pipeline/raw-record.ts) and the rest parsed one by one.
-    const raw = text && scanDocument(text.text, MAX_NESTING);
+    const raw = text && scanDocument(text.text, MAX_NESTING, { controlFree: text.controlFree });
     if (raw) {
       builder.other({ kind: 'file', file });
       const stage = new RawStage(raw, evaluator);

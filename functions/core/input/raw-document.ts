@@ -69,15 +69,26 @@ const INVALID = new Invalid();
 
 const isWs = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
+export interface ScanOptions {
+  /**
+   * Whether the text, trailing whitespace aside, has no control character, when the caller knows
+   * (control-bytes.ts, on the bytes it decoded the text from); unset, the scan looks for itself.
+   */
+  controlFree?: boolean;
+}
+
 /**
  * Scans `text` (see the file comment). `maxNesting`: the depth past which a record is DEEP.
  */
-export function scanDocument(text: string, maxNesting: number): RawDocument | null {
+export function scanDocument(text: string, maxNesting: number, options: ScanOptions = {}): RawDocument | null {
   // Control characters are legal only as whitespace between tokens; a text with any (beyond a final
   // newline) is left to JSON.parse, so strings need no look at each character below.
-  let last = text.length;
-  while (last > 0 && isWs(text.charCodeAt(last - 1))) last--;
-  if (CONTROL.test(last === text.length ? text : text.slice(0, last))) return null;
+  if (options.controlFree === false) return null;
+  if (options.controlFree === undefined) {
+    let last = text.length;
+    while (last > 0 && isWs(text.charCodeAt(last - 1))) last--;
+    if (CONTROL.test(last === text.length ? text : text.slice(0, last))) return null;
+  }
   try {
     return new Scanner(text, maxNesting).document();
   } catch (e) {
