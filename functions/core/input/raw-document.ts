@@ -190,6 +190,20 @@ class Scanner {
   }
 
   /**
+   * `string(open)` for the common case, inlined where strings are read: the next quote closes the
+   * string when no backslash comes before it.
+   */
+  private close(open: number): number {
+    const t = this.text;
+    const q = t.indexOf('"', open + 1);
+    let b = this.nextBackslash;
+    if (b !== -1 && b <= open) b = this.nextBackslash = t.indexOf('\\', open + 1);
+    if (q === -1 || (b !== -1 && b < q)) return this.string(open);
+    if (this.wrapper && q - open === 8 && t.startsWith('Records', open + 1)) throw INVALID;
+    return q;
+  }
+
+  /**
    * Past the string whose opening quote is at `open`: returns the position of its closing quote;
    * sets `escaped` when it holds a backslash (each escape checked as JSON.parse checks it).
    */
@@ -265,7 +279,7 @@ class Scanner {
     /** The RAW_FIELDS index of the top-level key just read, -1 for another key. */
     let pending = -1;
     // States: VALUE a value is expected, VALUE_OR_END just after `[`, AFTER a value, KEY_OR_END just
-    // after `{`, KEY after `,` in an object, COLON after a key.
+    // after `{`, KEY after `,` in an object (a key is read with its colon).
     let state = VALUE;
     for (;;) {
       let c = t.charCodeAt(p);
@@ -282,7 +296,7 @@ class Scanner {
         }
       } else if (state === KEY || state === KEY_OR_END) {
         if (c === QUOTE) {
-          const close = this.string(p);
+          const close = this.close(p);
           if (depth === 1 && plain) {
             const f = fieldOf(t, p + 1, close - p - 1);
             if (f >= 0) {
@@ -294,8 +308,13 @@ class Scanner {
               plain = false;
             }
           }
+          // The colon, read here rather than in a state of its own: one turn of the loop less per key.
           p = close + 1;
-          state = COLON;
+          c = t.charCodeAt(p);
+          while (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) c = t.charCodeAt(++p);
+          if (c !== 0x3a) throw INVALID;
+          p++;
+          state = VALUE;
         } else if (state === KEY_OR_END && c === 0x7d) {
           p++;
           if (--depth === 0) break;
@@ -303,14 +322,10 @@ class Scanner {
         } else {
           throw INVALID;
         }
-      } else if (state === COLON) {
-        if (c !== 0x3a) throw INVALID;
-        p++;
-        state = VALUE;
       } else {
         // VALUE or VALUE_OR_END
         if (c === QUOTE) {
-          const close = this.string(p);
+          const close = this.close(p);
           if (pending >= 0 && depth === 1) {
             fieldStart[base + pending] = p + 1;
             fieldEnd[base + pending] = close;
@@ -364,7 +379,6 @@ const VALUE_OR_END = 1;
 const AFTER = 2;
 const KEY_OR_END = 3;
 const KEY = 4;
-const COLON = 5;
 const OBJECT = 1;
 const ARRAY = 2;
 /** fieldOf's answer for `detail-type` and `detail` (toRecord reads an EventBridge envelope). */
