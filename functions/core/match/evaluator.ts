@@ -19,7 +19,7 @@ import { buildAlert } from '../alert/alert';
 import { CopyWindow } from '../alert/copies';
 import { createEngine, operatorsOf, type OperatorLookup } from './engine';
 import { EventNameIndex, possibleEventNames } from './event-name-index';
-import { FIRST_SEEN_FACT, RecordFacts, type Precomputed } from '../input/facts';
+import { FIRST_SEEN_FACT, LISTS_FACT, RecordFacts, type Precomputed } from '../input/facts';
 import { selectionOf, type Selection } from '../detect/selection';
 import { compileCheck, LeafMemo, NO_MATCH, UNKNOWN, type Check, type Verdict } from './precheck';
 import { textRequirement, type Clause } from './text-requirement';
@@ -66,6 +66,38 @@ interface CompiledRule {
   /** What the rule needs in a record's raw text (text-requirement.ts); null: it cannot be ruled out so. */
   requirement: Clause[] | null;
   engine?: Engine;
+  /** json-rules-engine's verdicts for this rule by the values of its facts (runEngine). */
+  verdicts: Map<string, Verdict_>;
+}
+
+/** A remembered verdict: matched or not, or the error json-rules-engine threw. */
+type Verdict_ = boolean | { error: string };
+
+/**
+ * json-rules-engine's verdict on a rule is a function of the values of the facts the rule reads
+ * (the evaluator hands it nothing else, and rekwatch's facts and operators are pure), so the evaluator
+ * asks it once per distinct list of values and remembers the answer: the high-volume calls a rule
+ * selects (a threshold rule's IndexFaces, say) repeat a handful of value lists. Only short lists are
+ * kept (a large request body is rarely seen twice), at most MAX_VERDICTS per rule. Off with the
+ * pre-check (`precheck: false`: every record goes to json-rules-engine, the tests' oracle).
+ */
+const MAX_VERDICT_KEY = 1024;
+const MAX_VERDICTS = 2048;
+
+function verdictKey(key: string, v: unknown): string {
+  let text: string;
+  try {
+    text = v === undefined ? '0' : `[${JSON.stringify(v)}]`;
+  } catch {
+    text = '\u0000'; // not JSON: a key no verdict is ever stored under (it is too long below)
+    return key + text.repeat(MAX_VERDICT_KEY + 1);
+  }
+  return key === '' ? text : `${key},${text}`;
+}
+
+function remember(verdicts: Map<string, Verdict_>, key: string, v: Verdict_): void {
+  if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+  verdicts.set(key, v);
 }
 
 /** Every fact name a condition tree mentions, in leaves and in fact-reference values. */
@@ -106,6 +138,7 @@ export class Evaluator {
         check: compileCheck(rule.conditions, ops, this.lists, this.memo),
         facts: [...factsUsed(rule.conditions)],
         requirement: this.usePrecheck ? textRequirement(rule.conditions, ops, this.lists) : null,
+        verdicts: new Map<string, Verdict_>(),
       }));
     const named = this.compiled.map((c) => ({ item: c, names: possibleEventNames(c.rule.conditions, this.lists) }));
     this.index = new EventNameIndex(named);
@@ -264,9 +297,26 @@ export class Evaluator {
   private async runEngine(c: CompiledRule, recordFacts: RecordFacts): Promise<boolean> {
     c.engine ??= createEngine([c.rule]);
     const facts: Record<string, unknown> = Object.create(null);
+    // The values json-rules-engine will see, as one JSON text: undefined as 0, a value as [value], so
+    // two different lists of values never share a text (the lists are the pack's, the same for every record).
+    let key: string | undefined = this.usePrecheck ? '' : undefined;
     for (const name of c.facts) {
       const v = recordFacts.get(name);
       if (v !== undefined) facts[name] = v;
+      if (key !== undefined && name !== LISTS_FACT) key = verdictKey(key, v);
+    }
+    if (key !== undefined && key.length <= MAX_VERDICT_KEY) {
+      const known = c.verdicts.get(key);
+      if (known === true || known === false) return known;
+      if (known !== undefined) throw new Error(known.error);
+      try {
+        const matched = (await c.engine.run(facts)).results.length > 0;
+        remember(c.verdicts, key, matched);
+        return matched;
+      } catch (e) {
+        remember(c.verdicts, key, { error: e instanceof Error ? e.message : String(e) });
+        throw e;
+      }
     }
     const result = await c.engine.run(facts);
     return result.results.length > 0;
