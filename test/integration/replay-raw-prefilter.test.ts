@@ -47,6 +47,9 @@ const tricky: string[] = [
   text({ eventVersion: 7, eventSource: 'rekognition.amazonaws.com', eventName: 'DetectFaces' }),
   text({ eventSource: ['rekognition.amazonaws.com'], eventName: 'DetectFaces', eventVersion: '1.11' }),
   `{"eventVersion":"1.11","eventSource":"rekognition.amazonaws.com","eventName":"DetectFaces","eventID":"deep","x":${'['.repeat(600)}${']'.repeat(600)}}`,
+  // Nested past the limit in its text only: JSON.parse keeps the last "x", so the record is not too
+  // deep, and Root's call alerts (a decoy that hid it from worker threads once).
+  `{"eventVersion":"1.11","eventSource":"rekognition.amazonaws.com","eventName":"DetectFaces","eventTime":"2026-11-20T09:15:00Z","eventID":"deep-decoy","x":${'['.repeat(600)}${']'.repeat(600)},"x":1,"userIdentity":{"type":"Root","arn":"arn:aws:iam::111122223333:root","accountId":"111122223333"}}`,
   // A duplicate of a plain record, and an IndexFaces burst for the threshold rule.
   text(record({ eventID: 'root-read', eventName: 'DetectFaces', userIdentity: root })),
 ];
@@ -102,6 +105,7 @@ describe('replay with the raw-text pre-filter (worker threads) against parsing e
       expect(by('esc-key')).toContain('collection-deleted-without-mfa');
       expect(by('env-1')).toContain('collection-deleted-without-mfa');
       expect(by('root-elsewhere')).toEqual([]);
+      expect(by('deep-decoy')).toContain('root-user-activity');
       const burst = alerts.filter((a) => a.ruleId === 'mass-face-enrolment') as unknown as Array<{ eventId: string; record: { eventID: string }; threshold: { final: number } }>;
       expect(burst).toHaveLength(1);
       expect(burst[0]?.threshold.final).toBe(320);

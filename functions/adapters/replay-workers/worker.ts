@@ -14,7 +14,7 @@ import { Evaluator, type EvaluatorOptions } from '../../core/match/evaluator';
 import { evaluateValue } from '../../core/pipeline/record-pipeline';
 import { PARSE, RawStage } from '../../core/pipeline/raw-record';
 import { scanDocument } from '../../core/input/raw-document';
-import { MAX_NESTING } from '../../core/common/nesting';
+import { MAX_NESTING, nestsDeeperThan } from '../../core/common/nesting';
 import type { RulePack } from '../../core/common/types';
 import { ChunkBuilder, type EvaluatedChunk } from './chunk';
 
@@ -73,18 +73,21 @@ function start(): void {
       builder.other({ kind: 'file', file });
       const stage = new RawStage(raw, evaluator);
       for (let i = 0; i < raw.count; i++) {
-        if (stage.tooDeep(i)) {
-          builder.other({ kind: 'malformed', file, where: wholeWhere(i), reason: TOO_DEEP });
-        } else {
-          const e = stage.evaluate(i);
-          if (e === PARSE) {
-            // Parsed: its text goes with any threshold selection, whose alert is built only if it fires.
-            const text = stage.text(i);
-            const parsed = evaluateValue(JSON.parse(text), evaluator);
-            builder.value(parsed instanceof Promise ? await parsed : parsed, file, wholeWhere, i, text);
+        const e = stage.evaluate(i);
+        if (e === PARSE) {
+          // Parsed: its text goes with any threshold selection, whose alert is built only if it fires.
+          const text = stage.text(i);
+          const value: unknown = JSON.parse(text);
+          // Too deep is decided on the value, as the other paths decide it: a text can nest deeper than
+          // its value (JSON.parse keeps the last of two equal keys).
+          if (stage.mayBeTooDeep(i) && nestsDeeperThan(value, MAX_NESTING)) {
+            builder.other({ kind: 'malformed', file, where: wholeWhere(i), reason: TOO_DEEP });
           } else {
-            builder.value(e, file, wholeWhere, i);
+            const parsed = evaluateValue(value, evaluator);
+            builder.value(parsed instanceof Promise ? await parsed : parsed, file, wholeWhere, i, text);
           }
+        } else {
+          builder.value(e, file, wholeWhere, i);
         }
         if (builder.full) await flush();
       }

@@ -10,7 +10,9 @@
  *     key (an EventBridge envelope is read by toRecord differently). For a plain record, `field`
  *     gives those values exactly as `JSON.parse` would (`JSON.parse(text.slice(...))` of the record
  *     has the same value for each of them, absent where absent); anything else needs the record parsed.
- *   - DEEP: nested deeper than the limit (`{}` is depth 1), as common/nesting.ts counts.
+ *   - DEEP: its text nests deeper than the limit (`{}` is depth 1). Necessary for the parsed value to
+ *     nest that deep (common/nesting.ts), not sufficient: with two equal keys JSON.parse keeps only
+ *     the last value, so the value of a DEEP record may nest less, and a reader decides on the value.
  * It returns null for anything it does not take whole: invalid JSON, another shape, a text with a
  * control character (only legal as whitespace between tokens, and compact trail files have none),
  * and a wrapper document in which a second "Records" key could be spelled (the trail reader's

@@ -25,7 +25,7 @@
  * Which literals a leaf gives (its fact verbatim, its value resolved when it names a list):
  *   equal V          V (a non-empty string)
  *   in [V...]        one of V... (all non-empty strings)
- *   contains V       V (an array fact holds V, a string fact has V inside: either way the text does)
+ *   contains V       V (json-rules-engine's contains holds only for an array fact holding V)
  *   startsWith/endsWith V...   one of V...
  *   matches P...     for each glob P, its longest run without `*` or `?` (glob.ts: all else is literal)
  * Everything else (notEqual, notIn, matchesIgnoreCase, matchesRegex, IP ranges, decorators, ...)

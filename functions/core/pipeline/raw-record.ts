@@ -9,7 +9,9 @@
  *   2. an in-scope record is counted as quiet (no alert, selection or rule error) without a parse
  *      when the evaluator's raw-text pre-filter (`mayMatchText`, match/text-requirement.ts) rules out
  *      every rule that could see its eventName;
- *   3. anything else returns PARSE, and the caller parses the record's text and runs evaluateValue.
+ *   3. anything else returns PARSE, and the caller parses the record's text, checks a record whose
+ *      text nests past the limit for depth on its value (`mayBeTooDeep`: the trail reader's TOO_DEEP),
+ *      and runs evaluateValue.
  *
  * `evaluateValue(JSON.parse(record's text))` returns the same as this whenever this does not return
  * PARSE (test/unit/raw-prefilter.property.test.ts checks it on generated rules and records).
@@ -35,8 +37,11 @@ export class RawStage {
     this.finder = new LiteralFinder(doc.text);
   }
 
-  /** Whether record i is nested deeper than the limit (malformed: the reader's TOO_DEEP). */
-  tooDeep(i: number): boolean {
+  /**
+   * Whether record i's text nests deeper than the limit: only then can its value (which `evaluate`
+   * leaves to the caller to parse: PARSE) be too deep, and the caller checks the value.
+   */
+  mayBeTooDeep(i: number): boolean {
     return ((this.doc.flags[i] as number) & DEEP) !== 0;
   }
 
@@ -45,10 +50,11 @@ export class RawStage {
     return this.doc.text.slice(this.doc.starts[i], this.doc.ends[i]);
   }
 
-  /** Stage 1's result for record i (not tooDeep), or PARSE. Call in increasing order of i. */
+  /** Stage 1's result for record i, or PARSE. Call in increasing order of i. */
   evaluate(i: number): Evaluated | typeof PARSE {
     const doc = this.doc;
-    if (((doc.flags[i] as number) & PLAIN) === 0) return PARSE;
+    // A record nested past the limit in its text is parsed: whether it is too deep is the value's.
+    if (((doc.flags[i] as number) & (PLAIN | DEEP)) !== PLAIN) return PARSE;
     const fields: Record<string, unknown> = {};
     const version = rawField(doc, i, F_EVENT_VERSION);
     if (version !== undefined) fields.eventVersion = version;
