@@ -11,7 +11,8 @@ import fc from 'fast-check';
 import { Evaluator } from '../../functions/core/match/evaluator';
 import { scanDocument } from '../../functions/core/input/raw-document';
 import { recordsKeyAmbiguous } from '../../functions/adapters/trail-reader';
-import { PARSE, RawStage } from '../../functions/core/pipeline/raw-record';
+import { PARSE, QUIET_HASHED, RawStage } from '../../functions/core/pipeline/raw-record';
+import { hashKey, hashKeySpans } from '../../functions/core/input/duplicate-window';
 import { evaluateValue } from '../../functions/core/pipeline/record-pipeline';
 import { textRequirement, longestLiteral } from '../../functions/core/match/text-requirement';
 import { createEngine, operatorsOf } from '../../functions/core/match/engine';
@@ -91,7 +92,7 @@ const arbPackWithThresholds = fc
 
 describe('raw-text pre-filter', () => {
   it('says of a record without parsing it exactly what stage 1 says after parsing it', async () => {
-    const seen = { decided: 0, quiet: 0, records: 0 };
+    const seen = { decided: 0, quiet: 0, records: 0, hashed: 0 };
     await fc.assert(
       fc.asyncProperty(arbPackWithThresholds, fc.array(arbRecordText, { minLength: 1, maxLength: 8 }), fc.boolean(), async (pack, texts, everyService) => {
         const evaluator = new Evaluator(pack, { copies: 'each', ...(everyService ? { eventSources: '*' as const } : {}) });
@@ -104,9 +105,22 @@ describe('raw-text pre-filter', () => {
           return;
         }
         const stage = new RawStage(raw, evaluator);
+        const twin = new RawStage(raw, evaluator);
+        const hash = new Int32Array(2);
         for (let i = 0; i < raw.count; i++) {
           seen.records++;
           const fast = stage.evaluate(i);
+          // classify (the worker's) is evaluate without an object for a quiet record: its key's hash.
+          const classified = twin.classify(i, hash, 0);
+          if (classified === QUIET_HASHED) {
+            seen.hashed++;
+            const want = new Int32Array(2);
+            hashKey((fast as { key: string }).key, want, 0);
+            expect(fast).toMatchObject({ status: 'inScope', alerts: [], errors: [] });
+            expect([...hash]).toEqual([...want]);
+          } else {
+            expect(classified).toEqual(fast);
+          }
           if (fast === PARSE) continue;
           seen.decided++;
           if (fast.status === 'inScope') seen.quiet++;
@@ -119,6 +133,7 @@ describe('raw-text pre-filter', () => {
     // Not vacuous: many records are decided from their text, in scope with rules ruled out.
     expect(seen.decided).toBeGreaterThan(seen.records / 6);
     expect(seen.quiet).toBeGreaterThan(300);
+    expect(seen.hashed).toBeGreaterThan(200);
   });
 
   it('gives requirements only for rules that cannot throw, from the literals json-rules-engine compares', () => {
@@ -139,5 +154,26 @@ describe('raw-text pre-filter', () => {
     expect(req({ all: [{ fact: 'principalType', operator: 'equal', value: 'Root' }, { fact: 'eventName', operator: 'in', value: { fact: 'lists', path: '$.ops' } }, { fact: 'accountId', operator: 'notEqual', value: { fact: 'recipientAccountId' } }] })).toEqual([['Root']]);
     expect(longestLiteral('arn:aws:sts::*:assumed-role/BreakGlass*/*')).toBe(':assumed-role/BreakGlass');
     expect(longestLiteral('?*')).toBe('');
+  });
+
+  it('hashes a key from spans of a text exactly as the key itself', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 12 }), { minLength: 1, maxLength: 5 }), fc.string({ maxLength: 4 }), (parts, pad) => {
+        let text = pad;
+        const spans = new Int32Array(parts.length * 2);
+        parts.forEach((p, k) => {
+          spans[2 * k] = text.length;
+          text += p;
+          spans[2 * k + 1] = text.length;
+          text += pad;
+        });
+        const got = new Int32Array(2);
+        const want = new Int32Array(2);
+        hashKeySpans(text, spans, parts.length, got, 0);
+        hashKey(parts.join('|'), want, 0);
+        expect([...got]).toEqual([...want]);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

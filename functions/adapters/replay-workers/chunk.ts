@@ -99,6 +99,13 @@ export class ChunkBuilder {
     }
   }
 
+  /** A QUIET record given by its delivery key's hash (duplicate-window.ts `hashKey`, two halves). */
+  quietHash(h: number, l: number): void {
+    this.kinds[this.n++] = QUIET;
+    this.hashes[this.h++] = h;
+    this.hashes[this.h++] = l;
+  }
+
   other(item: Exclude<TrailItem, { kind: 'value' }>): void {
     this.kinds[this.n++] = OTHER;
     this.others.push(item);

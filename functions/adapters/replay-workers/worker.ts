@@ -12,7 +12,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { parseWholeText, readInput, TOO_DEEP, wholeFileText, wholeWhere, type TrailInput, type WholeText } from '../trail-reader';
 import { Evaluator, type EvaluatorOptions } from '../../core/match/evaluator';
 import { evaluateValue } from '../../core/pipeline/record-pipeline';
-import { PARSE, RawStage } from '../../core/pipeline/raw-record';
+import { PARSE, QUIET_HASHED, RawStage } from '../../core/pipeline/raw-record';
 import { scanDocument } from '../../core/input/raw-document';
 import { MAX_NESTING, nestsDeeperThan } from '../../core/common/nesting';
 import type { RulePack } from '../../core/common/types';
@@ -72,9 +72,12 @@ function start(): void {
     if (raw) {
       builder.other({ kind: 'file', file });
       const stage = new RawStage(raw, evaluator);
+      const hash = new Int32Array(2);
       for (let i = 0; i < raw.count; i++) {
-        const e = stage.evaluate(i);
-        if (e === PARSE) {
+        const e = stage.classify(i, hash, 0);
+        if (e === QUIET_HASHED) {
+          builder.quietHash(hash[0] as number, hash[1] as number);
+        } else if (e === PARSE) {
           // Parsed: its text goes with any threshold selection, whose alert is built only if it fires.
           const text = stage.text(i);
           const value: unknown = JSON.parse(text);

@@ -126,3 +126,33 @@ export function hashKey(key: string, out: Int32Array, at: number): void {
   out[at] = avalanche(a, 0x85ebca6b, 0xc2b2ae35);
   out[at + 1] = avalanche(b, 0x7feb352d, 0x846ca68b);
 }
+
+/**
+ * `hashKey` of the key made of `count` spans of `text` (spans[2k] to spans[2k + 1]) joined with `|`,
+ * without building it: a worker hashes a record's delivery key (eventID|eventSource|eventName|eventTime)
+ * straight from the file's text (core/pipeline/raw-record.ts).
+ */
+export function hashKeySpans(text: string, spans: Int32Array, count: number, out: Int32Array, at: number): void {
+  let length = count - 1;
+  for (let k = 0; k < count; k++) length += (spans[2 * k + 1] as number) - (spans[2 * k] as number);
+  let a = 0x2545f491 ^ length;
+  let b = 0x6c8e9cf5 ^ length;
+  for (let k = 0; k < count; k++) {
+    if (k > 0) {
+      a = Math.imul(a ^ 0x7c, 0x5bd1e995); // '|'
+      a ^= a >>> 15;
+      b = Math.imul(b ^ 0x7c, 0x27d4eb2f);
+      b ^= b >>> 13;
+    }
+    const end = spans[2 * k + 1] as number;
+    for (let i = spans[2 * k] as number; i < end; i++) {
+      const c = text.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x5bd1e995);
+      a ^= a >>> 15;
+      b = Math.imul(b ^ c, 0x27d4eb2f);
+      b ^= b >>> 13;
+    }
+  }
+  out[at] = avalanche(a, 0x85ebca6b, 0xc2b2ae35);
+  out[at + 1] = avalanche(b, 0x7feb352d, 0x846ca68b);
+}

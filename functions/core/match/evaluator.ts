@@ -224,7 +224,12 @@ export class Evaluator {
   }
 
   inScope(record: CloudTrailRecord): boolean {
-    return this.scope === null || (typeof record.eventSource === 'string' && this.scope.has(record.eventSource));
+    return this.inScopeSource(record.eventSource);
+  }
+
+  /** `inScope` of a record with this eventSource. */
+  inScopeSource(eventSource: unknown): boolean {
+    return this.scope === null || (typeof eventSource === 'string' && this.scope.has(eventSource));
   }
 
   /** Evaluates one parsed JSON value (CloudTrail record or EventBridge event). Never rejects. */

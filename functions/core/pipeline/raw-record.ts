@@ -19,14 +19,23 @@
 import { deliveryKeyOf } from '../alert/alert';
 import type { CloudTrailRecord } from '../common/types';
 import { LiteralFinder } from '../input/literal-finder';
-import { DEEP, F_EVENT_ID, F_EVENT_NAME, F_EVENT_SOURCE, F_EVENT_TIME, F_EVENT_VERSION, PLAIN, rawField, type RawDocument } from '../input/raw-document';
+import { hashKeySpans } from '../input/duplicate-window';
+import { DEEP, F_EVENT_ID, F_EVENT_NAME, F_EVENT_SOURCE, F_EVENT_TIME, F_EVENT_VERSION, PLAIN, RAW_FIELDS, rawField, type RawDocument } from '../input/raw-document';
 import { toRecord } from '../input/record';
 import type { Evaluator } from '../match/evaluator';
 import type { Evaluated } from './record-pipeline';
 
 export const PARSE: unique symbol = Symbol('parse');
+/** `classify`'s answer for a quiet in-scope record: its delivery key's hash is in `out`. */
+export const QUIET_HASHED: unique symbol = Symbol('quiet, hashed');
 
 const OUT_OF_SCOPE: Evaluated = { status: 'outOfScope' };
+
+/** Whether field slot `at` of a scanned document is present with a non-empty value. */
+function nonEmpty(doc: RawDocument, at: number): boolean {
+  const start = doc.fieldStart[at] as number;
+  return start >= 0 && (doc.fieldEnd[at] as number) > start;
+}
 const NONE: readonly never[] = [];
 
 /** Stage 1 over the records of one scanned document, in order (one finder per document). */
@@ -48,6 +57,40 @@ export class RawStage {
   /** Record i's text, for the caller to parse when `evaluate` says PARSE. */
   text(i: number): string {
     return this.doc.text.slice(this.doc.starts[i], this.doc.ends[i]);
+  }
+
+  private readonly spans = new Int32Array(8);
+
+  /**
+   * `evaluate` for the worker's loop, without an object per quiet record: QUIET_HASHED (and the
+   * delivery key's hash, duplicate-window.ts `hashKey`, in out[at], out[at + 1]) where `evaluate`
+   * would give a quiet in-scope result; otherwise what `evaluate` gives.
+   */
+  classify(i: number, out: Int32Array, at: number): Evaluated | typeof PARSE | typeof QUIET_HASHED {
+    const doc = this.doc;
+    if (((doc.flags[i] as number) & (PLAIN | DEEP)) !== PLAIN) return PARSE;
+    const f = i * RAW_FIELDS.length;
+    const starts = doc.fieldStart;
+    const ends = doc.fieldEnd;
+    // toRecord's test (a named record, else one with a version) on the fields' texts, which are their
+    // values; every field present, so the key has no "undefined" part. Anything else: evaluate.
+    if (!nonEmpty(doc, f + F_EVENT_SOURCE) || !nonEmpty(doc, f + F_EVENT_NAME) || !nonEmpty(doc, f + F_EVENT_ID) || (starts[f + F_EVENT_TIME] as number) < 0 || !this.evaluator.filtersText) return this.evaluate(i);
+    const text = doc.text;
+    if (!this.evaluator.inScopeSource(text.slice(starts[f + F_EVENT_SOURCE], ends[f + F_EVENT_SOURCE]))) return OUT_OF_SCOPE;
+    this.finder.range(doc.starts[i] as number, doc.ends[i] as number);
+    if (this.evaluator.mayMatchText(text.slice(starts[f + F_EVENT_NAME], ends[f + F_EVENT_NAME]), this.finder.contains)) return PARSE;
+    // The delivery key is eventID|eventSource|eventName|eventTime (alert.ts deliveryKeyOf).
+    const spans = this.spans;
+    spans[0] = starts[f + F_EVENT_ID] as number;
+    spans[1] = ends[f + F_EVENT_ID] as number;
+    spans[2] = starts[f + F_EVENT_SOURCE] as number;
+    spans[3] = ends[f + F_EVENT_SOURCE] as number;
+    spans[4] = starts[f + F_EVENT_NAME] as number;
+    spans[5] = ends[f + F_EVENT_NAME] as number;
+    spans[6] = starts[f + F_EVENT_TIME] as number;
+    spans[7] = ends[f + F_EVENT_TIME] as number;
+    hashKeySpans(text, spans, 4, out, at);
+    return QUIET_HASHED;
   }
 
   /** Stage 1's result for record i, or PARSE. Call in increasing order of i. */
