@@ -9,13 +9,13 @@
  * read (files skipped inside a directory that was read are only counted), or when the `--html` report
  * could not be written; 3 when a delivery failed.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { deliverToAll, type DeliveryChannel } from '../adapters/delivery/channel';
 import type { MuteStore } from '../adapters/mute-store';
 import { availableParallelism } from 'node:os';
 import { FOUND, foundItem, OUT_OF_SCOPE, QUIET, type EvaluatedChunk, type Found } from '../adapters/replay-workers/chunk';
-import { evaluateInWorkers } from '../adapters/replay-workers/pool';
+import { EarlyWorkers, evaluateInWorkers } from '../adapters/replay-workers/pool';
 import type { WorkerSetup } from '../adapters/replay-workers/worker';
 import { readInput, trailInputs, type TrailInput, type TrailItem } from '../adapters/trail-reader';
 import { MemoryDedupeState } from '../core/suppress/dedupe';
@@ -119,11 +119,34 @@ interface Replay {
 }
 
 export async function replayCommand(paths: string[], opts: ReplayOptions, io: CliIo): Promise<number> {
-  const replay = await setUp(opts, io);
-  if (typeof replay === 'number') return replay;
-  if (opts.onAws) return onAws(paths, replay, opts, io);
-  const run = await readAndEvaluate(paths, replay, opts, io);
-  return finish(run, replay, opts, io);
+  const early = earlyWorkers(paths, opts, io);
+  try {
+    const replay = await setUp(opts, io);
+    if (typeof replay === 'number') return replay;
+    if (opts.onAws) return await onAws(paths, replay, opts, io);
+    const run = await readAndEvaluate(paths, replay, opts, io, undefined, early);
+    return await finish(run, replay, opts, io);
+  } finally {
+    await early?.end();
+  }
+}
+
+/**
+ * Worker threads started before the rules are loaded, when the run will likely use them (local paths
+ * only, more than one worker, a directory or several paths), so their start-up overlaps loading the
+ * rules. Unused ones (one file after all, a firstSeen pack) are ended.
+ */
+function earlyWorkers(paths: readonly string[], opts: ReplayOptions, io: CliIo): EarlyWorkers | undefined {
+  const workers = opts.workers ?? availableParallelism();
+  if (workers < 2 || opts.onAws || opts.sources?.inputs.some((i) => i.kind !== 'paths')) return undefined;
+  const isDirectory = (p: string) => {
+    try {
+      return statSync(resolve(io.cwd, p)).isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  return paths.length >= 2 || paths.some(isDirectory) ? new EarlyWorkers(workers) : undefined;
 }
 
 /** `--on-aws`: the same stage 2, counting and output, over the merged batch results of the AWS fan-out. */
@@ -242,7 +265,7 @@ interface Run {
 }
 
 /** Reads every input through the record pipeline, counting as it goes and printing alerts as they come. */
-async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: ReplayOptions, io: CliIo, units?: AsyncIterable<Unit>): Promise<Run> {
+async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: ReplayOptions, io: CliIo, units?: AsyncIterable<Unit>, early?: EarlyWorkers): Promise<Run> {
   const tally = new ReplayTally(replayTallyDetail(opts.html));
   const run: Run = { tally, out: new Output(io.stdout), shown: 0, paths };
   const progress = new Progress(io.stderr, io.stderrIsTTY);
@@ -277,7 +300,7 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
     for (const alert of tally.alerts(await decideAll(d.alerts, deps))) await emit(alert);
   };
 
-  for await (const unit of units ?? readUnits(paths, replay, opts, io, (text) => progress.status(terminalSafe(text)))) {
+  for await (const unit of units ?? readUnits(paths, replay, opts, io, (text) => progress.status(terminalSafe(text)), early)) {
     if (unit.kind === 'items') {
       for (const item of unit.items) {
         if (item.kind !== 'value') {
@@ -336,7 +359,7 @@ type Unit = { kind: 'items'; items: readonly TrailItem[] } | { kind: 'evaluated'
  * to worker threads when there are at least two of them and more than one worker; everything else
  * (and everything with --workers 1) is read here. Both give the same output, byte for byte.
  */
-async function* readUnits(paths: readonly string[], replay: Replay, opts: ReplayOptions, io: CliIo, status: (text: string) => void): AsyncGenerator<Unit> {
+async function* readUnits(paths: readonly string[], replay: Replay, opts: ReplayOptions, io: CliIo, status: (text: string) => void, early?: EarlyWorkers): AsyncGenerator<Unit> {
   if (opts.sources?.inputs.some((i) => i.kind !== 'paths')) {
     // Trail buckets and Event history (replay-sources.ts) are read and evaluated in this thread, in
     // the order given, local paths among them included. Local paths alone go to the workers below.
@@ -372,7 +395,7 @@ async function* readUnits(paths: readonly string[], replay: Replay, opts: Replay
     for await (const input of all) for await (const items of here(input)) yield { kind: 'items', items };
     return;
   }
-  for await (const pooled of evaluateInWorkers(all, workers, replay.workerSetup)) {
+  for await (const pooled of evaluateInWorkers(all, workers, replay.workerSetup, early)) {
     if (pooled.kind === 'main') {
       for await (const items of here(pooled.input)) yield { kind: 'items', items };
     } else {

@@ -7,7 +7,8 @@
  * oversize records, a corrupt gzip, rule errors past the 20 named, a live mute and dedupe windows.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -95,5 +96,22 @@ describe('replay --workers', () => {
       expect(many.stdout).toBe(one.stdout);
       expect(many.stderr).toBe(one.stderr);
     }
+  });
+
+  it('ends the threads it starts early when the run does not use them, so the process exits', () => {
+    // A directory makes the CLI start its worker threads while it loads the rules (pool.ts
+    // EarlyWorkers); one file in it, or a pack that must run in one thread, leaves them unused. A
+    // thread left running would keep the process alive: execFileSync would time out.
+    const oneFile = join(dir, 'one-file');
+    mkdirSync(oneFile, { recursive: true });
+    writeFileSync(join(oneFile, 'a.json'), JSON.stringify({ Records: synthetic.slice(0, 50) }));
+    const firstSeenRules = join(dir, 'rules-first-seen');
+    cpSync(join(ROOT, 'rules'), firstSeenRules, { recursive: true });
+    const fs = JSON.parse(readFileSync(join(firstSeenRules, 'first-seen-network-write.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(firstSeenRules, 'first-seen-network-write.json'), JSON.stringify({ ...fs, enabled: true }));
+    const cli = (args: string[]) =>
+      execFileSync(process.execPath, [join(ROOT, 'bin', 'rekwatch'), 'replay', '--json', '--no-mutes', '--state-dir', state, ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, REKWATCH_FROM_SOURCE: '1' } });
+    expect(cli(['--workers', '2', '--rules', 'rules', 'one-file'])).toBe(cli(['--workers', '1', '--rules', 'rules', 'one-file']));
+    expect(cli(['--workers', '2', '--rules', 'rules-first-seen', 'trail/b'])).toBe(cli(['--workers', '1', '--rules', 'rules-first-seen', 'trail/b']));
   });
 });

@@ -89,11 +89,47 @@ class Job {
   }
 }
 
+function newWorker(setup: WorkerSetup | null): Worker {
+  return new Worker(join(__dirname, 'entry.js'), { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+}
+
+/**
+ * Worker threads started before their setup is known, so that their start-up (loading the
+ * evaluator's modules: about a tenth of a second) overlaps the main thread's (loading and checking
+ * the rules). evaluateInWorkers takes them first and sends each its setup; `end` stops the ones no
+ * run took (always call it: a run may end before it needs workers, or need none).
+ */
+export class EarlyWorkers {
+  private readonly idle: Worker[];
+
+  constructor(count: number) {
+    this.idle = Array.from({ length: count }, () => {
+      const w = newWorker(null);
+      // A thread that fails before it is taken is dropped (the pool then starts one of its own, whose
+      // failure it reports); after that the pool's own handler reports it.
+      w.on('error', () => {
+        const at = this.idle.indexOf(w);
+        if (at !== -1) this.idle.splice(at, 1);
+      });
+      return w;
+    });
+  }
+
+  /** One of the threads, now the taker's to give a setup and to end. */
+  take(): Worker | undefined {
+    return this.idle.shift();
+  }
+
+  async end(): Promise<void> {
+    await Promise.all(this.idle.splice(0).map((w) => w.terminate()));
+  }
+}
+
 /**
  * The inputs' results in input order, evaluated by `workers` threads. Worker threads start on the
- * first regular file and end when the iteration does (however it ends).
+ * first regular file (or are taken from `early`) and end when the iteration does (however it ends).
  */
-export async function* evaluateInWorkers(inputs: AsyncIterable<TrailInput>, workers: number, setup: WorkerSetup): AsyncGenerator<PooledInput> {
+export async function* evaluateInWorkers(inputs: AsyncIterable<TrailInput>, workers: number, setup: WorkerSetup, early?: EarlyWorkers): AsyncGenerator<PooledInput> {
   const pool: Slot[] = [];
   const jobs = new Map<number, Job>();
   const waiting: Array<{ id: number; job: Job; input: TrailInput }> = [];
@@ -111,7 +147,9 @@ export async function* evaluateInWorkers(inputs: AsyncIterable<TrailInput>, work
     }
   };
   const spawn = () => {
-    const worker = new Worker(join(__dirname, 'entry.js'), { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    const ready = early?.take();
+    const worker = ready ?? newWorker(setup);
+    if (ready) ready.postMessage({ type: 'setup', setup } satisfies ToWorker);
     const slot: Slot = { worker, pending: 0 };
     if (started.hasSubscribers) started.publish({ threadId: worker.threadId });
     worker.on('message', (m: FromWorker) => {

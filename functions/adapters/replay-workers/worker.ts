@@ -26,8 +26,8 @@ export interface WorkerSetup {
   chunkSize?: number;
 }
 
-/** Main thread to worker. */
-export type ToWorker = { type: 'read'; job: number; input: TrailInput } | { type: 'ack' };
+/** Main thread to worker: its setup first when it was started without one (pool.ts EarlyWorkers). */
+export type ToWorker = { type: 'setup'; setup: WorkerSetup } | { type: 'read'; job: number; input: TrailInput } | { type: 'ack' };
 /** Worker to main thread. */
 export type FromWorker =
   | { type: 'chunk'; job: number; chunk: EvaluatedChunk }
@@ -41,8 +41,9 @@ const NO_STDIN = Readable.from([]);
 function start(): void {
   const port = parentPort;
   if (!port) throw new Error('replay worker: not in a worker thread');
-  const setup = workerData as WorkerSetup;
-  const evaluator = new Evaluator(setup.pack, { ...setup.evaluator, copies: 'each' });
+  // Started early (pool.ts EarlyWorkers), a worker gets its setup as the first message.
+  let setup = workerData as WorkerSetup | null;
+  let evaluator = setup && new Evaluator(setup.pack, { ...setup.evaluator, copies: 'each' });
   let unacked = 0;
   let wake: (() => void) | undefined;
   const jobs: Array<{ job: number; input: TrailInput }> = [];
@@ -59,19 +60,22 @@ function start(): void {
   };
 
   const read = async (job: number, input: TrailInput): Promise<void> => {
+    if (!setup || !evaluator) throw new Error('replay worker: a job before its setup');
+    const ev = evaluator;
+    const { chunkSize, maxRecordBytes } = setup;
     const file = 'unreadable' in input ? input.unreadable : input.file;
-    const builder = new ChunkBuilder(file, setup.chunkSize);
+    const builder = new ChunkBuilder(file, chunkSize);
     const flush = async () => {
       if (!builder.empty) await post({ type: 'chunk', job, chunk: builder.take() });
     };
-    const options = { maxRecordBytes: setup.maxRecordBytes };
+    const options = { maxRecordBytes };
     const text = 'unreadable' in input ? null : await wholeFileText(input, options);
     // Scanned without JSON.parse where that is sound (core/input/raw-document.ts): most records are
     // then classified from their text alone (core/pipeline/raw-record.ts) and the rest parsed one by one.
     const raw = text && scanDocument(text.text, MAX_NESTING, { controlFree: text.controlFree });
     if (raw) {
       builder.other({ kind: 'file', file });
-      const stage = new RawStage(raw, evaluator);
+      const stage = new RawStage(raw, ev);
       const hash = new Int32Array(2);
       for (let i = 0; i < raw.count; i++) {
         const e = stage.classify(i, hash, 0);
@@ -86,7 +90,7 @@ function start(): void {
           if (stage.mayBeTooDeep(i) && nestsDeeperThan(value, MAX_NESTING)) {
             builder.other({ kind: 'malformed', file, where: wholeWhere(i), reason: TOO_DEEP });
           } else {
-            const parsed = evaluateValue(value, evaluator);
+            const parsed = evaluateValue(value, ev);
             builder.value(parsed instanceof Promise ? await parsed : parsed, file, wholeWhere, i, text);
           }
         } else {
@@ -108,7 +112,7 @@ function start(): void {
         if (tooDeep.has(i)) {
           builder.other({ kind: 'malformed', file, where: wholeWhere(i), reason: TOO_DEEP });
         } else {
-          const e = evaluateValue(records[i], evaluator);
+          const e = evaluateValue(records[i], ev);
           // Let the record go as soon as it is evaluated: what the document still holds is live at
           // every scavenge and copied again (most of a worker's GC time was that copying).
           records[i] = undefined;
@@ -124,7 +128,7 @@ function start(): void {
     for await (const batch of readInput(input, NO_STDIN, { ...options, wholeFileMaxBytes: 0 })) {
       for (const item of batch) {
         if (item.kind === 'value') {
-          const e = evaluateValue(item.value, evaluator);
+          const e = evaluateValue(item.value, ev);
           builder.value(e instanceof Promise ? await e : e, item.file, item.where);
         } else {
           builder.other(item);
@@ -150,7 +154,10 @@ function start(): void {
   };
 
   port.on('message', (m: ToWorker) => {
-    if (m.type === 'ack') {
+    if (m.type === 'setup') {
+      setup = m.setup;
+      evaluator = new Evaluator(setup.pack, { ...setup.evaluator, copies: 'each' });
+    } else if (m.type === 'ack') {
       unacked--;
       const w = wake;
       wake = undefined;
