@@ -85,8 +85,10 @@ describe('scanDocument', () => {
       }),
       { numRuns: 600 },
     );
-    expect(taken).toBeGreaterThan(500);
-    expect(plain).toBeGreaterThan(300);
+    // Most are taken: all but the wrapper documents whose strings could spell a second "Records"
+    // (about one in eight here). Not vacuous either way, with room for the randomness of the runs.
+    expect(taken).toBeGreaterThan(420);
+    expect(plain).toBeGreaterThan(250);
   });
 
   it('never takes a text JSON.parse would refuse or read differently, however it is edited', () => {

@@ -131,9 +131,9 @@ describe('raw-text pre-filter', () => {
       { numRuns: 800 },
     );
     // Not vacuous: many records are decided from their text, in scope with rules ruled out.
-    expect(seen.decided).toBeGreaterThan(seen.records / 6);
-    expect(seen.quiet).toBeGreaterThan(300);
-    expect(seen.hashed).toBeGreaterThan(200);
+    expect(seen.decided).toBeGreaterThan(seen.records / 8);
+    expect(seen.quiet).toBeGreaterThan(200);
+    expect(seen.hashed).toBeGreaterThan(150);
   });
 
   it('gives requirements only for rules that cannot throw, from the literals json-rules-engine compares', () => {
