@@ -114,22 +114,16 @@ const SCRATCH = new Int32Array(2);
  * multiply-xorshift passes over the key's UTF-16 code units, each ending in a full avalanche.
  */
 export function hashKey(key: string, out: Int32Array, at: number): void {
-  let a = 0x2545f491 ^ key.length;
-  let b = 0x6c8e9cf5 ^ key.length;
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x5bd1e995);
-    a ^= a >>> 15;
-    b = Math.imul(b ^ c, 0x27d4eb2f);
-    b ^= b >>> 13;
-  }
-  out[at] = avalanche(a, 0x85ebca6b, 0xc2b2ae35);
-  out[at + 1] = avalanche(b, 0x7feb352d, 0x846ca68b);
+  WHOLE[1] = key.length;
+  hashKeySpans(key, WHOLE, 1, out, at);
 }
+
+/** The one span of a whole key, for hashKey. */
+const WHOLE = new Int32Array(2);
 
 /**
  * `hashKey` of the key made of `count` spans of `text` (spans[2k] to spans[2k + 1]) joined with `|`,
- * without building it: a worker hashes a record's delivery key (eventID|eventSource|eventName|eventTime)
+ * without building it (hashKey is the one-span case): a worker hashes a record's delivery key (eventID|eventSource|eventName|eventTime)
  * straight from the file's text (core/pipeline/raw-record.ts).
  */
 export function hashKeySpans(text: string, spans: Int32Array, count: number, out: Int32Array, at: number): void {
