@@ -78,11 +78,12 @@ type Verdict_ = boolean | { error: string };
  * (the evaluator hands it nothing else, and rekwatch's facts and operators are pure), so the evaluator
  * asks it once per distinct list of values and remembers the answer: the high-volume calls a rule
  * selects (a threshold rule's IndexFaces, say) repeat a handful of value lists. Only short lists are
- * kept (a large request body is rarely seen twice), at most MAX_VERDICTS per rule. Off with the
+ * kept (a large request body is rarely seen twice), at most MAX_VERDICTS per rule: under 1 MB per
+ * rule however varied the input (a long-lived Lambda container keeps them). Off with the
  * pre-check (`precheck: false`: every record goes to json-rules-engine, the tests' oracle).
  */
-const MAX_VERDICT_KEY = 1024;
-const MAX_VERDICTS = 2048;
+const MAX_VERDICT_KEY = 512;
+const MAX_VERDICTS = 1024;
 
 function verdictKey(key: string, v: unknown): string {
   let text: string;
