@@ -79,4 +79,22 @@ describe('remembered json-rules-engine verdicts', () => {
     for (const id of ['x', 'y']) await ev.evaluate(record({ eventID: id, eventName: 'DeleteCollection', requestParameters: big }));
     expect(runs.mock.calls.length).toBe(2);
   });
+
+  it('keeps no verdict for values JSON text cannot tell apart (1e400 parses to Infinity, written as null)', async () => {
+    const many = rule('many-faces', { all: [{ fact: 'eventName', operator: 'equal', value: 'SearchFaces' }, { fact: 'requestParameters', path: '$..maxFaces', operator: 'greaterThan', value: 100 }] });
+    const p: RulePack = { lists: {}, rules: [many] };
+    const infinite = (id: string) => JSON.parse(JSON.stringify(record({ eventID: id, eventName: 'SearchFaces', requestParameters: { maxFaces: 0 } })).replace('"maxFaces":0', '"maxFaces":1e400')) as unknown;
+    const none = (id: string) => record({ eventID: id, eventName: 'SearchFaces', requestParameters: { maxFaces: null } });
+    for (const order of [[infinite('a'), none('b')], [none('b'), infinite('a')]]) {
+      const ev = new Evaluator(p);
+      const got = [];
+      const want = [];
+      for (const r of order) {
+        got.push(await outcome(ev, r));
+        want.push(await outcome(new Evaluator(p), r));
+      }
+      expect(got).toEqual(want);
+      expect(got.flatMap((o) => o.alerts)).toEqual(['many-faces:a']);
+    }
+  });
 });

@@ -16,9 +16,10 @@ import type { EvaluatedChunk } from './chunk';
 import type { FromWorker, ToWorker, WorkerSetup } from './worker';
 
 /**
- * Published to once per worker thread started, with `{ threadId }`: nothing subscribes in normal
- * runs (a publish without subscribers costs nothing); tests and the bench subscribe to check that a
- * run really evaluated in worker threads (output alone cannot tell: it is the same either way).
+ * Published to once per worker thread the pool puts to work, with `{ threadId }` (a thread started
+ * early and never used is not announced): nothing subscribes in normal runs (a publish without
+ * subscribers costs nothing); tests and the bench subscribe to check that a run really evaluated in
+ * worker threads (output alone cannot tell: it is the same either way).
  */
 export const WORKER_STARTED_CHANNEL = 'rekwatch:replay-worker-started';
 const started = channel(WORKER_STARTED_CHANNEL);

@@ -85,13 +85,33 @@ type Verdict_ = boolean | { error: string };
 const MAX_VERDICT_KEY = 512;
 const MAX_VERDICTS = 1024;
 
-function verdictKey(key: string, v: unknown): string {
+/**
+ * `key` with value `v` appended (undefined as 0, a value as [its JSON]), or undefined when no verdict
+ * may be kept under it: the key is already too long, or `v` holds what JSON text cannot tell apart
+ * (a non-finite number, which JSON.stringify writes as null: `1e400` parses to Infinity) or cannot
+ * write at all.
+ */
+function verdictKey(key: string, v: unknown): string | undefined {
+  if (key.length > MAX_VERDICT_KEY) return undefined;
   let text: string;
-  try {
-    text = v === undefined ? '0' : `[${JSON.stringify(v)}]`;
-  } catch {
-    text = '\u0000'; // not JSON: a key no verdict is ever stored under (it is too long below)
-    return key + text.repeat(MAX_VERDICT_KEY + 1);
+  if (v === undefined) {
+    text = '0';
+  } else if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return undefined;
+    text = `[${v}]`;
+  } else if (typeof v === 'string' || typeof v === 'boolean' || v === null) {
+    text = `[${JSON.stringify(v)}]`;
+  } else {
+    let exact = true;
+    try {
+      text = `[${JSON.stringify(v, (_k, x: unknown) => {
+        if (typeof x === 'number' && !Number.isFinite(x)) exact = false;
+        return x;
+      })}]`;
+    } catch {
+      return undefined;
+    }
+    if (!exact) return undefined;
   }
   return key === '' ? text : `${key},${text}`;
 }
@@ -309,6 +329,7 @@ export class Evaluator {
     for (const name of c.facts) {
       const v = recordFacts.get(name);
       if (v !== undefined) facts[name] = v;
+      // Once no verdict can be kept for this record, its values are not written out any further.
       if (key !== undefined && name !== LISTS_FACT) key = verdictKey(key, v);
     }
     if (key !== undefined && key.length <= MAX_VERDICT_KEY) {

@@ -63,8 +63,9 @@ export class RawStage {
 
   /**
    * `evaluate` for the worker's loop, without an object per quiet record: QUIET_HASHED (and the
-   * delivery key's hash, duplicate-window.ts `hashKey`, in out[at], out[at + 1]) where `evaluate`
-   * would give a quiet in-scope result; otherwise what `evaluate` gives.
+   * delivery key's hash, duplicate-window.ts `hashKey`, in out[at], out[at + 1]) only where `evaluate`
+   * would give a quiet in-scope result (for most such records: those with all four key fields and a
+   * non-empty eventName; the others get `evaluate`'s own result); otherwise what `evaluate` gives.
    */
   classify(i: number, out: Int32Array, at: number): Evaluated | typeof PARSE | typeof QUIET_HASHED {
     const doc = this.doc;
