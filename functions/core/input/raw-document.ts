@@ -27,7 +27,6 @@
 
 /** Top-level record fields a reader needs without parsing: toRecord, the scope check, the delivery key. */
 export const RAW_FIELDS = ['eventVersion', 'eventSource', 'eventName', 'eventTime', 'eventID'] as const;
-export type RawField = (typeof RAW_FIELDS)[number];
 export const F_EVENT_VERSION = 0;
 export const F_EVENT_SOURCE = 1;
 export const F_EVENT_NAME = 2;

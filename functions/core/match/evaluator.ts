@@ -67,11 +67,11 @@ interface CompiledRule {
   requirement: Clause[] | null;
   engine?: Engine;
   /** json-rules-engine's verdicts for this rule by the values of its facts (runEngine). */
-  verdicts: Map<string, Verdict_>;
+  verdicts: Map<string, RememberedVerdict>;
 }
 
 /** A remembered verdict: matched or not, or the error json-rules-engine threw. */
-type Verdict_ = boolean | { error: string };
+type RememberedVerdict = boolean | { error: string };
 
 /**
  * json-rules-engine's verdict on a rule is a function of the values of the facts the rule reads
@@ -116,7 +116,7 @@ function verdictKey(key: string, v: unknown): string | undefined {
   return key === '' ? text : `${key},${text}`;
 }
 
-function remember(verdicts: Map<string, Verdict_>, key: string, v: Verdict_): void {
+function remember(verdicts: Map<string, RememberedVerdict>, key: string, v: RememberedVerdict): void {
   if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
   verdicts.set(key, v);
 }
@@ -159,7 +159,7 @@ export class Evaluator {
         check: compileCheck(rule.conditions, ops, this.lists, this.memo),
         facts: [...factsUsed(rule.conditions)],
         requirement: this.usePrecheck ? textRequirement(rule.conditions, ops, this.lists) : null,
-        verdicts: new Map<string, Verdict_>(),
+        verdicts: new Map<string, RememberedVerdict>(),
       }));
     const named = this.compiled.map((c) => ({ item: c, names: possibleEventNames(c.rule.conditions, this.lists) }));
     this.index = new EventNameIndex(named);

@@ -11,7 +11,7 @@ import { parseSimplePath } from '../common/json-path';
 import { isPlainObject } from '../common/json-value';
 
 /** The items of a `{"fact": "lists", "path": "$.NAME"}` reference, or undefined for any other value. */
-export function listItems(value: unknown, lists: Readonly<Record<string, readonly string[]>>): unknown {
+function listItems(value: unknown, lists: Readonly<Record<string, readonly string[]>>): unknown {
   if (!isPlainObject(value) || value.fact !== 'lists' || value.params !== undefined || typeof value.path !== 'string') return value;
   const steps = parseSimplePath(value.path);
   if (!steps || steps.length !== 1 || steps[0]?.kind !== 'name') return undefined;

@@ -8,21 +8,15 @@
  */
 import type { Alert } from '../../common/types';
 import type { Verdict } from '../../suppress/suppression';
+import type { AlertRow } from './alert-table';
 import { TimeCounts } from './time-counts';
 import { bump } from '../replay-stats';
 
-/** One alert as the report lists it. */
-export interface ListedAlert {
+/** One alert as the report lists it: a row of the alert table (alert-table.ts) and what the page adds. */
+export interface ListedAlert extends Omit<AlertRow, 'lengths' | 'status'> {
   id: string;
   title: string;
   severity: string;
-  eventTime: string;
-  eventName: string;
-  eventId: string;
-  principal: string;
-  sourceIp: string;
-  account: string;
-  region: string;
   /** The original length of each field cut when kept (absent when none was). */
   lengths?: Partial<Record<KeptField, number>>;
   /** 'delivered', or why it would not have been. */
