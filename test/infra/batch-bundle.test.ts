@@ -4,17 +4,14 @@
  * Proves the entry point tells a batch from a single event, acknowledges a poison message, publishes
  * once across redeliveries, and reports exactly the message whose publish failed.
  */
-import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { loadRulesDir } from '../../functions/adapters/rule-files';
 import { bundle, MATCH_EVENT, NO_MATCH_EVENT } from '../../bench/lambda';
 import { startDynamo, type LocalDynamo } from '../helpers/dynalite';
-import { ROOT } from './helpers';
+import { invokeBundle, ROOT } from './helpers';
 
-const run = promisify(execFile);
 let dynamo: LocalDynamo;
 let sns: Server;
 let snsPort = 0;
@@ -50,28 +47,7 @@ afterAll(async () => {
 
 const message = (messageId: string, body: unknown) => ({ messageId, receiptHandle: 'r', body: typeof body === 'string' ? body : JSON.stringify(body), attributes: { ApproximateReceiveCount: '1' }, eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:111122223333:q' });
 
-async function invoke(event: unknown): Promise<{ result: unknown; logs: Array<Record<string, unknown>> }> {
-  const script = `require(${JSON.stringify(outfile)}).handler(${JSON.stringify(event)}, { awsRequestId: 'batch-req' })
-    .then((r) => process.stderr.write('RESULT ' + JSON.stringify(r) + '\\n'), (e) => { process.stderr.write('ERROR ' + e.message + '\\n'); process.exitCode = 1; });`;
-  const endpoint = await dynamo.client.config.endpoint!();
-  const { stdout, stderr } = await run(process.execPath, ['-e', script], {
-    env: {
-      PATH: process.env.PATH,
-      TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:rekwatch-alerts',
-      TABLE_NAME: dynamo.tableName,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_MAX_ATTEMPTS: '1',
-      AWS_ENDPOINT_URL_DYNAMODB: `http://${endpoint.hostname}:${endpoint.port}`,
-      AWS_ENDPOINT_URL_SNS: `http://127.0.0.1:${snsPort}`,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    },
-  });
-  const line = stderr.split('\n').find((l) => l.startsWith('RESULT '));
-  if (!line) throw new Error(`bundle failed: ${stderr}`);
-  return { result: JSON.parse(line.slice(7)), logs: stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
-}
+const invoke = (event: unknown) => invokeBundle(outfile, event, { dynamo, snsPort, requestId: 'batch-req', env: { AWS_MAX_ATTEMPTS: '1' } });
 
 describe('the bundled evaluate function on the queue path', () => {
   it('reports only the message whose publish failed, acknowledges the poison one, then publishes once across redeliveries', async () => {

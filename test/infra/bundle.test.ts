@@ -4,18 +4,15 @@
  * AWS SDK's standard endpoint-override environment variables. Proves the bundled rule pack, the lazy
  * SDK loading and the wiring, end to end, with no AWS account.
  */
-import { execFile } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { loadRulesDir } from '../../functions/adapters/rule-files';
 import { bundle, MATCH_EVENT, NO_MATCH_EVENT } from '../../bench/lambda';
 import { startDynamo, type LocalDynamo } from '../helpers/dynalite';
-import { ROOT } from './helpers';
+import { invokeBundle, ROOT } from './helpers';
 
-const run = promisify(execFile);
 let dynamo: LocalDynamo;
 let sns: Server;
 let snsPort = 0;
@@ -48,28 +45,7 @@ afterAll(async () => {
   await new Promise<void>((r) => sns.close(() => r()));
 });
 
-async function invoke(event: unknown, extraEnv: Record<string, string> = {}): Promise<{ result: unknown; logs: Array<Record<string, unknown>> }> {
-  const script = `require(${JSON.stringify(outfile)}).handler(${JSON.stringify(event)}, { awsRequestId: 'bundle-req' })
-    .then((r) => process.stderr.write('RESULT ' + JSON.stringify(r) + '\\n'), (e) => { process.stderr.write('ERROR ' + e.message + '\\n'); process.exitCode = 1; });`;
-  const endpoint = await dynamo.client.config.endpoint!();
-  const { stdout, stderr } = await run(process.execPath, ['-e', script], {
-    env: {
-      PATH: process.env.PATH,
-      TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:rekwatch-alerts',
-      TABLE_NAME: dynamo.tableName,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_ENDPOINT_URL_DYNAMODB: `http://${endpoint.hostname}:${endpoint.port}`,
-      AWS_ENDPOINT_URL_SNS: `http://127.0.0.1:${snsPort}`,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      ...extraEnv,
-    },
-  });
-  const line = stderr.split('\n').find((l) => l.startsWith('RESULT '));
-  if (!line) throw new Error(`bundle failed: ${stderr}`);
-  return { result: JSON.parse(line.slice(7)), logs: stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
-}
+const invoke = (event: unknown, env: Record<string, string> = {}) => invokeBundle(outfile, event, { dynamo, snsPort, requestId: 'bundle-req', env });
 
 describe('the bundled evaluate function', () => {
   it('stays quiet, and off the network, for a non-matching event', async () => {
