@@ -12,7 +12,7 @@ import { buildSync } from 'esbuild';
 import pino from 'pino';
 import type { ClaimResult, IdempotencyStore } from '../functions/adapters/idempotency-store';
 import { Evaluator } from '../functions/core/match/evaluator';
-import { runtimePack } from '../functions/core/rules/runtime-pack';
+import { packDefine } from '../functions/core/rules/runtime-pack';
 import type { Alert, RulePack } from '../functions/core/common/types';
 import { createHandler } from '../functions/evaluate/handler';
 import { envelope, record } from '../test/helpers/records';
@@ -35,7 +35,7 @@ export function bundle(pack: RulePack): string {
     target: 'node20',
     format: 'cjs',
     external: ['@aws-sdk/*'],
-    define: { __REKWATCH_PACK__: JSON.stringify(JSON.stringify(runtimePack(pack))) },
+    define: packDefine(pack),
     logLevel: 'silent',
   });
   return outfile;

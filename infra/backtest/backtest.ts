@@ -22,7 +22,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { BACKTEST_ENV } from '../../functions/backtest/handler';
-import { runtimePack } from '../../functions/core/rules/runtime-pack';
+import { packDefine } from '../../functions/core/rules/runtime-pack';
 import type { RulePack } from '../../functions/core/common/types';
 import { rekwatchFunction } from '../constructs/node-function';
 
@@ -90,7 +90,7 @@ export class Backtest extends Construct {
       timeout: Duration.minutes(15),
       logRetentionDays: props.logRetentionDays,
       environment: { [BACKTEST_ENV.trailBucket]: props.trailBucketName, [BACKTEST_ENV.resultsBucket]: this.resultsBucket.bucketName },
-      define: { __REKWATCH_PACK__: JSON.stringify(JSON.stringify(runtimePack(props.pack))) },
+      define: packDefine(props.pack),
     });
     this.worker = parts.function;
     const trailObjects = Stack.of(this).formatArn({ service: 's3', region: '', account: '', resource: props.trailBucketName, resourceName: '*AWSLogs/*' });

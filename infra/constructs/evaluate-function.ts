@@ -3,7 +3,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { runtimePack } from '../../functions/core/rules/runtime-pack';
+import { packDefine } from '../../functions/core/rules/runtime-pack';
 import type { RulePack } from '../../functions/core/common/types';
 import { rekwatchFunction } from './node-function';
 
@@ -48,7 +48,7 @@ export class EvaluateFunction extends Construct {
       deadLetterQueue: props.deadLetterQueue,
       ...(props.reservedConcurrency !== undefined ? { reservedConcurrency: props.reservedConcurrency } : {}),
       environment: { EVENT_SOURCES: props.eventSources.join(','), ...props.environment },
-      define: { __REKWATCH_PACK__: JSON.stringify(JSON.stringify(runtimePack(props.pack))) },
+      define: packDefine(props.pack),
     });
     this.function = parts.function;
     this.logGroup = parts.logGroup;

@@ -15,7 +15,7 @@ import { buildSync } from 'esbuild';
 import { loadRulesDir } from '../../functions/adapters/rule-files';
 import { batchResultKey } from '../../functions/adapters/backtest/results';
 import { parseBatchResult } from '../../functions/core/backtest/batch-result';
-import { runtimePack } from '../../functions/core/rules/runtime-pack';
+import { packDefine } from '../../functions/core/rules/runtime-pack';
 import { record } from '../helpers/records';
 import { S3_ENV, startS3, type S3StandIn } from '../helpers/s3';
 import { ROOT } from './helpers';
@@ -42,7 +42,7 @@ beforeAll(async () => {
     target: 'node20',
     format: 'cjs',
     external: ['@aws-sdk/*'],
-    define: { __REKWATCH_PACK__: JSON.stringify(JSON.stringify(runtimePack(loadRulesDir(join(ROOT, 'rules')).pack))) },
+    define: packDefine(loadRulesDir(join(ROOT, 'rules')).pack),
     logLevel: 'silent',
   });
   s3 = await startS3([TRAIL, RESULTS]);

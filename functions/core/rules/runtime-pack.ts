@@ -10,6 +10,14 @@ export function runtimePack(pack: RulePack): RulePack {
 }
 
 /**
+ * The esbuild `define` that bakes the runtime pack into a Lambda bundle: `__REKWATCH_PACK__` becomes
+ * the pack's JSON text as a string literal (functions/evaluate/bundled-pack.ts reads it).
+ */
+export function packDefine(pack: RulePack): Record<string, string> {
+  return { __REKWATCH_PACK__: JSON.stringify(JSON.stringify(runtimePack(pack))) };
+}
+
+/**
  * The pack with the deployment config's account names, for every runtime to show in alerts (the
  * CLI's `--config`, and the bundle the deployment builds). An empty map leaves the pack as it is.
  */
