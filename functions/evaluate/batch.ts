@@ -28,6 +28,7 @@ import type { Context } from 'aws-lambda';
 import type { Logger } from 'pino';
 import { Bounded } from '../core/deliver/bounded';
 import { isPlainObject } from '../core/common/json-value';
+import { errorLine } from '../core/common/text';
 import { toRecord } from '../core/input/record';
 import { emf } from '../core/monitor/metrics';
 
@@ -66,10 +67,6 @@ function eventTimeOf(body: unknown): number {
   return Number.isNaN(t) ? -Infinity : t;
 }
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-}
-
 export function createBatchHandler(deps: BatchHandlerDeps) {
   const now = deps.now ?? Date.now;
   return async function batchHandler(event: unknown, context?: Pick<Context, 'awsRequestId'>): Promise<SqsBatchResponse> {
@@ -97,7 +94,7 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
         body = JSON.parse(message.body);
       } catch (e) {
         malformed++;
-        log.warn({ messageId, reason: errorText(e), bytes: message.body.length }, 'message body is not JSON; acknowledged (it would fail on every retry)');
+        log.warn({ messageId, reason: errorLine(e), bytes: message.body.length }, 'message body is not JSON; acknowledged (it would fail on every retry)');
         continue;
       }
       const receiveCount = isPlainObject(message.attributes) ? message.attributes.ApproximateReceiveCount : undefined;
@@ -111,7 +108,7 @@ export function createBatchHandler(deps: BatchHandlerDeps) {
         } catch (e) {
           retried++;
           failures.push({ itemIdentifier: messageId });
-          log.error({ messageId, receiveCount, err: errorText(e) }, 'event failed; SQS retries this message only');
+          log.error({ messageId, receiveCount, err: errorLine(e) }, 'event failed; SQS retries this message only');
         }
       });
     }

@@ -23,6 +23,7 @@
  */
 import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { MAX_STATE_BYTES, type DetectionStateStore, type StateItem } from '../../core/detect/state-store';
+import { errorLine } from '../../core/common/text';
 
 export const DETECTION_KEY_PREFIX = 'detect#';
 
@@ -58,10 +59,6 @@ export interface DynamoStateStoreOptions {
   now?: () => number;
 }
 
-function message(e: unknown): string {
-  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-}
-
 export class DynamoStateStore implements DetectionStateStore {
   private readonly prefix: string;
   private readonly now: () => number;
@@ -79,7 +76,7 @@ export class DynamoStateStore implements DetectionStateStore {
     try {
       item = (await this.client.send(new GetItemCommand({ TableName: this.options.tableName, Key: { pk: { S: this.prefix + key } }, ConsistentRead: true }))).Item;
     } catch (e) {
-      throw new DetectionStateError('read', key, `could not be read (${message(e)})`, { cause: e });
+      throw new DetectionStateError('read', key, `could not be read (${errorLine(e)})`, { cause: e });
     }
     if (item === undefined) return undefined;
     const expiresAt = Number(item.expiresAtMs?.N);
@@ -92,7 +89,7 @@ export class DynamoStateStore implements DetectionStateStore {
     try {
       value = JSON.parse(item.value.S) as T;
     } catch (e) {
-      throw new DetectionStateError('corrupt', key, `stored value is not JSON (${message(e)})`, { cause: e });
+      throw new DetectionStateError('corrupt', key, `stored value is not JSON (${errorLine(e)})`, { cause: e });
     }
     return { value, version, expiresAt };
   }
@@ -121,7 +118,7 @@ export class DynamoStateStore implements DetectionStateStore {
       return true;
     } catch (e) {
       if (e instanceof ConditionalCheckFailedException) return false;
-      throw new DetectionStateError('write', key, `could not be written (${message(e)})`, { cause: e });
+      throw new DetectionStateError('write', key, `could not be written (${errorLine(e)})`, { cause: e });
     }
   }
 }

@@ -80,3 +80,8 @@ export function markdownCode(value: string): string {
 export function htmlText(value: string): string {
   return terminalSafe(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
+
+/** An error as one line for a log or a note: `Name: message` for an Error, else its text. */
+export function errorLine(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}

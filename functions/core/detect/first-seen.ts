@@ -23,7 +23,7 @@
  * Values are kept as written when short (IP addresses, regions, operations), hashed when longer
  * than `RAW_MAX` (user agents), so an item stays small.
  */
-import { createHash } from 'node:crypto';
+import { hexHash } from '../common/hex-hash';
 import { eventIdOf } from '../alert/alert';
 import { principalArn } from '../input/facts';
 import type { CloudTrailRecord } from '../common/types';
@@ -56,7 +56,7 @@ export interface Observation {
   values: Partial<Record<FirstSeenAttribute, string>>;
 }
 
-const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 20);
+const hash = (text: string) => hexHash(text, 20);
 /** A value as the state keeps it: itself when short, else `#` and a hash (no short value starts with `#`). */
 const keep = (text: string) => (text.length <= RAW_MAX && !text.startsWith('#') ? text : `#${hash(text)}`);
 
@@ -75,7 +75,7 @@ export function observationOf(record: CloudTrailRecord): Observation | undefined
 
 /** The state key of a principal's memory. */
 export function firstSeenStateKey(principal: string): string {
-  return `firstseen#${createHash('sha256').update(principal).digest('hex').slice(0, 32)}`;
+  return `firstseen#${hexHash(principal, 32)}`;
 }
 
 function isNew(s: Sighting | undefined, obs: Observation, memoryMs: number): boolean {

@@ -13,7 +13,7 @@
  *     a record whose value is undefined or null is not selected (it has nothing to count).
  *   - `eventTime`: the record's eventTime in ms; a record without a usable one is not selected.
  */
-import { createHash } from 'node:crypto';
+import { hexHash as hash } from '../common/hex-hash';
 import { JSONPath } from 'jsonpath-plus';
 import { callIdOf } from '../alert/alert';
 import { parseSimplePath, resolveSteps, UNRESOLVED } from '../common/json-path';
@@ -70,8 +70,6 @@ export function withoutAlert(selection: Selection): SelectionData {
   for (const [name, d] of Object.entries(Object.getOwnPropertyDescriptors(selection))) if (name !== 'alert' && 'value' in d) out[name] = d.value;
   return out as unknown as SelectionData;
 }
-
-const hash = (text: string, length: number) => createHash('sha256').update(text).digest('hex').slice(0, length);
 
 /** The key of a list of `by` values (exported for tests of its injectivity). */
 export function thresholdKey(by: readonly string[], values: readonly unknown[]): string {

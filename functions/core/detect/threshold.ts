@@ -26,7 +26,7 @@
  *     duplicate be counted twice or a final count be approximate; firing below the cap stays exact.
  *   - Alert id: a stable hash of (rule id, key, window start): retries and duplicates name the same alert.
  */
-import { createHash } from 'node:crypto';
+import { hexHash } from '../common/hex-hash';
 
 /** `[id hash, event time (ms), distinct value hash]`: compact, because DynamoDB bills item size. */
 export type Entry = [string, number] | [string, number, string];
@@ -98,7 +98,7 @@ export function emptyThresholdState(t: number): ThresholdState {
 
 /** The alert id of one window: stable per rule, key and window start. */
 export function thresholdAlertId(ruleId: string, key: string, windowStart: number): string {
-  return `${ruleId}:w${createHash('sha256').update(JSON.stringify([ruleId, key, windowStart])).digest('hex').slice(0, 32)}`;
+  return `${ruleId}:w${hexHash(JSON.stringify([ruleId, key, windowStart]), 32)}`;
 }
 
 export interface Window {

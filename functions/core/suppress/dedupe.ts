@@ -4,7 +4,7 @@
  * that key says "and N more since ...". The decision runs on a `DedupeState`: in memory for
  * backtests, on DynamoDB conditional writes (adapters/dedupe-store.ts) where deliveries are real.
  */
-import { createHash } from 'node:crypto';
+import { hexHash } from '../common/hex-hash';
 import type { Alert, DedupeField, DedupeSpec } from '../common/types';
 
 const FIELD: Record<DedupeField, (a: Alert) => string> = {
@@ -21,7 +21,7 @@ const FIELD: Record<DedupeField, (a: Alert) => string> = {
 /** A short stable key: the rule and the `by` fields' values, hashed (values can be long). */
 export function dedupeKey(alert: Alert, spec: DedupeSpec): string {
   const parts = [alert.ruleId, ...spec.by.map((f) => `${f}=${FIELD[f](alert)}`)];
-  return `${alert.ruleId}#${createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32)}`;
+  return `${alert.ruleId}#${hexHash(JSON.stringify(parts), 32)}`;
 }
 
 export type DedupeDecision =
