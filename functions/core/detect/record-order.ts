@@ -21,7 +21,6 @@ export interface Ordered<T> {
 
 export class RecordOrder<T> {
   private readonly buffer: ReorderBuffer<Ordered<T>>;
-  private clock = 0;
 
   constructor(private readonly inScope: (record: CloudTrailRecord) => boolean, latenessMs: number) {
     this.buffer = new ReorderBuffer<Ordered<T>>(latenessMs, (p) => keyOf(p.value));
@@ -29,7 +28,8 @@ export class RecordOrder<T> {
 
   /** The latest watermark reached (ms; 0 before any record). */
   get watermark(): number {
-    return this.clock;
+    // The buffer's watermark only grows (its newest time only does): no need to keep a copy.
+    return Math.max(0, this.buffer.watermark);
   }
 
   /** A value in read order -> the values to take through the pipeline now, in event-time order. */
@@ -37,8 +37,6 @@ export class RecordOrder<T> {
     const t = inScopeTime(value, this.inScope);
     if (t === undefined) return [{ value, extra }];
     if (!this.buffer.push(t, { value, extra })) return [{ value, extra, lateAt: t }];
-    const w = this.buffer.watermark;
-    if (Number.isFinite(w) && w > this.clock) this.clock = w;
     return this.buffer.release();
   }
 
