@@ -191,6 +191,7 @@ async function main() {
   // The headline replay figures: --workers N (all cores) on the many-file trail, beside the baselines
   // measured in the same run.
   const row = (prefix: string) => trail.rows.find((r) => r.name.startsWith(prefix));
+  const orgRow = (prefix: string) => trail.organization.rows.find((r) => r.name.startsWith(prefix));
   const replayN = row(`rekwatch replay, pack, --workers ${trail.workers}`);
   const replay = {
     mbPerSec: replayN?.mbPerSec ?? null,
@@ -203,10 +204,10 @@ async function main() {
     trailMb: trail.trailMb,
     /** The same on an organization trail (5% Rekognition, the rest out of scope). */
     organization: {
-      mbPerSec: trail.organization.rows.find((r) => r.name.startsWith('rekwatch replay'))?.mbPerSec ?? null,
-      peakRssMb: trail.organization.rows.find((r) => r.name.startsWith('rekwatch replay'))?.peakRssMb ?? null,
-      duckdbMbPerSec: trail.organization.rows.find((r) => r.name.startsWith('DuckDB'))?.mbPerSec ?? null,
-      ceilingMbPerSec: trail.organization.rows.find((r) => r.name.startsWith('ceiling'))?.mbPerSec ?? null,
+      mbPerSec: orgRow('rekwatch replay')?.mbPerSec ?? null,
+      peakRssMb: orgRow('rekwatch replay')?.peakRssMb ?? null,
+      duckdbMbPerSec: orgRow('DuckDB')?.mbPerSec ?? null,
+      ceilingMbPerSec: orgRow('ceiling')?.mbPerSec ?? null,
       ...trail.organization.ratios,
     },
   };

@@ -61,7 +61,7 @@ function wide(min: number, max: number, finest: number, maxBuckets: number): { m
 }
 
 /** "3 weeks", "2 days" (the largest whole unit). */
-export function describe(ms: number): string {
+function describe(ms: number): string {
   const units: Array<[number, string]> = [[7 * DAY, 'week'], [DAY, 'day'], [HOUR, 'hour'], [MINUTE, 'minute']];
   const [size, unit] = units.find(([u]) => ms % u === 0) ?? [MINUTE, 'minute'];
   const k = Math.round(ms / size);

@@ -37,7 +37,7 @@ export interface RuleDetail {
 }
 
 /** Longest string kept from an event (more is cut when kept and marked when shown). */
-export const MAX_KEPT = 2_000;
+const MAX_KEPT = 2_000;
 
 function kept(value: unknown): string {
   const s = typeof value === 'string' ? value : String(value);

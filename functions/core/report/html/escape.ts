@@ -8,7 +8,7 @@
 import { htmlText } from '../../common/text';
 
 /** Characters of one value shown before it is cut. */
-export const SHOWN_CHARS = 200;
+const SHOWN_CHARS = 200;
 
 /** `length`: the value's length before it was cut when kept (detail.ts), if it was. */
 export function text(value: unknown, max = SHOWN_CHARS, length?: number): string {

@@ -49,7 +49,7 @@ const TOTAL_LABEL: Record<string, string> = {
  * Every number of the summary (`byRule` has its own table), nested ones one level deep: a counter
  * added to ReplaySummary later shows up here too, so the page and `--json` cannot drift apart.
  */
-export function summaryNumbers(s: ReplaySummary): Array<[string, number]> {
+function summaryNumbers(s: ReplaySummary): Array<[string, number]> {
   const out: Array<[string, number]> = [];
   for (const [k, v] of Object.entries(s)) {
     if (k === 'byRule') continue;
