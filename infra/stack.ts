@@ -17,6 +17,7 @@ import type { MutePage } from './constructs/mute-page';
 import type { SlackForwarder } from './constructs/slack-forwarder';
 import type { State } from './constructs/state';
 import { RekwatchAlerting } from './lib/rekwatch-alerting';
+import { BACKTEST_OUTPUTS, BACKTEST_PACK_DIGEST_OUTPUT } from '../functions/core/backtest/outputs';
 
 export interface RekwatchStackProps extends StackProps {
   /** Validated deployment configuration. */
@@ -74,12 +75,12 @@ export class RekwatchStack extends Stack {
         resultsExpirationDays: config.backtest.resultsExpirationDays,
         logRetentionDays: config.logRetentionDays,
       });
-      // Read by `rekwatch replay --on-aws --stack NAME` (functions/cli/replay-on-aws.ts BACKTEST_OUTPUTS).
-      new CfnOutput(this, 'BacktestStateMachineArn', { value: this.backtest.stateMachine.stateMachineArn });
-      new CfnOutput(this, 'BacktestResultsBucket', { value: this.backtest.resultsBucket.bucketName });
-      new CfnOutput(this, 'BacktestTrailBucket', { value: this.backtest.trailBucketName });
-      new CfnOutput(this, 'BacktestWorkerMemoryMb', { value: String(this.backtest.workerMemoryMb) });
-      new CfnOutput(this, 'BacktestPackDigest', { value: packDigest(pack) });
+      // Read by `rekwatch replay --on-aws --stack NAME` (functions/cli/replay-on-aws.ts).
+      new CfnOutput(this, BACKTEST_OUTPUTS.stateMachine, { value: this.backtest.stateMachine.stateMachineArn });
+      new CfnOutput(this, BACKTEST_OUTPUTS.resultsBucket, { value: this.backtest.resultsBucket.bucketName });
+      new CfnOutput(this, BACKTEST_OUTPUTS.trailBucket, { value: this.backtest.trailBucketName });
+      new CfnOutput(this, BACKTEST_OUTPUTS.workerMemory, { value: String(this.backtest.workerMemoryMb) });
+      new CfnOutput(this, BACKTEST_PACK_DIGEST_OUTPUT, { value: packDigest(pack) });
       acknowledgeBacktest(this.backtest);
     }
   }

@@ -30,16 +30,8 @@ import { terminalSafe } from '../core/common/text';
 import { writeLine, type CliIo } from './io';
 import type { SourceSpec } from './replay-sources';
 import { awsClientConfig } from './state';
+import { BACKTEST_OUTPUTS, BACKTEST_PACK_DIGEST_OUTPUT } from '../core/backtest/outputs';
 
-/** The stack outputs the backtest needs (infra/backtest/ declares them). */
-export const BACKTEST_OUTPUTS = {
-  stateMachine: 'BacktestStateMachineArn',
-  resultsBucket: 'BacktestResultsBucket',
-  trailBucket: 'BacktestTrailBucket',
-  workerMemory: 'BacktestWorkerMemoryMb',
-} as const;
-/** The digest of the pack the stack bundled (adapters/backtest/pack-digest.ts); compared, not required. */
-export const BACKTEST_PACK_DIGEST_OUTPUT = 'BacktestPackDigest';
 
 export interface OnAwsOptions {
   stack?: string;

@@ -10,7 +10,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { Writable } from 'node:stream';
 import { packDigest } from '../../functions/adapters/backtest/pack-digest';
 import { loadRulesForCommand } from '../../functions/cli/load-rules';
-import { BACKTEST_OUTPUTS, BACKTEST_PACK_DIGEST_OUTPUT } from '../../functions/cli/replay-on-aws';
+import { BACKTEST_OUTPUTS, BACKTEST_PACK_DIGEST_OUTPUT } from '../../functions/core/backtest/outputs';
 import { build, ROOT } from './helpers';
 
 const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
