@@ -4,6 +4,7 @@
  * from the same point, peak RSS, and how many worker threads it started. Usage: tsx bench/replay-child.ts PATH [replay options...]
  * The bench also runs it compiled (bench/trail.ts bundles it with esbuild as `npm run build` bundles
  * the CLI, the worker entry beside it); then BENCH_ROOT names the repository (for the rule pack).
+ * BENCH_RULES names another rules directory (to measure what one rule costs, say).
  */
 import { Writable, Readable } from 'node:stream';
 import { join } from 'node:path';
@@ -23,7 +24,7 @@ async function run() {
   subscribe(WORKER_STARTED_CHANNEL, () => threads++);
   const before = process.resourceUsage();
   const t = process.hrtime.bigint();
-  const code = await main(['node', 'rekwatch', 'replay', '--json', '--no-mutes', '--rules', join(ROOT, 'rules'), ...extra, path as string], {
+  const code = await main(['node', 'rekwatch', 'replay', '--json', '--no-mutes', '--rules', process.env.BENCH_RULES ?? join(ROOT, 'rules'), ...extra, path as string], {
     stdout, stderr, stdin: Readable.from([]), cwd: process.cwd(), stderrIsTTY: false,
   });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;

@@ -58,11 +58,13 @@ export class ReplayDetect<T> {
   readonly singleThread: boolean;
 
   constructor(private readonly evaluator: Evaluator, rules: readonly RuleDefinition[], private readonly latenessMs = DEFAULT_LATENESS_MS, memoryMs?: number) {
-    const store = new MemoryStateStore(() => this.clock);
+    // The reducers are pure (threshold.ts, first-seen.ts): the stores can keep values by reference,
+    // with no JSON copy per selection. A threshold state stays far below the store's size limit
+    // (MAX_ENTRIES entries of a few dozen bytes each), which watch's and the Lambda's stores check.
+    const store = new MemoryStateStore(() => this.clock, { copy: false });
     this.stage = new DetectStage(store, rules, { latenessMs, holdUntilClosed: true });
     this.singleThread = evaluator.usesFirstSeen;
     if (evaluator.usesFirstSeen) {
-      // The reducers are pure: the memory can keep its values by reference (no copy per record).
       const memory = new MemoryStateStore(() => this.clock, { copy: false });
       this.records = new RecordOrder<T>((r) => evaluator.inScope(r), latenessMs);
       this.precompute = async (record) => ({ firstSeen: await firstSeenFor(memory, record, memoryMs === undefined ? {} : { memoryMs }) });

@@ -108,45 +108,86 @@ export interface Window {
   fired?: FiredWindow;
 }
 
+/**
+ * A window as the range of the state's entries it holds: entries are sorted by time and windows do
+ * not overlap, so each window's members are the contiguous run `entries[lo..hi)`.
+ */
+interface Span {
+  start: number;
+  end: number;
+  lo: number;
+  hi: number;
+  fired?: FiredWindow;
+}
+
 const byTimeThenId = (a: Entry, b: Entry) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+/**
+ * The windows of a state's entries as ranges, by start: greedy in time order, fired windows as
+ * anchors (an entry inside a fired window's range belongs to it; a greedy window is cut short where
+ * the next anchor begins). One pass over the entries; no member lists are built.
+ */
+function spansOf(state: ThresholdState, windowMs: number): Span[] {
+  const anchors: Span[] = [];
+  for (const s in state.fired) {
+    const f = state.fired[s] as FiredWindow;
+    anchors.push({ start: Number(s), end: f.end, lo: 0, hi: 0, fired: f });
+  }
+  if (anchors.length > 1) anchors.sort((a, b) => a.start - b.start);
+  const entries = state.entries;
+  const greedy: Span[] = [];
+  let ai = 0;
+  let cur: Span | undefined;
+  /** The window the previous entry went to: the run of its members ends where another begins. */
+  let open: Span | undefined;
+  for (let i = 0; i < entries.length; i++) {
+    const t = (entries[i] as Entry)[1];
+    while (ai < anchors.length && (anchors[ai] as Span).end <= t) ai++;
+    const anchor = anchors[ai];
+    let into: Span;
+    if (anchor && anchor.start <= t) {
+      into = anchor;
+    } else if (cur && t < cur.end) {
+      into = cur;
+    } else {
+      cur = { start: t, end: Math.min(t + windowMs, anchor ? anchor.start : Number.POSITIVE_INFINITY), lo: i, hi: i };
+      greedy.push(cur);
+      into = cur;
+    }
+    if (into !== open) {
+      into.lo = i;
+      open = into;
+    }
+    into.hi = i + 1;
+  }
+  if (greedy.length === 0) return anchors;
+  if (anchors.length === 0) return greedy;
+  // Merged by start, anchors first on a tie (the order a stable sort of anchors then greedy gives).
+  const out: Span[] = [];
+  let g = 0;
+  for (const a of anchors) {
+    while (g < greedy.length && (greedy[g] as Span).start < a.start) out.push(greedy[g++] as Span);
+    out.push(a);
+  }
+  while (g < greedy.length) out.push(greedy[g++] as Span);
+  return out;
+}
 
 /** The windows of a state's entries (greedy in time order, fired windows as anchors), by start. */
 export function windowsOf(state: ThresholdState, windowMs: number): Window[] {
-  const anchors: Window[] = Object.entries(state.fired)
-    .map(([s, f]) => ({ start: Number(s), end: f.end, members: [] as Entry[], fired: f }))
-    .sort((a, b) => a.start - b.start);
-  const greedy: Window[] = [];
-  let ai = 0;
-  let cur: Window | undefined;
-  for (const e of state.entries) {
-    const t = e[1];
-    while (ai < anchors.length && (anchors[ai] as Window).end <= t) ai++;
-    const anchor = anchors[ai];
-    if (anchor && anchor.start <= t) {
-      anchor.members.push(e);
-      continue;
-    }
-    if (cur && t < cur.end) {
-      cur.members.push(e);
-      continue;
-    }
-    cur = { start: t, end: Math.min(t + windowMs, anchor ? anchor.start : Number.POSITIVE_INFINITY), members: [e] };
-    greedy.push(cur);
-  }
-  return [...anchors, ...greedy].sort((a, b) => a.start - b.start);
+  return spansOf(state, windowMs).map((s) => ({ start: s.start, end: s.end, members: state.entries.slice(s.lo, s.hi), ...(s.fired ? { fired: s.fired } : {}) }));
 }
 
 /** A window's count: entries (plus a fired window's overflow), or distinct values. */
-export function countOf(w: Window, state: ThresholdState, distinct: boolean): number {
-  if (distinct) return new Set(w.members.map((e) => e[2] ?? '')).size;
-  return w.members.length + (state.overflow[String(w.start)] ?? 0);
+function countOf(w: Span, state: ThresholdState, distinct: boolean): number {
+  if (!distinct) return w.hi - w.lo + (state.overflow[String(w.start)] ?? 0);
+  const seen = new Set<string>();
+  for (let i = w.lo; i < w.hi; i++) seen.add((state.entries[i] as Entry)[2] ?? '');
+  return seen.size;
 }
 
-function copyState(s: ThresholdState): ThresholdState {
-  return { v: 1, newest: s.newest, entries: [...s.entries], fired: { ...s.fired }, overflow: { ...s.overflow }, dropped: s.dropped };
-}
-
-function insertSorted(entries: Entry[], e: Entry): void {
+/** Where `e` goes in entries sorted by (time, id): after every entry that sorts at or before it. */
+function insertionPoint(entries: readonly Entry[], e: Entry): number {
   let lo = 0;
   let hi = entries.length;
   while (lo < hi) {
@@ -154,46 +195,55 @@ function insertSorted(entries: Entry[], e: Entry): void {
     if (byTimeThenId(entries[mid] as Entry, e) <= 0) lo = mid + 1;
     else hi = mid;
   }
-  entries.splice(lo, 0, e);
+  return lo;
 }
 
 /**
  * Applies one selected event. Pure: `prev` is not modified. `alertIdOf` names a window's alert
- * (normally `thresholdAlertId` for the rule and key).
+ * (normally `thresholdAlertId` for the rule and key). Linear in the state's entries, with one pass
+ * to find the windows (test/unit/detect-threshold-reference.property.test.ts holds it to a direct
+ * writing of the semantics above, on arbitrary arrivals).
  */
 export function stepThreshold(prev: ThresholdState | undefined, ev: WindowEvent, p: ThresholdParams, alertIdOf: (windowStart: number) => string): ThresholdStep {
   const base = prev ?? emptyThresholdState(ev.t);
   if (ev.t < Math.max(base.newest, ev.t) - p.latenessMs) return { outcome: 'late', state: prev };
-  if (base.entries.some((e) => e[0] === ev.id)) return { outcome: 'duplicate', state: prev };
-  const state = copyState(base);
+  for (const e of base.entries) if (e[0] === ev.id) return { outcome: 'duplicate', state: prev };
   const entry: Entry = p.distinct ? [ev.id, ev.t, ev.d ?? ''] : [ev.id, ev.t];
-  insertSorted(state.entries, entry);
-  state.newest = Math.max(state.newest, ev.t);
+  const at = insertionPoint(base.entries, entry);
+  const entries = base.entries.slice();
+  entries.splice(at, 0, entry);
+  const state: ThresholdState = { v: 1, newest: Math.max(base.newest, ev.t), entries, fired: { ...base.fired }, overflow: { ...base.overflow }, dropped: base.dropped };
 
   const fired: WindowFire[] = [];
   let counted: { alertId: string; windowStart: number; total: number } | undefined;
-  for (const w of windowsOf(state, p.windowMs)) {
+  // Firing turns a greedy window into an anchor with the same range, so these spans stay the
+  // windows of the state through the loop and the pruning after it.
+  const spans = spansOf(state, p.windowMs);
+  for (const w of spans) {
     const n = countOf(w, state, p.distinct);
     const key = String(w.start);
+    const holds = w.lo <= at && at < w.hi;
     if (w.fired) {
       if (n !== w.fired.total) state.fired[key] = { ...w.fired, total: Math.max(n, w.fired.total) };
-      if (w.members.includes(entry)) counted = { alertId: w.fired.alertId, windowStart: w.start, total: Math.max(n, w.fired.total) };
+      if (holds) counted = { alertId: w.fired.alertId, windowStart: w.start, total: Math.max(n, w.fired.total) };
     } else if (n >= p.count && w.end - w.start < p.windowMs && firedAt(state, w.end)) {
       // A window cut short by a fired one exists only because its events arrived after that window
       // fired (in time order they would have opened the window the fired one is part of): the burst
       // already alerted, so they are counted into the fired window rather than alerting again.
       const anchor = state.fired[String(w.end)] as FiredWindow;
-      if (w.members.includes(entry)) counted = { alertId: anchor.alertId, windowStart: w.end, total: anchor.total };
+      if (holds) counted = { alertId: anchor.alertId, windowStart: w.end, total: anchor.total };
     } else if (n >= p.count) {
       const alertId = alertIdOf(w.start);
       state.fired[key] = { end: w.end, alertId, reached: n, total: n };
       fired.push({ windowStart: w.start, windowEnd: w.end, alertId, reached: n });
     }
   }
-  prune(state, p);
-  compact(state, p);
-  const windows = windowsOf(state, p.windowMs);
-  const lastEnd = windows.length ? (windows[windows.length - 1] as Window).end : state.newest + p.windowMs;
+  const live = prune(state, spans, p);
+  let lastEnd = live > 0 ? (spans[spans.length - 1] as Span).end : state.newest + p.windowMs;
+  if (compact(state, p)) {
+    const after = spansOf(state, p.windowMs);
+    lastEnd = after.length ? (after[after.length - 1] as Span).end : state.newest + p.windowMs;
+  }
   return { outcome: 'applied', state, fired, ...(counted ? { counted } : {}), expiresAt: lastEnd + p.latenessMs };
 }
 
@@ -202,22 +252,29 @@ function firedAt(state: ThresholdState, start: number): boolean {
   return Object.prototype.hasOwnProperty.call(state.fired, String(start));
 }
 
-/** Drops the windows no later event can reach: those ending at or before `newest - lateness`. */
-function prune(state: ThresholdState, p: ThresholdParams): void {
+/**
+ * Drops the windows no later event can reach: those ending at or before `newest - lateness` (a
+ * prefix of `spans`, which do not overlap and so end in start order). Returns how many windows live on.
+ */
+function prune(state: ThresholdState, spans: readonly Span[], p: ThresholdParams): number {
   const horizon = state.newest - p.latenessMs;
-  const dead = windowsOf(state, p.windowMs).filter((w) => w.end <= horizon);
-  if (dead.length === 0) return;
-  const gone = new Set<Entry>(dead.flatMap((w) => w.members));
-  state.entries = state.entries.filter((e) => !gone.has(e));
-  for (const w of dead) {
+  let dead = 0;
+  while (dead < spans.length && (spans[dead] as Span).end <= horizon) dead++;
+  if (dead === 0) return spans.length;
+  let cut = 0;
+  for (let i = 0; i < dead; i++) {
+    const w = spans[i] as Span;
+    if (w.hi > cut) cut = w.hi;
     delete state.fired[String(w.start)];
     delete state.overflow[String(w.start)];
   }
+  if (cut > 0) state.entries = state.entries.slice(cut);
+  return spans.length - dead;
 }
 
-/** Keeps the state within MAX_ENTRIES (see the header for what that costs in exactness). */
-function compact(state: ThresholdState, p: ThresholdParams): void {
-  if (state.entries.length <= MAX_ENTRIES) return;
+/** Keeps the state within MAX_ENTRIES (see the header for what that costs in exactness); whether it changed the entries. */
+function compact(state: ThresholdState, p: ThresholdParams): boolean {
+  if (state.entries.length <= MAX_ENTRIES) return false;
   const drop = new Set<Entry>();
   for (const w of windowsOf(state, p.windowMs)) {
     if (p.distinct) {
@@ -239,4 +296,5 @@ function compact(state: ThresholdState, p: ThresholdParams): void {
     state.entries = state.entries.slice(over);
     state.dropped += over;
   }
+  return true;
 }
