@@ -319,7 +319,7 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
     } else {
       // A worker's chunk (chunk.ts), item by item in input order; the two common kinds (out of scope,
       // quiet) are settled and counted here synchronously, with shared outcomes: nothing is built per record.
-      const { file, kinds, hashes, found, others } = unit.chunk;
+      const { file, kinds, hashes, found, others, texts } = unit.chunk;
       const alertFor = (ruleId: string, text: string) => replay.evaluator.selectionAlert(ruleId, text);
       let k = 0;
       let f = 0;
@@ -332,7 +332,7 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
           tally.record(settleQuietHash(hashes[k] as number, hashes[k + 1] as number, deps), file, '');
           k += 2;
         } else if (kind === FOUND) {
-          const { evaluated, where } = foundItem(found[f++] as Found, alertFor);
+          const { evaluated, where } = foundItem(found[f++] as Found, alertFor, texts);
           await outcome(await settle(evaluated, deps), file, where);
         } else {
           countItem(tally, others[o++] as EvaluatedChunk['others'][number], note, jsonNote);

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { RE2JS } from 're2js';
 import { compileGlob, globMatch } from '../../functions/core/match/glob';
 import { parseCidr, parseIp } from '../../functions/core/match/ip';
 import { Evaluator } from '../../functions/core/match/evaluator';
@@ -224,6 +225,18 @@ describe('string operators', () => {
     expect(() => op('matchesRegex')('x', '(a')).toThrow();
     // A pattern that backtracks catastrophically in a backtracking engine completes at once here.
     expect(op('matchesRegex')(`${'a'.repeat(5000)}!`, '^(a+)+$')).toBe(false);
+  });
+
+  it('matchesRegex answers asked again (remembered) are the answers asked fresh', () => {
+    const m = op('matchesRegex');
+    const fresh = (fact: string, pattern: string) => RE2JS.compile(pattern).matcher(fact).find();
+    // Pairs whose pattern and fact, written one after the other, spell the same text.
+    const pairs: Array<[string, string]> = [['123456789012', '^[0-9]{12}$'], ['12345678901', '^[0-9]{12}$'], ['b', 'a'], ['ab', ''], ['', 'ab'], ['2$', '^[0-9]{1'], ['^[0-9]{12}$123456789012', ''], ['x\u0000c', 'c'], ['c', 'c\u0000x']];
+    for (let round = 0; round < 3; round++) for (const [fact, pattern] of pairs) expect(m(fact, pattern)).toBe(fresh(fact, pattern));
+    // Many distinct facts (past the bound, which forgets) and long ones (not remembered) stay right.
+    for (let i = 0; i < 5000; i++) expect(m(String(100000000000 + i * 7919), '^[0-9]{12}$')).toBe(true);
+    expect(m(`${'1'.repeat(300)}`, '^1+$')).toBe(true);
+    expect(m(`${'1'.repeat(300)}x`, '^1+$')).toBe(false);
   });
 });
 

@@ -11,8 +11,12 @@
  *   FOUND         an in-scope record with alerts, rule errors or threshold selections (detect/selection.ts,
  *                 applied by the main thread's detect stage): in `found`, its key among the rest.
  *                 A selection's alert is built only when it fires (lazyAlert): when the worker has
- *                 the record's JSON text (`text`), it posts the selections without their alerts and
- *                 the main thread builds one from the text if it is ever read (`foundItem`).
+ *                 the record's JSON text, it posts the selections without their alerts, and the text
+ *                 as UTF-8 in `texts` (`textAt` says where), and the main thread builds an alert
+ *                 from the text if one is ever read (`foundItem`). Bytes in one buffer per chunk,
+ *                 not a string per record: a selection waits in the detect stage's reorder buffer
+ *                 for the lateness bound, and text held there as strings was most of what the main
+ *                 thread's scavenges copied.
  *   OTHER         anything else the reader said, in `others` (the file, bytes, unreadable, malformed:
  *                 a value stage 1 calls malformed is one too, with the same note and the same count)
  */
@@ -30,7 +34,7 @@ export const OTHER = 3;
 type InScope = Extract<Evaluated, { status: 'inScope' }>;
 
 /** A FOUND item as posted: selections may lack their alert, and then `text` is the record's JSON text. */
-export type Found = Omit<InScope, 'selections'> & { where: string; selections?: ReadonlyArray<Selection | SelectionData>; text?: string };
+export type Found = Omit<InScope, 'selections'> & { where: string; selections?: ReadonlyArray<Selection | SelectionData>; textAt?: readonly [start: number, end: number] };
 
 /** Builds the alert of a selection of a rule from the record's JSON text (Evaluator.selectionAlert). */
 export type AlertFromText = (ruleId: string, text: string) => Alert;
@@ -42,6 +46,8 @@ export interface EvaluatedChunk {
   hashes: Int32Array;
   found: Found[];
   others: Exclude<TrailItem, { kind: 'value' }>[];
+  /** The texts of FOUND records posted without their selections' alerts, UTF-8, at their `textAt`. */
+  texts?: Uint8Array;
 }
 
 /** Builds chunks of at most `size` items. */
@@ -52,6 +58,9 @@ export class ChunkBuilder {
   private h = 0;
   private found: Found[] = [];
   private others: EvaluatedChunk['others'] = [];
+  /** Allocated when a chunk first needs it (most hold no text); its own ArrayBuffer, so it can be transferred. */
+  private texts: Buffer | undefined;
+  private t = 0;
 
   constructor(private readonly file: string, private readonly size = 2048) {
     this.kinds = new Uint8Array(size);
@@ -88,7 +97,7 @@ export class ChunkBuilder {
         if (e.selections) {
           if (text !== undefined && e.selections.some((s) => !alertBuilt(s))) {
             found.selections = e.selections.map((s) => (alertBuilt(s) ? s : withoutAlert(s)));
-            found.text = text;
+            found.textAt = this.text(text);
           } else {
             // No text to build it from later: the alert goes with the selection (spreading builds it).
             found.selections = e.selections.map((s) => ({ ...s }));
@@ -111,9 +120,25 @@ export class ChunkBuilder {
     this.others.push(item);
   }
 
+  /** Appends a record's text to `texts`; where it went. */
+  private text(text: string): [number, number] {
+    // UTF-8 takes at most three bytes per UTF-16 code unit.
+    const need = this.t + text.length * 3;
+    if (!this.texts || this.texts.length < need) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(need, 64 * 1024, (this.texts?.length ?? 0) * 2));
+      if (this.texts) this.texts.copy(grown, 0, 0, this.t);
+      this.texts = grown;
+    }
+    const start = this.t;
+    this.t += this.texts.write(text, start, 'utf8');
+    return [start, this.t];
+  }
+
   /** The chunk so far, and a fresh start. */
   take(): EvaluatedChunk {
-    const chunk: EvaluatedChunk = { file: this.file, kinds: this.kinds.subarray(0, this.n), hashes: this.hashes.subarray(0, this.h), found: this.found, others: this.others };
+    const chunk: EvaluatedChunk = { file: this.file, kinds: this.kinds.subarray(0, this.n), hashes: this.hashes.subarray(0, this.h), found: this.found, others: this.others, texts: this.texts ? this.texts.subarray(0, this.t) : new Uint8Array(0) };
+    this.texts = undefined;
+    this.t = 0;
     this.kinds = new Uint8Array(this.size);
     this.hashes = new Int32Array(this.size * 2);
     this.n = 0;
@@ -128,10 +153,14 @@ export class ChunkBuilder {
  * A posted FOUND item as a stage 1 result again, each selection with its alert (built from the
  * record's text by `alertFor` when first read, if the worker posted it without one).
  */
-export function foundItem(found: Found, alertFor: AlertFromText): { evaluated: InScope; where: string } {
-  const { where, text, selections, ...rest } = found;
+export function foundItem(found: Found, alertFor: AlertFromText, texts?: Uint8Array): { evaluated: InScope; where: string } {
+  const { where, textAt, selections, ...rest } = found;
   if (!selections) return { evaluated: rest, where };
-  const full = selections.map((s): Selection => ('alert' in s ? s : lazyAlert({ ...s }, () => alertFor(s.ruleId, text as string))));
+  const text = () => {
+    if (!texts || !textAt) throw new Error('foundItem: a selection without its alert and no text to build it from');
+    return Buffer.from(texts.buffer, texts.byteOffset + textAt[0], textAt[1] - textAt[0]).toString('utf8');
+  };
+  const full = selections.map((s): Selection => ('alert' in s ? s : lazyAlert({ ...s }, () => alertFor(s.ruleId, text()))));
   return { evaluated: { ...rest, selections: full }, where };
 }
 
@@ -155,7 +184,7 @@ export function* chunkItems(chunk: EvaluatedChunk, alertFor: AlertFromText): Gen
         k += 2;
         break;
       case FOUND:
-        yield foundItem(chunk.found[f++] as Found, alertFor);
+        yield foundItem(chunk.found[f++] as Found, alertFor, chunk.texts);
         break;
       default:
         yield { item: chunk.others[o++] as EvaluatedChunk['others'][number] };

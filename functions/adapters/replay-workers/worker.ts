@@ -53,7 +53,8 @@ function start(): void {
     if (message.type === 'chunk') {
       while (unacked >= MAX_UNACKED) await new Promise<void>((r) => (wake = r));
       unacked++;
-      port.postMessage(message, [message.chunk.kinds.buffer as ArrayBuffer, message.chunk.hashes.buffer as ArrayBuffer]);
+      const { kinds, hashes, texts } = message.chunk;
+      port.postMessage(message, [kinds.buffer as ArrayBuffer, hashes.buffer as ArrayBuffer, ...(texts ? [texts.buffer as ArrayBuffer] : [])]);
     } else {
       port.postMessage(message);
     }

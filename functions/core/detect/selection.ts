@@ -65,11 +65,13 @@ export function alertBuilt(selection: Selection): boolean {
 
 /** A selection's data without its alert, leaving the alert unbuilt (for a reader that rebuilds it elsewhere). */
 export function withoutAlert(selection: Selection): SelectionData {
-  // Read property by property: `const { alert, ...rest } = selection` would build the alert.
-  const out: Record<string, unknown> = {};
-  for (const [name, d] of Object.entries(Object.getOwnPropertyDescriptors(selection))) if (name !== 'alert' && 'value' in d) out[name] = d.value;
-  return out as unknown as SelectionData;
+  // Field by field: `const { alert, ...rest } = selection` would build the alert.
+  const { ruleId, key, keyValues, eventTime, id, distinct } = selection;
+  return distinct === undefined ? { ruleId, key, keyValues, eventTime, id } : { ruleId, key, keyValues, eventTime, id, distinct };
 }
+/** A field added to SelectionData and not copied by withoutAlert fails to compile here. */
+const EVERY_FIELD_COPIED: [Exclude<keyof SelectionData, 'ruleId' | 'key' | 'keyValues' | 'eventTime' | 'id' | 'distinct'>] extends [never] ? true : never = true;
+void EVERY_FIELD_COPIED;
 
 /** The key of a list of `by` values (exported for tests of its injectivity). */
 export function thresholdKey(by: readonly string[], values: readonly unknown[]): string {

@@ -66,7 +66,7 @@ interface CompiledRule {
   /** What the rule needs in a record's raw text (text-requirement.ts); null: it cannot be ruled out so. */
   requirement: Clause[] | null;
   engine?: Engine;
-  /** json-rules-engine's verdicts for this rule by the values of its facts (runEngine). */
+  /** json-rules-engine's verdicts for this rule by the values of its facts (recall, ask). */
   verdicts: Map<string, RememberedVerdict>;
 }
 
@@ -269,9 +269,10 @@ export class Evaluator {
   }
 
   /**
-   * `evaluateRecord` without the promise when no rule survives the pre-check (most records): the
-   * evaluation itself, else a promise of it. Never rejects. `precomputed`: the state-dependent facts
-   * (firstSeen) the caller computed for this record; absent ones are undefined.
+   * `evaluateRecord` without the promise when no rule survives the pre-check (most records) or each
+   * survivor's verdict is a remembered one: the evaluation itself, else a promise of it. Never
+   * rejects. `precomputed`: the state-dependent facts (firstSeen) the caller computed for this record;
+   * absent ones are undefined.
    */
   evaluateNow(record: CloudTrailRecord, envelope?: Record<string, unknown>, precomputed?: Precomputed): Evaluation | Promise<Evaluation> {
     if (!this.inScope(record)) return { status: 'outOfScope', record, alerts: [], errors: [] };
@@ -295,33 +296,60 @@ export class Evaluator {
     return this.runEngines(survivors, facts, envelope);
   }
 
-  private async runEngines(rules: CompiledRule[], facts: RecordFacts, envelope?: Record<string, unknown>): Promise<Evaluation> {
-    const alerts: Alert[] = [];
-    const errors: RuleError[] = [];
-    let selections: Selection[] | undefined;
-    for (const c of rules) {
-      try {
-        if (await this.runEngine(c, facts)) {
-          if (c.rule.threshold) {
-            // Copies of one call share a selection id: the detect stage counts them once. Its alert is
-            // built only when something reads it (most selections never fire).
-            const { rule, record } = { rule: c.rule, record: facts.record };
-            const selection = selectionOf(rule as RuleDefinition & { threshold: ThresholdSpec }, facts, () => buildAlert(rule, record, envelope, this.accountNames));
-            if (selection) (selections ??= []).push(selection);
-          } else {
-            const alert = buildAlert(c.rule, facts.record, envelope, this.accountNames);
-            if (!this.copyWindow?.fold(alert)) alerts.push(alert);
-          }
-        }
-      } catch (e) {
-        errors.push({ ruleId: c.rule.id, message: e instanceof Error ? e.message : String(e) });
-      }
+  /**
+   * json-rules-engine on the rules that survived the pre-check, in pack order. Synchronous while every
+   * verdict is one remembered (`recall`: the common case for the high-volume calls a threshold rule
+   * selects); from the first rule the engine must decide, the rest are run asynchronously, in order.
+   */
+  private runEngines(rules: readonly CompiledRule[], facts: RecordFacts, envelope?: Record<string, unknown>): Evaluation | Promise<Evaluation> {
+    const found: Found = { alerts: [], errors: [] };
+    for (let i = 0; i < rules.length; i++) {
+      const c = rules[i] as CompiledRule;
+      const asked = this.recall(c, facts);
+      if (asked instanceof EngineQuestion) return this.runEnginesFrom(rules, i, asked, facts, envelope, found);
+      this.take(c, asked, facts, envelope, found);
     }
-    return { status: 'evaluated', record: facts.record, alerts, errors, ...(selections ? { selections } : {}) };
+    return evaluationOf(facts.record, found);
   }
 
-  private async runEngine(c: CompiledRule, recordFacts: RecordFacts): Promise<boolean> {
-    c.engine ??= createEngine([c.rule]);
+  private async runEnginesFrom(rules: readonly CompiledRule[], from: number, first: EngineQuestion, facts: RecordFacts, envelope: Record<string, unknown> | undefined, found: Found): Promise<Evaluation> {
+    for (let i = from; i < rules.length; i++) {
+      const c = rules[i] as CompiledRule;
+      const asked = i === from ? first : this.recall(c, facts);
+      this.take(c, asked instanceof EngineQuestion ? await this.ask(c, asked) : asked, facts, envelope, found);
+    }
+    return evaluationOf(facts.record, found);
+  }
+
+  /** A rule's verdict as evaluation output: an alert, a selection (threshold rules), or a rule error. */
+  private take(c: CompiledRule, verdict: RememberedVerdict, facts: RecordFacts, envelope: Record<string, unknown> | undefined, found: Found): void {
+    if (verdict === false) return;
+    if (verdict !== true) {
+      found.errors.push({ ruleId: c.rule.id, message: verdict.error });
+      return;
+    }
+    try {
+      if (c.rule.threshold) {
+        // Copies of one call share a selection id: the detect stage counts them once. Its alert is
+        // built only when something reads it (most selections never fire).
+        const { rule, record } = { rule: c.rule, record: facts.record };
+        const selection = selectionOf(rule as RuleDefinition & { threshold: ThresholdSpec }, facts, () => buildAlert(rule, record, envelope, this.accountNames));
+        if (selection) (found.selections ??= []).push(selection);
+      } else {
+        const alert = buildAlert(c.rule, facts.record, envelope, this.accountNames);
+        if (!this.copyWindow?.fold(alert)) found.alerts.push(alert);
+      }
+    } catch (e) {
+      found.errors.push({ ruleId: c.rule.id, message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  /**
+   * The rule's remembered verdict for the values of the facts it reads, or the question to put to
+   * json-rules-engine: those values (the facts object it is run with) and the key to remember its
+   * answer under (undefined: not kept, see verdictKey; always so with the pre-check off).
+   */
+  private recall(c: CompiledRule, recordFacts: RecordFacts): RememberedVerdict | EngineQuestion {
     const facts: Record<string, unknown> = Object.create(null);
     // The values json-rules-engine will see, as one JSON text: undefined as 0, a value as [value], so
     // two different lists of values never share a text (the lists are the pack's, the same for every record).
@@ -334,19 +362,44 @@ export class Evaluator {
     }
     if (key !== undefined && key.length <= MAX_VERDICT_KEY) {
       const known = c.verdicts.get(key);
-      if (known === true || known === false) return known;
-      if (known !== undefined) throw new Error(known.error);
-      try {
-        const matched = (await c.engine.run(facts)).results.length > 0;
-        remember(c.verdicts, key, matched);
-        return matched;
-      } catch (e) {
-        remember(c.verdicts, key, { error: e instanceof Error ? e.message : String(e) });
-        throw e;
-      }
+      if (known !== undefined) return known;
+      return new EngineQuestion(facts, key);
     }
-    const result = await c.engine.run(facts);
-    return result.results.length > 0;
+    return new EngineQuestion(facts, undefined);
   }
+
+  /** json-rules-engine's verdict (remembered under the question's key, when it has one). */
+  private async ask(c: CompiledRule, q: EngineQuestion): Promise<RememberedVerdict> {
+    let verdict: RememberedVerdict;
+    try {
+      // A rule json-rules-engine refuses (possible only for rules not loaded from validated files)
+      // is a rule error, as a run that throws is.
+      c.engine ??= createEngine([c.rule]);
+      verdict = (await c.engine.run(q.facts)).results.length > 0;
+    } catch (e) {
+      verdict = { error: e instanceof Error ? e.message : String(e) };
+    }
+    if (q.key !== undefined) remember(c.verdicts, q.key, verdict);
+    return verdict;
+  }
+}
+
+/** What a record's rules gave so far (runEngines). */
+interface Found {
+  alerts: Alert[];
+  errors: RuleError[];
+  selections?: Selection[];
+}
+
+function evaluationOf(record: CloudTrailRecord, found: Found): Evaluation {
+  return { status: 'evaluated', record, alerts: found.alerts, errors: found.errors, ...(found.selections ? { selections: found.selections } : {}) };
+}
+
+/** A rule to put to json-rules-engine: the facts it is run with, and the key its verdict is kept under. */
+class EngineQuestion {
+  constructor(
+    readonly facts: Record<string, unknown>,
+    readonly key: string | undefined,
+  ) {}
 }
 

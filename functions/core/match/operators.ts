@@ -93,6 +93,29 @@ function regexOf(value: unknown, operator: string): RE2JS {
   return re;
 }
 
+/**
+ * Regular-expression results, remembered: re2js (linear time whatever the pattern, unlike the native
+ * engine) costs microseconds a match, and the facts rules test are a small set of values seen again
+ * and again (account ids, say). Pure, so a remembered answer is the answer. Bounded: short facts
+ * only, at most MATCH_CACHE_LIMIT answers, all forgotten when full.
+ */
+const matchCache = new Map<string, boolean>();
+const MATCH_CACHE_LIMIT = 4096;
+const MATCH_CACHE_MAX_FACT = 256;
+
+function regexMatches(pattern: string, re: RE2JS, fact: string): boolean {
+  if (fact.length > MATCH_CACHE_MAX_FACT) return re.matcher(fact).find();
+  // The pattern's length first, so no pattern and fact can spell another pair's key.
+  const key = `${pattern.length}:${pattern}${fact}`;
+  let hit = matchCache.get(key);
+  if (hit === undefined) {
+    hit = re.matcher(fact).find();
+    if (matchCache.size >= MATCH_CACHE_LIMIT) matchCache.clear();
+    matchCache.set(key, hit);
+  }
+  return hit;
+}
+
 type StringTest = (fact: string) => boolean;
 
 /**
@@ -187,8 +210,9 @@ export const CUSTOM_OPERATORS: readonly CustomOperator[] = [
     valueKind: 'regex',
     evaluate: (fact, value) => {
       if (missing(value)) return false;
+      // Compiled (or refused: not a string, not a valid pattern) whatever the fact is, as before.
       const re = regexOf(value, 'matchesRegex');
-      return typeof fact === 'string' && re.matcher(fact).find();
+      return typeof fact === 'string' && regexMatches(value as string, re, fact);
     },
   },
   { name: 'exists', valueKind: 'boolean', evaluate: exists },
