@@ -34,6 +34,22 @@ describe('MemoryStateStore', () => {
     expect((await s.get('k'))?.value).toEqual({ list: [1] });
   });
 
+  it('holds what is live, not every key ever written: expired keys nobody reads again are swept', async () => {
+    let clock = 0;
+    const s = new MemoryStateStore(() => clock, { copy: false });
+    // A key per session, each written once and never read again, live for 100 ticks of the clock.
+    let peak = 0;
+    for (let i = 0; i < 50_000; i++) {
+      clock = i;
+      expect(await s.put(`threshold#r#session-${i}`, { i }, 0, i + 100)).toBe(true);
+      peak = Math.max(peak, s.held);
+    }
+    expect(s.size).toBe(100);
+    expect(peak).toBeLessThan(2_500);
+    // Live items are never swept.
+    expect((await s.get('threshold#r#session-49999'))?.value).toEqual({ i: 49_999 });
+  });
+
   it('refuses a value over the size limit', async () => {
     await expect(store().put('k', 'x'.repeat(400_000), 0, 5_000)).rejects.toThrow(/over 350000 bytes/);
   });

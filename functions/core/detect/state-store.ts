@@ -65,9 +65,18 @@ export async function updateState<T>(
  * With `{ copy: false }` (replay's hot path) values are kept by reference and not size-checked: only
  * for callers whose reducers never modify a value they read or wrote (the detect reducers are pure).
  */
+const SWEEP_MIN = 1024;
+
 export class MemoryStateStore implements DetectionStateStore {
   private readonly items = new Map<string, { json: string; value?: unknown; version: number; expiresAt: number }>();
   private readonly copy: boolean;
+  /**
+   * Writes until the next sweep of expired items. Reads drop an expired item they meet, but a key
+   * that is never read again (one per assumed-role session, say) would stay for the whole run:
+   * every so many writes (at least SWEEP_MIN, and as many as there are items, so a sweep costs O(1)
+   * a write amortised) the expired ones go, and memory follows the live state, not the input.
+   */
+  private untilSweep = SWEEP_MIN;
 
   constructor(private readonly now: () => number, options: { copy?: boolean } = {}) {
     this.copy = options.copy ?? true;
@@ -81,6 +90,7 @@ export class MemoryStateStore implements DetectionStateStore {
 
   async put<T>(key: string, value: T, expectedVersion: number, expiresAt: number): Promise<boolean> {
     if ((this.live(key)?.version ?? 0) !== expectedVersion) return false;
+    if (--this.untilSweep <= 0) this.sweep();
     if (!this.copy) {
       this.items.set(key, { json: '', value, version: expectedVersion + 1, expiresAt });
       return true;
@@ -96,6 +106,18 @@ export class MemoryStateStore implements DetectionStateStore {
     let n = 0;
     for (const key of this.items.keys()) if (this.live(key)) n++;
     return n;
+  }
+
+  /** Items held, expired ones not yet swept among them: what the store's memory is (for tests). */
+  get held(): number {
+    return this.items.size;
+  }
+
+  /** Deletes every expired item. */
+  private sweep(): void {
+    const now = this.now();
+    for (const [key, item] of this.items) if (item.expiresAt <= now) this.items.delete(key);
+    this.untilSweep = Math.max(SWEEP_MIN, this.items.size);
   }
 
   private live(key: string) {
