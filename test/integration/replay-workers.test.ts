@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { syntheticRecords } from '../../scripts/synthetic-trail';
-import { WORKER_STARTED_CHANNEL } from '../../functions/adapters/replay-workers/pool';
+import { PREFETCH_USED_CHANNEL, WORKER_STARTED_CHANNEL } from '../../functions/adapters/replay-workers/pool';
 import { runCli } from '../helpers/cli';
 import { record } from '../helpers/records';
 
@@ -53,13 +53,17 @@ const stdin = synthetic.slice(100, 140).map((r) => JSON.stringify(r)).join('\n')
 /** One replay through the CLI, and how many worker threads it started (the pool says so on a diagnostics channel). */
 async function replay(workers: number, extra: string[] = []) {
   const threads = new Set<number>();
+  let prefetched = 0;
   const onStart = (m: unknown) => threads.add((m as { threadId: number }).threadId);
+  const onPrefetched = () => prefetched++;
   subscribe(WORKER_STARTED_CHANNEL, onStart);
+  subscribe(PREFETCH_USED_CHANNEL, onPrefetched);
   try {
     const res = await runCli(['replay', ...extra, '--workers', String(workers), '--max-record-size', '8KiB', '--rules', 'rules', '--state-dir', state, 'trail/b', '-', 'trail/a.json.gz', 'trail'], { cwd: dir, stdin });
-    return { ...res, threads: threads.size };
+    return { ...res, threads: threads.size, prefetched };
   } finally {
     unsubscribe(WORKER_STARTED_CHANNEL, onStart);
+    unsubscribe(PREFETCH_USED_CHANNEL, onPrefetched);
   }
 }
 
@@ -81,8 +85,11 @@ describe('replay --workers', () => {
     for (const workers of [2, 3]) {
       const many = await replay(workers, ['--json']);
       expect(many.code).toBe(0);
-      // The CLI really evaluated in that many threads (the same output could come from one thread).
+      // The CLI really evaluated in that many threads (the same output could come from one thread),
+      // and the first files (two a thread, of the trail's five, read while the rules loaded) were
+      // read once, not again.
       expect(many.threads).toBe(workers);
+      expect(many.prefetched).toBe(Math.min(2 * workers, 5));
       expect(many.stdout).toBe(one.stdout);
       expect(many.stderr).toBe(one.stderr);
     }

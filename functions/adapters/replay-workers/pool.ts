@@ -24,6 +24,10 @@ import type { FromWorker, ToWorker, WorkerSetup } from './worker';
 export const WORKER_STARTED_CHANNEL = 'rekwatch:replay-worker-started';
 const started = channel(WORKER_STARTED_CHANNEL);
 
+/** Published to, with `{ threadId }`, for each job that read a file its thread had prefetched (EarlyWorkers.prefetch). */
+export const PREFETCH_USED_CHANNEL = 'rekwatch:replay-prefetch-used';
+const prefetchUsed = channel(PREFETCH_USED_CHANNEL);
+
 /** One input's results, in order: chunks from a worker, or the input itself for the main thread to read. */
 export type PooledInput = { kind: 'worker'; chunks: AsyncIterable<EvaluatedChunk> } | { kind: 'main'; input: TrailInput };
 
@@ -102,6 +106,8 @@ function newWorker(setup: WorkerSetup | null): Worker {
  */
 export class EarlyWorkers {
   private readonly idle: Worker[];
+  /** Files handed to a thread to read before its setup (`prefetch`), by path: their jobs go to it. */
+  private readonly prefetchedBy = new Map<string, Worker>();
 
   constructor(count: number) {
     this.idle = Array.from({ length: count }, () => {
@@ -114,6 +120,34 @@ export class EarlyWorkers {
       });
       return w;
     });
+  }
+
+  /**
+   * Has the threads start reading the run's first regular files (at most JOBS_PER_WORKER each, in
+   * turn) while the main thread loads the rules: each file is read and scanned, and held for the job
+   * that reads it, which evaluateInWorkers gives to the same thread. Only the read options must be
+   * known; an input the run never reads is dropped with its thread (`end`).
+   */
+  prefetch(inputs: readonly TrailInput[], options: { maxRecordBytes?: number }): void {
+    let k = 0;
+    for (const input of inputs) {
+      if ('unreadable' in input || !input.regular || this.prefetchedBy.has(input.fsPath)) continue;
+      const worker = this.idle[k % Math.max(1, this.idle.length)];
+      if (!worker || k >= this.idle.length * JOBS_PER_WORKER) return;
+      k++;
+      this.prefetchedBy.set(input.fsPath, worker);
+      worker.postMessage({ type: 'prefetch', input, ...(options.maxRecordBytes === undefined ? {} : { maxRecordBytes: options.maxRecordBytes }) } satisfies ToWorker);
+    }
+  }
+
+  /** How many inputs `prefetch` can hand out. */
+  get prefetchLimit(): number {
+    return this.idle.length * JOBS_PER_WORKER;
+  }
+
+  /** The thread that prefetched this file, if one did. */
+  prefetcher(fsPath: string): Worker | undefined {
+    return this.prefetchedBy.get(fsPath);
   }
 
   /** One of the threads, now the taker's to give a setup and to end. */
@@ -137,15 +171,38 @@ export async function* evaluateInWorkers(inputs: AsyncIterable<TrailInput>, work
   let fatal: Error | undefined;
   let jobCount = 0;
 
+  /**
+   * Hands waiting jobs to threads with room, in input order: a prefetched file to the thread that
+   * holds it (and only to it), any other to the thread with the fewest jobs (so the first files go
+   * to different threads, in turn, as `prefetch` handed them out).
+   */
   const dispatch = () => {
-    for (const slot of pool) {
-      if (slot.pending >= JOBS_PER_WORKER) continue;
-      const next = waiting.shift();
-      if (!next) return;
+    for (let w = 0; w < waiting.length; ) {
+      const next = waiting[w] as (typeof waiting)[number];
+      const holder = 'fsPath' in next.input ? early?.prefetcher(next.input.fsPath) : undefined;
+      let slot: Slot | undefined;
+      if (holder) {
+        slot = pool.find((s) => s.worker === holder);
+        if (slot && slot.pending >= JOBS_PER_WORKER) slot = undefined;
+        else if (!slot) slot = leastBusy(); // its thread was dropped before it was taken
+      } else {
+        slot = leastBusy();
+      }
+      if (!slot) {
+        if (!holder) return; // every thread is full
+        w++;
+        continue;
+      }
+      waiting.splice(w, 1);
       slot.pending++;
       next.job.reader = slot.worker;
       slot.worker.postMessage({ type: 'read', job: next.id, input: next.input } satisfies ToWorker);
     }
+  };
+  const leastBusy = (): Slot | undefined => {
+    let best: Slot | undefined;
+    for (const s of pool) if (s.pending < JOBS_PER_WORKER && (!best || s.pending < best.pending)) best = s;
+    return best;
   };
   const spawn = () => {
     const ready = early?.take();
@@ -161,6 +218,7 @@ export async function* evaluateInWorkers(inputs: AsyncIterable<TrailInput>, work
         return;
       }
       jobs.delete(m.job);
+      if (m.type === 'done' && m.prefetched && prefetchUsed.hasSubscribers) prefetchUsed.publish({ threadId: worker.threadId });
       job.finish(m.type === 'failed' ? new Error(`rekwatch: a replay worker failed: ${m.message}`) : undefined);
       slot.pending--;
       dispatch();

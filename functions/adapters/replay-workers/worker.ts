@@ -13,7 +13,7 @@ import { parseWholeText, readInput, TOO_DEEP, wholeFileText, wholeWhere, type Tr
 import { Evaluator, type EvaluatorOptions } from '../../core/match/evaluator';
 import { evaluateValue } from '../../core/pipeline/record-pipeline';
 import { PARSE, QUIET_HASHED, RawStage } from '../../core/pipeline/raw-record';
-import { scanDocument } from '../../core/input/raw-document';
+import { scanDocument, type RawDocument } from '../../core/input/raw-document';
 import { MAX_NESTING, nestsDeeperThan } from '../../core/common/nesting';
 import type { RulePack } from '../../core/common/types';
 import { ChunkBuilder, type EvaluatedChunk } from './chunk';
@@ -26,15 +26,30 @@ export interface WorkerSetup {
   chunkSize?: number;
 }
 
-/** Main thread to worker: its setup first when it was started without one (pool.ts EarlyWorkers). */
-export type ToWorker = { type: 'setup'; setup: WorkerSetup } | { type: 'read'; job: number; input: TrailInput } | { type: 'ack' };
+/**
+ * Main thread to worker: its setup first when it was started without one (pool.ts EarlyWorkers),
+ * possibly after inputs to start reading before it (`prefetch`: read and scanned, held for the
+ * `read` job of the same file, which classifies them once the setup is there).
+ */
+export type ToWorker =
+  | { type: 'setup'; setup: WorkerSetup }
+  | { type: 'prefetch'; input: TrailInput; maxRecordBytes?: number }
+  | { type: 'read'; job: number; input: TrailInput }
+  | { type: 'ack' };
 /** Worker to main thread. */
 export type FromWorker =
   | { type: 'chunk'; job: number; chunk: EvaluatedChunk }
-  | { type: 'done'; job: number }
+  /** `prefetched`: the job read a file the worker had prefetched (not read again). */
+  | { type: 'done'; job: number; prefetched?: true }
   | { type: 'failed'; job: number; message: string };
 
 const MAX_UNACKED = 6;
+
+/** A file read whole and scanned (either may be null: then it is parsed, or streamed). */
+interface Read {
+  text: WholeText | null;
+  raw: RawDocument | null;
+}
 /** Workers are handed regular files only; stdin, FIFOs and devices are read by the main thread. */
 const NO_STDIN = Readable.from([]);
 
@@ -60,6 +75,18 @@ function start(): void {
     }
   };
 
+  /** A file's text, scanned: what a job reads before anything that needs the rules. */
+  const readText = async (input: TrailInput, maxRecordBytes: number | undefined): Promise<Read> => {
+    const text = 'unreadable' in input ? null : await wholeFileText(input, { maxRecordBytes });
+    // Scanned without JSON.parse where that is sound (core/input/raw-document.ts): most records are
+    // then classified from their text alone (core/pipeline/raw-record.ts) and the rest parsed one by one.
+    return { text, raw: text && scanDocument(text.text, MAX_NESTING, { controlFree: text.controlFree }) };
+  };
+  /** Prefetched files by path, each held until the job that reads it (pool.ts sends it here). */
+  const prefetched = new Map<string, { maxRecordBytes: number | undefined; read: Promise<Read> }>();
+
+  /** Whether the job just read took a prefetched file. */
+  let tookPrefetched = false;
   const read = async (job: number, input: TrailInput): Promise<void> => {
     if (!setup || !evaluator) throw new Error('replay worker: a job before its setup');
     const ev = evaluator;
@@ -70,10 +97,10 @@ function start(): void {
       if (!builder.empty) await post({ type: 'chunk', job, chunk: builder.take() });
     };
     const options = { maxRecordBytes };
-    const text = 'unreadable' in input ? null : await wholeFileText(input, options);
-    // Scanned without JSON.parse where that is sound (core/input/raw-document.ts): most records are
-    // then classified from their text alone (core/pipeline/raw-record.ts) and the rest parsed one by one.
-    const raw = text && scanDocument(text.text, MAX_NESTING, { controlFree: text.controlFree });
+    const early = 'fsPath' in input ? prefetched.get(input.fsPath) : undefined;
+    if (early) prefetched.delete((input as { fsPath: string }).fsPath);
+    tookPrefetched = early !== undefined && early.maxRecordBytes === maxRecordBytes;
+    const { text, raw } = await (tookPrefetched ? (early as { read: Promise<Read> }).read : readText(input, maxRecordBytes));
     if (raw) {
       builder.other({ kind: 'file', file });
       const stage = new RawStage(raw, ev);
@@ -141,12 +168,13 @@ function start(): void {
   };
 
   const run = async () => {
-    if (running) return;
+    if (running || !setup) return;
     running = true;
     for (let next = jobs.shift(); next; next = jobs.shift()) {
       try {
+        tookPrefetched = false;
         await read(next.job, next.input);
-        await post({ type: 'done', job: next.job });
+        await post({ type: 'done', job: next.job, ...(tookPrefetched ? { prefetched: true as const } : {}) });
       } catch (e) {
         await post({ type: 'failed', job: next.job, message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
       }
@@ -158,6 +186,14 @@ function start(): void {
     if (m.type === 'setup') {
       setup = m.setup;
       evaluator = new Evaluator(setup.pack, { ...setup.evaluator, copies: 'each' });
+      void run(); // jobs that came before the setup
+    } else if (m.type === 'prefetch') {
+      // Read now, while the main thread loads the rules; a failure is the read job's to report.
+      if ('fsPath' in m.input && !prefetched.has(m.input.fsPath)) {
+        const read = readText(m.input, m.maxRecordBytes);
+        read.catch(() => undefined);
+        prefetched.set(m.input.fsPath, { maxRecordBytes: m.maxRecordBytes, read });
+      }
     } else if (m.type === 'ack') {
       unacked--;
       const w = wake;
