@@ -24,7 +24,7 @@ export interface CustomOperator {
 
 const cidrCache = new WeakMap<object, Cidr[]>();
 const cidrStringCache = new Map<string, Cidr[]>();
-const regexCache = new Map<string, RE2JS>();
+const regexCache = new Map<string, StringTest>();
 const CACHE_LIMIT = 10_000;
 
 function cidrsOf(value: unknown, operator: string): Cidr[] {
@@ -82,53 +82,61 @@ function re2js(): typeof import('re2js') {
   return re2;
 }
 
-function regexOf(value: unknown, operator: string): RE2JS {
+/** The pattern's test (RE2 syntax, its answers remembered); throws for a value that is not a valid pattern. */
+function regexOf(value: unknown, operator: string): StringTest {
   if (typeof value !== 'string') throw new Error(`${operator}: value must be a regular expression string`);
-  let re = regexCache.get(value);
-  if (!re) {
-    re = re2js().RE2JS.compile(value);
+  let test = regexCache.get(value);
+  if (!test) {
+    const re: RE2JS = re2js().RE2JS.compile(value);
+    test = remembered((fact) => re.matcher(fact).find());
     if (regexCache.size > CACHE_LIMIT) regexCache.clear();
-    regexCache.set(value, re);
+    regexCache.set(value, test);
   }
-  return re;
-}
-
-/**
- * Regular-expression results, remembered: re2js (linear time whatever the pattern, unlike the native
- * engine) costs microseconds a match, and the facts rules test are a small set of values seen again
- * and again (account ids, say). Pure, so a remembered answer is the answer. Bounded: short facts
- * only, at most MATCH_CACHE_LIMIT answers, all forgotten when full.
- */
-const matchCache = new Map<string, boolean>();
-const MATCH_CACHE_LIMIT = 4096;
-const MATCH_CACHE_MAX_FACT = 256;
-
-function regexMatches(pattern: string, re: RE2JS, fact: string): boolean {
-  if (fact.length > MATCH_CACHE_MAX_FACT) return re.matcher(fact).find();
-  // The pattern's length first, so no pattern and fact can spell another pair's key.
-  const key = `${pattern.length}:${pattern}${fact}`;
-  let hit = matchCache.get(key);
-  if (hit === undefined) {
-    hit = re.matcher(fact).find();
-    if (matchCache.size >= MATCH_CACHE_LIMIT) matchCache.clear();
-    matchCache.set(key, hit);
-  }
-  return hit;
+  return test;
 }
 
 type StringTest = (fact: string) => boolean;
+
+/**
+ * Answers of the costlier string tests (globs, RE2 regular expressions), remembered. The facts rules
+ * test are a small set of values seen again and again (principal ARNs, account ids, user agents),
+ * and a glob list or an re2js match (linear time whatever the pattern, unlike the native engine)
+ * costs a microsecond or more; the tests are pure, so a remembered answer is the answer. Bounded
+ * for any input: short facts only, at most ANSWERS_LIMIT answers over all tests, all forgotten when
+ * full. Keys are a test's number, a colon and the fact, so no two tests' answers can meet.
+ */
+const answers = new Map<string, boolean>();
+const ANSWERS_LIMIT = 4096;
+const MAX_REMEMBERED_FACT = 256;
+let tests = 0;
+
+function remembered(test: StringTest): StringTest {
+  const prefix = `${tests++}:`;
+  return (fact) => {
+    if (fact.length > MAX_REMEMBERED_FACT) return test(fact);
+    const key = prefix + fact;
+    let answer = answers.get(key);
+    if (answer === undefined) {
+      answer = test(fact);
+      if (answers.size >= ANSWERS_LIMIT) answers.clear();
+      answers.set(key, answer);
+    }
+    return answer;
+  };
+}
 
 /**
  * An operator over strings whose value is one pattern or an array of them (any may match). The
  * value is compiled once per distinct value (rule values and lists are the same objects on every
  * evaluation) into a single test function.
  */
-function anyString(name: string, compile: (pattern: string) => StringTest, prepare: (fact: string) => string = (f) => f): OperatorFn {
+function anyString(name: string, compile: (pattern: string) => StringTest, prepare: (fact: string) => string = (f) => f, remember = false): OperatorFn {
   const byArray = new WeakMap<object, StringTest>();
   const byString = new Map<string, StringTest>();
   const build = (value: unknown): StringTest => {
     const tests = stringsOf(value, name).map(compile);
-    return tests.length === 1 ? (tests[0] as StringTest) : (f) => tests.some((t) => t(f));
+    const test = tests.length === 1 ? (tests[0] as StringTest) : (f: string) => tests.some((t) => t(f));
+    return remember ? remembered(test) : test;
   };
   return (fact, value) => {
     if (value === undefined || value === null) return false;
@@ -199,20 +207,20 @@ export const CUSTOM_OPERATORS: readonly CustomOperator[] = [
   },
   { name: 'startsWith', valueKind: 'strings', evaluate: anyString('startsWith', (p) => (f) => f.startsWith(p)) },
   { name: 'endsWith', valueKind: 'strings', evaluate: anyString('endsWith', (p) => (f) => f.endsWith(p)) },
-  { name: 'matches', valueKind: 'strings', evaluate: anyString('matches', (p) => compileGlob(p)) },
+  { name: 'matches', valueKind: 'strings', evaluate: anyString('matches', (p) => compileGlob(p), undefined, true) },
   {
     name: 'matchesIgnoreCase',
     valueKind: 'strings',
-    evaluate: anyString('matchesIgnoreCase', (p) => compileGlob(p, true), lowerCased),
+    evaluate: anyString('matchesIgnoreCase', (p) => compileGlob(p, true), lowerCased, true),
   },
   {
     name: 'matchesRegex',
     valueKind: 'regex',
     evaluate: (fact, value) => {
       if (missing(value)) return false;
-      // Compiled (or refused: not a string, not a valid pattern) whatever the fact is, as before.
-      const re = regexOf(value, 'matchesRegex');
-      return typeof fact === 'string' && regexMatches(value as string, re, fact);
+      // Compiled (or refused: not a string, not a valid pattern) whatever the fact is.
+      const test = regexOf(value, 'matchesRegex');
+      return typeof fact === 'string' && test(fact);
     },
   },
   { name: 'exists', valueKind: 'boolean', evaluate: exists },
