@@ -4,9 +4,10 @@
  * order, as if it had read them itself. Inputs a worker cannot open on its own (stdin, FIFOs,
  * devices) and unreadable paths stay in the main thread, in their place.
  *
- * Memory: each worker holds one file (whole-file reading is capped, trail-reader.ts) and at most a
- * few chunks ahead of the main thread (worker.ts), so the total is bounded by the number of workers,
- * not the input. A worker that fails is fatal (it is a bug, not bad input: bad input is a result).
+ * Memory: each worker holds one file (whole-file reading is capped, trail-reader.ts), two at the start
+ * when it prefetched them (EarlyWorkers.prefetch), and at most a few chunks ahead of the main thread
+ * (worker.ts), so the total is bounded by the number of workers, not the input. A worker that fails
+ * is fatal (it is a bug, not bad input: bad input is a result).
  */
 import { channel } from 'node:diagnostics_channel';
 import { join } from 'node:path';
