@@ -13,7 +13,6 @@ import { parseWholeText, readInput, TOO_DEEP, wholeFileText, wholeWhere, type Tr
 import { Evaluator, type EvaluatorOptions } from '../../core/match/evaluator';
 import { evaluateValue } from '../../core/pipeline/record-pipeline';
 import { PARSE, QUIET_HASHED, RawStage } from '../../core/pipeline/raw-record';
-import { LiteralFinder } from '../../core/input/literal-finder';
 import { scanDocument, type RawDocument } from '../../core/input/raw-document';
 import { MAX_NESTING, nestsDeeperThan } from '../../core/common/nesting';
 import type { RulePack } from '../../core/common/types';
@@ -89,8 +88,6 @@ function start(): void {
   /** Prefetched files by path, each held until the job that reads it (pool.ts sends it here). */
   const prefetched = new Map<string, { maxRecordBytes: number | undefined; read: Promise<Read> }>();
 
-  /** The raw stages' literal finder, one for every file this thread reads. */
-  const finder = new LiteralFinder('');
   /** Whether the job just read took a prefetched file. */
   let tookPrefetched = false;
   const read = async (job: number, input: TrailInput): Promise<void> => {
@@ -109,7 +106,7 @@ function start(): void {
     const { text, raw } = await (tookPrefetched ? (early as { read: Promise<Read> }).read : readText(input, maxRecordBytes));
     if (raw) {
       builder.other({ kind: 'file', file });
-      const stage = new RawStage(raw, ev, finder);
+      const stage = new RawStage(raw, ev);
       const hash = new Int32Array(2);
       for (let i = 0; i < raw.count; i++) {
         const e = stage.classify(i, hash, 0);

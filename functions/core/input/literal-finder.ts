@@ -9,19 +9,7 @@ export class LiteralFinder {
   private start = 0;
   private end = 0;
 
-  constructor(private text: string) {}
-
-  /**
-   * Starts over on another text. One finder can serve every document a thread reads, so `contains`
-   * is one function for the whole run: a call site that sees a new function per document is
-   * deoptimised and compiled again.
-   */
-  reset(text: string): void {
-    this.text = text;
-    this.next.clear();
-    this.start = 0;
-    this.end = 0;
-  }
+  constructor(private readonly text: string) {}
 
   /** The range `contains` looks in; each call's start must be at or after the last one's. */
   range(start: number, end: number): void {

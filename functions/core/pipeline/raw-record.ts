@@ -42,10 +42,8 @@ const NONE: readonly never[] = [];
 export class RawStage {
   private readonly finder: LiteralFinder;
 
-  /** `finder`: one to reuse across documents (reset to this one's text), else a new one. */
-  constructor(private readonly doc: RawDocument, private readonly evaluator: Evaluator, finder?: LiteralFinder) {
-    if (finder) finder.reset(doc.text);
-    this.finder = finder ?? new LiteralFinder(doc.text);
+  constructor(private readonly doc: RawDocument, private readonly evaluator: Evaluator) {
+    this.finder = new LiteralFinder(doc.text);
   }
 
   /**
