@@ -71,16 +71,22 @@ const nearlyOrdered = fc
     return Array.from({ length: n }, (_, i) => ({ id: `n${Math.floor(rand() * n * 1.2)}`, t: T0 + i * 20_000 + Math.round((rand() - 0.5) * jitter * MIN), d: `v${Math.floor(rand() * 5)}` }));
   });
 
+/** `compare` on generated parameters and arrivals; what it saw, summed over the runs. */
+function compareAll(arrivals: fc.Arbitrary<Ev[]>, numRuns: number) {
+  const totals = { applied: 0, fired: 0, counted: 0, late: 0 };
+  fc.assert(
+    fc.property(params, arrivals, (p, evs) => {
+      const s = compare(evs, p);
+      for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += s[k];
+    }),
+    { numRuns },
+  );
+  return totals;
+}
+
 describe('the threshold reducer gives what its first writing gives', () => {
   it('on arbitrary arrivals (any order, duplicates, late events, distinct values)', () => {
-    const totals = { applied: 0, fired: 0, counted: 0, late: 0 };
-    fc.assert(
-      fc.property(params, events, (p, evs) => {
-        const s = compare(evs, p);
-        for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += s[k];
-      }),
-      { numRuns: 400 },
-    );
+    const totals = compareAll(events, 400);
     // Not vacuous: windows fired, out-of-order events were counted into fired windows, some were late.
     // (Measured over runs: ~115 fired, ~20 counted, ~1,050 late; the bounds sit well below.)
     expect(totals.fired).toBeGreaterThan(50);
@@ -89,14 +95,7 @@ describe('the threshold reducer gives what its first writing gives', () => {
   });
 
   it('on nearly ordered trails (windows fire, get pruned and are cut short by late arrivals)', () => {
-    const totals = { applied: 0, fired: 0, counted: 0, late: 0 };
-    fc.assert(
-      fc.property(params, nearlyOrdered, (p, evs) => {
-        const s = compare(evs, p);
-        for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += s[k];
-      }),
-      { numRuns: 200 },
-    );
+    const totals = compareAll(nearlyOrdered, 200);
     // (Measured: ~440 fired, ~3,700 counted into fired windows, ~2,700 late.)
     expect(totals.fired).toBeGreaterThan(200);
     expect(totals.counted).toBeGreaterThan(1500);
