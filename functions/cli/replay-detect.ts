@@ -98,19 +98,20 @@ export class ReplayDetect<T> {
   }
 
   /** A record's threshold selections (after `settle`); returns the alerts ready to decide and the late notes. */
-  async selections(selections: readonly Selection[], lateRecord = false): Promise<{ alerts: Alert[]; notes: string[] }> {
+  selections(selections: readonly Selection[], lateRecord = false): { alerts: Alert[]; notes: string[] } {
     if (lateRecord) {
       // The record came too late for the record buffer: its selections are late as well.
       return { alerts: [], notes: lateSelectionsOf(selections).map((l) => this.noteLate(lateSelectionNote(l, this.latenessMs))).filter((n): n is string => n !== undefined) };
     }
-    const out = await this.stage.push(selections);
+    // The store is in memory: the detect stage runs without a promise per selection.
+    const out = this.stage.pushNow(selections);
     this.tick(this.stage.watermark);
     return { alerts: out.alerts, notes: out.late.map((l) => this.noteLateSelection(l)).filter((n): n is string => n !== undefined) };
   }
 
   /** End of input: every remaining window applied and every held alert, with its final count. */
-  async flush(): Promise<{ alerts: Alert[]; notes: string[] }> {
-    const out = await this.stage.flush();
+  flush(): { alerts: Alert[]; notes: string[] } {
+    const out = this.stage.flushNow();
     return { alerts: out.alerts, notes: out.late.map((l) => this.noteLateSelection(l)).filter((n): n is string => n !== undefined) };
   }
 

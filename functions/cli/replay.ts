@@ -310,12 +310,25 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
     }
   };
 
-  /** Counts a record's outcome, prints its alerts, and takes its selections through the detect stage. */
-  const outcome = async (o: RecordOutcome, file: string, where: string, late = false) => {
+  /**
+   * Counts a record's outcome, prints its alerts, and takes its selections through the detect stage.
+   * Without a promise when nothing is printed or decided (most records with selections: their
+   * windows have not fired): the detect stage works in memory (replay-detect.ts).
+   */
+  const outcome = (o: RecordOutcome, file: string, where: string, late = false): void | Promise<void> => {
     const counted = tally.record(o, file, where);
     for (const n of counted.notes) jsonNote(n);
-    for (const alert of counted.deliver) await emit(alert);
-    if (detect && o.status === 'evaluated' && o.selections) await detected(await detect.selections(o.selections, late));
+    // The detect stage reads and writes only its own state, so taking the selections before the
+    // record's own alerts are printed changes nothing that either side sees.
+    const found = detect && o.status === 'evaluated' && o.selections ? detect.selections(o.selections, late) : undefined;
+    if (counted.deliver.length === 0 && (!found || found.alerts.length === 0)) {
+      if (found) for (const n of found.notes) jsonNote(n);
+      return;
+    }
+    return (async () => {
+      for (const alert of counted.deliver) await emit(alert);
+      if (found) await detected(found);
+    })();
   };
   const detected = async (d: { alerts: Alert[]; notes: string[] }) => {
     for (const n of d.notes) jsonNote(n);
@@ -355,7 +368,9 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
           k += 2;
         } else if (kind === FOUND) {
           const { evaluated, where } = foundItem(found[f++] as Found, alertFor, texts);
-          await outcome(await settle(evaluated, deps), file, where);
+          const settled = settle(evaluated, deps);
+          const done = outcome(settled instanceof Promise ? await settled : settled, file, where);
+          if (done) await done;
         } else {
           countItem(tally, others[o++] as EvaluatedChunk['others'][number], note, jsonNote);
         }
@@ -365,7 +380,7 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
   }
   if (detect) {
     for (const p of detect.flushRecords()) await outcome(await processRecord(p.value, deps), p.extra.file, p.extra.where);
-    await detected(await detect.flush());
+    await detected(detect.flush());
   }
   progress.clear();
   return run;

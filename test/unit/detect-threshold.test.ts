@@ -4,7 +4,7 @@
  * counts and distinct counts, duplicates, lateness, pruning, the cap, stable alert ids and keys.
  */
 import { detectSelection, DetectStage, thresholdStateKey } from '../../functions/core/detect/stage';
-import { MemoryStateStore } from '../../functions/core/detect/state-store';
+import { MemoryStateStore, type DetectionStateStore } from '../../functions/core/detect/state-store';
 import { thresholdKey, type Selection } from '../../functions/core/detect/selection';
 import { MAX_ENTRIES, stepThreshold, thresholdAlertId, windowsOf, type ThresholdParams, type ThresholdState } from '../../functions/core/detect/threshold';
 import { Evaluator } from '../../functions/core/match/evaluator';
@@ -233,5 +233,17 @@ describe('selections and the detect stage', () => {
     const end = await stage.flush();
     expect(end.alerts.map((a) => [a.eventId, a.threshold?.final])).toEqual([['s-61', 2]]);
     expect(stage.counts).toEqual({ applied: 5, duplicate: 0, late: 1 });
+  });
+
+  it('runs without a promise only over a store that answers at once', async () => {
+    const { evaluator, rule: r } = thresholdPack({ count: 2, window: '5m', by: ['principalArn'] });
+    const slow: DetectionStateStore = { get: async () => undefined, put: async () => true };
+    const stage = new DetectStage(slow, [r], { latenessMs: MIN });
+    expect(() => stage.pushNow([])).toThrow(/store that answers at once/);
+    const now = new DetectStage(new MemoryStateStore(() => 0), [r], { latenessMs: MIN });
+    const [a, b] = [await selectionsOf(evaluator, [search(0)]), await selectionsOf(evaluator, [search(1)])];
+    expect(now.pushNow(a)).toEqual({ alerts: [], late: [] });
+    now.pushNow(b);
+    expect(now.flushNow().alerts.map((x) => x.eventId)).toEqual(['s-1']);
   });
 });

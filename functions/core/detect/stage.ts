@@ -17,7 +17,9 @@
  *     selections are applied in event-time order within the lateness bound; late ones are counted and
  *     named. With `holdUntilClosed`, a fired alert is held until its window has closed (the watermark
  *     passed its end, or the input ended) and then released with `threshold.final`, the window's final
- *     count; otherwise it is released when it fires.
+ *     count; otherwise it is released when it fires. Over a store that answers at once (the
+ *     in-memory one: `ImmediateStateStore`), `pushNow` / `flushNow` (and `detectSelectionNow`) do the
+ *     same without a promise per selection: replay's hot path.
  * Errors of the store propagate (the caller decides to fail open); nothing here reads a clock.
  */
 import { formatDuration } from '../common/duration';
@@ -26,7 +28,7 @@ import type { CloudTrailRecord } from '../common/types';
 import { DEFAULT_FIRST_SEEN_MEMORY_MS, firstSeenFact, firstSeenStateKey, learnFirstSeen, observationOf, type FirstSeenFact, type FirstSeenState } from './first-seen';
 import { DEFAULT_LATENESS_MS, ReorderBuffer } from './reorder';
 import type { Selection } from './selection';
-import { updateState, type DetectionStateStore } from './state-store';
+import { updateState, updateStateNow, type DetectionStateStore, type ImmediateStateStore, type StateChange } from './state-store';
 import { stepThreshold, thresholdAlertId, type ThresholdState, type ThresholdStep } from './threshold';
 
 export interface DetectOptions {
@@ -63,22 +65,45 @@ export function windowAlert(selection: Selection, spec: ThresholdSpec, fire: { w
   };
 }
 
-export async function detectSelection(store: DetectionStateStore, selection: Selection, spec: ThresholdSpec, options: DetectOptions = {}): Promise<DetectResult> {
+/**
+ * One selection's read-modify-write of its key's window state: the state key, the change
+ * (`stepThreshold`), and what it gave once applied. Shared by the store-agnostic `detectSelection` and
+ * the immediate `detectSelectionNow`.
+ */
+function thresholdUpdate(selection: Selection, spec: ThresholdSpec, options: DetectOptions) {
   const params = { count: spec.count, windowMs: spec.windowMs, distinct: spec.distinct !== undefined, latenessMs: options.latenessMs ?? DEFAULT_LATENESS_MS };
   const event = { id: selection.id, t: selection.eventTime, ...(selection.distinct === undefined ? {} : { d: selection.distinct }) };
   const alertIdOf = (start: number) => thresholdAlertId(selection.ruleId, selection.key, start);
   let step: ThresholdStep | undefined;
-  await updateState<ThresholdState>(store, thresholdStateKey(selection.ruleId, selection.key), (current) => {
-    step = stepThreshold(current, event, params, alertIdOf);
-    return step.outcome === 'applied' ? { value: step.state, expiresAt: step.expiresAt } : undefined;
-  });
-  const s = step as ThresholdStep;
-  if (s.outcome !== 'applied') return { outcome: s.outcome, alerts: [] };
   return {
-    outcome: 'applied',
-    alerts: s.fired.map((f) => windowAlert(selection, spec, f)),
-    ...(s.counted ? { counted: { alertId: s.counted.alertId, total: s.counted.total } } : {}),
+    key: thresholdStateKey(selection.ruleId, selection.key),
+    change: (current: ThresholdState | undefined): StateChange<ThresholdState> => {
+      step = stepThreshold(current, event, params, alertIdOf);
+      return step.outcome === 'applied' ? { value: step.state, expiresAt: step.expiresAt } : undefined;
+    },
+    result: (): DetectResult => {
+      const s = step as ThresholdStep;
+      if (s.outcome !== 'applied') return { outcome: s.outcome, alerts: [] };
+      return {
+        outcome: 'applied',
+        alerts: s.fired.map((f) => windowAlert(selection, spec, f)),
+        ...(s.counted ? { counted: { alertId: s.counted.alertId, total: s.counted.total } } : {}),
+      };
+    },
   };
+}
+
+export async function detectSelection(store: DetectionStateStore, selection: Selection, spec: ThresholdSpec, options: DetectOptions = {}): Promise<DetectResult> {
+  const u = thresholdUpdate(selection, spec, options);
+  await updateState<ThresholdState>(store, u.key, u.change);
+  return u.result();
+}
+
+/** `detectSelection` on a store that answers at once (replay's in-memory one): no promise. */
+export function detectSelectionNow(store: ImmediateStateStore, selection: Selection, spec: ThresholdSpec, options: DetectOptions = {}): DetectResult {
+  const u = thresholdUpdate(selection, spec, options);
+  updateStateNow<ThresholdState>(store, u.key, u.change);
+  return u.result();
 }
 
 export interface FirstSeenOptions {
@@ -160,18 +185,53 @@ export class DetectStage {
 
   /** Takes the selections of one record; returns what is ready. */
   async push(selections: readonly Selection[]): Promise<StageOutput> {
+    const late = this.buffered(selections);
+    const out: StageOutput = { alerts: [], late };
+    for (const s of this.buffer.release()) this.took(s, await detectSelection(this.store, s, this.specOf(s), { latenessMs: this.latenessMs }), out);
+    return this.closing(out, false);
+  }
+
+  /** End of input: applies everything buffered and releases every held alert. */
+  async flush(): Promise<StageOutput> {
+    const out: StageOutput = { alerts: [], late: [] };
+    for (const s of this.buffer.flush()) this.took(s, await detectSelection(this.store, s, this.specOf(s), { latenessMs: this.latenessMs }), out);
+    return this.closing(out, true);
+  }
+
+  /** `push` without a promise, for a stage over a store that answers at once (replay's in-memory one). */
+  pushNow(selections: readonly Selection[]): StageOutput {
+    const store = this.immediate();
+    const out: StageOutput = { alerts: [], late: this.buffered(selections) };
+    for (const s of this.buffer.release()) this.took(s, detectSelectionNow(store, s, this.specOf(s), { latenessMs: this.latenessMs }), out);
+    return this.closing(out, false);
+  }
+
+  /** `flush` without a promise (see `pushNow`). */
+  flushNow(): StageOutput {
+    const store = this.immediate();
+    const out: StageOutput = { alerts: [], late: [] };
+    for (const s of this.buffer.flush()) this.took(s, detectSelectionNow(store, s, this.specOf(s), { latenessMs: this.latenessMs }), out);
+    return this.closing(out, true);
+  }
+
+  private immediate(): ImmediateStateStore {
+    const s = this.store as Partial<ImmediateStateStore>;
+    if (typeof s.getNow !== 'function' || typeof s.putNow !== 'function') throw new Error('DetectStage: pushNow and flushNow need a store that answers at once (MemoryStateStore)');
+    return this.store as ImmediateStateStore;
+  }
+
+  /** Buffers a record's selections of known rules; the late ones, counted. */
+  private buffered(selections: readonly Selection[]): LateSelection[] {
     const late: LateSelection[] = [];
     for (const s of selections) {
       if (!this.specs.has(s.ruleId)) continue;
       if (!this.buffer.push(s.eventTime, s)) late.push(this.lateOf(s));
     }
-    const out = await this.apply(this.buffer.release(), false);
-    return { alerts: out.alerts, late: [...late, ...out.late] };
+    return late;
   }
 
-  /** End of input: applies everything buffered and releases every held alert. */
-  async flush(): Promise<StageOutput> {
-    return this.apply(this.buffer.flush(), true);
+  private specOf(s: Selection): ThresholdSpec {
+    return this.specs.get(s.ruleId) as ThresholdSpec;
   }
 
   private lateOf(s: Selection): LateSelection {
@@ -179,25 +239,23 @@ export class DetectStage {
     return { ruleId: s.ruleId, eventId: s.alert.eventId, eventTime: s.alert.eventTime };
   }
 
-  private async apply(ready: readonly Selection[], end: boolean): Promise<StageOutput> {
-    const alerts: Alert[] = [];
-    const late: LateSelection[] = [];
-    for (const s of ready) {
-      const spec = this.specs.get(s.ruleId) as ThresholdSpec;
-      const r = await detectSelection(this.store, s, spec, { latenessMs: this.latenessMs });
-      if (r.outcome === 'late') late.push(this.lateOf(s));
-      else this.counts[r.outcome]++;
-      for (const a of r.alerts) {
-        if (this.options.holdUntilClosed) this.held.set(a.id, { alert: a, end: Date.parse(a.threshold!.windowStart) + spec.windowMs });
-        else alerts.push(a);
-      }
-      if (r.counted) {
-        const h = this.held.get(r.counted.alertId);
-        if (h) h.alert = { ...h.alert, threshold: { ...h.alert.threshold!, final: r.counted.total } };
-      }
+  /** What applying one released selection gave: counted, its alerts held or out, its fired window's final count. */
+  private took(s: Selection, r: DetectResult, out: StageOutput): void {
+    if (r.outcome === 'late') out.late.push(this.lateOf(s));
+    else this.counts[r.outcome]++;
+    for (const a of r.alerts) {
+      if (this.options.holdUntilClosed) this.held.set(a.id, { alert: a, end: Date.parse(a.threshold!.windowStart) + this.specOf(s).windowMs });
+      else out.alerts.push(a);
     }
-    if (this.options.holdUntilClosed) alerts.push(...this.closed(end));
-    return { alerts, late };
+    if (r.counted) {
+      const h = this.held.get(r.counted.alertId);
+      if (h) h.alert = { ...h.alert, threshold: { ...h.alert.threshold!, final: r.counted.total } };
+    }
+  }
+
+  private closing(out: StageOutput, end: boolean): StageOutput {
+    if (this.options.holdUntilClosed) out.alerts.push(...this.closed(end));
+    return out;
   }
 
   /** Held alerts whose window has closed (all of them at the end), oldest window first. */

@@ -61,13 +61,32 @@ export async function updateState<T>(
 }
 
 /**
+ * A store that answers at once (the in-memory one): `updateStateNow` then runs a change without a
+ * promise, which replay's detect stage does for every selection of a long trail.
+ */
+export interface ImmediateStateStore extends DetectionStateStore {
+  getNow<T>(key: string): StateItem<T> | undefined;
+  putNow<T>(key: string, value: T, expectedVersion: number, expiresAt: number): boolean;
+}
+
+/** `updateState` on a store that answers at once: the same read-modify-write, synchronously. */
+export function updateStateNow<T>(store: ImmediateStateStore, key: string, change: (current: T | undefined) => StateChange<T>): T | undefined {
+  // One attempt: no other writer can come between this read and this write.
+  const item = store.getNow<T>(key);
+  const next = change(item?.value);
+  if (next === undefined) return item?.value;
+  if (!store.putNow(key, next.value, item?.version ?? 0, next.expiresAt)) throw new StateConflictError(key, 1);
+  return next.value;
+}
+
+/**
  * The in-memory store (replay, tests): same contract, values copied so callers cannot alias them.
  * With `{ copy: false }` (replay's hot path) values are kept by reference and not size-checked: only
  * for callers whose reducers never modify a value they read or wrote (the detect reducers are pure).
  */
 const SWEEP_MIN = 1024;
 
-export class MemoryStateStore implements DetectionStateStore {
+export class MemoryStateStore implements ImmediateStateStore {
   private readonly items = new Map<string, { json: string; value?: unknown; version: number; expiresAt: number }>();
   private readonly copy: boolean;
   /**
@@ -83,12 +102,20 @@ export class MemoryStateStore implements DetectionStateStore {
   }
 
   async get<T>(key: string): Promise<StateItem<T> | undefined> {
+    return this.getNow<T>(key);
+  }
+
+  async put<T>(key: string, value: T, expectedVersion: number, expiresAt: number): Promise<boolean> {
+    return this.putNow(key, value, expectedVersion, expiresAt);
+  }
+
+  getNow<T>(key: string): StateItem<T> | undefined {
     const item = this.live(key);
     if (!item) return undefined;
     return { value: (this.copy ? JSON.parse(item.json) : item.value) as T, version: item.version, expiresAt: item.expiresAt };
   }
 
-  async put<T>(key: string, value: T, expectedVersion: number, expiresAt: number): Promise<boolean> {
+  putNow<T>(key: string, value: T, expectedVersion: number, expiresAt: number): boolean {
     if ((this.live(key)?.version ?? 0) !== expectedVersion) return false;
     if (--this.untilSweep <= 0) this.sweep();
     if (!this.copy) {

@@ -109,18 +109,23 @@ export function evaluateValue(value: unknown, evaluator: Evaluator, precompute?:
  * Stage 2, called for every record in input order. A duplicate's evaluation is dropped (as if it had
  * never been evaluated: stage 1 has no effect on later records).
  */
-export async function settle(e: Evaluated, deps: Omit<PipelineDeps, 'evaluator' | 'precompute'>): Promise<RecordOutcome> {
+export function settle(e: Evaluated, deps: Omit<PipelineDeps, 'evaluator' | 'precompute'>): RecordOutcome | Promise<RecordOutcome> {
   if (e.status !== 'inScope') return e;
   if (e.alerts.length === 0 && e.errors.length === 0 && !e.selections) return settleQuiet(e.key, deps);
   if (deps.duplicates?.seenBefore(e.key)) return DUPLICATE;
   const base = { ...(e.eventId === undefined ? {} : { eventId: e.eventId }), ...(e.selections ? { selections: e.selections } : {}) };
   if (e.alerts.length === 0) return { status: 'evaluated', errors: e.errors, alerts: NO_ALERTS, ...base };
+  return settleAlerts(e.alerts, e.errors, base, deps);
+}
+
+/** `settle`'s part for a record with alerts: folding copies and each alert's verdict (mutes, dedupe), in order. */
+async function settleAlerts(matchedAlerts: readonly Alert[], errors: readonly RuleError[], base: { eventId?: string; selections?: readonly Selection[] }, deps: Omit<PipelineDeps, 'evaluator' | 'precompute'>): Promise<RecordOutcome> {
   const alerts: AlertOutcome[] = [];
-  for (const matched of e.alerts) {
+  for (const matched of matchedAlerts) {
     if (deps.copies?.fold(matched)) continue;
     alerts.push({ matched, verdict: deps.decide ? await deps.decide(matched) : { deliver: true, alert: matched } });
   }
-  return { status: 'evaluated', errors: e.errors, alerts: alerts.length ? alerts : NO_ALERTS, ...base };
+  return { status: 'evaluated', errors, alerts: alerts.length ? alerts : NO_ALERTS, ...base };
 }
 
 /** Each alert's verdict (`deps.decide`, else delivered): for alerts the detect stage raised. */
