@@ -102,6 +102,24 @@ describe('the threshold reducer gives what its first writing gives', () => {
     expect(totals.late).toBeGreaterThan(800);
   });
 
+  it('on states no version of the reducer writes, which a store could still hand it', () => {
+    // Fired windows that overlap (one inside another), fired windows with no entries before and after
+    // a live one, entries out of order, a fired window that ends before it starts.
+    const p: ThresholdParams = { count: 3, windowMs: 10 * MIN, distinct: false, latenessMs: 0 };
+    const fired = (end: number, alertId: string) => ({ end, alertId, reached: 3, total: 3 });
+    const cases: Array<[ThresholdState, Ev, ThresholdParams]> = [
+      [{ v: 1, newest: 50 * MIN, entries: [['a', 5 * MIN], ['b', 15 * MIN], ['c', 50 * MIN]], fired: { '0': fired(100 * MIN, 'A'), [String(10 * MIN)]: fired(20 * MIN, 'B') }, overflow: {}, dropped: 0 }, { id: 'd', t: 60 * MIN }, p],
+      [{ v: 1, newest: 30 * MIN, entries: [['a', 5 * MIN], ['b', 15 * MIN]], fired: { '0': fired(100 * MIN, 'A'), [String(10 * MIN)]: fired(20 * MIN, 'B') }, overflow: {}, dropped: 0 }, { id: 'd', t: 30 * MIN }, p],
+      [{ v: 1, newest: 50 * MIN, entries: [['c', 50 * MIN]], fired: { '0': fired(10 * MIN, 'A'), [String(70 * MIN)]: fired(80 * MIN, 'B') }, overflow: { '0': 4 }, dropped: 0 }, { id: 'd', t: 55 * MIN }, p],
+      [{ v: 1, newest: 50 * MIN, entries: [['a', 30 * MIN], ['b', 5 * MIN], ['c', 31 * MIN]], fired: {}, overflow: {}, dropped: 0 }, { id: 'd', t: 32 * MIN }, { ...p, latenessMs: 60 * MIN }],
+      [{ v: 1, newest: 50 * MIN, entries: [['a', 30 * MIN]], fired: { [String(40 * MIN)]: fired(35 * MIN, 'A') }, overflow: {}, dropped: 0 }, { id: 'd', t: 51 * MIN }, { ...p, latenessMs: 60 * MIN }],
+    ];
+    for (const [state, e, params] of cases) {
+      const copy = (x: ThresholdState) => JSON.parse(JSON.stringify(x)) as ThresholdState;
+      expect(JSON.stringify(stepThreshold(copy(state), e, params, idOf))).toBe(JSON.stringify(referenceStepThreshold(copy(state), e, params, idOf)));
+    }
+  });
+
   it('on bursts past MAX_ENTRIES (compaction of fired windows and repeated distinct values)', () => {
     for (const distinct of [false, true]) {
       const p: ThresholdParams = { count: distinct ? 30 : 50, windowMs: 60 * MIN, distinct, latenessMs: 15 * MIN };

@@ -238,12 +238,10 @@ export function stepThreshold(prev: ThresholdState | undefined, ev: WindowEvent,
       fired.push({ windowStart: w.start, windowEnd: w.end, alertId, reached: n });
     }
   }
-  const live = prune(state, spans, p);
-  let lastEnd = live > 0 ? (spans[spans.length - 1] as Span).end : state.newest + p.windowMs;
-  if (compact(state, p)) {
-    const after = spansOf(state, p.windowMs);
-    lastEnd = after.length ? (after[after.length - 1] as Span).end : state.newest + p.windowMs;
-  }
+  let live = prune(state, spans, p);
+  if (compact(state, p)) live = null;
+  const after = live ?? spansOf(state, p.windowMs);
+  const lastEnd = after.length ? (after[after.length - 1] as Span).end : state.newest + p.windowMs;
   return { outcome: 'applied', state, fired, ...(counted ? { counted } : {}), expiresAt: lastEnd + p.latenessMs };
 }
 
@@ -253,23 +251,41 @@ function firedAt(state: ThresholdState, start: number): boolean {
 }
 
 /**
- * Drops the windows no later event can reach: those ending at or before `newest - lateness` (a
- * prefix of `spans`, which do not overlap and so end in start order). Returns how many windows live on.
+ * Drops the windows no later event can reach: those ending at or before `newest - lateness`.
+ * Returns the windows left when they are the rest of `spans` (the dead ones a prefix: windows that
+ * do not overlap end in start order), or null when they had to be found again. Fired windows the
+ * reducer records never overlap; a state that holds overlapping ones (written by hand, say) still
+ * gets exactly the first writing's answer, by the slower road.
  */
-function prune(state: ThresholdState, spans: readonly Span[], p: ThresholdParams): number {
+function prune(state: ThresholdState, spans: readonly Span[], p: ThresholdParams): readonly Span[] | null {
   const horizon = state.newest - p.latenessMs;
   let dead = 0;
   while (dead < spans.length && (spans[dead] as Span).end <= horizon) dead++;
-  if (dead === 0) return spans.length;
-  let cut = 0;
-  for (let i = 0; i < dead; i++) {
-    const w = spans[i] as Span;
-    if (w.hi > cut) cut = w.hi;
+  let scattered = false;
+  for (let i = dead; i < spans.length && !scattered; i++) scattered = (spans[i] as Span).end <= horizon;
+  if (dead === 0 && !scattered) return spans;
+  const drop = (w: Span) => {
     delete state.fired[String(w.start)];
     delete state.overflow[String(w.start)];
+  };
+  if (!scattered) {
+    let cut = 0;
+    for (let i = 0; i < dead; i++) {
+      const w = spans[i] as Span;
+      if (w.hi > cut) cut = w.hi;
+      drop(w);
+    }
+    if (cut > 0) state.entries = state.entries.slice(cut);
+    return spans.slice(dead);
   }
-  if (cut > 0) state.entries = state.entries.slice(cut);
-  return spans.length - dead;
+  const gone = new Uint8Array(state.entries.length);
+  for (const w of spans) {
+    if (w.end > horizon) continue;
+    gone.fill(1, w.lo, w.hi);
+    drop(w);
+  }
+  state.entries = state.entries.filter((_, i) => gone[i] === 0);
+  return null;
 }
 
 /** Keeps the state within MAX_ENTRIES (see the header for what that costs in exactness); whether it changed the entries. */
