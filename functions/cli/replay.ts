@@ -429,6 +429,8 @@ async function* readUnits(paths: readonly string[], replay: Replay, opts: Replay
     if (more) yield* inputs;
   })();
   if (regular < 2) {
+    // Early threads (and what they prefetched) are let go now, not at the end of the run.
+    await early?.end();
     for await (const input of all) for await (const items of here(input)) yield { kind: 'items', items };
     return;
   }

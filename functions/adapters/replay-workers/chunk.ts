@@ -58,7 +58,7 @@ export class ChunkBuilder {
   private h = 0;
   private found: Found[] = [];
   private others: EvaluatedChunk['others'] = [];
-  /** Allocated when a chunk first needs it (most hold no text); its own ArrayBuffer, so it can be transferred. */
+  /** Allocated when a chunk first needs it (most hold no text), then kept for the builder's later chunks. */
   private texts: Buffer | undefined;
   private t = 0;
 
@@ -134,13 +134,14 @@ export class ChunkBuilder {
     return [start, this.t];
   }
 
-  /** The chunk so far, and a fresh start. */
+  /**
+   * The chunk so far, and a fresh start. Its arrays are exact copies: a chunk is posted by copy
+   * (worker.ts), and posting a view copies its whole buffer; the builder keeps its own for the next.
+   */
   take(): EvaluatedChunk {
-    const chunk: EvaluatedChunk = { file: this.file, kinds: this.kinds.subarray(0, this.n), hashes: this.hashes.subarray(0, this.h), found: this.found, others: this.others, texts: this.texts ? this.texts.subarray(0, this.t) : new Uint8Array(0) };
-    this.texts = undefined;
+    const texts = this.texts ? new Uint8Array(this.texts.buffer, this.texts.byteOffset, this.t).slice() : new Uint8Array(0);
+    const chunk: EvaluatedChunk = { file: this.file, kinds: this.kinds.slice(0, this.n), hashes: this.hashes.slice(0, this.h), found: this.found, others: this.others, texts };
     this.t = 0;
-    this.kinds = new Uint8Array(this.size);
-    this.hashes = new Int32Array(this.size * 2);
     this.n = 0;
     this.h = 0;
     this.found = [];

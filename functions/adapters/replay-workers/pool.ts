@@ -190,7 +190,7 @@ export async function* evaluateInWorkers(inputs: AsyncIterable<TrailInput>, work
         slot = leastBusy();
       }
       if (!slot) {
-        if (!holder) return; // every thread is full
+        if (!holder) break; // every thread is full
         w++;
         continue;
       }
@@ -199,6 +199,15 @@ export async function* evaluateInWorkers(inputs: AsyncIterable<TrailInput>, work
       next.job.reader = slot.worker;
       slot.worker.postMessage({ type: 'read', job: next.id, input: next.input } satisfies ToWorker);
     }
+    releasePrefetched();
+  };
+  /** Once the walk is over and every job handed out, the threads let go of prefetched files no job claimed. */
+  let walked = false;
+  let released = false;
+  const releasePrefetched = () => {
+    if (released || !walked || waiting.length > 0 || !early) return;
+    released = true;
+    for (const slot of pool) slot.worker.postMessage({ type: 'drop-prefetched' } satisfies ToWorker);
   };
   const leastBusy = (): Slot | undefined => {
     let best: Slot | undefined;
@@ -250,6 +259,8 @@ export async function* evaluateInWorkers(inputs: AsyncIterable<TrailInput>, work
       }
       while (ahead.length > lookahead) yield ahead.shift() as PooledInput;
     }
+    walked = true;
+    releasePrefetched();
     while (ahead.length > 0) yield ahead.shift() as PooledInput;
   } finally {
     await Promise.all(pool.map((s) => s.worker.terminate()));

@@ -35,6 +35,8 @@ export type ToWorker =
   | { type: 'setup'; setup: WorkerSetup }
   | { type: 'prefetch'; input: TrailInput; maxRecordBytes?: number }
   | { type: 'read'; job: number; input: TrailInput }
+  /** Every job has been handed out: prefetched files no job claimed (the tree changed between walks) are let go. */
+  | { type: 'drop-prefetched' }
   | { type: 'ack' };
 /** Worker to main thread. */
 export type FromWorker =
@@ -50,6 +52,12 @@ interface Read {
   text: WholeText | null;
   raw: RawDocument | null;
 }
+
+/** A file read before its job came, and the record size limit it was read with. */
+interface Prefetched {
+  maxRecordBytes: number | undefined;
+  read: Promise<Read>;
+}
 /** Workers are handed regular files only; stdin, FIFOs and devices are read by the main thread. */
 const NO_STDIN = Readable.from([]);
 
@@ -61,7 +69,7 @@ function start(): void {
   let evaluator = setup && new Evaluator(setup.pack, { ...setup.evaluator, copies: 'each' });
   let unacked = 0;
   let wake: (() => void) | undefined;
-  const jobs: Array<{ job: number; input: TrailInput }> = [];
+  const jobs: Array<{ job: number; input: TrailInput; early: Prefetched | undefined }> = [];
   let running = false;
 
   const post = async (message: FromWorker): Promise<void> => {
@@ -85,12 +93,19 @@ function start(): void {
     // then classified from their text alone (core/pipeline/raw-record.ts) and the rest parsed one by one.
     return { text, raw: text && scanDocument(text.text, MAX_NESTING, { controlFree: text.controlFree }) };
   };
-  /** Prefetched files by path, each held until the job that reads it (pool.ts sends it here). */
-  const prefetched = new Map<string, { maxRecordBytes: number | undefined; read: Promise<Read> }>();
+  /** Prefetched files by path, each held until the job that reads it (pool.ts sends it here) claims it. */
+  const prefetched = new Map<string, Prefetched>();
+  /** The prefetched read of a job's file, taken from the map when the job arrives. */
+  const claim = (input: TrailInput): Prefetched | undefined => {
+    if (!('fsPath' in input)) return undefined;
+    const early = prefetched.get(input.fsPath);
+    prefetched.delete(input.fsPath);
+    return early;
+  };
 
   /** Whether the job just read took a prefetched file. */
   let tookPrefetched = false;
-  const read = async (job: number, input: TrailInput): Promise<void> => {
+  const read = async (job: number, input: TrailInput, early: Prefetched | undefined): Promise<void> => {
     if (!setup || !evaluator) throw new Error('replay worker: a job before its setup');
     const ev = evaluator;
     const { chunkSize, maxRecordBytes } = setup;
@@ -100,8 +115,6 @@ function start(): void {
       if (!builder.empty) await post({ type: 'chunk', job, chunk: builder.take() });
     };
     const options = { maxRecordBytes };
-    const early = 'fsPath' in input ? prefetched.get(input.fsPath) : undefined;
-    if (early) prefetched.delete((input as { fsPath: string }).fsPath);
     tookPrefetched = early !== undefined && early.maxRecordBytes === maxRecordBytes;
     const { text, raw } = await (tookPrefetched ? (early as { read: Promise<Read> }).read : readText(input, maxRecordBytes));
     if (raw) {
@@ -176,7 +189,7 @@ function start(): void {
     for (let next = jobs.shift(); next; next = jobs.shift()) {
       try {
         tookPrefetched = false;
-        await read(next.job, next.input);
+        await read(next.job, next.input, next.early);
         await post({ type: 'done', job: next.job, ...(tookPrefetched ? { prefetched: true as const } : {}) });
       } catch (e) {
         await post({ type: 'failed', job: next.job, message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
@@ -202,8 +215,10 @@ function start(): void {
       const w = wake;
       wake = undefined;
       w?.();
+    } else if (m.type === 'drop-prefetched') {
+      prefetched.clear();
     } else {
-      jobs.push({ job: m.job, input: m.input });
+      jobs.push({ job: m.job, input: m.input, early: claim(m.input) });
       void run();
     }
   });
