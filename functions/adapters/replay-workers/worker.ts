@@ -64,7 +64,8 @@ const NO_STDIN = Readable.from([]);
 function start(): void {
   const port = parentPort;
   if (!port) throw new Error('replay worker: not in a worker thread');
-  // Started early (pool.ts EarlyWorkers), a worker gets its setup as the first message.
+  // Started early (pool.ts EarlyWorkers), a worker gets its setup in a message, after the files it
+  // is to prefetch: it reads those at once, and classifies nothing before the setup.
   let setup = workerData as WorkerSetup | null;
   let evaluator = setup && new Evaluator(setup.pack, { ...setup.evaluator, copies: 'each' });
   let unacked = 0;
@@ -76,14 +77,12 @@ function start(): void {
     if (message.type === 'chunk') {
       while (unacked >= MAX_UNACKED) await new Promise<void>((r) => (wake = r));
       unacked++;
-      // Copied, not transferred (a few KB a chunk): transferring detaches an ArrayBuffer, and the
-      // first detach in a thread makes V8 throw away every optimised function that reads a typed
-      // array (the scan, the control-byte check, classify) and compile them again with a detach
-      // check on every access.
-      port.postMessage(message);
-    } else {
-      port.postMessage(message);
     }
+    // A chunk's arrays are copied, not transferred (their exact bytes: a few KB to some tens of KB):
+    // transferring detaches an ArrayBuffer, and the first detach in a thread makes V8 throw away every
+    // optimised function that reads a typed array (the scan, the control-byte check, classify) and
+    // compile them again with a detach check on every access.
+    port.postMessage(message);
   };
 
   /** A file's text, scanned: what a job reads before anything that needs the rules. */
