@@ -133,9 +133,8 @@ export class EarlyWorkers {
     let k = 0;
     for (const input of inputs) {
       if ('unreadable' in input || !input.regular || this.prefetchedBy.has(input.fsPath)) continue;
-      const worker = this.idle[k % Math.max(1, this.idle.length)];
-      if (!worker || k >= this.idle.length * JOBS_PER_WORKER) return;
-      k++;
+      if (k >= this.prefetchLimit) return;
+      const worker = this.idle[k++ % this.idle.length] as Worker;
       this.prefetchedBy.set(input.fsPath, worker);
       worker.postMessage({ type: 'prefetch', input, ...(options.maxRecordBytes === undefined ? {} : { maxRecordBytes: options.maxRecordBytes }) } satisfies ToWorker);
     }

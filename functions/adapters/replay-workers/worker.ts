@@ -102,9 +102,8 @@ function start(): void {
     return early;
   };
 
-  /** Whether the job just read took a prefetched file. */
-  let tookPrefetched = false;
-  const read = async (job: number, input: TrailInput, early: Prefetched | undefined): Promise<void> => {
+  /** Reads one job's input and posts its chunks; whether it read a file prefetched for it. */
+  const read = async (job: number, input: TrailInput, early: Prefetched | undefined): Promise<boolean> => {
     if (!setup || !evaluator) throw new Error('replay worker: a job before its setup');
     const ev = evaluator;
     const { chunkSize, maxRecordBytes } = setup;
@@ -114,8 +113,8 @@ function start(): void {
       if (!builder.empty) await post({ type: 'chunk', job, chunk: builder.take() });
     };
     const options = { maxRecordBytes };
-    tookPrefetched = early !== undefined && early.maxRecordBytes === maxRecordBytes;
-    const { text, raw } = await (tookPrefetched ? (early as { read: Promise<Read> }).read : readText(input, maxRecordBytes));
+    const prefetchedRead = early && early.maxRecordBytes === maxRecordBytes ? early.read : undefined;
+    const { text, raw } = await (prefetchedRead ?? readText(input, maxRecordBytes));
     if (raw) {
       builder.other({ kind: 'file', file });
       const stage = new RawStage(raw, ev);
@@ -143,7 +142,7 @@ function start(): void {
       }
       builder.other({ kind: 'bytes', bytes: (text as WholeText).bytes });
       await flush();
-      return;
+      return prefetchedRead !== undefined;
     }
     const whole = text && parseWholeText(text);
     if (whole) {
@@ -165,7 +164,7 @@ function start(): void {
       }
       builder.other({ kind: 'bytes', bytes: whole.bytes });
       await flush();
-      return;
+      return prefetchedRead !== undefined;
     }
     // Not readable whole (pretty-printed, another shape, too big): streamed, without reading it whole again.
     for await (const batch of readInput(input, NO_STDIN, { ...options, wholeFileMaxBytes: 0 })) {
@@ -180,6 +179,7 @@ function start(): void {
       }
     }
     await flush();
+    return prefetchedRead !== undefined;
   };
 
   const run = async () => {
@@ -187,9 +187,8 @@ function start(): void {
     running = true;
     for (let next = jobs.shift(); next; next = jobs.shift()) {
       try {
-        tookPrefetched = false;
-        await read(next.job, next.input, next.early);
-        await post({ type: 'done', job: next.job, ...(tookPrefetched ? { prefetched: true as const } : {}) });
+        const prefetched = await read(next.job, next.input, next.early);
+        await post({ type: 'done', job: next.job, ...(prefetched ? { prefetched: true as const } : {}) });
       } catch (e) {
         await post({ type: 'failed', job: next.job, message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
       }

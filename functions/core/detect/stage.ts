@@ -184,34 +184,38 @@ export class DetectStage {
   }
 
   /** Takes the selections of one record; returns what is ready. */
-  async push(selections: readonly Selection[]): Promise<StageOutput> {
-    const late = this.buffered(selections);
-    const out: StageOutput = { alerts: [], late };
-    for (const s of this.buffer.release()) this.took(s, await detectSelection(this.store, s, this.specOf(s), { latenessMs: this.latenessMs }), out);
-    return this.closing(out, false);
+  push(selections: readonly Selection[]): Promise<StageOutput> {
+    return this.apply(this.buffered(selections), this.buffer.release(), false);
   }
 
   /** End of input: applies everything buffered and releases every held alert. */
-  async flush(): Promise<StageOutput> {
-    const out: StageOutput = { alerts: [], late: [] };
-    for (const s of this.buffer.flush()) this.took(s, await detectSelection(this.store, s, this.specOf(s), { latenessMs: this.latenessMs }), out);
-    return this.closing(out, true);
+  flush(): Promise<StageOutput> {
+    return this.apply([], this.buffer.flush(), true);
   }
 
   /** `push` without a promise, for a stage over a store that answers at once (replay's in-memory one). */
   pushNow(selections: readonly Selection[]): StageOutput {
     const store = this.immediate();
-    const out: StageOutput = { alerts: [], late: this.buffered(selections) };
-    for (const s of this.buffer.release()) this.took(s, detectSelectionNow(store, s, this.specOf(s), { latenessMs: this.latenessMs }), out);
-    return this.closing(out, false);
+    return this.applyNow(store, this.buffered(selections), this.buffer.release(), false);
   }
 
   /** `flush` without a promise (see `pushNow`). */
   flushNow(): StageOutput {
-    const store = this.immediate();
-    const out: StageOutput = { alerts: [], late: [] };
-    for (const s of this.buffer.flush()) this.took(s, detectSelectionNow(store, s, this.specOf(s), { latenessMs: this.latenessMs }), out);
-    return this.closing(out, true);
+    return this.applyNow(this.immediate(), [], this.buffer.flush(), true);
+  }
+
+  /** Applies the released selections in order (after the late ones of this push); `end`: release every held alert. */
+  private async apply(late: LateSelection[], ready: readonly Selection[], end: boolean): Promise<StageOutput> {
+    const out: StageOutput = { alerts: [], late };
+    for (const s of ready) this.took(s, await detectSelection(this.store, s, this.specOf(s), { latenessMs: this.latenessMs }), out);
+    return this.closing(out, end);
+  }
+
+  /** `apply` over a store that answers at once. */
+  private applyNow(store: ImmediateStateStore, late: LateSelection[], ready: readonly Selection[], end: boolean): StageOutput {
+    const out: StageOutput = { alerts: [], late };
+    for (const s of ready) this.took(s, detectSelectionNow(store, s, this.specOf(s), { latenessMs: this.latenessMs }), out);
+    return this.closing(out, end);
   }
 
   private immediate(): ImmediateStateStore {

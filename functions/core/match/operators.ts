@@ -108,10 +108,10 @@ type StringTest = (fact: string) => boolean;
 const answers = new Map<string, boolean>();
 const ANSWERS_LIMIT = 4096;
 const MAX_REMEMBERED_FACT = 256;
-let tests = 0;
+let testsRemembered = 0;
 
 function remembered(test: StringTest): StringTest {
-  const prefix = `${tests++}:`;
+  const prefix = `${testsRemembered++}:`;
   return (fact) => {
     if (fact.length > MAX_REMEMBERED_FACT) return test(fact);
     const key = prefix + fact;
@@ -130,13 +130,14 @@ function remembered(test: StringTest): StringTest {
  * value is compiled once per distinct value (rule values and lists are the same objects on every
  * evaluation) into a single test function.
  */
-function anyString(name: string, compile: (pattern: string) => StringTest, prepare: (fact: string) => string = (f) => f, remember = false): OperatorFn {
+function anyString(name: string, compile: (pattern: string) => StringTest, options: { prepare?: (fact: string) => string; remember?: boolean } = {}): OperatorFn {
+  const prepare = options.prepare ?? ((f: string) => f);
   const byArray = new WeakMap<object, StringTest>();
   const byString = new Map<string, StringTest>();
   const build = (value: unknown): StringTest => {
     const tests = stringsOf(value, name).map(compile);
     const test = tests.length === 1 ? (tests[0] as StringTest) : (f: string) => tests.some((t) => t(f));
-    return remember ? remembered(test) : test;
+    return options.remember ? remembered(test) : test;
   };
   return (fact, value) => {
     if (value === undefined || value === null) return false;
@@ -207,11 +208,11 @@ export const CUSTOM_OPERATORS: readonly CustomOperator[] = [
   },
   { name: 'startsWith', valueKind: 'strings', evaluate: anyString('startsWith', (p) => (f) => f.startsWith(p)) },
   { name: 'endsWith', valueKind: 'strings', evaluate: anyString('endsWith', (p) => (f) => f.endsWith(p)) },
-  { name: 'matches', valueKind: 'strings', evaluate: anyString('matches', (p) => compileGlob(p), undefined, true) },
+  { name: 'matches', valueKind: 'strings', evaluate: anyString('matches', (p) => compileGlob(p), { remember: true }) },
   {
     name: 'matchesIgnoreCase',
     valueKind: 'strings',
-    evaluate: anyString('matchesIgnoreCase', (p) => compileGlob(p, true), lowerCased, true),
+    evaluate: anyString('matchesIgnoreCase', (p) => compileGlob(p, true), { prepare: lowerCased, remember: true }),
   },
   {
     name: 'matchesRegex',
