@@ -6,6 +6,7 @@
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ttlCache, type TtlCache } from '../core/common/ttl-cache';
+import { errorLine } from '../core/common/text';
 
 export class CachedSecret {
   private readonly cache: TtlCache<string | undefined>;
@@ -22,7 +23,7 @@ export class CachedSecret {
           (out) => out.SecretString,
           (e: unknown) => {
             // The SDK's message names the secret and the reason (AccessDenied, ResourceNotFound...), never the value.
-            throw new Error(`could not read secret ${secretId}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+            throw new Error(`could not read secret ${secretId}: ${errorLine(e)}`);
           },
         ),
       ttlMs,

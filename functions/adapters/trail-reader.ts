@@ -25,6 +25,7 @@ import { createGunzip, gunzipSync } from 'node:zlib';
 import { DEFAULT_MAX_ELEMENT_BYTES, JsonRecordSplitter } from '../core/input/json-splitter';
 import { MAX_NESTING, mayNestDeeperThan, nestsDeeperThan } from '../core/common/nesting';
 import { hasControlByte, withoutTrailingSpace } from '../core/input/control-bytes';
+import { RECORDS_LETTER_ESCAPE } from '../core/input/raw-document';
 import { isPlainObject } from '../core/common/json-value';
 import { DIGEST, LOG_FILE } from '../core/input/trail-keys';
 
@@ -492,8 +493,6 @@ export const WHOLE_FILE_MAX_BYTES = 16 * 1024 * 1024;
 const WRAPPER_HEAD = /^[ \t\n\r]*\{[ \t\n\r]*"Records"[ \t\n\r]*:[ \t\n\r]*\[/;
 const ARRAY_HEAD = /^[ \t\n\r]*\[/;
 const NOT_SPACE = /[^ \t\n\r]/;
-/** A \u escape of a letter of "Records" (which could spell a second "Records" key). */
-const RECORDS_LETTER_ESCAPE = /\\u00(?:52|65|63|6f|72|64|73)/i;
 
 /**
  * Reading a `.json` trail file whole: gunzip (by magic bytes) and one JSON.parse of the document. Only
@@ -612,7 +611,7 @@ export function wholeWhere(i: number): string {
  * it must be streamed (readInput then does). readInput's items for such a file are: the file, a value
  * (or TOO_DEEP malformed) per record at wholeWhere(i), the bytes.
  */
-export async function wholeFileRecords(input: TrailInput, options: ReadTrailOptions = {}): Promise<WholeFile | null> {
+async function wholeFileRecords(input: TrailInput, options: ReadTrailOptions = {}): Promise<WholeFile | null> {
   const whole = await wholeFileText(input, options);
   return whole && parseWholeText(whole);
 }

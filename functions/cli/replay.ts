@@ -139,7 +139,7 @@ export async function replayCommand(paths: string[], opts: ReplayOptions, io: Cl
  * rules. Unused ones (one file after all, a firstSeen pack) are ended.
  */
 function earlyWorkers(paths: readonly string[], opts: ReplayOptions, io: CliIo): EarlyWorkers | undefined {
-  const workers = opts.workers ?? availableParallelism();
+  const workers = workerCount(opts);
   if (workers < 2 || opts.onAws || opts.sources?.inputs.some((i) => i.kind !== 'paths')) return undefined;
   const isDirectory = (p: string) => {
     try {
@@ -149,6 +149,11 @@ function earlyWorkers(paths: readonly string[], opts: ReplayOptions, io: CliIo):
     }
   };
   return paths.length >= 2 || paths.some(isDirectory) ? new EarlyWorkers(workers) : undefined;
+}
+
+/** Worker threads asked for: --workers, else the machine's available parallelism. */
+function workerCount(opts: ReplayOptions): number {
+  return opts.workers ?? availableParallelism();
 }
 
 /**
@@ -405,7 +410,7 @@ async function* readUnits(paths: readonly string[], replay: Replay, opts: Replay
   }
   const inputs = trailInputs(paths, io.cwd);
   const here = (input: TrailInput) => readInput(input, io.stdin, { maxRecordBytes: opts.maxRecordSize });
-  let workers = opts.workers ?? availableParallelism();
+  let workers = workerCount(opts);
   if (replay.detect?.singleThread && workers > 1) {
     // firstSeen needs every record before it in event time: stage 1 cannot run in parallel threads.
     if (opts.workers !== undefined) writeLine(io.stderr, 'rekwatch: rules use firstSeen, which learns from records in event-time order: evaluating in one thread (--workers ignored)');

@@ -1,6 +1,6 @@
 /**
  * The evaluator asks json-rules-engine once per rule and distinct list of fact values, and remembers
- * the verdict (functions/core/match/evaluator.ts `runEngine`): the same alerts and rule errors as
+ * the verdict (functions/core/match/evaluator.ts `recall`, `ask`): the same alerts and rule errors as
  * asking it every time, told apart by every value it sees (undefined is not null), and never with the
  * pre-check off (`precheck: false`, the oracle of the differential tests).
  */

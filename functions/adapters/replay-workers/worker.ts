@@ -53,9 +53,8 @@ interface Read {
   raw: RawDocument | null;
 }
 
-/** A file read before its job came, and the record size limit it was read with. */
+/** A file read before its job came (with the run's record size limit, which its setup repeats). */
 interface Prefetched {
-  maxRecordBytes: number | undefined;
   read: Promise<Read>;
 }
 /** Workers are handed regular files only; stdin, FIFOs and devices are read by the main thread. */
@@ -113,7 +112,7 @@ function start(): void {
       if (!builder.empty) await post({ type: 'chunk', job, chunk: builder.take() });
     };
     const options = { maxRecordBytes };
-    const prefetchedRead = early && early.maxRecordBytes === maxRecordBytes ? early.read : undefined;
+    const prefetchedRead = early?.read;
     const { text, raw } = await (prefetchedRead ?? readText(input, maxRecordBytes));
     if (raw) {
       builder.other({ kind: 'file', file });
@@ -206,7 +205,7 @@ function start(): void {
       if ('fsPath' in m.input && !prefetched.has(m.input.fsPath)) {
         const read = readText(m.input, m.maxRecordBytes);
         read.catch(() => undefined);
-        prefetched.set(m.input.fsPath, { maxRecordBytes: m.maxRecordBytes, read });
+        prefetched.set(m.input.fsPath, { read });
       }
     } else if (m.type === 'ack') {
       unacked--;

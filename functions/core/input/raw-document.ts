@@ -61,8 +61,8 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const CONTROL = /[\u0000-\u001f]/;
 const HEX = /^[0-9a-fA-F]{4}$/;
-/** A \u escape of a letter of "Records" (the trail reader's test, on one string's text). */
-const RECORDS_LETTER_ESCAPE = /\\u00(?:52|65|63|6f|72|64|73)/i;
+/** A \u escape of a letter of "Records" (which could spell a second "Records" key): the trail reader's test too. */
+export const RECORDS_LETTER_ESCAPE = /\\u00(?:52|65|63|6f|72|64|73)/i;
 
 
 class Invalid extends Error {}

@@ -332,7 +332,8 @@ export class Evaluator {
       if (c.rule.threshold) {
         // Copies of one call share a selection id: the detect stage counts them once. Its alert is
         // built only when something reads it (most selections never fire).
-        const { rule, record } = { rule: c.rule, record: facts.record };
+        const rule = c.rule;
+        const record = facts.record;
         const selection = selectionOf(rule as RuleDefinition & { threshold: ThresholdSpec }, facts, () => buildAlert(rule, record, envelope, this.accountNames));
         if (selection) (found.selections ??= []).push(selection);
       } else {
