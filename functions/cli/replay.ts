@@ -15,7 +15,7 @@ import { deliverToAll, type DeliveryChannel } from '../adapters/delivery/channel
 import type { MuteStore } from '../adapters/mute-store';
 import { availableParallelism } from 'node:os';
 import { runtimePack } from '../core/rules/runtime-pack';
-import { FOUND, foundItem, OUT_OF_SCOPE, QUIET, type EvaluatedChunk, type Found } from '../adapters/replay-workers/chunk';
+import { FOUND, foundItem, OUT_OF_SCOPE, QUIET, SELECTED, selectedItem, type EvaluatedChunk, type Found, type SelectedCursor } from '../adapters/replay-workers/chunk';
 import { EarlyWorkers, evaluateInWorkers } from '../adapters/replay-workers/pool';
 import type { WorkerSetup } from '../adapters/replay-workers/worker';
 import { readInput, trailInputs, type TrailInput, type TrailItem } from '../adapters/trail-reader';
@@ -26,7 +26,7 @@ import { DuplicateWindow } from '../core/input/duplicate-window';
 import { Evaluator } from '../core/match/evaluator';
 import { withMuteLinks, type LinkSigner } from '../core/suppress/mute-links/links';
 import type { Mute } from '../core/suppress/mute';
-import { decideAll, processRecord, settle, settleQuietHash, type PipelineDeps, type RecordOutcome } from '../core/pipeline/record-pipeline';
+import { decideAll, processRecord, settle, settleQuietHash, settleSelectedHash, type PipelineDeps, type RecordOutcome } from '../core/pipeline/record-pipeline';
 import { ReplayDetect } from './replay-detect';
 import { formatAlertLines, heldBackNote, renderSummary, unreadableArgumentsNote } from '../core/report/replay-report';
 import { ReplayTally } from '../core/report/replay-tally';
@@ -304,6 +304,8 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
   const { detect } = replay;
   const deps: PipelineDeps = { evaluator: replay.evaluator, duplicates: new DuplicateWindow(), copies: new CopyWindow(), decide: replay.decide, ...(detect?.precompute ? { precompute: detect.precompute } : {}) };
   const maxAlerts = opts.maxAlerts ?? 100;
+  /** The pack's rule ids in the order workers index them (SELECTED items, chunk.ts). */
+  const ruleIds = replay.workerSetup.pack.rules.map((r) => r.id);
   const emit = async (alert: Alert) => {
     await replay.deliveries?.send(alert, note);
     if (opts.json) {
@@ -364,6 +366,7 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
       let k = 0;
       let f = 0;
       let o = 0;
+      const at: SelectedCursor = { n: 0, s: 0 };
       for (let i = 0; i < kinds.length; i++) {
         const kind = kinds[i];
         if (kind === OUT_OF_SCOPE) {
@@ -371,6 +374,12 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
         } else if (kind === QUIET) {
           tally.record(settleQuietHash(hashes[k] as number, hashes[k + 1] as number, deps), file, '');
           k += 2;
+        } else if (kind === SELECTED) {
+          // Threshold selections and nothing else (chunk.ts): stage 2 is the duplicate window.
+          const selections = selectedItem(unit.chunk, at, ruleIds, alertFor);
+          const done = outcome(settleSelectedHash(hashes[k] as number, hashes[k + 1] as number, selections, deps), file, '');
+          k += 2;
+          if (done) await done;
         } else if (kind === FOUND) {
           const { evaluated, where } = foundItem(found[f++] as Found, alertFor, texts);
           const settled = settle(evaluated, deps);

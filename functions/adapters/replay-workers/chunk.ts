@@ -19,6 +19,14 @@
  *                 thread's scavenges copied.
  *   OTHER         anything else the reader said, in `others` (the file, bytes, unreadable, malformed:
  *                 a value stage 1 calls malformed is one too, with the same note and the same count)
+ *   SELECTED      a FOUND record that has only threshold selections (no alert, no rule error), each
+ *                 with its alert unbuilt, posted without objects: its delivery key's hash in `hashes`
+ *                 (as QUIET: stage 2 of such a record is the duplicate window and nothing else), its
+ *                 text in `texts`, and per selection three numbers in `selected` and one string in
+ *                 `selectedText` (`selectedItem` reads them back). Most selections of a threshold rule
+ *                 never fire; posted as objects, every one was cloned into the main thread's heap and
+ *                 waited there for the lateness bound, and that cloning and garbage was most of what a
+ *                 threshold rule over a busy API cost a replay.
  */
 import type { Evaluated } from '../../core/pipeline/record-pipeline';
 import { alertBuilt, lazyAlert, withoutAlert, type Selection, type SelectionData } from '../../core/detect/selection';
@@ -30,6 +38,7 @@ export const OUT_OF_SCOPE = 0;
 export const QUIET = 1;
 export const FOUND = 2;
 export const OTHER = 3;
+export const SELECTED = 4;
 
 type InScope = Extract<Evaluated, { status: 'inScope' }>;
 
@@ -46,9 +55,22 @@ export interface EvaluatedChunk {
   hashes: Int32Array;
   found: Found[];
   others: Exclude<TrailItem, { kind: 'value' }>[];
-  /** The texts of FOUND records posted without their selections' alerts, UTF-8, at their `textAt`. */
+  /** The texts of FOUND records posted without their selections' alerts, UTF-8, at their `textAt`, and of SELECTED records. */
   texts?: Uint8Array;
+  /**
+   * SELECTED records' numbers, in order: per record its text's start and end in `texts` and its
+   * number of selections, then per selection the rule's index in the pack, the event time, and 1
+   * when it has a distinct value (else 0).
+   */
+  selected?: Float64Array;
+  /** Per selection of a SELECTED record: its key, id and distinct value (fixed widths), then its keyValues as JSON. */
+  selectedText?: string[];
 }
+
+/** The widths of a selection's hashes (selection.ts): a SELECTED record's selections are read back by them. */
+const KEY_WIDTH = 32;
+const ID_WIDTH = 24;
+const DISTINCT_WIDTH = 24;
 
 /** Builds chunks of at most `size` items. */
 export class ChunkBuilder {
@@ -62,7 +84,15 @@ export class ChunkBuilder {
   private texts: Buffer | undefined;
   private t = 0;
 
-  constructor(private readonly file: string, private readonly size = 2048) {
+  private selected = new Float64Array(256);
+  private sn = 0;
+  private selectedText: string[] = [];
+
+  /**
+   * `ruleIndex`: the rules' positions in the pack the main thread reads SELECTED items with
+   * (`selectedItem`'s `ruleIds`); without it every record with selections is posted as FOUND.
+   */
+  constructor(private readonly file: string, private readonly size = 2048, private readonly ruleIndex?: ReadonlyMap<string, number>) {
     this.kinds = new Uint8Array(size);
     this.hashes = new Int32Array(size * 2);
   }
@@ -92,6 +122,11 @@ export class ChunkBuilder {
         hashKey(e.key, this.hashes, this.h);
         this.h += 2;
       } else {
+        const selections = e.selections;
+        if (text !== undefined && selections && e.alerts.length === 0 && e.errors.length === 0 && this.selectable(selections)) {
+          this.select(e.key, selections, text);
+          return;
+        }
         this.kinds[this.n++] = FOUND;
         const found: Found = { ...e, where: typeof where === 'string' ? where : where(at) };
         if (e.selections) {
@@ -105,6 +140,49 @@ export class ChunkBuilder {
         }
         this.found.push(found);
       }
+    }
+  }
+
+  /**
+   * Whether a record's selections can go as SELECTED: every alert unbuilt (built later from the text),
+   * every rule in the index, hashes of their usual widths, and keyValues that JSON gives back exactly
+   * (strings and nulls: what `by` facts almost always are). Otherwise the record goes as FOUND.
+   */
+  private selectable(selections: readonly Selection[]): boolean {
+    const index = this.ruleIndex;
+    if (!index) return false;
+    for (const s of selections) {
+      if (alertBuilt(s) || !index.has(s.ruleId) || s.key.length !== KEY_WIDTH || s.id.length !== ID_WIDTH) return false;
+      if (s.distinct !== undefined && s.distinct.length !== DISTINCT_WIDTH) return false;
+      for (const name in s.keyValues) {
+        const v = s.keyValues[name];
+        if (v !== null && typeof v !== 'string') return false;
+      }
+    }
+    return true;
+  }
+
+  private select(key: string, selections: readonly Selection[], text: string): void {
+    this.kinds[this.n++] = SELECTED;
+    hashKey(key, this.hashes, this.h);
+    this.h += 2;
+    const need = this.sn + 3 + 3 * selections.length;
+    if (need > this.selected.length) {
+      const grown = new Float64Array(Math.max(need, this.selected.length * 2));
+      grown.set(this.selected.subarray(0, this.sn));
+      this.selected = grown;
+    }
+    const [start, end] = this.text(text);
+    const n = this.selected;
+    n[this.sn++] = start;
+    n[this.sn++] = end;
+    n[this.sn++] = selections.length;
+    for (const s of selections) {
+      n[this.sn++] = this.ruleIndex?.get(s.ruleId) as number;
+      n[this.sn++] = s.eventTime;
+      n[this.sn++] = s.distinct === undefined ? 0 : 1;
+      // Read field by field: reading the alert would build it.
+      this.selectedText.push(s.key + s.id + (s.distinct ?? '') + JSON.stringify(s.keyValues));
     }
   }
 
@@ -141,6 +219,12 @@ export class ChunkBuilder {
   take(): EvaluatedChunk {
     const texts = this.texts ? new Uint8Array(this.texts.buffer, this.texts.byteOffset, this.t).slice() : new Uint8Array(0);
     const chunk: EvaluatedChunk = { file: this.file, kinds: this.kinds.slice(0, this.n), hashes: this.hashes.slice(0, this.h), found: this.found, others: this.others, texts };
+    if (this.sn > 0) {
+      chunk.selected = this.selected.slice(0, this.sn);
+      chunk.selectedText = this.selectedText;
+      this.sn = 0;
+      this.selectedText = [];
+    }
     this.t = 0;
     this.n = 0;
     this.h = 0;
@@ -165,15 +249,60 @@ export function foundItem(found: Found, alertFor: AlertFromText, texts?: Uint8Ar
   return { evaluated: { ...rest, selections: full }, where };
 }
 
+/** Where the next SELECTED item's data starts in a chunk's `selected` and `selectedText` (advanced by `selectedItem`). */
+export interface SelectedCursor {
+  n: number;
+  s: number;
+}
+
 /**
- * The chunk's items again, as stage 1 results or reader items, in input order. A QUIET record's
- * key is given as its hash (`#` and the two halves in hex): its key did not cross threads.
+ * A SELECTED item's selections, as the worker's stage 1 gave them (each alert built from the
+ * record's text by `alertFor` when first read); `ruleIds`: the pack's rule ids in the order the
+ * worker's ChunkBuilder indexed them. Advances `at` past the item.
  */
-export function* chunkItems(chunk: EvaluatedChunk, alertFor: AlertFromText): Generator<{ evaluated: Evaluated; where: string } | { item: EvaluatedChunk['others'][number] }> {
+export function selectedItem(chunk: EvaluatedChunk, at: SelectedCursor, ruleIds: readonly string[], alertFor: AlertFromText): Selection[] {
+  const n = chunk.selected as Float64Array;
+  const strings = chunk.selectedText as string[];
+  const texts = chunk.texts as Uint8Array;
+  const start = n[at.n] as number;
+  const end = n[at.n + 1] as number;
+  const count = n[at.n + 2] as number;
+  at.n += 3;
+  let record: string | undefined;
+  const text = () => (record ??= Buffer.from(texts.buffer, texts.byteOffset + start, end - start).toString('utf8'));
+  const out: Selection[] = [];
+  for (let j = 0; j < count; j++) {
+    const ruleId = ruleIds[n[at.n] as number] as string;
+    const eventTime = n[at.n + 1] as number;
+    const distinct = n[at.n + 2] === 1;
+    at.n += 3;
+    const s = strings[at.s++] as string;
+    const id = s.slice(KEY_WIDTH, KEY_WIDTH + ID_WIDTH);
+    const rest = KEY_WIDTH + ID_WIDTH + (distinct ? DISTINCT_WIDTH : 0);
+    // The fields in selectionOf's order.
+    const data: SelectionData = { ruleId, key: s.slice(0, KEY_WIDTH), keyValues: JSON.parse(s.slice(rest)) as Record<string, unknown>, eventTime, id };
+    if (distinct) data.distinct = s.slice(KEY_WIDTH + ID_WIDTH, rest);
+    out.push(lazyAlert(data, () => alertFor(ruleId, text())));
+  }
+  return out;
+}
+
+/** A delivery key that crossed threads as its hash (`hashKey`'s two halves), as chunkItems names it: `#` and the halves in hex. */
+export function hashKeyText(h: number, l: number): string {
+  const hex = (x: number) => (x >>> 0).toString(16).padStart(8, '0');
+  return `#${hex(h)}${hex(l)}`;
+}
+
+/**
+ * The chunk's items again, as stage 1 results or reader items, in input order. A QUIET or SELECTED
+ * record's key is given as its hash (`hashKeyText`): its key did not cross threads. `ruleIds`: as
+ * for `selectedItem`.
+ */
+export function* chunkItems(chunk: EvaluatedChunk, alertFor: AlertFromText, ruleIds: readonly string[] = []): Generator<{ evaluated: Evaluated; where: string } | { item: EvaluatedChunk['others'][number] }> {
   let k = 0;
   let f = 0;
   let o = 0;
-  const hex = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+  const at: SelectedCursor = { n: 0, s: 0 };
   const outOfScope = { evaluated: { status: 'outOfScope' } as Evaluated, where: '' };
   for (let i = 0; i < chunk.kinds.length; i++) {
     switch (chunk.kinds[i]) {
@@ -181,9 +310,15 @@ export function* chunkItems(chunk: EvaluatedChunk, alertFor: AlertFromText): Gen
         yield outOfScope;
         break;
       case QUIET:
-        yield { evaluated: { status: 'inScope', key: `#${hex(chunk.hashes[k] as number)}${hex(chunk.hashes[k + 1] as number)}`, errors: [], alerts: [] }, where: '' };
+        yield { evaluated: { status: 'inScope', key: hashKeyText(chunk.hashes[k] as number, chunk.hashes[k + 1] as number), errors: [], alerts: [] }, where: '' };
         k += 2;
         break;
+      case SELECTED: {
+        const key = hashKeyText(chunk.hashes[k] as number, chunk.hashes[k + 1] as number);
+        k += 2;
+        yield { evaluated: { status: 'inScope', key, errors: [], alerts: [], selections: selectedItem(chunk, at, ruleIds, alertFor) }, where: '' };
+        break;
+      }
       case FOUND:
         yield foundItem(chunk.found[f++] as Found, alertFor, chunk.texts);
         break;

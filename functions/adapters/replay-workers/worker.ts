@@ -67,6 +67,8 @@ function start(): void {
   // is to prefetch: it reads those at once, and classifies nothing before the setup.
   let setup = workerData as WorkerSetup | null;
   let evaluator = setup && new Evaluator(setup.pack, { ...setup.evaluator, copies: 'each' });
+  // The main thread reads SELECTED items with the same pack's rule ids, in this order (chunk.ts).
+  let ruleIndex = setup && ruleIndexOf(setup.pack);
   let unacked = 0;
   let wake: (() => void) | undefined;
   const jobs: Array<{ job: number; input: TrailInput; early: Prefetched | undefined }> = [];
@@ -107,7 +109,7 @@ function start(): void {
     const ev = evaluator;
     const { chunkSize, maxRecordBytes } = setup;
     const file = 'unreadable' in input ? input.unreadable : input.file;
-    const builder = new ChunkBuilder(file, chunkSize);
+    const builder = new ChunkBuilder(file, chunkSize, ruleIndex ?? undefined);
     const flush = async () => {
       if (!builder.empty) await post({ type: 'chunk', job, chunk: builder.take() });
     };
@@ -199,6 +201,7 @@ function start(): void {
     if (m.type === 'setup') {
       setup = m.setup;
       evaluator = new Evaluator(setup.pack, { ...setup.evaluator, copies: 'each' });
+      ruleIndex = ruleIndexOf(setup.pack);
       void run(); // jobs that came before the setup
     } else if (m.type === 'prefetch') {
       // Read now, while the main thread loads the rules; a failure is the read job's to report.
@@ -219,6 +222,11 @@ function start(): void {
       void run();
     }
   });
+}
+
+/** Each rule's position in the pack: how a SELECTED item names its rules (chunk.ts `selectedItem`). */
+function ruleIndexOf(pack: RulePack): Map<string, number> {
+  return new Map(pack.rules.map((r, i) => [r.id, i]));
 }
 
 start();

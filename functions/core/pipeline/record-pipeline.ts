@@ -150,6 +150,14 @@ export function settleQuietHash(h: number, l: number, deps: Pick<PipelineDeps, '
   return deps.duplicates?.seenHashBefore(h, l) ? DUPLICATE : QUIET;
 }
 
+/**
+ * `settle` for an in-scope record whose stage 1 gave threshold selections and nothing else, given by
+ * its delivery key's hash: the duplicate window, and then the selections go on to the detect stage.
+ */
+export function settleSelectedHash(h: number, l: number, selections: readonly Selection[], deps: Pick<PipelineDeps, 'duplicates'>): RecordOutcome {
+  return deps.duplicates?.seenHashBefore(h, l) ? DUPLICATE : { status: 'evaluated', errors: NO_ERRORS, alerts: NO_ALERTS, selections };
+}
+
 /** Both stages for one parsed JSON value, in one process. */
 export async function processRecord(value: unknown, deps: PipelineDeps): Promise<RecordOutcome> {
   return settle(await evaluateValue(value, deps.evaluator, deps.precompute), deps);
