@@ -3,8 +3,8 @@
  * deploys it, and the CLI (`--config`), so a backtest uses the same lists and event sources as the
  * deployment. Errors name the file, the line and column (bad JSON) or the field.
  */
-import Ajv from 'ajv';
 import configSchema from '../../schema/deploy-config.schema.json';
+import { deployConfig as validateConfig } from '../../schema/validators';
 import { didYouMean } from '../core/common/did-you-mean';
 import type { SourceFile } from '../core/rules/pack';
 import type { ListOrigin } from '../core/common/types';
@@ -39,11 +39,7 @@ export interface DeployConfigFile {
 
 export class ConfigFileError extends Error {}
 
-// Compiled when a config file is first read (a replay or a test with no config file never reads one).
-let validateConfig: ReturnType<Ajv['compile']> | undefined;
-
 export function readDeployConfigFile(path: string): DeployConfigFile {
-  validateConfig ??= new Ajv({ allErrors: true }).compile(configSchema);
   return readSchemaFile(path, configSchema, validateConfig, { error: (m) => new ConfigFileError(m) }) as DeployConfigFile;
 }
 

@@ -6,8 +6,8 @@
  */
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import Ajv from 'ajv';
 import schema from '../../../schema/channels.schema.json';
+import { channels as validate } from '../../../schema/validators';
 import type { Severity } from '../../core/common/types';
 import { readSchemaFile } from '../json-file';
 
@@ -19,11 +19,7 @@ export interface ChannelsConfig {
 
 export class ChannelConfigError extends Error {}
 
-// Compiled when a channels file is first read: most commands (replay without delivery) never read one.
-let validate: ReturnType<Ajv['compile']> | undefined;
-
 export function readChannelsFile(path: string): ChannelsConfig {
-  validate ??= new Ajv({ allErrors: true }).compile(schema);
   const value = readSchemaFile(path, schema, validate, {
     error: (m) => new ChannelConfigError(m),
     patternMessage: (field) => (field.endsWith('webhookUrl') ? 'not an http(s) URL' : field.endsWith('smtpUrl') ? 'must start with smtp:// or smtps://' : 'not an email address'),

@@ -1,28 +1,20 @@
 /**
  * Structural validation of rule and list files against the JSON Schemas in schema/ (the same files
- * editors use for completion), with Ajv errors turned into `field: message` problems.
+ * editors use for completion), with Ajv errors turned into `field: message` problems. The
+ * validators are the schemas compiled ahead by Ajv (schema/validators.js).
  */
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import listSchema from '../../../schema/list.schema.json';
 import ruleSchema from '../../../schema/rule.schema.json';
+// Compiled ahead (scripts/schema-validators.ts): compiling the schemas with Ajv on every start was a
+// third of loading a pack.
+import { list as listValidator, rule as ruleValidator } from '../../../schema/validators';
 import { didYouMean } from '../common/did-you-mean';
 import { fieldPath } from './problem';
 
 export interface FieldError {
   field: string;
   message: string;
-}
-
-let validators: { rule: ValidateFunction; list: ValidateFunction } | undefined;
-
-function compiled() {
-  if (!validators) {
-    // The schemas are this package's own, checked against the JSON Schema meta-schema by a test
-    // (test/unit/schemas.test.ts): compiling the meta-schema on every run was a third of loading a pack.
-    const ajv = new Ajv({ allErrors: true, strict: true, validateSchema: false });
-    validators = { rule: ajv.compile(ruleSchema), list: ajv.compile(listSchema) };
-  }
-  return validators;
 }
 
 function segments(instancePath: string): Array<string | number> {
@@ -87,9 +79,9 @@ function run(validate: ValidateFunction, schema: Record<string, unknown>, value:
 }
 
 export function ruleShapeErrors(value: unknown): FieldError[] {
-  return run(compiled().rule, ruleSchema as Record<string, unknown>, value);
+  return run(ruleValidator, ruleSchema as Record<string, unknown>, value);
 }
 
 export function listShapeErrors(value: unknown): FieldError[] {
-  return run(compiled().list, listSchema as Record<string, unknown>, value);
+  return run(listValidator, listSchema as Record<string, unknown>, value);
 }
