@@ -49,7 +49,7 @@ export class WatchDetect {
   private readonly stage: DetectStage;
   private readonly records: RecordOrder<string> | undefined;
   private readonly store: DynamoStateStore;
-  private clock = 0;
+  private eventClock = 0;
   readonly latenessMs: number;
   /** Counted over the run: late inputs, and state failures. */
   readonly counts = { late: 0, failures: 0 };
@@ -62,9 +62,14 @@ export class WatchDetect {
     private readonly options: WatchDetectOptions = {},
   ) {
     this.latenessMs = options.latenessMs ?? DEFAULT_LATENESS_MS;
-    this.store = new DynamoStateStore(client, { tableName, now: () => this.clock });
+    this.store = new DynamoStateStore(client, { tableName, now: () => this.eventClock });
     this.stage = new DetectStage(this.store, rules, { latenessMs: this.latenessMs });
     if (evaluator.usesFirstSeen) this.records = new RecordOrder<string>((r) => evaluator.inScope(r), this.latenessMs);
+  }
+
+  /** The store's clock: the event-time watermark (epoch ms; 0 before any record), which detection state expires on. */
+  get clock(): number {
+    return this.eventClock;
   }
 
   static needed(evaluator: Evaluator): boolean {
@@ -129,6 +134,6 @@ export class WatchDetect {
   }
 
   private tick(watermark: number): void {
-    if (Number.isFinite(watermark) && watermark > this.clock) this.clock = watermark;
+    if (Number.isFinite(watermark) && watermark > this.eventClock) this.eventClock = watermark;
   }
 }

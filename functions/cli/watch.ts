@@ -27,7 +27,8 @@ import { describeHolder, ownerIsGone, WatchLock } from '../adapters/watch-lock';
 import { WatchState, WatchStateError, type FileMark, type SaveFile } from '../adapters/watch-state';
 import { Bounded } from '../core/deliver/bounded';
 import { alertTime } from '../core/suppress/dedupe';
-import { parseTimeArg } from '../core/common/duration';
+import { formatDuration, parseTimeArg } from '../core/common/duration';
+import { sweepExpired, type SweepClocks, type SweepResult } from '../adapters/state-sweep';
 import { lateRecordNote } from '../core/detect/stage';
 import { Evaluator } from '../core/match/evaluator';
 import { withMuteLinks, type LinkSigner } from '../core/suppress/mute-links/links';
@@ -73,6 +74,10 @@ export interface WatchOptions {
   lateness?: number;
   /** `--first-seen-memory` (ms): how long firstSeen remembers a value (default 30d). */
   firstSeenMemory?: number;
+  /** How often (wall-clock ms) expired items are swept out of the state store (default SWEEP_EVERY_MS; tests pass a short one). */
+  sweepEveryMs?: number;
+  /** Sweeps the state store (tests inject a failing store); `sweepExpired` on it when absent. */
+  sweep?: (clocks: SweepClocks) => Promise<SweepResult>;
 }
 
 /** Exit codes: 0 stopped when asked, 1 stopped by a failure (after saying which), 2 could not start. */
@@ -83,6 +88,11 @@ const EXIT_CANNOT_START = 2;
 const SAVE_ATTEMPTS = 3;
 /** A file with deliveries still owed is read again after 1, 2, 4 … passes, at most this far apart. */
 const MAX_RETRY_GAP_MS = 300_000;
+/**
+ * How often expired items are swept out of the embedded store (adapters/state-sweep.ts: dynalite has
+ * no TTL): after the first pass, then between passes once this much wall-clock time has gone by.
+ */
+const SWEEP_EVERY_MS = 3_600_000;
 
 /** Waits `ms`, or less when `signal` aborts; leaves no listener behind (watch sleeps forever). */
 const abortableSleep = (ms: number, signal?: AbortSignal) =>
@@ -126,6 +136,8 @@ interface Watch {
   now: () => number;
   /** Threshold windows and first-seen memory, when some rule has them. */
   detect?: WatchDetect;
+  /** Deletes the store's expired items (state-sweep.ts), detection state by the detect stage's clock. */
+  sweep: () => Promise<SweepResult>;
   /** What this run did, for the line printed when it stops. */
   totals: { files: number; delivered: Set<string>; owed: Set<string>; heldBack: number };
 }
@@ -233,6 +245,10 @@ export async function watchCommand(dir: string, opts: WatchOptions, io: CliIo): 
     ledger: new DynamoIdempotencyStore(store.client, { tableName: store.tableName, owner: locked.lock.owner, isGone: ownerIsGone, now }),
     state,
     now,
+    sweep: () => {
+      const clocks: SweepClocks = { nowMs: now(), ...(detect ? { detectionMs: detect.clock } : {}) };
+      return opts.sweep ? opts.sweep(clocks) : sweepExpired(store.client, store.tableName, clocks);
+    },
     totals: { files: 0, delivered: new Set(), owed: new Set(), heldBack: 0 },
   };
   const banner = `rekwatch: watching ${dir} every ${opts.interval}s; ${load.pack.rules.filter((r) => r.enabled).length} rules; delivering to console${channels.map((c) => `, ${c.name}`).join('')}${opts.mutes === false ? ' (mutes ignored)' : ''}; state in ${shownStateDir}`;
@@ -274,6 +290,20 @@ async function follow(w: Watch, since: number | undefined, banner: string): Prom
       if (++saveFailures >= SAVE_ATTEMPTS) throw new GiveUp(`${e.message}; stopped after ${SAVE_ATTEMPTS} attempts (a restart reads the unsaved files again; what was delivered is not sent again)`);
       writeLine(io.stderr, `rekwatch: ${e.message}; trying again next pass`);
       return false;
+    }
+  };
+
+  /** Expired items out of the store, when due (SWEEP_EVERY_MS); a failure is said and tried again when next due. */
+  const sweepEvery = opts.sweepEveryMs ?? SWEEP_EVERY_MS;
+  let sweptAt: number | undefined;
+  const sweepIfDue = async (): Promise<void> => {
+    if (sweptAt !== undefined && w.now() - sweptAt < sweepEvery) return;
+    sweptAt = w.now();
+    try {
+      const { deleted } = await w.sweep();
+      if (deleted > 0) writeLine(io.stderr, `rekwatch: state: deleted ${plural(deleted, 'expired item')}`);
+    } catch (e) {
+      writeLine(io.stderr, `rekwatch: state: could not delete expired items (${errorText(e)}); trying again in ${formatDuration(sweepEvery)}`);
     }
   };
 
@@ -325,6 +355,7 @@ async function follow(w: Watch, since: number | undefined, banner: string): Prom
           if (!save()) break; // the next pass tries again before reading anything more
         }
       }
+      if (!opts.signal?.aborted) await sweepIfDue();
       await sleep(opts.interval * 1000, opts.signal);
     }
     try {

@@ -1,0 +1,88 @@
+/**
+ * Expired items out of the embedded state store. DynamoDB deletes an item some time after its TTL
+ * attribute (`expiresAt`, epoch seconds) has passed; dynalite never does, so a local `watch` that runs
+ * for weeks would keep every dedupe decision, delivery key, heartbeat and detection window it ever
+ * wrote, on disk. `sweepExpired` does what TTL does, with one difference that matters locally:
+ * detection state (`detect#` items, detection-state/dynamo-state-store.ts) expires on the detection
+ * clock, the event-time watermark of the watch that owns it (cli/watch-detect.ts), not on the wall
+ * clock. History read with `watch --since 7d` holds windows whose TTL passed a week ago and that
+ * are live all the same; so those items are deleted only when their exact `expiresAtMs` is at or
+ * before that clock, and not at all without one.
+ *
+ * Every store already reads an expired item as absent (the TTL contract: deletion is late, never
+ * early), so a sweep changes no result. Each delete is conditional on the item still being expired,
+ * so an item rewritten between the scan and the delete stays.
+ */
+import { ConditionalCheckFailedException, DeleteItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DETECTION_KEY_PREFIX } from './detection-state/dynamo-state-store';
+
+export interface SweepClocks {
+  /** Wall-clock time (epoch ms): items other than detection state expire against it. */
+  nowMs: number;
+  /** The detection clock (epoch ms of event time); without it no detection item is deleted. */
+  detectionMs?: number;
+}
+
+export interface SweepResult {
+  /** Items the scan read. */
+  scanned: number;
+  /** Expired items deleted. */
+  deleted: number;
+}
+
+export interface SweepOptions {
+  /** The detection items' key prefix (default `detect#`). */
+  prefix?: string;
+  /** Items per scan page (default 500). */
+  pageSize?: number;
+}
+
+/** The condition an expired item meets, and its values: the scan's filter and each delete's condition. */
+function expiredWhen(clocks: SweepClocks, prefix: string): { expression: string; values: Record<string, AttributeValue> } {
+  const values: Record<string, AttributeValue> = { ':prefix': { S: prefix }, ':nowSec': { N: String(Math.floor(clocks.nowMs / 1000)) } };
+  // TTL's own rule: an `expiresAt` (seconds) before now.
+  let expression = '(NOT begins_with(pk, :prefix) AND expiresAt < :nowSec)';
+  if (clocks.detectionMs !== undefined && Number.isFinite(clocks.detectionMs)) {
+    values[':detection'] = { N: String(Math.floor(clocks.detectionMs)) };
+    // The detection store's own rule: read as absent once `expiresAtMs <= now` on its clock.
+    expression += ' OR (begins_with(pk, :prefix) AND expiresAtMs <= :detection)';
+  }
+  return { expression, values };
+}
+
+/** Deletes every expired item of the table (see the module comment); what it read and deleted. */
+export async function sweepExpired(client: DynamoDBClient, tableName: string, clocks: SweepClocks, options: SweepOptions = {}): Promise<SweepResult> {
+  const { expression, values } = expiredWhen(clocks, options.prefix ?? DETECTION_KEY_PREFIX);
+  const result: SweepResult = { scanned: 0, deleted: 0 };
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({
+        TableName: tableName,
+        ProjectionExpression: 'pk',
+        FilterExpression: expression,
+        ExpressionAttributeValues: values,
+        Limit: options.pageSize ?? 500,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    result.scanned += page.ScannedCount ?? 0;
+    for (const item of page.Items ?? []) {
+      if (item.pk === undefined) continue;
+      if (await deleteIfExpired(client, tableName, item.pk, expression, values)) result.deleted++;
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return result;
+}
+
+/** One item's delete, if it is still expired; whether it was deleted. */
+async function deleteIfExpired(client: DynamoDBClient, tableName: string, pk: AttributeValue, expression: string, values: Record<string, AttributeValue>): Promise<boolean> {
+  try {
+    await client.send(new DeleteItemCommand({ TableName: tableName, Key: { pk }, ConditionExpression: expression, ExpressionAttributeValues: values }));
+    return true;
+  } catch (e) {
+    if (e instanceof ConditionalCheckFailedException) return false; // rewritten since the scan: live again
+    throw e;
+  }
+}
