@@ -12,7 +12,10 @@
  *
  * Each alert's decision is stored too (`dedupe-decision#<alert id>`), so a retried or redriven alert
  * gets the same answer (delivered with the same "and N more", or held back without counting twice).
- * Window items expire (TTL) 30 days after their window, so a quiet key still reports its last count.
+ * Window items expire (TTL) 30 days after their window, so a quiet key still reports its last count,
+ * and never sooner than 30 days after they were written: windows are in event time, and a window of
+ * history (`watch --since 60d`) is live while that history is read, whatever its event time (the
+ * embedded store's sweep, state-sweep.ts, deletes by this TTL as DynamoDB does).
  */
 import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DedupeDecision, DedupeState } from '../core/suppress/dedupe';
@@ -62,7 +65,7 @@ export class DynamoDedupeState implements DedupeState {
               windowEnd: { N: String(at + windowMs) },
               suppressed: { N: '0' },
               firstAlertId: { S: alertId },
-              expiresAt: { N: String(Math.floor((at + windowMs + KEEP_MS) / 1000)) },
+              expiresAt: { N: String(Math.floor((Math.max(at + windowMs, Date.now()) + KEEP_MS) / 1000)) },
             },
             ConditionExpression: 'attribute_not_exists(pk) OR windowEnd <= :at',
             ExpressionAttributeValues: { ':at': { N: String(at) } },

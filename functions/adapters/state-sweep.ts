@@ -9,9 +9,11 @@
  * are live all the same; so those items are deleted only when their exact `expiresAtMs` is at or
  * before that clock, and not at all without one.
  *
- * Every store already reads an expired item as absent (the TTL contract: deletion is late, never
- * early), so a sweep changes no result. Each delete is conditional on the item still being expired,
- * so an item rewritten between the scan and the delete stays.
+ * Each store sets its TTL so that DynamoDB may delete the item any time after it with no change in
+ * results (the delivery ledger and dedupe decisions by the wall clock, dedupe windows no sooner than
+ * 30 days after they were written, whatever their event time), so a sweep changes no result either.
+ * Each delete is conditional on the item still being expired, so an item rewritten between the scan
+ * and the delete stays; a sweep can stop after any page (`enough`) and go on later (`from`).
  */
 import { ConditionalCheckFailedException, DeleteItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DETECTION_KEY_PREFIX } from './detection-state/dynamo-state-store';
@@ -28,6 +30,8 @@ export interface SweepResult {
   scanned: number;
   /** Expired items deleted. */
   deleted: number;
+  /** Where the scan stopped when it ran out of time or was stopped: `from` for the next sweep. Absent when the whole table was read. */
+  next?: Record<string, AttributeValue>;
 }
 
 export interface SweepOptions {
@@ -35,7 +39,18 @@ export interface SweepOptions {
   prefix?: string;
   /** Items per scan page (default 500). */
   pageSize?: number;
+  /** Where to start: a previous sweep's `next`. */
+  from?: Record<string, AttributeValue>;
+  /**
+   * Stop after the page being read once this is true (a time budget, a stop signal): a store left to
+   * grow for months holds far more expired items than one sweep should take time for. The next sweep
+   * goes on from `next`.
+   */
+  enough?: () => boolean;
 }
+
+/** Deletes at once, per page. */
+const DELETES_AT_ONCE = 16;
 
 /** The condition an expired item meets, and its values: the scan's filter and each delete's condition. */
 function expiredWhen(clocks: SweepClocks, prefix: string): { expression: string; values: Record<string, AttributeValue> } {
@@ -54,7 +69,7 @@ function expiredWhen(clocks: SweepClocks, prefix: string): { expression: string;
 export async function sweepExpired(client: DynamoDBClient, tableName: string, clocks: SweepClocks, options: SweepOptions = {}): Promise<SweepResult> {
   const { expression, values } = expiredWhen(clocks, options.prefix ?? DETECTION_KEY_PREFIX);
   const result: SweepResult = { scanned: 0, deleted: 0 };
-  let start: Record<string, AttributeValue> | undefined;
+  let start = options.from;
   do {
     const page = await client.send(
       new ScanCommand({
@@ -67,11 +82,13 @@ export async function sweepExpired(client: DynamoDBClient, tableName: string, cl
       }),
     );
     result.scanned += page.ScannedCount ?? 0;
-    for (const item of page.Items ?? []) {
-      if (item.pk === undefined) continue;
-      if (await deleteIfExpired(client, tableName, item.pk, expression, values)) result.deleted++;
+    const keys = (page.Items ?? []).flatMap((item) => (item.pk === undefined ? [] : [item.pk]));
+    for (let i = 0; i < keys.length; i += DELETES_AT_ONCE) {
+      const done = await Promise.all(keys.slice(i, i + DELETES_AT_ONCE).map((pk) => deleteIfExpired(client, tableName, pk, expression, values)));
+      result.deleted += done.filter(Boolean).length;
     }
     start = page.LastEvaluatedKey;
+    if (start && options.enough?.()) return { ...result, next: start };
   } while (start);
   return result;
 }

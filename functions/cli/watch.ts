@@ -28,7 +28,7 @@ import { WatchState, WatchStateError, type FileMark, type SaveFile } from '../ad
 import { Bounded } from '../core/deliver/bounded';
 import { alertTime } from '../core/suppress/dedupe';
 import { formatDuration, parseTimeArg } from '../core/common/duration';
-import { sweepExpired, type SweepClocks, type SweepResult } from '../adapters/state-sweep';
+import { sweepExpired, type SweepClocks, type SweepOptions, type SweepResult } from '../adapters/state-sweep';
 import { lateRecordNote } from '../core/detect/stage';
 import { Evaluator } from '../core/match/evaluator';
 import { withMuteLinks, type LinkSigner } from '../core/suppress/mute-links/links';
@@ -77,7 +77,9 @@ export interface WatchOptions {
   /** How often (wall-clock ms) expired items are swept out of the state store (default SWEEP_EVERY_MS; tests pass a short one). */
   sweepEveryMs?: number;
   /** Sweeps the state store (tests inject a failing store); `sweepExpired` on it when absent. */
-  sweep?: (clocks: SweepClocks) => Promise<SweepResult>;
+  sweep?: (clocks: SweepClocks, options: SweepOptions) => Promise<SweepResult>;
+  /** How long one sweep may take (default SWEEP_BUDGET_MS; tests pass a short one). */
+  sweepBudgetMs?: number;
 }
 
 /** Exit codes: 0 stopped when asked, 1 stopped by a failure (after saying which), 2 could not start. */
@@ -93,6 +95,8 @@ const MAX_RETRY_GAP_MS = 300_000;
  * no TTL): after the first pass, then between passes once this much wall-clock time has gone by.
  */
 const SWEEP_EVERY_MS = 3_600_000;
+/** How long one sweep may take between two passes; a sweep cut short goes on after the next pass. */
+const SWEEP_BUDGET_MS = 2_000;
 
 /** Waits `ms`, or less when `signal` aborts; leaves no listener behind (watch sleeps forever). */
 const abortableSleep = (ms: number, signal?: AbortSignal) =>
@@ -137,7 +141,7 @@ interface Watch {
   /** Threshold windows and first-seen memory, when some rule has them. */
   detect?: WatchDetect;
   /** Deletes the store's expired items (state-sweep.ts), detection state by the detect stage's clock. */
-  sweep: () => Promise<SweepResult>;
+  sweep: (options: SweepOptions) => Promise<SweepResult>;
   /** What this run did, for the line printed when it stops. */
   totals: { files: number; delivered: Set<string>; owed: Set<string>; heldBack: number };
 }
@@ -245,9 +249,9 @@ export async function watchCommand(dir: string, opts: WatchOptions, io: CliIo): 
     ledger: new DynamoIdempotencyStore(store.client, { tableName: store.tableName, owner: locked.lock.owner, isGone: ownerIsGone, now }),
     state,
     now,
-    sweep: () => {
+    sweep: (options) => {
       const clocks: SweepClocks = { nowMs: now(), ...(detect ? { detectionMs: detect.clock } : {}) };
-      return opts.sweep ? opts.sweep(clocks) : sweepExpired(store.client, store.tableName, clocks);
+      return opts.sweep ? opts.sweep(clocks, options) : sweepExpired(store.client, store.tableName, clocks, options);
     },
     totals: { files: 0, delivered: new Set(), owed: new Set(), heldBack: 0 },
   };
@@ -293,16 +297,30 @@ async function follow(w: Watch, since: number | undefined, banner: string): Prom
     }
   };
 
-  /** Expired items out of the store, when due (SWEEP_EVERY_MS); a failure is said and tried again when next due. */
+  /**
+   * Expired items out of the store, when due (SWEEP_EVERY_MS), for at most SWEEP_BUDGET_MS between
+   * two passes (a sweep cut short, or stopped by the signal, goes on after the next pass, so a store
+   * that grew for months is emptied in steps while files are still read); a failure is said and
+   * tried again when next due.
+   */
   const sweepEvery = opts.sweepEveryMs ?? SWEEP_EVERY_MS;
+  const sweepBudget = opts.sweepBudgetMs ?? SWEEP_BUDGET_MS;
   let sweptAt: number | undefined;
+  let sweepFrom: SweepResult['next'];
+  let swept = 0;
   const sweepIfDue = async (): Promise<void> => {
-    if (sweptAt !== undefined && w.now() - sweptAt < sweepEvery) return;
-    sweptAt = w.now();
+    if (sweepFrom === undefined && sweptAt !== undefined && w.now() - sweptAt < sweepEvery) return;
+    if (sweepFrom === undefined) sweptAt = w.now();
+    const until = Date.now() + sweepBudget;
     try {
-      const { deleted } = await w.sweep();
-      if (deleted > 0) writeLine(io.stderr, `rekwatch: state: deleted ${plural(deleted, 'expired item')}`);
+      const r = await w.sweep({ ...(sweepFrom ? { from: sweepFrom } : {}), enough: () => Date.now() >= until || opts.signal?.aborted === true });
+      swept += r.deleted;
+      sweepFrom = r.next;
+      if (sweepFrom === undefined && swept > 0) writeLine(io.stderr, `rekwatch: state: deleted ${plural(swept, 'expired item')}`);
+      if (sweepFrom === undefined) swept = 0;
     } catch (e) {
+      sweepFrom = undefined;
+      swept = 0;
       writeLine(io.stderr, `rekwatch: state: could not delete expired items (${errorText(e)}); trying again in ${formatDuration(sweepEvery)}`);
     }
   };

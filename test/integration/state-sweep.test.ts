@@ -93,6 +93,34 @@ describe('sweepExpired', () => {
     expect(await keys()).toHaveLength(11);
   });
 
+  it('stops after a page when told to, and goes on from where it stopped', async () => {
+    for (let i = 0; i < 23; i++) await put(`dedupe#${String(i).padStart(2, '0')}`, { expiresAt: sec(i % 2 === 0 ? NOW - 1000 : NOW + DAY) });
+    let deleted = 0;
+    let steps = 0;
+    let from: Record<string, AttributeValue> | undefined;
+    do {
+      const r = await sweepExpired(db.client, db.tableName, { nowMs: NOW }, { pageSize: 5, enough: () => true, ...(from ? { from } : {}) });
+      deleted += r.deleted;
+      from = r.next;
+      steps++;
+    } while (from);
+    expect({ deleted, steps }).toEqual({ deleted: 12, steps: 5 });
+    expect(await keys()).toHaveLength(11);
+  });
+
+  it('keeps a dedupe window of history while that history is read: its TTL counts from when it was written', async () => {
+    // watch --since 60d: an alert 40 days old opens a window; the next alert of that key, 5 minutes
+    // later in event time, comes in a later file, after a sweep.
+    const dedupe = new DynamoDedupeState(db.client, db.tableName);
+    const at = Date.now() - 40 * DAY;
+    expect((await dedupe.admit('rule-a#key', 'alert-1', at, 3_600_000)).deliver).toBe(true);
+    expect((await sweepExpired(db.client, db.tableName, { nowMs: Date.now() })).deleted).toBe(0);
+    expect(await dedupe.admit('rule-a#key', 'alert-2', at + 300_000, 3_600_000)).toEqual({ deliver: false, windowStart: new Date(at).toISOString() });
+    // 30 days after it was written the window goes, as DynamoDB's TTL would take it.
+    expect((await sweepExpired(db.client, db.tableName, { nowMs: Date.now() + 31 * DAY })).deleted).toBeGreaterThan(0);
+    expect(await keys()).toEqual([]);
+  });
+
   it('keeps an item rewritten between the scan and its delete', async () => {
     await put('dedupe#renewed', { expiresAt: sec(NOW - 1000) });
     await put('dedupe#old', { expiresAt: sec(NOW - 1000) });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { openState } from '../../functions/cli/state';
+import { sweepExpired } from '../../functions/adapters/state-sweep';
 import { until } from '../helpers/wait';
 import { ROOT, SAMPLE_DIR, SAMPLES, startWatch, stopAllWatches } from '../helpers/watch';
 
@@ -72,6 +73,38 @@ it('deletes expired items between passes, detection state by the event-time cloc
   const kept = await keysIn(stateDir);
   expect(kept).toEqual(expect.arrayContaining(['dedupe#live', 'detect#threshold#r#live', 'mute#kept']));
   expect(kept.filter((k) => ['delivery#old', 'dedupe#old', 'detect#threshold#r#ended'].includes(k))).toEqual([]);
+});
+
+it('empties a store that grew for months in steps, between passes, while files are still read', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'rekwatch-watch-sweep-'));
+  const dir = join(base, 'trail');
+  const stateDir = join(base, 'state');
+  mkdirSync(dir);
+  const seed = await openState(io(), { stateDir });
+  for (let i = 0; i < 23; i++) await seed.client.send(new PutItemCommand({ TableName: seed.tableName, Item: { pk: { S: `delivery#${i}` }, expiresAt: sec(Date.now() - 86_400_000) } }));
+  await seed.close();
+  // One page of 5 items a pass (no time to spare), through a client of the watch's store.
+  const handle = await openState(io(), { stateDir });
+  let sweeps = 0;
+  const w = startWatch(dir, stateDir, {
+    sweepBudgetMs: 0,
+    sweep: (clocks, options) => {
+      sweeps++;
+      return sweepExpired(handle.client, handle.tableName, clocks, { ...options, pageSize: 5 });
+    },
+  });
+  try {
+    await w.ready();
+    copyFileSync(join(SAMPLE_DIR, SAMPLES[0]!), join(dir, SAMPLES[0]!));
+    await until(() => w.stderr().includes('rekwatch: state: deleted 23 expired items') && w.stderr().includes(SAMPLES[0]!));
+    expect(sweeps).toBe(5);
+    expect(w.stderr().match(/rekwatch: state: /g)).toHaveLength(1);
+  } finally {
+    await handle.close();
+    await w.stop();
+  }
+  // What the file's alerts wrote (delivery keys, windows) is live and stays; the seeded items are gone.
+  expect((await keysIn(stateDir)).filter((k) => k.startsWith('delivery#'))).toEqual([]);
 });
 
 it('says when the store cannot be swept, and goes on watching', async () => {

@@ -51,7 +51,7 @@ export type AlertFromText = (ruleId: string, text: string) => Alert;
 export interface EvaluatedChunk {
   file: string;
   kinds: Uint8Array;
-  /** The QUIET records' key hashes, two numbers each, in order. */
+  /** The QUIET and SELECTED records' delivery key hashes, two numbers each, in order. */
   hashes: Int32Array;
   found: Found[];
   others: Exclude<TrailItem, { kind: 'value' }>[];
