@@ -1,6 +1,6 @@
 /** A real DynamoDB API on loopback (dynalite, in memory) for tests. */
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { ensureStateTable } from '../../functions/adapters/state-table';
 
@@ -28,4 +28,16 @@ export async function startDynamo(tableName = 'rekwatch-state'): Promise<LocalDy
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Every item's key (`pk`) in a table, sorted: a whole scan, page by page. */
+export async function tableKeys(client: DynamoDBClient, tableName: string): Promise<string[]> {
+  const out: string[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: tableName, ...(start ? { ExclusiveStartKey: start } : {}) }));
+    for (const i of page.Items ?? []) out.push(i.pk?.S as string);
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return out.sort();
 }

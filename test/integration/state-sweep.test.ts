@@ -4,11 +4,11 @@
  * its own clock (the event-time watermark), and nothing live is ever deleted, whether written by the
  * stores themselves or rewritten between the scan and the delete.
  */
-import { GetItemCommand, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DynamoStateStore } from '../../functions/adapters/detection-state/dynamo-state-store';
 import { DynamoDedupeState } from '../../functions/adapters/dedupe-store';
 import { sweepExpired } from '../../functions/adapters/state-sweep';
-import { startDynamo, type LocalDynamo } from '../helpers/dynalite';
+import { startDynamo, tableKeys, type LocalDynamo } from '../helpers/dynalite';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
 const DAY = 86_400_000;
@@ -26,16 +26,7 @@ async function put(pk: string, extra: Record<string, AttributeValue> = {}): Prom
   await db.client.send(new PutItemCommand({ TableName: db.tableName, Item: { pk: { S: pk }, ...extra } }));
 }
 
-async function keys(): Promise<string[]> {
-  const out: string[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await db.client.send(new ScanCommand({ TableName: db.tableName, ...(start ? { ExclusiveStartKey: start } : {}) }));
-    for (const i of page.Items ?? []) out.push(i.pk?.S as string);
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return out.sort();
-}
+const keys = () => tableKeys(db.client, db.tableName);
 
 describe('sweepExpired', () => {
   it('deletes what TTL would delete and keeps everything else', async () => {

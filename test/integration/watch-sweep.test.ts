@@ -8,9 +8,10 @@ import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { openState } from '../../functions/cli/state';
 import { sweepExpired } from '../../functions/adapters/state-sweep';
+import { tableKeys } from '../helpers/dynalite';
 import { until } from '../helpers/wait';
 import { ROOT, SAMPLE_DIR, SAMPLES, startWatch, stopAllWatches } from '../helpers/watch';
 
@@ -23,14 +24,7 @@ afterEach(() => stopAllWatches());
 async function keysIn(stateDir: string): Promise<string[]> {
   const state = await openState(io(), { stateDir });
   try {
-    const out: string[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await state.client.send(new ScanCommand({ TableName: state.tableName, ...(start ? { ExclusiveStartKey: start } : {}) }));
-      for (const i of page.Items ?? []) out.push(i.pk?.S as string);
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return out.sort();
+    return await tableKeys(state.client, state.tableName);
   } finally {
     await state.close();
   }
