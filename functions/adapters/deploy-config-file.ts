@@ -10,6 +10,7 @@ import type { SourceFile } from '../core/rules/pack';
 import type { ListOrigin } from '../core/common/types';
 import type { Severity } from '../core/common/types';
 import { readSchemaFile } from './json-file';
+import type { PatternMessage } from '../core/rules/schema';
 
 export interface DeployConfigFile {
   rulesDir?: string;
@@ -39,8 +40,22 @@ export interface DeployConfigFile {
 
 export class ConfigFileError extends Error {}
 
+/** What each of the schema's patterns asks for, in words. */
+export const CONFIG_PATTERNS: Record<string, string> = {
+  '^[0-9]{12}$': 'must be a 12-digit AWS account id',
+  '^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$': 'must be an AWS region like us-east-1',
+  '^o-[a-z0-9]{10,32}$': 'must be an AWS Organizations id like o-abc123defg',
+  '^(r-[a-z0-9]{4,32}|ou-[a-z0-9]{4,32}-[a-z0-9]{8,32})$': 'must be an organization root id (r-...) or OU id (ou-...-...)',
+  '^[a-z0-9-]+\\.amazonaws\\.com$': 'must be an AWS service event source like rekognition.amazonaws.com',
+  '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$': 'not an email address',
+  '^(\\d+[smhdw])+$': 'must be a duration like 90s, 15m, 1h or 1d',
+  '^[0-9A-Z]{1,255}$': 'must be a Slack workspace id (capital letters and digits, like T0123ABCD)',
+  '^[A-Za-z0-9]+$': 'must be a Slack channel id (letters and digits, like C0123ABCD)',
+};
+const configPattern: PatternMessage = (_field, pattern) => CONFIG_PATTERNS[pattern];
+
 export function readDeployConfigFile(path: string): DeployConfigFile {
-  return readSchemaFile(path, configSchema, validateConfig, { error: (m) => new ConfigFileError(m) }) as DeployConfigFile;
+  return readSchemaFile(path, configSchema, validateConfig, { error: (m) => new ConfigFileError(m), patternMessage: configPattern }) as DeployConfigFile;
 }
 
 /**

@@ -367,9 +367,27 @@ export async function main(
     await program.parseAsync([...argv], { from: 'node' });
   } catch (e) {
     if (e instanceof CommanderError) {
+      if (e.code === 'commander.excessArguments') {
+        const hint = rulesDirHint(program, argv);
+        if (hint) io.stderr.write(`${hint}\n`);
+      }
       return e.exitCode === 0 ? 0 : 2;
     }
     throw e;
   }
   return code;
+}
+
+/**
+ * For `rekwatch validate rules` (a rules directory given as an argument to a command that takes it
+ * as `--rules DIR`): the command line it most likely meant.
+ */
+function rulesDirHint(program: Command, argv: readonly string[]): string | undefined {
+  const args = argv.slice(2);
+  const at = args.findIndex((a) => !a.startsWith('-'));
+  const command = at === -1 ? undefined : program.commands.find((c) => c.name() === args[at]);
+  if (!command || command.registeredArguments.length > 0 || !command.options.some((o) => o.long === '--rules')) return undefined;
+  // The operands commander took (option values are not among them).
+  const extra = command.args.find((a) => !a.startsWith('-'));
+  return extra === undefined ? undefined : `(to use the rules in ${JSON.stringify(extra)}: rekwatch ${command.name()} --rules ${extra})`;
 }

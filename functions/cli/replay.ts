@@ -10,7 +10,7 @@
  * could not be written; 3 when a delivery failed.
  */
 import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { deliverToAll, type DeliveryChannel } from '../adapters/delivery/channel';
 import type { MuteStore } from '../adapters/mute-store';
 import { availableParallelism } from 'node:os';
@@ -233,7 +233,9 @@ function deliveriesFor(opts: ReplayOptions, io: CliIo): Deliveries | number {
   const channels = channelsForCommand(io, opts);
   if (!channels) return 2;
   if (channels.length === 0) {
-    writeLine(io.stderr, 'rekwatch: --deliver needs a channel: write .rekwatch/channels.json (or --channels FILE; see README), set REKWATCH_SLACK_WEBHOOK_URL, or REKWATCH_SMTP_URL with REKWATCH_EMAIL_FROM and REKWATCH_EMAIL_TO, or use --deliver-file PATH');
+    // The file it looked for: the state directory's (--state-dir, $REKWATCH_STATE_DIR or .rekwatch).
+    const implicit = relative(io.cwd, join(stateDirFor(io, opts.stateDir), 'channels.json')) || 'channels.json';
+    writeLine(io.stderr, `rekwatch: --deliver needs a channel: write ${terminalSafe(implicit)} (or --channels FILE; see README), set REKWATCH_SLACK_WEBHOOK_URL, or REKWATCH_SMTP_URL with REKWATCH_EMAIL_FROM and REKWATCH_EMAIL_TO, or use --deliver-file PATH`);
     return 2;
   }
   const signer = linkSignerFor(io, opts);

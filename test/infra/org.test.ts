@@ -388,7 +388,7 @@ describe('coverage keys', () => {
     const overridden = build({ config: file, regions: 'us-east-1,ap-southeast-2' }, { bundle: false });
     expect(spokesOf(overridden.app).map((s) => s.stackName)).toEqual(['Rekwatch-Spoke-ap-southeast-2']);
     writeFileSync(file, JSON.stringify({ region: 'us-east-1', regions: ['eu-west'] }));
-    expect(() => build({ config: file }, { bundle: false })).toThrow(/regions\.0: must match pattern/);
+    expect(() => build({ config: file }, { bundle: false })).toThrow(/regions\[0\]: must be an AWS region like us-east-1/);
   });
 });
 

@@ -185,7 +185,7 @@ describe('deployment inputs', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     template.resourceCountIs('AWS::CloudTrail::Trail', 0);
     writeFileSync(file, JSON.stringify({ alertEmails: [{ address: 'x@example.com', severities: ['urgent'] }], extra: 1 }));
-    expect(() => build({ config: file }, { bundle: false })).toThrow(/extra: unknown field\n.*alertEmails\.0\.severities\.0: must be one of info, low, medium, high, critical/);
+    expect(() => build({ config: file }, { bundle: false })).toThrow(/extra: unknown field\n.*alertEmails\[0\]\.severities\[0\]: must be one of "info", "low", "medium", "high", "critical"/);
   });
 });
 

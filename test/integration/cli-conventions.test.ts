@@ -22,6 +22,16 @@ it('a missing argument prints the error, one usage line and a hint, not the whol
   expect(unknown.stderr).toMatch(/^error: unknown command 'replya'\n\(Did you mean replay\?\)\n\(run 'rekwatch --help' for the commands\)\n$/);
 });
 
+it('a rules directory given as an argument, to a command that takes --rules, gets the command line it meant', async () => {
+  const res = await runCli(['validate', '--strict', 'rules']);
+  expect(res.code).toBe(2);
+  expect(res.stderr).toBe("error: too many arguments for 'validate'. Expected 0 arguments but got 1.\nUsage: rekwatch validate [options]\n(run 'rekwatch validate --help' for the options)\n(to use the rules in \"rules\": rekwatch validate --rules rules)\n");
+  // An option's value is not taken for the directory.
+  expect((await runCli(['test', '--rule', 'x', 'my-rules'])).stderr).toContain('(to use the rules in "my-rules": rekwatch test --rules my-rules)');
+  // A command with arguments of its own gets no such line.
+  expect((await runCli(['mute'])).stderr).not.toContain('to use the rules');
+});
+
 it('--event-source takes an eventSource host name and suggests one for a bare service name', async () => {
   const res = await runCli(['replay', '--event-source', 's3', join(ROOT, 'samples', 'trail')]);
   expect(res.code).toBe(2);

@@ -5,7 +5,7 @@
  */
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { startInbox, type Inbox, type InboxEmail } from '../../scripts/local-inbox';
 import { runCli } from '../helpers/cli';
 
@@ -109,6 +109,10 @@ describe('rekwatch replay --deliver', () => {
     const none = await replay(['--deliver', SAMPLES], {});
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('--deliver needs a channel');
+    // The hint names the file it looked for: the state directory's.
+    expect(none.stderr).toContain(`write ${relative(ROOT, join(isolatedState, 'channels.json'))} (or --channels FILE`);
+    const other = await replay(['--deliver', '--state-dir', join(isolatedState, 'other'), SAMPLES], {});
+    expect(other.stderr).toContain(`write ${relative(ROOT, join(isolatedState, 'other', 'channels.json'))} (or --channels FILE`);
   });
 });
 
@@ -165,6 +169,6 @@ describe('the local channels file', () => {
 
     const sev = channelsFile({ file: { path: 'x.jsonl', severities: ['urgent'] } });
     const badSev = await replay(['--deliver', '--channels', sev.file, SAMPLES], {});
-    expect(badSev.stderr).toContain('file.severities.0: must be one of info, low, medium, high, critical');
+    expect(badSev.stderr).toContain('file.severities[0]: must be one of "info", "low", "medium", "high", "critical"');
   });
 });

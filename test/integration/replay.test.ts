@@ -79,7 +79,7 @@ describe('rekwatch replay', () => {
     writeFileSync(join(dir, 'deploy.json'), JSON.stringify({ accountNames: { prod: 'prod-vision' } }));
     const res = await runCli(['replay', '--json', '--rules', 'rules', '--config', 'deploy.json', 'logs'], { cwd: dir });
     expect(res.code).toBe(2);
-    expect(res.stderr).toContain('deploy.json: accountNames: must match pattern "^[0-9]{12}$"');
+    expect(res.stderr).toContain('deploy.json: accountNames.prod: the key must be a 12-digit AWS account id');
   });
 
   it('applies the deployment config\'s list overrides and event sources with --config', async () => {

@@ -21,10 +21,10 @@ describe('threshold', () => {
   it.each<[string, Record<string, unknown>, string[]]>([
     ['a misspelt field', { cuont: 5, window: '5m' }, ['rules/r.json: threshold.count: is required', 'rules/r.json: threshold.cuont: unknown field (did you mean "count"?)']],
     ['a count below 2', { count: 1, window: '5m' }, ['rules/r.json: threshold.count: must be >= 2']],
-    ['a fractional count', { count: 2.5, window: '5m' }, ['rules/r.json: threshold.count: must be integer']],
+    ['a fractional count', { count: 2.5, window: '5m' }, ['rules/r.json: threshold.count: must be a whole number']],
     ['a window that is no duration', { count: 5, window: '5x' }, ['rules/r.json: threshold.window: must be a duration like 90s, 15m, 1h or 1d']],
     ['a window over a day', { count: 5, window: '2d' }, ['rules/r.json: threshold.window: must be a duration from 1s to 1d (like 5m, 1h)']],
-    ['an unknown by fact', { count: 5, window: '5m', by: ['principalArm'] }, ['rules/r.json: threshold.by[0]: must be one of "principalArn", "sourceIPAddress", "eventName", "accountId", "awsRegion", "userAgent", "principalType", "errorCode"']],
+    ['an unknown by fact', { count: 5, window: '5m', by: ['principalArm'] }, ['rules/r.json: threshold.by[0]: must be one of "principalArn", "sourceIPAddress", "eventName", "accountId", "awsRegion", "userAgent", "principalType", "errorCode" (did you mean "principalArn"?)']],
     ['a misspelt distinct fact', { count: 5, window: '5m', distinct: { fact: 'requestParameter', path: '$.collectionId' } }, ['rules/r.json: threshold.distinct.fact: unknown fact "requestParameter" (did you mean "requestParameters"?)']],
     ['a distinct path without $', { count: 5, window: '5m', distinct: { fact: 'requestParameters', path: 'collectionId' } }, ['rules/r.json: threshold.distinct.path: must be a JSONPath string starting with "$" (e.g. "$.collectionId")']],
     ['the lists as distinct fact', { count: 5, window: '5m', distinct: { fact: 'lists' } }, ['rules/r.json: threshold.distinct.fact: the lists are the same for every record: count a fact of the record']],

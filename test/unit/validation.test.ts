@@ -49,7 +49,7 @@ describe('rule pack validation', () => {
     ]);
     expect(out).toEqual([
       'rules/bad.json: nmae: unknown field (did you mean "name"?)',
-      'rules/bad.json: severity: must be one of "info", "low", "medium", "high", "critical"',
+      'rules/bad.json: severity: must be one of "info", "low", "medium", "high", "critical" (did you mean "high"?)',
       'rules/bad.json: tags: must not repeat items',
       'rules/bad.json: runbook: must be an http(s) URL',
       'rules/bad.json: conditions.all[0].fact: unknown fact "eventNme" (did you mean "eventName"?)',
@@ -109,12 +109,12 @@ describe('rule pack validation', () => {
   it('checks test cases and list files', () => {
     expect(problems([ruleFile(rule('a', ok, { tests: [{ name: 'x', event: {}, expect: 'yes', extra: 1 }] }))])).toEqual([
       'rules/a.json: tests[0].extra: unknown field',
-      'rules/a.json: tests[0].expect: must be boolean',
+      'rules/a.json: tests[0].expect: must be true or false',
     ]);
     expect(problems([{ path: 'rules/lists/Bad.json', relPath: 'lists/Bad.json', text: '{"items": [1], "x": 2}' }])).toEqual([
       'rules/lists/Bad.json: list file names must be lowercase kebab-case (the name rules use to reference the list)',
       'rules/lists/Bad.json: x: unknown field',
-      'rules/lists/Bad.json: items[0]: must be string',
+      'rules/lists/Bad.json: items[0]: must be a string',
     ]);
     expect(problems([listFile('nets', ['nope']), ruleFile(rule('a', { all: [{ fact: 'sourceIPAddress', operator: 'ipInCidr', value: { fact: 'lists', path: '$.nets' } }] }, { tests }))])).toEqual([
       'rules/lists/nets.json: items[0]: invalid CIDR "nope"',
