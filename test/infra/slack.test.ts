@@ -150,6 +150,6 @@ describe('Slack configuration', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ WEBHOOK_SECRET_ID: 'team/slack' }) } });
     template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 1);
     writeFileSync(file, JSON.stringify({ slack: { webhookUrl: 'https://hooks.slack.com/x' } }));
-    expect(() => build({ config: file }, { bundle: false })).toThrow(/slack: must have required property 'webhookSecret'/);
+    expect(() => build({ config: file }, { bundle: false })).toThrow(/slack\.webhookSecret: is required/);
   });
 });
