@@ -1,7 +1,7 @@
 /**
  * Expired items out of the embedded state store. DynamoDB deletes an item some time after its TTL
  * attribute (`expiresAt`, epoch seconds) has passed; dynalite never does, so a local `watch` that runs
- * for weeks would keep every dedupe decision, delivery key, heartbeat and detection window it ever
+ * for weeks would keep every dedupe decision and window, delivery key and detection window it ever
  * wrote, on disk. `sweepExpired` does what TTL does, with one difference that matters locally:
  * detection state (`detect#` items, detection-state/dynamo-state-store.ts) expires on the detection
  * clock, the event-time watermark of the watch that owns it (cli/watch-detect.ts), not on the wall
