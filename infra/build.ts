@@ -6,7 +6,7 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { loadConfig } from './config';
+import { loadConfig } from '../functions/adapters/deploy-config';
 import { InvalidRulesError, loadDeployRules } from './lib/rules';
 import { addCoverage } from './org/coverage';
 import { addHeartbeat } from './org/heartbeat';

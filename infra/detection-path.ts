@@ -18,9 +18,7 @@ import { factsUsed } from '../functions/core/match/evaluator';
 import { FIRST_SEEN_FACT } from '../functions/core/input/facts';
 import { compileEventPatterns, STATE_ALL_MANAGEMENT_EVENTS } from '../functions/core/eventbridge/event-pattern';
 import type { RuleDefinition, RulePack } from '../functions/core/common/types';
-
-export const DETECTION_PATHS = ['auto', 'queue', 'direct'] as const;
-export type DetectionPathSetting = (typeof DETECTION_PATHS)[number];
+import type { DetectionPathSetting } from '../functions/adapters/deploy-config';
 
 export interface DetectionPathChoice {
   path: 'queue' | 'direct';

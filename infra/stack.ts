@@ -3,7 +3,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { CompiledPatterns } from '../functions/core/eventbridge/event-pattern';
 import type { RulePack } from '../functions/core/common/types';
-import type { DeployConfig } from './config';
+import type { DeployConfig } from '../functions/adapters/deploy-config';
 import { packDigest } from '../functions/adapters/backtest/pack-digest';
 import { Backtest } from './backtest/backtest';
 import { acknowledgeBacktest } from './nag';

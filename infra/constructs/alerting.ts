@@ -4,7 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import type { EmailRoute } from '../config';
+import type { EmailRoute } from '../../functions/adapters/deploy-config';
 
 export interface AlertingProps {
   /** Customer-managed key that encrypts the topic. */

@@ -27,10 +27,10 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DEFAULT_BATCH_SIZE } from '../../functions/adapters/deploy-config';
 import { BATCH_CONCURRENCY_ENV } from '../../functions/evaluate/batch';
 import { DEFAULT_MAX_EVENT_AGE, DEFAULT_RETRY_ATTEMPTS, type TargetRetry } from './detection';
 
-export const DEFAULT_BATCH_SIZE = 500;
 export const DEFAULT_BATCHING_WINDOW_SECONDS = 5;
 export const DEFAULT_MAX_RECEIVE_COUNT = 5;
 /** Messages of one batch the function evaluates at once (its BATCH_CONCURRENCY). */

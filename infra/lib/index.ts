@@ -7,7 +7,7 @@
  */
 export { RekwatchAlerting, alertingConfig, type RekwatchAlertingProps, type RekwatchAlertingResolved } from './rekwatch-alerting';
 export { loadDeployRules, InvalidRulesError, type DeployRules } from './rules';
-export { ConfigError, type ChatbotConfig, type DeployConfig, type EmailRoute, type SlackConfig } from '../config';
+export { ConfigError, type ChatbotConfig, type DeployConfig, type EmailRoute, type SlackConfig } from '../../functions/adapters/deploy-config';
 export { SpokeForwarding, spokeNames, eventBusArn, type SpokeForwardingProps } from '../org/spoke';
 export { Alerting, type AlertingProps } from '../constructs/alerting';
 export { SlackForwarder, type SlackForwarderProps } from '../constructs/slack-forwarder';

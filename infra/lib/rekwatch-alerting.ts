@@ -5,7 +5,7 @@
  * dead-letter queue, the encrypted alert topic with email subscriptions, the state table, the mute
  * page, optional Slack (webhook forwarder or AWS Chatbot) and the CloudWatch alarms: what `cdk
  * deploy` of the repository's own app gives in one region. Props are validated as the app's context
- * is (infra/config.ts); a bad one or an invalid rule throws with a message naming it.
+ * is (functions/adapters/deploy-config.ts); a bad one or an invalid rule throws with a message naming it.
  *
  * The repository's RekwatchStack creates it with the id `Default`, which CDK leaves out of logical
  * ids, so the app's template is what it was before this construct existed.
@@ -17,7 +17,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { CompiledPatterns } from '../../functions/core/eventbridge/event-pattern';
 import type { RulePack, Severity } from '../../functions/core/common/types';
-import { ConfigError, loadConfig, type ChatbotConfig, type DeployConfig, type EmailRoute } from '../config';
+import { ConfigError, loadConfig, type ChatbotConfig, type DeployConfig, type EmailRoute } from '../../functions/adapters/deploy-config';
 import { Alerting } from '../constructs/alerting';
 import { ChatbotNotifications } from '../constructs/chatbot';
 import { Detection } from '../constructs/detection';
@@ -133,7 +133,7 @@ export interface RekwatchAlertingResolved {
   readonly patterns: CompiledPatterns;
 }
 
-/** The props as the context keys infra/config.ts reads, so they are validated by the same code. */
+/** The props as the context keys functions/adapters/deploy-config.ts reads, so they are validated by the same code. */
 function asContext(props: RekwatchAlertingProps): (key: string) => unknown {
   const route = (r: string | EmailRoute) => (typeof r === 'string' ? r : `${r.address}${r.severities?.length ? `:${r.severities.join('|')}` : ''}`);
   const ctx: Record<string, unknown> = {
@@ -174,7 +174,7 @@ export function alertingConfig(props: RekwatchAlertingProps): DeployConfig {
     config = loadConfig(asContext(props));
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    // `context alertEmail: ...` (infra/config.ts speaks of context keys) becomes `RekwatchAlerting: alertEmails: ...`.
+    // `context alertEmail: ...` (functions/adapters/deploy-config.ts speaks of context keys) becomes `RekwatchAlerting: alertEmails: ...`.
     const message = e.message.replace(/^context (\w+)/, (_m, key: string) => PROP_OF_KEY[key] ?? key);
     throw new ConfigError(`RekwatchAlerting: ${message}`);
   }

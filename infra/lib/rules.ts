@@ -14,7 +14,7 @@ import type { RulePack } from '../../functions/core/common/types';
 import { loadPack, type SourceFile } from '../../functions/core/rules/pack';
 import { formatProblem } from '../../functions/core/rules/problem';
 import { withAccountNames } from '../../functions/core/rules/runtime-pack';
-import { ConfigError, type DeployConfig } from '../config';
+import { ConfigError, type DeployConfig } from '../../functions/adapters/deploy-config';
 
 export class InvalidRulesError extends Error {}
 

@@ -7,7 +7,7 @@
  */
 import { Annotations, type App, CfnOutput } from 'aws-cdk-lib';
 import type { CompiledPatterns } from '../../functions/core/eventbridge/event-pattern';
-import type { DeployConfig } from '../config';
+import type { DeployConfig } from '../../functions/adapters/deploy-config';
 import type { RekwatchStack } from '../stack';
 import { Hub } from './hub';
 import { forwardingCost, patternHash, spokeCostNote } from './pattern';

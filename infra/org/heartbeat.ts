@@ -25,7 +25,7 @@ import { Construct } from 'constructs';
 import { HEARTBEAT_ENV } from '../../functions/evaluate/heartbeat';
 import { HEARTBEAT_INTERVAL_MINUTES, HEARTBEAT_METRIC, HEARTBEAT_TAG, heartbeatNames } from '../../functions/core/heartbeat/heartbeat';
 import { METRICS_NAMESPACE } from '../../functions/core/monitor/metrics';
-import { ConfigError, type HeartbeatConfig } from '../config';
+import { ConfigError, type HeartbeatConfig } from '../../functions/adapters/deploy-config';
 import type { RekwatchStack } from '../stack';
 import type { CoveragePlan } from './plan';
 

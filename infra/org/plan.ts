@@ -15,7 +15,7 @@
  * the listed accounts and the hub account itself. Null when nothing beyond the home region is asked
  * for: the deploy is then exactly the single-region one.
  */
-import { ConfigError, type CoverageKeys } from '../config';
+import { ConfigError, type CoverageKeys } from '../../functions/adapters/deploy-config';
 
 export interface CoveragePlan {
   /** The hub account, when known at synth time (`-c account` or CDK_DEFAULT_ACCOUNT); else resolved at deploy time. */

@@ -21,7 +21,7 @@ import * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
 import type * as events from 'aws-cdk-lib/aws-events';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { ConfigError } from '../config';
+import { ConfigError } from '../../functions/adapters/deploy-config';
 import type { OrganizationPlan } from './plan';
 import { SpokeForwarding, type SpokeForwardingProps } from './spoke';
 

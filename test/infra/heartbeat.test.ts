@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConfigError } from '../../infra/config';
+import { ConfigError } from '../../functions/adapters/deploy-config';
 import { SpokeStack } from '../../infra/org/spoke';
 import { build } from './helpers';
 

@@ -13,7 +13,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadRulesDir } from '../../functions/adapters/rule-files';
 import { compileEventPatterns, type CompiledPatterns } from '../../functions/core/eventbridge/event-pattern';
 import { buildApp } from '../../infra/build';
-import { ConfigError } from '../../infra/config';
+import { ConfigError } from '../../functions/adapters/deploy-config';
 import { patternHash, spokeCostNote } from '../../infra/org/pattern';
 import { planCoverage } from '../../infra/org/plan';
 import { SpokeForwarding, SpokeStack } from '../../infra/org/spoke';

@@ -10,7 +10,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { join } from 'node:path';
 import { loadRulesDir } from '../../functions/adapters/rule-files';
 import type { RuleDefinition, RulePack } from '../../functions/core/common/types';
-import { ConfigError } from '../../infra/config';
+import { ConfigError } from '../../functions/adapters/deploy-config';
 import { directCost, queueCost, detectionCostNote } from '../../infra/detection-cost';
 import { chooseDetectionPath, isStatefulRule } from '../../infra/detection-path';
 import { build, ROOT } from './helpers';

@@ -1,6 +1,6 @@
 /** CDK assertions for Slack delivery in AWS: the webhook forwarder and AWS Chatbot (issue 4). */
 import { Match } from 'aws-cdk-lib/assertions';
-import { ConfigError } from '../../infra/config';
+import { ConfigError } from '../../functions/adapters/deploy-config';
 import { build } from './helpers';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:rekwatch/slack-AbCdEf';

@@ -8,7 +8,7 @@ import { loadRulesDir } from '../../functions/adapters/rule-files';
 import { compileEventPatterns } from '../../functions/core/eventbridge/event-pattern';
 import { runtimePack } from '../../functions/core/rules/runtime-pack';
 import { buildApp, InvalidRulesError } from '../../infra/build';
-import { ConfigError } from '../../infra/config';
+import { ConfigError } from '../../functions/adapters/deploy-config';
 import { build, ROOT } from './helpers';
 
 const main = build({ alertEmail: 'oncall@example.com:critical|high,team@example.com', alertBus: 'default' });

@@ -1,14 +1,21 @@
 /**
  * Deployment configuration: CDK context values (`-c key=value`), optionally on top of a JSON config
  * file (`-c config=rekwatch.config.json`, schema in schema/deploy-config.schema.json). Every value is
- * validated; a bad one fails `cdk synth` with a message naming the key.
+ * validated; a bad one fails `cdk synth` with a message naming the key. Pure apart from reading the
+ * file, so the CDK app (infra/build.ts, the construct library) and `rekwatch validate --config`
+ * (`deployConfigProblem`) check a config the same way.
  */
-import { ConfigFileError, readDeployConfigFile, type DeployConfigFile } from '../functions/adapters/deploy-config-file';
-import { parseDuration } from '../functions/core/common/duration';
-import { DEFAULT_HEARTBEAT_MAX_SILENCE_MS, HEARTBEAT_INTERVAL_MINUTES, MAX_HEARTBEAT_MAX_SILENCE_MS, MIN_HEARTBEAT_MAX_SILENCE_MS } from '../functions/core/heartbeat/heartbeat';
-import { SEVERITIES, type ListOrigin, type Severity } from '../functions/core/common/types';
-import { DETECTION_PATHS, type DetectionPathSetting } from './detection-path';
-import { DEFAULT_BATCH_SIZE } from './constructs/event-queue';
+import { ConfigFileError, readDeployConfigFile, type DeployConfigFile } from './deploy-config-file';
+import { parseDuration } from '../core/common/duration';
+import { DEFAULT_HEARTBEAT_MAX_SILENCE_MS, HEARTBEAT_INTERVAL_MINUTES, MAX_HEARTBEAT_MAX_SILENCE_MS, MIN_HEARTBEAT_MAX_SILENCE_MS } from '../core/heartbeat/heartbeat';
+import { SEVERITIES, type ListOrigin, type Severity } from '../core/common/types';
+
+/** The `detectionPath` setting (infra/detection-path.ts chooses the path for `auto`). */
+export const DETECTION_PATHS = ['auto', 'queue', 'direct'] as const;
+export type DetectionPathSetting = (typeof DETECTION_PATHS)[number];
+
+/** Events the evaluate function takes per SQS batch on the queue path (infra/constructs/event-queue.ts). */
+export const DEFAULT_BATCH_SIZE = 500;
 
 export interface EmailRoute {
   /** Email address that receives alerts. */
@@ -397,4 +404,19 @@ function detectionPathSetting(ctx: Context): DetectionPathSetting {
   const value = str(ctx, 'detectionPath') ?? 'auto';
   if (!(DETECTION_PATHS as readonly string[]).includes(value)) throw new ConfigError(`context detectionPath: must be ${DETECTION_PATHS.join(', ')}, got "${value}"`);
   return value as DetectionPathSetting;
+}
+
+/**
+ * What `cdk synth` would refuse in a deployment config file on its own (no context values), or
+ * undefined: `rekwatch validate --config FILE` reports it, so a setting only synth checks (a
+ * heartbeat silence off the 15-minute grid, OUs without the organization) fails before a deploy.
+ */
+export function deployConfigProblem(path: string): string | undefined {
+  try {
+    loadConfig((key) => (key === 'config' ? path : undefined));
+    return undefined;
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message;
+    throw e;
+  }
 }
