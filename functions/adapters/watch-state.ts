@@ -13,8 +13,9 @@
  * Which alerts were delivered is not decided here but in the delivery ledger (the state store), so an
  * unsaved state never re-delivers: it only makes the next run read those files again.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
+import { writeFileAtomically } from './atomic-file';
 
 export interface FileMark {
   size: number;
@@ -39,16 +40,7 @@ export class WatchStateError extends Error {
 /** Writes the state file's text; injected by tests (a full disk). */
 export type SaveFile = (path: string, text: string) => void;
 
-const defaultSave: SaveFile = (path, text) => {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true }); // a partial write takes no space it does not need
-    throw e;
-  }
-};
+const defaultSave: SaveFile = (path, text) => writeFileAtomically(path, text);
 
 export class WatchState {
   readonly path: string;

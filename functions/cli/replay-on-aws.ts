@@ -29,7 +29,7 @@ import { batchMismatch, evaluatedFile, type EvaluatedFile } from '../core/backte
 import { terminalSafe } from '../core/common/text';
 import { writeLine, type CliIo } from './io';
 import type { SourceSpec } from './replay-sources';
-import { awsClientConfig } from './state';
+import { awsClientConfig, trailBucketClientConfig } from './state';
 import { BACKTEST_OUTPUTS, BACKTEST_PACK_DIGEST_OUTPUT } from '../core/backtest/outputs';
 
 
@@ -68,10 +68,8 @@ async function clients(env: NodeJS.ProcessEnv, endpointUrl: string | undefined):
     import('@aws-sdk/client-s3'),
     import('@aws-sdk/client-sfn'),
   ]);
-  const s3config = awsClientConfig(env, 'AWS_ENDPOINT_URL_S3');
-  const endpoint = endpointUrl ?? (s3config.endpoint as string | undefined);
   const cfn = new Cfn(awsClientConfig(env, 'AWS_ENDPOINT_URL_CLOUDFORMATION'));
-  const s3 = new S3({ ...s3config, region: (s3config.region as string | undefined) ?? 'us-east-1', followRegionRedirects: true, ...(endpoint ? { endpoint, forcePathStyle: true } : {}) });
+  const s3 = new S3(trailBucketClientConfig(env, endpointUrl));
   const sfn = new Sfn(awsClientConfig(env, 'AWS_ENDPOINT_URL_SFN'));
   return { cfn, s3, sfn, destroy: () => [cfn, s3, sfn].forEach((c) => c.destroy()) };
 }

@@ -15,7 +15,7 @@ import { lookupStreams } from '../core/input/lookup-streams';
 import { isAccountId, isRegionName, type TrailKeyFilter } from '../core/input/trail-keys';
 import type { Evaluator } from '../core/match/evaluator';
 import type { CliIo } from './io';
-import { awsClientConfig } from './state';
+import { awsClientConfig, trailBucketClientConfig } from './state';
 
 export interface SourceArgs {
   since?: string;
@@ -105,12 +105,7 @@ export async function* readInputs(
       options,
       s3: async function* (bucket, prefix) {
         const [{ S3Client: Client }, { readS3Trail }] = [require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3'), require('../adapters/sources/s3-trail') as typeof import('../adapters/sources/s3-trail')]; // require: see replay.ts onAws
-        if (!s3) {
-          const config = awsClientConfig(env, 'AWS_ENDPOINT_URL_S3');
-          const endpoint = spec.endpointUrl ?? (config.endpoint as string | undefined);
-          // A bucket answers from its own region: follow S3's redirect rather than ask for AWS_REGION.
-          s3 = new Client({ ...config, region: (config.region as string | undefined) ?? 'us-east-1', followRegionRedirects: true, ...(endpoint ? { endpoint, forcePathStyle: true } : {}) });
-        }
+        s3 ??= new Client(trailBucketClientConfig(env, spec.endpointUrl));
         yield* readS3Trail(s3, bucket, prefix, { filter: spec.filter, now: spec.now, maxRecordBytes: options.maxRecordBytes });
       },
       lookupEvents: async function* () {

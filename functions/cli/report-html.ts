@@ -1,13 +1,12 @@
 /**
  * `--html FILE` for `replay` and `diff`: renders the report (core/report/html/) and writes it
- * atomically (a temporary file in the same directory, then a rename), so a reader never sees a
+ * atomically (adapters/atomic-file.ts: a temporary file in the same directory, then a rename), so a reader never sees a
  * half-written report and a failed write leaves any earlier report in place. Prints where it went
  * (`rekwatch: HTML report: PATH (12 KB)`) or why not (`PATH: cannot write the HTML report: reason`)
  * on stderr; the caller turns a failure into its exit status.
  */
-import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { writeFileAtomically } from '../adapters/atomic-file';
 import { renderDiffHtml } from '../core/report/html/diff-html';
 import { ReportDetail } from '../core/report/html/detail';
 import { renderReplayHtml } from '../core/report/html/replay-html';
@@ -19,22 +18,19 @@ import { terminalSafe } from '../core/common/text';
 import { writeLine, type CliIo } from './io';
 
 /** Writes `html` to `file` (relative to the command's cwd) through a temporary sibling; the path written, or why not. */
-export function writeFileAtomically(file: string, html: string, io: CliIo): { ok: true; path: string } | { ok: false; reason: string } {
+function writeHtmlFile(file: string, html: string, io: CliIo): { ok: true; path: string } | { ok: false; reason: string } {
   const path = resolve(io.cwd, file);
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    writeFileSync(tmp, html, { flag: 'wx', mode: 0o644 });
-    renameSync(tmp, path);
+    writeFileAtomically(path, html);
     return { ok: true, path };
   } catch (e) {
-    rmSync(tmp, { force: true });
     return { ok: false, reason: (e as NodeJS.ErrnoException).code ?? (e as Error).message };
   }
 }
 
 /** Writes a rendered report and says where (or why not) on stderr; false when it could not be written. */
 export function writeReport(file: string, html: string, io: CliIo): boolean {
-  const written = writeFileAtomically(file, html, io);
+  const written = writeHtmlFile(file, html, io);
   if (!written.ok) {
     writeLine(io.stderr, terminalSafe(`${file}: cannot write the HTML report: ${written.reason}`));
     return false;

@@ -34,6 +34,18 @@ export function awsClientConfig(env: NodeJS.ProcessEnv, endpointVar: string): Re
   return { region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION, ...(env[endpointVar] ? { endpoint: env[endpointVar] } : {}), ...keys };
 }
 
+/**
+ * S3 client settings for reading a trail bucket (`replay s3://`, `--on-aws`): the command's
+ * environment, `--endpoint-url` (else AWS_ENDPOINT_URL_S3) with path-style addressing for
+ * S3-compatible stores, and S3's region redirect followed (a bucket answers from its own region,
+ * so no AWS_REGION is needed).
+ */
+export function trailBucketClientConfig(env: NodeJS.ProcessEnv, endpointUrl: string | undefined): Record<string, unknown> {
+  const config = awsClientConfig(env, 'AWS_ENDPOINT_URL_S3');
+  const endpoint = endpointUrl ?? (config.endpoint as string | undefined);
+  return { ...config, region: (config.region as string | undefined) ?? 'us-east-1', followRegionRedirects: true, ...(endpoint ? { endpoint, forcePathStyle: true } : {}) };
+}
+
 /** The StateTableName output of a deployed stack (CloudFormation DescribeStacks). */
 export async function tableOfStack(stack: string, env: NodeJS.ProcessEnv, client?: CloudFormationClient): Promise<string> {
   // Loaded only here: most commands never need CloudFormation.

@@ -17,7 +17,7 @@ import { BATCH_RESULT_FORMAT, BATCH_RESULT_VERSION, FileResultBuilder, type Batc
 import type { ManifestBatch } from '../../core/backtest/manifest';
 import type { Evaluator } from '../../core/match/evaluator';
 import { evaluateValue } from '../../core/pipeline/record-pipeline';
-import { awsErrorText } from '../sources/aws-error-text';
+import { awsErrorText, isThrottling } from '../sources/aws-error-text';
 import { readStream } from '../trail-reader';
 
 export class RetryableS3Error extends Error {
@@ -43,8 +43,7 @@ export const hashDeliveryKey = (key: string): string => createHash('sha256').upd
 /** A 4xx from S3 other than throttling: retrying gives the same answer. */
 function permanent(e: unknown): boolean {
   const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  const name = (e as { name?: string }).name ?? '';
-  if (/Throttl|SlowDown|RequestTimeout/i.test(name)) return false;
+  if (isThrottling(e) || /RequestTimeout/i.test((e as { name?: string }).name ?? '')) return false;
   return status !== undefined && status >= 400 && status < 500;
 }
 

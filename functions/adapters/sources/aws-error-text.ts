@@ -25,3 +25,13 @@ export function awsErrorText(e: unknown, hints: Readonly<Record<string, string>>
           : '';
   return `${name}${message}${hint}`;
 }
+
+/**
+ * Whether an AWS answer says to slow down (retry after a while): the SDK's own throttling flag, or
+ * the names services use for it (`ThrottlingException`, S3's `SlowDown`). Used by the Event history
+ * source's back-off and the backtest worker's retries.
+ */
+export function isThrottling(e: unknown): boolean {
+  const err = e as { name?: string; $retryable?: { throttling?: boolean } } | null | undefined;
+  return err?.$retryable?.throttling === true || /Throttl|SlowDown/i.test(err?.name ?? '');
+}

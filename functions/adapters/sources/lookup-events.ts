@@ -16,7 +16,7 @@
 import { LookupEventsCommand, type CloudTrailClient, type LookupEventsCommandInput, type LookupEventsCommandOutput } from '@aws-sdk/client-cloudtrail';
 import { streamLabel, type LookupAttribute } from '../../core/input/lookup-streams';
 import { textItem, type TrailItem } from '../trail-reader';
-import { awsErrorText } from './aws-error-text';
+import { awsErrorText, isThrottling } from './aws-error-text';
 import { IntervalLimiter } from './rate-limiter';
 
 export interface LookupEventsOptions {
@@ -39,11 +39,6 @@ export interface LookupEventsOptions {
 
 /** At most 50 events per page: LookupEvents' maximum. */
 export const LOOKUP_PAGE_SIZE = 50;
-
-function isThrottling(e: unknown): boolean {
-  const err = e as { name?: string; $retryable?: { throttling?: boolean } } | null;
-  return err?.name === 'ThrottlingException' || err?.$retryable?.throttling === true;
-}
 
 const HINTS: Record<string, string> = {
   AccessDeniedException: 'needs cloudtrail:LookupEvents',
