@@ -97,4 +97,27 @@ describe('remembered json-rules-engine verdicts', () => {
       expect(got.flatMap((o) => o.alerts)).toEqual(['many-faces:a']);
     }
   });
+
+  it('keeps no verdict for objects JSON text makes equal to plain ones (a null prototype, a Date)', async () => {
+    // json-rules-engine turns the path's values into a number: a null-prototype object cannot be
+    // turned into a string (a rule error), the plain object can (no match). Not from JSON.parse, but
+    // a caller in code can pass one.
+    const less = rule('less', { all: [{ fact: 'requestParameters', operator: 'lessThan', value: 'DetectFaces', path: '$.*' }] });
+    const p: RulePack = { lists: {}, rules: [less] };
+    const bare = (id: string) => record({ eventID: id, eventName: 'DetectFaces', requestParameters: { image: Object.assign(Object.create(null) as object, { s3Object: null }), omitted: true } });
+    const plain = (id: string) => record({ eventID: id, eventName: 'DetectFaces', requestParameters: { image: { s3Object: null }, omitted: true } });
+    const dated = (id: string) => record({ eventID: id, eventName: 'DetectFaces', requestParameters: { image: new Date('2026-11-20T09:00:00Z'), omitted: true } });
+    const text = (id: string) => record({ eventID: id, eventName: 'DetectFaces', requestParameters: { image: '2026-11-20T09:00:00.000Z', omitted: true } });
+    for (const order of [[bare('a'), plain('b')], [plain('b'), bare('a')], [dated('c'), text('d')], [text('d'), dated('c')]]) {
+      const ev = new Evaluator(p);
+      const got = [];
+      const want = [];
+      for (const r of order) {
+        got.push(await outcome(ev, r));
+        want.push(await outcome(new Evaluator(p, { precheck: false }), r));
+      }
+      expect(got).toEqual(want);
+    }
+    expect((await outcome(new Evaluator(p, { precheck: false }), bare('a'))).errors).toEqual(['less:Cannot convert object to primitive value']);
+  });
 });

@@ -104,8 +104,17 @@ function verdictKey(key: string, v: unknown): string | undefined {
   } else {
     let exact = true;
     try {
-      text = `[${JSON.stringify(v, (_k, x: unknown) => {
+      // Not kept when JSON text would make two values one that json-rules-engine can tell apart: a
+      // non-finite number (written null), or an object that is not a plain object or array (a
+      // null-prototype object cannot be turned into a string, a Date is written as one). Values
+      // parsed from JSON never have either; values built in code can.
+      text = `[${JSON.stringify(v, function (this: Record<string, unknown>, k: string, x: unknown) {
         if (typeof x === 'number' && !Number.isFinite(x)) exact = false;
+        const original = this[k];
+        if (typeof original === 'object' && original !== null) {
+          const proto: unknown = Object.getPrototypeOf(original);
+          if (proto !== Object.prototype && proto !== Array.prototype) exact = false;
+        }
         return x;
       })}]`;
     } catch {
