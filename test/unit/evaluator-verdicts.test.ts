@@ -120,4 +120,20 @@ describe('remembered json-rules-engine verdicts', () => {
     }
     expect((await outcome(new Evaluator(p, { precheck: false }), bare('a'))).errors).toEqual(['less:Cannot convert object to primitive value']);
   });
+
+  it('keeps no verdict for lists JSON text makes equal (undefined and null, a hole, -0 and 0)', async () => {
+    const hasNull = rule('has-null', { all: [{ fact: 'requestParameters', operator: 'contains', value: null, path: '$..ids' }] }); // $.. : json-rules-engine decides (the pre-check cannot)
+    const p: RulePack = { lists: {}, rules: [hasNull] };
+    const withIds = (id: string, ids: unknown[]) => record({ eventID: id, eventName: 'DetectFaces', requestParameters: { ids } });
+    // eslint-disable-next-line no-sparse-arrays
+    const lists: unknown[][] = [[undefined], [null], [, 1], [null, 1], [-0], [0]];
+    for (const a of lists) {
+      for (const b of lists) {
+        const ev = new Evaluator(p);
+        const got = [await outcome(ev, withIds('a', a)), await outcome(ev, withIds('b', b))];
+        const want = [await outcome(new Evaluator(p, { precheck: false }), withIds('a', a)), await outcome(new Evaluator(p, { precheck: false }), withIds('b', b))];
+        expect([a, b, got]).toEqual([a, b, want]);
+      }
+    }
+  });
 });

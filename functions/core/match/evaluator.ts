@@ -105,11 +105,12 @@ function verdictKey(key: string, v: unknown): string | undefined {
     let exact = true;
     try {
       // Not kept when JSON text would make two values one that json-rules-engine can tell apart: a
-      // non-finite number (written null), or an object that is not a plain object or array (a
+      // non-finite number (written null) or -0 (written 0), undefined, a function or a symbol inside
+      // (left out, or written null in a list), or an object that is not a plain object or array (a
       // null-prototype object cannot be turned into a string, a Date is written as one). Values
-      // parsed from JSON never have either; values built in code can.
+      // parsed from JSON have none of these (but for 1e400, Infinity); values built in code can.
       text = `[${JSON.stringify(v, function (this: Record<string, unknown>, k: string, x: unknown) {
-        if (typeof x === 'number' && !Number.isFinite(x)) exact = false;
+        if (typeof x === 'number' ? !Number.isFinite(x) || Object.is(x, -0) : x === undefined || typeof x === 'function' || typeof x === 'symbol') exact = false;
         const original = this[k];
         if (typeof original === 'object' && original !== null) {
           const proto: unknown = Object.getPrototypeOf(original);
