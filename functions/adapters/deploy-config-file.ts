@@ -10,7 +10,7 @@ import type { SourceFile } from '../core/rules/pack';
 import type { ListOrigin } from '../core/common/types';
 import type { Severity } from '../core/common/types';
 import { readSchemaFile } from './json-file';
-import type { PatternMessage } from '../core/rules/schema';
+import { DURATION_WORDS, type PatternMessage } from '../core/rules/schema';
 
 export interface DeployConfigFile {
   rulesDir?: string;
@@ -48,7 +48,7 @@ export const CONFIG_PATTERNS: Record<string, string> = {
   '^(r-[a-z0-9]{4,32}|ou-[a-z0-9]{4,32}-[a-z0-9]{8,32})$': 'must be an organization root id (r-...) or OU id (ou-...-...)',
   '^[a-z0-9-]+\\.amazonaws\\.com$': 'must be an AWS service event source like rekognition.amazonaws.com',
   '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$': 'not an email address',
-  '^(\\d+[smhdw])+$': 'must be a duration like 90s, 15m, 1h or 1d',
+  '^(\\d+[smhdw])+$': DURATION_WORDS,
   '^[0-9A-Z]{1,255}$': 'must be a Slack workspace id (capital letters and digits, like T0123ABCD)',
   '^[A-Za-z0-9]+$': 'must be a Slack channel id (letters and digits, like C0123ABCD)',
 };

@@ -24,12 +24,17 @@ export interface ChannelOptions {
   stateDir?: string;
 }
 
+/** The state directory's channels file, read when no other is named (it may not exist). */
+export function implicitChannelsPath(io: CliIo, opts: Pick<ChannelOptions, 'stateDir'>): string {
+  return resolve(stateDirFor(io, opts.stateDir), 'channels.json');
+}
+
 /** The channels file in use, or undefined when there is none. */
 export function channelsFilePath(io: CliIo, opts: ChannelOptions): string | undefined {
   const env = io.env ?? process.env;
   if (opts.channels) return resolve(io.cwd, opts.channels);
   if (env.REKWATCH_CHANNELS) return resolve(io.cwd, env.REKWATCH_CHANNELS);
-  const implicit = resolve(stateDirFor(io, opts.stateDir), 'channels.json');
+  const implicit = implicitChannelsPath(io, opts);
   return existsSync(implicit) ? implicit : undefined;
 }
 

@@ -33,7 +33,7 @@ import { ReplayTally } from '../core/report/replay-tally';
 import { Suppressor, type Verdict } from '../core/suppress/suppression';
 import type { Alert } from '../core/common/types';
 import { jsonTerminalSafe, terminalSafe } from '../core/common/text';
-import { channelsForCommand, linkSignerFor } from './channels';
+import { channelsForCommand, implicitChannelsPath, linkSignerFor } from './channels';
 import { Output, writeLine, type CliIo } from './io';
 import { eventSourcesFor, loadRulesForCommand } from './load-rules';
 import { Progress } from './progress';
@@ -234,7 +234,7 @@ function deliveriesFor(opts: ReplayOptions, io: CliIo): Deliveries | number {
   if (!channels) return 2;
   if (channels.length === 0) {
     // The file it looked for: the state directory's (--state-dir, $REKWATCH_STATE_DIR or .rekwatch).
-    const implicit = relative(io.cwd, join(stateDirFor(io, opts.stateDir), 'channels.json')) || 'channels.json';
+    const implicit = relative(io.cwd, implicitChannelsPath(io, opts)) || 'channels.json';
     writeLine(io.stderr, `rekwatch: --deliver needs a channel: write ${terminalSafe(implicit)} (or --channels FILE; see README), set REKWATCH_SLACK_WEBHOOK_URL, or REKWATCH_SMTP_URL with REKWATCH_EMAIL_FROM and REKWATCH_EMAIL_TO, or use --deliver-file PATH`);
     return 2;
   }

@@ -29,7 +29,7 @@
  *                 threshold rule over a busy API cost a replay.
  */
 import type { Evaluated } from '../../core/pipeline/record-pipeline';
-import { alertBuilt, lazyAlert, withoutAlert, type Selection, type SelectionData } from '../../core/detect/selection';
+import { alertBuilt, DISTINCT_DIGITS, ID_DIGITS, KEY_DIGITS, lazyAlert, withoutAlert, type Selection, type SelectionData } from '../../core/detect/selection';
 import type { Alert } from '../../core/common/types';
 import { hashKey } from '../../core/input/duplicate-window';
 import type { TrailItem } from '../trail-reader';
@@ -67,10 +67,10 @@ export interface EvaluatedChunk {
   selectedText?: string[];
 }
 
-/** The widths of a selection's hashes (selection.ts): a SELECTED record's selections are read back by them. */
-const KEY_WIDTH = 32;
-const ID_WIDTH = 24;
-const DISTINCT_WIDTH = 24;
+/** A record's text in a chunk's `texts`, from its start and end. */
+function textIn(texts: Uint8Array, start: number, end: number): string {
+  return Buffer.from(texts.buffer, texts.byteOffset + start, end - start).toString('utf8');
+}
 
 /** Builds chunks of at most `size` items. */
 export class ChunkBuilder {
@@ -152,8 +152,8 @@ export class ChunkBuilder {
     const index = this.ruleIndex;
     if (!index) return false;
     for (const s of selections) {
-      if (alertBuilt(s) || !index.has(s.ruleId) || s.key.length !== KEY_WIDTH || s.id.length !== ID_WIDTH) return false;
-      if (s.distinct !== undefined && s.distinct.length !== DISTINCT_WIDTH) return false;
+      if (alertBuilt(s) || !index.has(s.ruleId) || s.key.length !== KEY_DIGITS || s.id.length !== ID_DIGITS) return false;
+      if (s.distinct !== undefined && s.distinct.length !== DISTINCT_DIGITS) return false;
       for (const name in s.keyValues) {
         const v = s.keyValues[name];
         if (v !== null && typeof v !== 'string') return false;
@@ -243,7 +243,7 @@ export function foundItem(found: Found, alertFor: AlertFromText, texts?: Uint8Ar
   if (!selections) return { evaluated: rest, where };
   const text = () => {
     if (!texts || !textAt) throw new Error('foundItem: a selection without its alert and no text to build it from');
-    return Buffer.from(texts.buffer, texts.byteOffset + textAt[0], textAt[1] - textAt[0]).toString('utf8');
+    return textIn(texts, textAt[0], textAt[1]);
   };
   const full = selections.map((s): Selection => ('alert' in s ? s : lazyAlert({ ...s }, () => alertFor(s.ruleId, text()))));
   return { evaluated: { ...rest, selections: full }, where };
@@ -269,7 +269,7 @@ export function selectedItem(chunk: EvaluatedChunk, at: SelectedCursor, ruleIds:
   const count = n[at.n + 2] as number;
   at.n += 3;
   let record: string | undefined;
-  const text = () => (record ??= Buffer.from(texts.buffer, texts.byteOffset + start, end - start).toString('utf8'));
+  const text = () => (record ??= textIn(texts, start, end));
   const out: Selection[] = [];
   for (let j = 0; j < count; j++) {
     const ruleId = ruleIds[n[at.n] as number] as string;
@@ -277,11 +277,11 @@ export function selectedItem(chunk: EvaluatedChunk, at: SelectedCursor, ruleIds:
     const distinct = n[at.n + 2] === 1;
     at.n += 3;
     const s = strings[at.s++] as string;
-    const id = s.slice(KEY_WIDTH, KEY_WIDTH + ID_WIDTH);
-    const rest = KEY_WIDTH + ID_WIDTH + (distinct ? DISTINCT_WIDTH : 0);
+    const id = s.slice(KEY_DIGITS, KEY_DIGITS + ID_DIGITS);
+    const rest = KEY_DIGITS + ID_DIGITS + (distinct ? DISTINCT_DIGITS : 0);
     // The fields in selectionOf's order.
-    const data: SelectionData = { ruleId, key: s.slice(0, KEY_WIDTH), keyValues: JSON.parse(s.slice(rest)) as Record<string, unknown>, eventTime, id };
-    if (distinct) data.distinct = s.slice(KEY_WIDTH + ID_WIDTH, rest);
+    const data: SelectionData = { ruleId, key: s.slice(0, KEY_DIGITS), keyValues: JSON.parse(s.slice(rest)) as Record<string, unknown>, eventTime, id };
+    if (distinct) data.distinct = s.slice(KEY_DIGITS + ID_DIGITS, rest);
     out.push(lazyAlert(data, () => alertFor(ruleId, text())));
   }
   return out;

@@ -73,9 +73,14 @@ export function withoutAlert(selection: Selection): SelectionData {
 const EVERY_FIELD_COPIED: [Exclude<keyof SelectionData, 'ruleId' | 'key' | 'keyValues' | 'eventTime' | 'id' | 'distinct'>] extends [never] ? true : never = true;
 void EVERY_FIELD_COPIED;
 
+/** Hex digits of a selection's key, id and distinct hashes (fixed: replay's workers post them side by side, chunk.ts). */
+export const KEY_DIGITS = 32;
+export const ID_DIGITS = 24;
+export const DISTINCT_DIGITS = 24;
+
 /** The key of a list of `by` values (exported for tests of its injectivity). */
 export function thresholdKey(by: readonly string[], values: readonly unknown[]): string {
-  return hash(JSON.stringify(by.map((name, i) => [name, values[i] ?? null])), 32);
+  return hash(JSON.stringify(by.map((name, i) => [name, values[i] ?? null])), KEY_DIGITS);
 }
 
 /** A fact value with a path applied the way json-rules-engine's Almanac applies it. */
@@ -112,11 +117,11 @@ export function selectionOf(rule: RuleDefinition & { threshold: ThresholdSpec },
   spec.by.forEach((name, i) => {
     keyValues[name] = values[i] ?? null;
   });
-  const data: SelectionData = { ruleId: rule.id, key: thresholdKey(spec.by, values), keyValues, eventTime, id: hash(JSON.stringify([rule.id, callIdOf(facts.record)]), 24) };
+  const data: SelectionData = { ruleId: rule.id, key: thresholdKey(spec.by, values), keyValues, eventTime, id: hash(JSON.stringify([rule.id, callIdOf(facts.record)]), ID_DIGITS) };
   if (spec.distinct) {
     const d = distinctValueOf(spec, facts);
     if (d === undefined || d === null) return undefined;
-    data.distinct = hash(JSON.stringify(d), 24);
+    data.distinct = hash(JSON.stringify(d), DISTINCT_DIGITS);
   }
   return typeof alert === 'function' ? lazyAlert(data, alert) : { ...data, alert };
 }

@@ -118,8 +118,11 @@ export function schemaErrors(validate: ValidateFunction, schema: object, value: 
   return out;
 }
 
+/** What the schemas' duration pattern (`^(\d+[smhdw])+$`) asks for, in words. */
+export const DURATION_WORDS = 'must be a duration like 90s, 15m, 1h or 1d';
+
 /** The rule schema's two patterns: ids (kebab-case) and durations (windows, test spacing). */
-const rulePatterns: PatternMessage = (_field, pattern) => (pattern.includes('smhdw') ? 'must be a duration like 90s, 15m, 1h or 1d' : 'must be lowercase kebab-case (a-z, 0-9 and single hyphens)');
+const rulePatterns: PatternMessage = (_field, pattern) => (pattern.includes('smhdw') ? DURATION_WORDS : 'must be lowercase kebab-case (a-z, 0-9 and single hyphens)');
 
 export function ruleShapeErrors(value: unknown): FieldError[] {
   return schemaErrors(ruleValidator, ruleSchema, value, rulePatterns);
