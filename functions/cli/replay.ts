@@ -16,7 +16,8 @@ import type { MuteStore } from '../adapters/mute-store';
 import { availableParallelism } from 'node:os';
 import { runtimePack } from '../core/rules/runtime-pack';
 import { FOUND, foundItem, OUT_OF_SCOPE, QUIET, SELECTED, selectedItem, type EvaluatedChunk, type Found, type SelectedCursor } from '../adapters/replay-workers/chunk';
-import { EarlyWorkers, evaluateInWorkers } from '../adapters/replay-workers/pool';
+import { EarlyWorkers, evaluateInWorkers, workerThreads, type InThread } from '../adapters/replay-workers/pool';
+import { evaluateFile, ruleIndexOf } from '../adapters/replay-workers/file-chunks';
 import type { WorkerSetup } from '../adapters/replay-workers/worker';
 import { readInput, trailInputs, type TrailInput, type TrailItem } from '../adapters/trail-reader';
 import { MemoryDedupeState } from '../core/suppress/dedupe';
@@ -148,7 +149,7 @@ function earlyWorkers(paths: readonly string[], opts: ReplayOptions, io: CliIo):
       return false;
     }
   };
-  return paths.length >= 2 || paths.some(isDirectory) ? new EarlyWorkers(workers) : undefined;
+  return paths.length >= 2 || paths.some(isDirectory) ? new EarlyWorkers(workerThreads(workers, true)) : undefined;
 }
 
 /** Worker threads asked for: --workers, else the machine's available parallelism. */
@@ -450,7 +451,10 @@ async function* readUnits(paths: readonly string[], replay: Replay, opts: Replay
     for await (const input of all) for await (const items of here(input)) yield { kind: 'items', items };
     return;
   }
-  for await (const pooled of evaluateInWorkers(all, workers, replay.workerSetup, early)) {
+  // The main thread is one of the threads: it reads files itself whenever it would wait for a worker.
+  const how = { evaluator: replay.evaluator, ruleIndex: ruleIndexOf(replay.workerSetup.pack), maxRecordBytes: replay.workerSetup.maxRecordBytes };
+  const inThread: InThread = (input, push) => evaluateFile(input, how, push);
+  for await (const pooled of evaluateInWorkers(all, workers, replay.workerSetup, early, inThread)) {
     if (pooled.kind === 'main') {
       for await (const items of here(pooled.input)) yield { kind: 'items', items };
     } else {

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { chunkItems, ChunkBuilder } from '../../functions/adapters/replay-workers/chunk';
-import { evaluateInWorkers } from '../../functions/adapters/replay-workers/pool';
+import { evaluateInWorkers, WORKER_STARTED_CHANNEL, type InThread } from '../../functions/adapters/replay-workers/pool';
+import { evaluateFile, ruleIndexOf } from '../../functions/adapters/replay-workers/file-chunks';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readInput, type TrailInput, type TrailItem } from '../../functions/adapters/trail-reader';
 import { Evaluator } from '../../functions/core/match/evaluator';
 import { evaluateValue, type Evaluated } from '../../functions/core/pipeline/record-pipeline';
@@ -74,13 +76,13 @@ describe('evaluateInWorkers', () => {
   });
 
   /** Every input's results through the pool, in order (the main thread's share read here), and who had each. */
-  async function pooled(list: TrailInput[]): Promise<{ kinds: string[]; seen: Seen }> {
+  async function pooled(list: TrailInput[], workers = 2, inThread?: InThread): Promise<{ kinds: string[]; seen: Seen }> {
     const kinds: string[] = [];
     const seen: Seen = [];
     async function* listed() {
       yield* list;
     }
-    for await (const pooled of evaluateInWorkers(listed(), 2, { pack, evaluator: {}, chunkSize: 16 })) {
+    for await (const pooled of evaluateInWorkers(listed(), workers, { pack, evaluator: {}, chunkSize: 16 }, undefined, inThread)) {
       kinds.push(pooled.kind);
       if (pooled.kind === 'main') {
         seen.push(...(await inThisThread([pooled.input])));
@@ -101,10 +103,60 @@ describe('evaluateInWorkers', () => {
 
   it('returns each input in order: files evaluated by workers exactly as here, the rest for the main thread', async () => {
     const { kinds, seen } = await pooled(inputs);
-    expect(kinds).toEqual(['worker', 'main', 'worker', 'main', 'worker']);
+    expect(kinds).toEqual(['chunks', 'main', 'chunks', 'main', 'chunks']);
     const expected = await inThisThread(inputs);
     expect(seen).toEqual(expected);
     expect(expected).toContainEqual(['a', 'malformed at line 1, record 151: nested deeper than 512 levels; skipped']);
     expect(expected.filter(([, e]) => typeof e !== 'string' && e.status === 'inScope' && e.alerts.length > 0)).toHaveLength(2 * alerting(150) + alerting(50) + alerting(40));
+  });
+
+  describe('with the main thread as one of the threads (inThread)', () => {
+    /** Twelve more files of each kind the reader takes: whole-file gzip, pretty-printed, JSON Lines. */
+    const more: TrailInput[] = Array.from({ length: 12 }, (_, i) => {
+      const fsPath = join(dir, `more-${i}.${['json.gz', 'json', 'jsonl'][i % 3]}`);
+      return { file: `more-${i}`, fsPath, regular: true, argument: true };
+    });
+    beforeAll(() => {
+      more.forEach((input, i) => {
+        const records = recs(60 + i, `m${i}`);
+        const path = (input as { fsPath: string }).fsPath;
+        if (i % 3 === 0) writeFileSync(path, gzipSync(JSON.stringify({ Records: records })));
+        else if (i % 3 === 1) writeFileSync(path, JSON.stringify({ Records: records }, null, 1));
+        else writeFileSync(path, `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
+      });
+    });
+    const evaluator = new Evaluator(pack, { copies: 'each' });
+    const how = { evaluator, ruleIndex: ruleIndexOf(pack), chunkSize: 16 };
+
+    it('reads files no worker has started rather than wait, with the same results in the same order, on one worker thread fewer', async () => {
+      const list = [...inputs, ...more];
+      const read: string[] = [];
+      const threads = new Set<number>();
+      const onStart = (m: unknown) => threads.add((m as { threadId: number }).threadId);
+      subscribe(WORKER_STARTED_CHANNEL, onStart);
+      try {
+        const { kinds, seen } = await pooled(list, 2, async (input, push) => {
+          read.push('fsPath' in input ? input.file : input.unreadable);
+          await evaluateFile(input, how, push);
+        });
+        expect(kinds).toEqual(list.map((i) => ('fsPath' in i && i.regular ? 'chunks' : 'main')));
+        expect(seen).toEqual(await inThisThread(list));
+      } finally {
+        unsubscribe(WORKER_STARTED_CHANNEL, onStart);
+      }
+      expect(threads.size).toBe(1);
+      // The worker takes a few seconds' tenths to start: the main thread does not wait for it.
+      // The first file is a worker's (handed out as soon as it is walked), and no file is read twice.
+      expect(read.length).toBeGreaterThan(0);
+      expect(read).not.toContain('a');
+      expect(new Set(read).size).toBe(read.length);
+    });
+
+    it('ends the run with the failure when reading a file in the main thread fails (a bug, as a failed worker is)', async () => {
+      const fail: InThread = async () => {
+        throw new Error('boom');
+      };
+      await expect(pooled([...inputs, ...more], 2, fail)).rejects.toThrow(/reading a file in the main thread failed: Error: boom/);
+    });
   });
 });

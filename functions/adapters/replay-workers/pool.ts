@@ -2,12 +2,15 @@
  * Backtests on every core: regular trail files are read and evaluated (record pipeline stage 1) in
  * worker threads, one file at a time per worker, while the main thread takes the results in input
  * order, as if it had read them itself. Inputs a worker cannot open on its own (stdin, FIFOs,
- * devices) and unreadable paths stay in the main thread, in their place.
+ * devices) and unreadable paths stay in the main thread, in their place. With `inThread` (replay's
+ * way) the main thread is one of the threads: rather than wait for a worker, it reads a file no
+ * worker has started itself (the same code, file-chunks.ts), and its results take their turn.
  *
  * Memory: each worker holds one file (whole-file reading is capped, trail-reader.ts), two at the start
  * when it prefetched them (EarlyWorkers.prefetch), and at most a few chunks ahead of the main thread
- * (worker.ts), so the total is bounded by the number of workers, not the input. A worker that fails
- * is fatal (it is a bug, not bad input: bad input is a result).
+ * (worker.ts); the main thread holds the file it reads and the results of files it read ahead of
+ * their turn (at most the walk's lookahead), so the total is bounded by the number of threads, not
+ * the input. A worker that fails is fatal (it is a bug, not bad input: bad input is a result).
  */
 import { channel } from 'node:diagnostics_channel';
 import { join } from 'node:path';
@@ -29,8 +32,16 @@ const started = channel(WORKER_STARTED_CHANNEL);
 export const PREFETCH_USED_CHANNEL = 'rekwatch:replay-prefetch-used';
 const prefetchUsed = channel(PREFETCH_USED_CHANNEL);
 
-/** One input's results, in order: chunks from a worker, or the input itself for the main thread to read. */
-export type PooledInput = { kind: 'worker'; chunks: AsyncIterable<EvaluatedChunk> } | { kind: 'main'; input: TrailInput };
+/** Published to, with `{ file }`, for each regular file the main thread read itself instead of waiting for a worker (`inThread`). */
+export const IN_THREAD_CHANNEL = 'rekwatch:replay-file-in-main-thread';
+const inThreadRead = channel(IN_THREAD_CHANNEL);
+
+/**
+ * One input's results, in order: its chunks (from a worker, or from the main thread's `inThread`
+ * when it read the file ahead of its turn), or the input itself for the main thread to read (an
+ * input no worker can open: stdin, a FIFO, an unreadable path).
+ */
+export type PooledInput = { kind: 'chunks'; chunks: AsyncIterable<EvaluatedChunk> } | { kind: 'main'; input: TrailInput };
 
 interface Slot {
   worker: Worker;
@@ -39,11 +50,17 @@ interface Slot {
 }
 
 /**
- * Jobs a worker holds at once: the file it reads and the next one, so it starts the next as soon as
- * one ends instead of waiting for the main thread (often busy settling) to hand it one. It still
- * holds one file in memory at a time (worker.ts reads its jobs one after the other).
+ * Jobs a worker holds at once: the file it reads and the next ones, so it starts the next as soon as
+ * one ends instead of waiting for the main thread to hand it one (the main thread hands out jobs
+ * only between its own work: settling, and reading a file itself, which takes as long as a worker's
+ * file). Two were too few once the main thread read files too: a worker waited for jobs for a tenth
+ * of the bench's 300 MB run; four leave it none. A worker still holds one file in memory at a time
+ * (worker.ts reads its jobs one after the other); a queued job is only a path.
  */
-const JOBS_PER_WORKER = 2;
+const JOBS_PER_WORKER = 4;
+
+/** Files each early thread reads while the rules load (EarlyWorkers.prefetch): held whole until their jobs come. */
+const PREFETCH_PER_WORKER = 2;
 
 /**
  * A small young generation for the workers. A worker that scans its files (trail-reader.ts,
@@ -59,6 +76,9 @@ class Job {
   private done = false;
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
+
+  /** `helpOut`: what the consuming thread does instead of waiting for this job's next chunk (pool's `steal`); false when it has nothing to do. */
+  constructor(private readonly helpOut?: () => Promise<boolean>) {}
 
   /** The worker reading this job: each chunk consumed is acknowledged to it (worker.ts's flow control). */
   reader: Worker | undefined;
@@ -90,6 +110,7 @@ class Job {
       }
       if (this.failure) throw this.failure;
       if (this.done) return;
+      if (this.helpOut && (await this.helpOut())) continue;
       await new Promise<void>((r) => (this.wake = r));
     }
   }
@@ -124,7 +145,7 @@ export class EarlyWorkers {
   }
 
   /**
-   * Has the threads start reading the run's first regular files (at most JOBS_PER_WORKER each, in
+   * Has the threads start reading the run's first regular files (at most PREFETCH_PER_WORKER each, in
    * turn) while the main thread loads the rules: each file is read and scanned, and held for the job
    * that reads it, which evaluateInWorkers gives to the same thread. Only the read options must be
    * known; an input the run never reads is dropped with its thread (`end`).
@@ -142,7 +163,7 @@ export class EarlyWorkers {
 
   /** How many inputs `prefetch` can hand out. */
   get prefetchLimit(): number {
-    return this.idle.length * JOBS_PER_WORKER;
+    return this.idle.length * PREFETCH_PER_WORKER;
   }
 
   /** The thread that prefetched this file, if one did. */
@@ -161,10 +182,31 @@ export class EarlyWorkers {
 }
 
 /**
+ * The main thread's own way through one file (file-chunks.ts `evaluateFile` over its evaluator),
+ * handing over the file's chunks in order.
+ */
+export type InThread = (input: TrailInput, push: (chunk: EvaluatedChunk) => void) => Promise<void>;
+
+/**
+ * How many worker threads a run of `threads` threads starts: with `inThread` the main thread is one
+ * of them (it reads files whenever it would otherwise wait for a worker), so one fewer.
+ */
+export function workerThreads(threads: number, inThread: boolean): number {
+  return inThread ? Math.max(1, threads - 1) : threads;
+}
+
+/**
  * The inputs' results in input order, evaluated by `workers` threads. Worker threads start on the
  * first regular file (or are taken from `early`) and end when the iteration does (however it ends).
+ *
+ * With `inThread`, the main thread is one of the `workers` (workerThreads): when the file whose
+ * results it needs next is still being read by a worker, it reads the first file no worker has been
+ * handed yet (and no worker prefetched) itself, with `inThread`, rather than wait. Its results are
+ * queued as a worker's are and taken in their turn, so the output is the same; on a machine with as
+ * many cores as threads, no thread then competes with the main thread for a core, and one thread's
+ * start-up (modules, rules, compiling the hot code) is saved.
  */
-export async function* evaluateInWorkers(inputs: AsyncIterable<TrailInput>, workers: number, setup: WorkerSetup, early?: EarlyWorkers): AsyncGenerator<PooledInput> {
+export async function* evaluateInWorkers(inputs: AsyncIterable<TrailInput>, workers: number, setup: WorkerSetup, early?: EarlyWorkers, inThread?: InThread): AsyncGenerator<PooledInput> {
   const pool: Slot[] = [];
   const jobs = new Map<number, Job>();
   const waiting: Array<{ id: number; job: Job; input: TrailInput }> = [];
@@ -213,6 +255,26 @@ export async function* evaluateInWorkers(inputs: AsyncIterable<TrailInput>, work
     for (const s of pool) if (s.pending < JOBS_PER_WORKER && (!best || s.pending < best.pending)) best = s;
     return best;
   };
+  /**
+   * Instead of waiting for a worker (with `inThread`): reads the first waiting file that no worker
+   * prefetched in this thread, its chunks queued on its job. Whether there was one.
+   */
+  const steal = async (): Promise<boolean> => {
+    if (!inThread) return false;
+    const at = waiting.findIndex((w) => !('fsPath' in w.input && early?.prefetcher(w.input.fsPath)));
+    if (at === -1) return false;
+    const [next] = waiting.splice(at, 1) as [(typeof waiting)[number]];
+    if (inThreadRead.hasSubscribers) inThreadRead.publish({ file: 'fsPath' in next.input ? next.input.file : next.input.unreadable });
+    jobs.delete(next.id);
+    releasePrefetched();
+    try {
+      await inThread(next.input, (chunk) => next.job.push(chunk));
+      next.job.finish();
+    } catch (e) {
+      next.job.finish(new Error(`rekwatch: reading a file in the main thread failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+    }
+    return true;
+  };
   const spawn = () => {
     const ready = early?.take();
     const worker = ready ?? newWorker(setup);
@@ -239,22 +301,26 @@ export async function* evaluateInWorkers(inputs: AsyncIterable<TrailInput>, work
     pool.push(slot);
   };
 
-  /** Jobs handed out but not yet consumed, in input order; bounded so the walk does not run far ahead. */
+  /**
+   * Jobs handed out but not yet consumed, in input order; bounded so the walk does not run far ahead
+   * (a job waiting for a thread is only a path), and far enough for every worker's queue to be full
+   * with files left over for the main thread to read.
+   */
   const ahead: PooledInput[] = [];
-  const lookahead = workers * 2;
+  const lookahead = workers * JOBS_PER_WORKER;
   try {
     for await (const input of inputs) {
       if (fatal) throw fatal;
       if ('unreadable' in input || !input.regular) {
         ahead.push({ kind: 'main', input });
       } else {
-        if (pool.length === 0) for (let i = 0; i < workers; i++) spawn();
+        if (pool.length === 0) for (let i = workerThreads(workers, inThread !== undefined); i > 0; i--) spawn();
         const id = jobCount++;
-        const job = new Job();
+        const job = new Job(inThread ? steal : undefined);
         jobs.set(id, job);
         waiting.push({ id, job, input });
         dispatch();
-        ahead.push({ kind: 'worker', chunks: job.chunks() });
+        ahead.push({ kind: 'chunks', chunks: job.chunks() });
       }
       while (ahead.length > lookahead) yield ahead.shift() as PooledInput;
     }
