@@ -14,7 +14,8 @@ export const DEFAULT_LATENESS_MS = 15 * 60_000;
 
 interface Slot<T> {
   t: number;
-  tie: string;
+  /** The tie key, made the first time two items of one time are compared (rare: most times differ). */
+  tie: string | undefined;
   item: T;
 }
 
@@ -37,7 +38,7 @@ export class ReorderBuffer<T> {
   push(t: number, item: T): boolean {
     if (t < this.watermark) return false;
     if (t > this.newest) this.newest = t;
-    this.heap.push({ t, tie: this.tieOf(item), item });
+    this.heap.push({ t, tie: undefined, item });
     this.up(this.heap.length - 1);
     return true;
   }
@@ -59,7 +60,11 @@ export class ReorderBuffer<T> {
   }
 
   private less(a: Slot<T>, b: Slot<T>): boolean {
-    return a.t < b.t || (a.t === b.t && a.tie < b.tie);
+    return a.t < b.t || (a.t === b.t && this.tie(a) < this.tie(b));
+  }
+
+  private tie(s: Slot<T>): string {
+    return (s.tie ??= this.tieOf(s.item));
   }
 
   private up(i: number): void {

@@ -178,9 +178,18 @@ export function windowsOf(state: ThresholdState, windowMs: number): Window[] {
   return spansOf(state, windowMs).map((s) => ({ start: s.start, end: s.end, members: state.entries.slice(s.lo, s.hi), ...(s.fired ? { fired: s.fired } : {}) }));
 }
 
-/** A window's count: entries (plus a fired window's overflow), or distinct values. */
-function countOf(w: Span, state: ThresholdState, distinct: boolean): number {
-  if (!distinct) return w.hi - w.lo + (state.overflow[String(w.start)] ?? 0);
+/** Whether a record (the state's `fired` or `overflow`) has any key. */
+function hasKeys(o: Record<string, unknown>): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+/**
+ * A window's count: entries (plus a fired window's overflow), or distinct values. `overflowed`:
+ * whether the state has any overflow (most have none, and then no start is written as a key).
+ */
+function countOf(w: Span, state: ThresholdState, distinct: boolean, overflowed: boolean): number {
+  if (!distinct) return w.hi - w.lo + (overflowed ? (state.overflow[String(w.start)] ?? 0) : 0);
   const seen = new Set<string>();
   for (let i = w.lo; i < w.hi; i++) seen.add((state.entries[i] as Entry)[2] ?? '');
   return seen.size;
@@ -219,12 +228,12 @@ export function stepThreshold(prev: ThresholdState | undefined, ev: WindowEvent,
   // Firing turns a greedy window into an anchor with the same range, so these spans stay the
   // windows of the state through the loop and the pruning after it.
   const spans = spansOf(state, p.windowMs);
+  const overflowed = hasKeys(state.overflow);
   for (const w of spans) {
-    const n = countOf(w, state, p.distinct);
-    const key = String(w.start);
+    const n = countOf(w, state, p.distinct, overflowed);
     const holds = w.lo <= at && at < w.hi;
     if (w.fired) {
-      if (n !== w.fired.total) state.fired[key] = { ...w.fired, total: Math.max(n, w.fired.total) };
+      if (n !== w.fired.total) state.fired[String(w.start)] = { ...w.fired, total: Math.max(n, w.fired.total) };
       if (holds) counted = { alertId: w.fired.alertId, windowStart: w.start, total: Math.max(n, w.fired.total) };
     } else if (n >= p.count && w.end - w.start < p.windowMs && firedAt(state, w.end)) {
       // A window cut short by a fired one exists only because its events arrived after that window
@@ -234,7 +243,7 @@ export function stepThreshold(prev: ThresholdState | undefined, ev: WindowEvent,
       if (holds) counted = { alertId: anchor.alertId, windowStart: w.end, total: anchor.total };
     } else if (n >= p.count) {
       const alertId = alertIdOf(w.start);
-      state.fired[key] = { end: w.end, alertId, reached: n, total: n };
+      state.fired[String(w.start)] = { end: w.end, alertId, reached: n, total: n };
       fired.push({ windowStart: w.start, windowEnd: w.end, alertId, reached: n });
     }
   }
