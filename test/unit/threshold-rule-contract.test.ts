@@ -93,6 +93,10 @@ describe('sequence test cases', () => {
       { name: 'e', events: [{ eventID: 'same' }, { eventID: 'same' }, { eventTime: '2026-11-21T00:00:00Z' }], expect: false },
     ] }) }]);
     const [r, e] = load.pack.rules[0]!.tests;
+    // Loading does not expand a sequence (a `repeat` of hundreds of events cost every command's start): reading it does, once.
+    expect(Object.getOwnPropertyDescriptor(r!.sequence!, 'events')?.get).toBeDefined();
+    expect(r!.sequence!.events).toBe(r!.sequence!.events);
+    expect(Object.getOwnPropertyDescriptor(r!.sequence!, 'events')).toMatchObject({ enumerable: true, writable: true });
     expect(r!.sequence!.events.map((x) => [x.eventID, x.eventTime])).toEqual([
       ['00000000-0000-4000-8000-000000000001', '2026-11-20T10:00:00Z'], ['00000000-0000-4000-8000-000000000002', '2026-11-20T10:00:30Z'], ['00000000-0000-4000-8000-000000000003', '2026-11-20T10:01:00Z'],
     ]);

@@ -7,9 +7,10 @@
  *     case expecting an alert is a sequence; `alerts` and
  *     `alertOn` only for a sequence (`events` or `repeat`), in range, in order, agreeing with each
  *     other and with `expect`.
- * `testCaseOf` expands a valid case: a sequence's partial events get their own eventID (unless they
- * give one: two events with one eventID are one call delivered twice) and, unless they give one, an
- * eventTime `every` (default 1s) apart from the base record's; full records are used as written.
+ * `testCaseOf` expands a valid case (a sequence's events when they are first read): partial events
+ * get their own eventID (unless they give one: two events with one eventID are one call delivered
+ * twice) and, unless they give one, an eventTime `every` (default 1s) apart from the base record's;
+ * full records are used as written.
  * Problems are `FILE: field: message`, like every validator's (problem.ts).
  */
 import { DURATION_PATTERN, parseDuration } from '../common/duration';
@@ -98,13 +99,20 @@ export function testCaseOf(tc: Record<string, unknown>): RuleTestCase {
   const given = fromRepeat ? (tc.event as Record<string, unknown>) : undefined;
   const startText = fromRepeat && typeof given?.eventTime === 'string' ? given.eventTime : String(BASE_TEST_RECORD.eventTime);
   const start = Number.isNaN(Date.parse(startText)) ? Date.parse(String(BASE_TEST_RECORD.eventTime)) : Date.parse(startText);
-  const raw = fromRepeat ? Array.from({ length: tc.repeat as number }, () => given as Record<string, unknown>) : (tc.events as Record<string, unknown>[]);
-  const events = raw.map((e, i) => sequenceEvent(e, i, everyMs, start, fromRepeat));
+  const n = fromRepeat ? (tc.repeat as number) : (tc.events as unknown[]).length;
+  const rawAt = (i: number) => (fromRepeat ? given : (tc.events as Record<string, unknown>[])[i]) as Record<string, unknown>;
+  const last = sequenceEvent(rawAt(n - 1), n - 1, everyMs, start, fromRepeat);
   return {
     ...base,
-    event: events[events.length - 1] as Record<string, unknown>,
+    event: last,
     sequence: {
-      events,
+      // Expanded when first read (rekwatch test, validate's test run): a `repeat` of hundreds of
+      // events cost every command's start-up, replay's among them, which never reads them.
+      get events(): Record<string, unknown>[] {
+        const events = Array.from({ length: n }, (_, i) => (i === n - 1 ? last : sequenceEvent(rawAt(i), i, everyMs, start, fromRepeat)));
+        Object.defineProperty(this, 'events', { value: events, enumerable: true, writable: true, configurable: true });
+        return events;
+      },
       ...(typeof tc.alerts === 'number' ? { alerts: tc.alerts } : {}),
       ...(Array.isArray(tc.alertOn) ? { alertOn: tc.alertOn as number[] } : {}),
     },
