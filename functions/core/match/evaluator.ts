@@ -146,6 +146,8 @@ export function factsUsed(node: unknown, out = new Set<string>()): Set<string> {
 export class Evaluator {
   private readonly compiled: CompiledRule[];
   private readonly scope: Set<string> | null;
+  /** The same sources as a list, for `inScopeSourceAt`. */
+  private readonly scopeList: readonly string[];
   private readonly lists: Record<string, string[]>;
   private readonly usePrecheck: boolean;
   private readonly index: EventNameIndex<CompiledRule>;
@@ -157,6 +159,7 @@ export class Evaluator {
   constructor(pack: RulePack, options: EvaluatorOptions = {}) {
     const sources = options.eventSources ?? DEFAULT_EVENT_SOURCES;
     this.scope = sources === '*' || sources.includes('*') ? null : new Set(sources);
+    this.scopeList = this.scope ? [...this.scope] : [];
     this.usePrecheck = options.precheck ?? true;
     this.copyWindow = (options.copies ?? 'merge') === 'merge' ? new CopyWindow() : null;
     this.accountNames = pack.accountNames;
@@ -261,6 +264,23 @@ export class Evaluator {
   /** `inScope` of a record with this eventSource. */
   inScopeSource(eventSource: unknown): boolean {
     return this.scope === null || (typeof eventSource === 'string' && this.scope.has(eventSource));
+  }
+
+  /**
+   * `inScopeSource(text.slice(start, end))`, compared in place for a scope of a few sources (the
+   * raw-text reader's question for every record it does not parse: a slice and a hash of it per
+   * record cost more than comparing the one or two sources a pack normally has).
+   */
+  inScopeSourceAt(text: string, start: number, end: number): boolean {
+    if (this.scope === null) return true;
+    const list = this.scopeList;
+    if (list.length > 4) return this.scope.has(text.slice(start, end));
+    const n = end - start;
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i] as string;
+      if (s.length === n && text.startsWith(s, start)) return true;
+    }
+    return false;
   }
 
   /** Evaluates one parsed JSON value (CloudTrail record or EventBridge event). Never rejects. */

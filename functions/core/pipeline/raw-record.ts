@@ -77,7 +77,7 @@ export class RawStage {
     // values; every field present, so the key has no "undefined" part. Anything else: evaluate.
     if (!nonEmpty(doc, f + F_EVENT_SOURCE) || !nonEmpty(doc, f + F_EVENT_NAME) || !nonEmpty(doc, f + F_EVENT_ID) || (starts[f + F_EVENT_TIME] as number) < 0 || !this.evaluator.filtersText) return this.evaluate(i);
     const text = doc.text;
-    if (!this.evaluator.inScopeSource(text.slice(starts[f + F_EVENT_SOURCE], ends[f + F_EVENT_SOURCE]))) return OUT_OF_SCOPE;
+    if (!this.evaluator.inScopeSourceAt(text, starts[f + F_EVENT_SOURCE] as number, ends[f + F_EVENT_SOURCE] as number)) return OUT_OF_SCOPE;
     this.finder.range(doc.starts[i] as number, doc.ends[i] as number);
     if (this.evaluator.mayMatchText(text.slice(starts[f + F_EVENT_NAME], ends[f + F_EVENT_NAME]), this.finder.contains)) return PARSE;
     // The delivery key is eventID|eventSource|eventName|eventTime (alert.ts deliveryKeyOf).
