@@ -152,7 +152,7 @@ function earlyWorkers(paths: readonly string[], opts: ReplayOptions, io: CliIo):
   return paths.length >= 2 || paths.some(isDirectory) ? new EarlyWorkers(workerThreads(workers, true)) : undefined;
 }
 
-/** Worker threads asked for: --workers, else the machine's available parallelism. */
+/** Threads asked for (the main thread and N - 1 workers): --workers, else the machine's available parallelism. */
 function workerCount(opts: ReplayOptions): number {
   return opts.workers ?? availableParallelism();
 }
@@ -362,7 +362,8 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
         }
       }
     } else {
-      // A worker's chunk (chunk.ts), item by item in input order; the two common kinds (out of scope,
+      // A chunk of stage 1 results (chunk.ts: from a worker, or from this thread's own read of a file
+      // ahead of its turn, pool.ts inThread), item by item in input order; the two common kinds (out of scope,
       // quiet) are settled and counted here synchronously, with shared outcomes: nothing is built per record.
       const { file, kinds, hashes, found, others, texts } = unit.chunk;
       const alertFor = (ruleId: string, text: string) => replay.evaluator.selectionAlert(ruleId, text);
@@ -405,13 +406,14 @@ async function readAndEvaluate(paths: readonly string[], replay: Replay, opts: R
 
 const OUT_OF_SCOPE_OUTCOME: RecordOutcome = { status: 'outOfScope' };
 
-/** What replay reads, in input order: reader items to take through the pipeline here, or a chunk of stage 1 results from a worker. */
+/** What replay reads, in input order: reader items to take through the pipeline here, or a chunk of stage 1 results (from a worker or this thread's read ahead). */
 type Unit = { kind: 'items'; items: readonly TrailItem[] } | { kind: 'evaluated'; chunk: EvaluatedChunk };
 
 /**
  * Every input of the run, in order. The one place paths are read (`trailInputs`): regular files go
- * to worker threads when there are at least two of them and more than one worker; everything else
- * (and everything with --workers 1) is read here. Both give the same output, byte for byte.
+ * to the pool (pool.ts: N - 1 worker threads and this thread, which reads files whole itself rather
+ * than wait for a worker) when there are at least two of them and more than one thread; everything
+ * else (and everything with --workers 1) is read here. Both give the same output, byte for byte.
  */
 async function* readUnits(paths: readonly string[], replay: Replay, opts: ReplayOptions, io: CliIo, status: (text: string) => void, early?: EarlyWorkers): AsyncGenerator<Unit> {
   if (opts.sources?.inputs.some((i) => i.kind !== 'paths')) {
@@ -452,8 +454,9 @@ async function* readUnits(paths: readonly string[], replay: Replay, opts: Replay
     return;
   }
   // The main thread is one of the threads: it reads files itself whenever it would wait for a worker.
-  const how = { evaluator: replay.evaluator, ruleIndex: ruleIndexOf(replay.workerSetup.pack), maxRecordBytes: replay.workerSetup.maxRecordBytes };
-  const inThread: InThread = (input, push) => evaluateFile(input, how, push);
+  const { chunkSize, maxRecordBytes } = replay.workerSetup;
+  const how = { evaluator: replay.evaluator, ruleIndex: ruleIndexOf(replay.workerSetup.pack), chunkSize, maxRecordBytes };
+  const inThread: InThread = (input, push) => evaluateFile(input, how, push, undefined, { wholeOnly: true });
   for await (const pooled of evaluateInWorkers(all, workers, replay.workerSetup, early, inThread)) {
     if (pooled.kind === 'main') {
       for await (const items of here(pooled.input)) yield { kind: 'items', items };

@@ -1,6 +1,6 @@
 /**
- * `replay --workers N`: files are evaluated in worker threads and settled in input order in the main
- * thread, so the output is the single-thread output byte for byte: the same alerts in the same order
+ * `replay --workers N`: files are evaluated in N - 1 worker threads and the main thread (which reads
+ * files itself rather than wait for a worker) and settled in input order in the main thread, so the output is the single-thread output byte for byte: the same alerts in the same order
  * on stdout (readable and --json), the same notes and the same summary on stderr, for --workers 1,
  * 2 and 3, on a multi-file trail with duplicates within and across files (and across stdin, which
  * the main thread reads in its place), copies of a cross-account call in two files, malformed and
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { syntheticRecords } from '../../scripts/synthetic-trail';
-import { PREFETCH_USED_CHANNEL, WORKER_STARTED_CHANNEL } from '../../functions/adapters/replay-workers/pool';
+import { IN_THREAD_CHANNEL, PREFETCH_USED_CHANNEL, WORKER_STARTED_CHANNEL } from '../../functions/adapters/replay-workers/pool';
 import { runCli } from '../helpers/cli';
 import { record } from '../helpers/records';
 
@@ -54,16 +54,20 @@ const stdin = synthetic.slice(100, 140).map((r) => JSON.stringify(r)).join('\n')
 async function replay(workers: number, extra: string[] = []) {
   const threads = new Set<number>();
   let prefetched = 0;
+  let inMainThread = 0;
   const onStart = (m: unknown) => threads.add((m as { threadId: number }).threadId);
   const onPrefetched = () => prefetched++;
+  const onInThread = () => inMainThread++;
   subscribe(WORKER_STARTED_CHANNEL, onStart);
   subscribe(PREFETCH_USED_CHANNEL, onPrefetched);
+  subscribe(IN_THREAD_CHANNEL, onInThread);
   try {
     const res = await runCli(['replay', ...extra, '--workers', String(workers), '--max-record-size', '8KiB', '--rules', 'rules', '--state-dir', state, 'trail/b', '-', 'trail/a.json.gz', 'trail'], { cwd: dir, stdin });
-    return { ...res, threads: threads.size, prefetched };
+    return { ...res, threads: threads.size, prefetched, inMainThread };
   } finally {
     unsubscribe(WORKER_STARTED_CHANNEL, onStart);
     unsubscribe(PREFETCH_USED_CHANNEL, onPrefetched);
+    unsubscribe(IN_THREAD_CHANNEL, onInThread);
   }
 }
 
@@ -91,6 +95,31 @@ describe('replay --workers', () => {
       // read while the rules loaded) were read once, not again.
       expect(many.threads).toBe(workers - 1);
       expect(many.prefetched).toBe(Math.min(2 * (workers - 1), 5));
+      // With an 8 KiB record limit no file is read whole, so the main thread reads none itself
+      // (it reads only files it can read whole: the next test).
+      expect(many.inMainThread).toBe(0);
+      expect(many.stdout).toBe(one.stdout);
+      expect(many.stderr).toBe(one.stderr);
+    }
+  });
+
+  it('has the main thread read files of its own when it can read them whole, with the same output', async () => {
+    const run = async (workers: number) => {
+      let inMainThread = 0;
+      const onInThread = () => inMainThread++;
+      subscribe(IN_THREAD_CHANNEL, onInThread);
+      try {
+        const res = await runCli(['replay', '--json', '--workers', String(workers), '--rules', 'rules', '--state-dir', state, 'trail', 'trail/a.json.gz', 'trail/f.json.gz'], { cwd: dir });
+        return { ...res, inMainThread };
+      } finally {
+        unsubscribe(IN_THREAD_CHANNEL, onInThread);
+      }
+    };
+    const one = await run(1);
+    expect(one.code).toBe(0);
+    for (const workers of [2, 3]) {
+      const many = await run(workers);
+      expect(many.inMainThread).toBeGreaterThan(0);
       expect(many.stdout).toBe(one.stdout);
       expect(many.stderr).toBe(one.stderr);
     }

@@ -76,7 +76,7 @@ describe('evaluateInWorkers', () => {
   });
 
   /** Every input's results through the pool, in order (the main thread's share read here), and who had each. */
-  async function pooled(list: TrailInput[], workers = 2, inThread?: InThread): Promise<{ kinds: string[]; seen: Seen }> {
+  async function pooled(list: TrailInput[], workers = 2, inThread?: InThread, onTaken?: (i: number) => void): Promise<{ kinds: string[]; seen: Seen }> {
     const kinds: string[] = [];
     const seen: Seen = [];
     async function* listed() {
@@ -97,6 +97,7 @@ describe('evaluateInWorkers', () => {
           }
         }
       }
+      onTaken?.(kinds.length - 1);
     }
     return { kinds, seen };
   }
@@ -128,28 +129,64 @@ describe('evaluateInWorkers', () => {
     const evaluator = new Evaluator(pack, { copies: 'each' });
     const how = { evaluator, ruleIndex: ruleIndexOf(pack), chunkSize: 16 };
 
+    /** The main thread's share as replay runs it (only files it can read whole), and the files it read. */
+    const mainThread = (read: string[], asked: string[] = []): InThread => async (input, push) => {
+      const name = 'fsPath' in input ? input.file : input.unreadable;
+      asked.push(name);
+      const done = await evaluateFile(input, how, push, undefined, { wholeOnly: true });
+      if (done) read.push(name);
+      return done;
+    };
+
     it('reads files no worker has started rather than wait, with the same results in the same order, on one worker thread fewer', async () => {
       const list = [...inputs, ...more];
       const read: string[] = [];
+      const asked: string[] = [];
+      const taken = new Set<string>();
+      const ahead: number[] = [];
       const threads = new Set<number>();
       const onStart = (m: unknown) => threads.add((m as { threadId: number }).threadId);
       subscribe(WORKER_STARTED_CHANNEL, onStart);
+      const share = mainThread(read, asked);
       try {
-        const { kinds, seen } = await pooled(list, 2, async (input, push) => {
-          read.push('fsPath' in input ? input.file : input.unreadable);
-          await evaluateFile(input, how, push);
-        });
+        const { kinds, seen } = await pooled(
+          list,
+          2,
+          async (input, push) => {
+            const done = await share(input, push);
+            // Files read ahead of their turn and not yet taken, this one included.
+            if (done) ahead.push(read.filter((f) => !taken.has(f)).length);
+            return done;
+          },
+          (i) => {
+            const input = list[i] as TrailInput;
+            if ('fsPath' in input) taken.add(input.file);
+          },
+        );
         expect(kinds).toEqual(list.map((i) => ('fsPath' in i && i.regular ? 'chunks' : 'main')));
         expect(seen).toEqual(await inThisThread(list));
       } finally {
         unsubscribe(WORKER_STARTED_CHANNEL, onStart);
       }
       expect(threads.size).toBe(1);
-      // The worker takes a few seconds' tenths to start: the main thread does not wait for it.
-      // The first file is a worker's (handed out as soon as it is walked), and no file is read twice.
+      // The worker takes tenths of a second to start: the main thread does not wait for it. The
+      // first file is a worker's (handed out as soon as it is walked), no file is read twice, and
+      // the main thread reads only files it can read whole (gzip documents here), handing the others
+      // (pretty-printed, JSON Lines) back to the worker, and at most two ahead of their turn.
       expect(read.length).toBeGreaterThan(0);
       expect(read).not.toContain('a');
       expect(new Set(read).size).toBe(read.length);
+      expect(read.every((f) => /^more-(0|3|6|9)$/.test(f))).toBe(true);
+      expect(asked.some((f) => !read.includes(f))).toBe(true);
+      expect(Math.max(...ahead)).toBeLessThanOrEqual(2);
+    });
+
+    it('leaves a file for the main thread when the workers could queue every file (two files, two threads)', async () => {
+      const two = [more[0], more[3]] as TrailInput[];
+      const read: string[] = [];
+      const { seen } = await pooled(two, 2, mainThread(read));
+      expect(seen).toEqual(await inThisThread(two));
+      expect(read).toEqual(['more-3']);
     });
 
     it('ends the run with the failure when reading a file in the main thread fails (a bug, as a failed worker is)', async () => {

@@ -53,9 +53,11 @@ export async function scanFile(input: TrailInput, maxRecordBytes: number | undef
 /**
  * Reads one input (`scanned`: its text read and scanned already, as a worker's prefetch does) and
  * hands its chunks to `post` in order, waiting for each: what the chunks say is what readInput and
- * evaluateValue would say of it, record by record.
+ * evaluateValue would say of it, record by record. With `wholeOnly`, an input that cannot be read
+ * whole (trail-reader.ts WHOLE_FILE_MAX_BYTES: a stream, JSON Lines, a bigger file) is not read:
+ * nothing is posted and it returns false (what the main thread's share is bounded by, pool.ts).
  */
-export async function evaluateFile(input: TrailInput, how: FileEvaluation, post: (chunk: EvaluatedChunk) => void | Promise<void>, scanned?: Promise<ScannedFile>): Promise<void> {
+export async function evaluateFile(input: TrailInput, how: FileEvaluation, post: (chunk: EvaluatedChunk) => void | Promise<void>, scanned?: Promise<ScannedFile>, options: { wholeOnly?: boolean } = {}): Promise<boolean> {
   const ev = how.evaluator;
   const file = 'unreadable' in input ? input.unreadable : input.file;
   const builder = new ChunkBuilder(file, how.chunkSize, how.ruleIndex);
@@ -63,6 +65,7 @@ export async function evaluateFile(input: TrailInput, how: FileEvaluation, post:
     if (!builder.empty) await post(builder.take());
   };
   const { text, raw } = await (scanned ?? scanFile(input, how.maxRecordBytes));
+  if (!text && options.wholeOnly) return false;
   if (raw) {
     builder.other({ kind: 'file', file });
     const stage = new RawStage(raw, ev);
@@ -90,7 +93,7 @@ export async function evaluateFile(input: TrailInput, how: FileEvaluation, post:
     }
     builder.other({ kind: 'bytes', bytes: (text as WholeText).bytes });
     await flush();
-    return;
+    return true;
   }
   const whole = text && parseWholeText(text);
   if (whole) {
@@ -112,7 +115,7 @@ export async function evaluateFile(input: TrailInput, how: FileEvaluation, post:
     }
     builder.other({ kind: 'bytes', bytes: whole.bytes });
     await flush();
-    return;
+    return true;
   }
   // Not readable whole (pretty-printed, another shape, too big): streamed, without reading it whole again.
   for await (const batch of readInput(input, NO_STDIN, { maxRecordBytes: how.maxRecordBytes, wholeFileMaxBytes: 0 })) {
@@ -127,4 +130,5 @@ export async function evaluateFile(input: TrailInput, how: FileEvaluation, post:
     }
   }
   await flush();
+  return true;
 }

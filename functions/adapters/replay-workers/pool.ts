@@ -45,7 +45,7 @@ export type PooledInput = { kind: 'chunks'; chunks: AsyncIterable<EvaluatedChunk
 
 interface Slot {
   worker: Worker;
-  /** Jobs handed to it and not finished: the one it reads and the next, queued in the worker. */
+  /** Jobs handed to it and not finished: the one it reads and those queued after it (at most JOBS_PER_WORKER). */
   pending: number;
 }
 
@@ -58,6 +58,12 @@ interface Slot {
  * (worker.ts reads its jobs one after the other); a queued job is only a path.
  */
 const JOBS_PER_WORKER = 4;
+
+/**
+ * Files the main thread may have read ahead of their turn (`inThread`) and not yet handed over: their
+ * results wait in memory, each at most a whole-read file's (trail-reader.ts WHOLE_FILE_MAX_BYTES).
+ */
+const MAX_READ_AHEAD = 2;
 
 /** Files each early thread reads while the rules load (EarlyWorkers.prefetch): held whole until their jobs come. */
 const PREFETCH_PER_WORKER = 2;
@@ -83,6 +89,9 @@ class Job {
   /** The worker reading this job: each chunk consumed is acknowledged to it (worker.ts's flow control). */
   reader: Worker | undefined;
 
+  /** Called once every chunk of this job has been taken (a job the main thread read ahead of its turn). */
+  taken: (() => void) | undefined;
+
   push(chunk: EvaluatedChunk): void {
     this.queue.push(chunk);
     this.notify();
@@ -107,6 +116,11 @@ class Job {
         this.reader?.postMessage({ type: 'ack' } satisfies ToWorker);
         yield chunk;
         continue;
+      }
+      if (this.done) {
+        const taken = this.taken;
+        this.taken = undefined;
+        taken?.();
       }
       if (this.failure) throw this.failure;
       if (this.done) return;
@@ -182,10 +196,11 @@ export class EarlyWorkers {
 }
 
 /**
- * The main thread's own way through one file (file-chunks.ts `evaluateFile` over its evaluator),
- * handing over the file's chunks in order.
+ * The main thread's own way through one file (file-chunks.ts `evaluateFile` over its evaluator, with
+ * `wholeOnly`), handing over the file's chunks in order; false, having handed over nothing, when the
+ * file cannot be read whole (a worker then reads it).
  */
-export type InThread = (input: TrailInput, push: (chunk: EvaluatedChunk) => void) => Promise<void>;
+export type InThread = (input: TrailInput, push: (chunk: EvaluatedChunk) => void) => Promise<boolean>;
 
 /**
  * How many worker threads a run of `threads` threads starts: with `inThread` the main thread is one
@@ -213,15 +228,23 @@ export async function* evaluateInWorkers(inputs: AsyncIterable<TrailInput>, work
   let fatal: Error | undefined;
   let jobCount = 0;
 
+  /** Files the main thread may read itself: not prefetched by a worker, not handed back (`steal`). */
+  const handedBack = new Set<number>();
+  const holderOf = (w: (typeof waiting)[number]) => ('fsPath' in w.input ? early?.prefetcher(w.input.fsPath) : undefined);
+  const stealable = (w: (typeof waiting)[number]) => !holderOf(w) && !handedBack.has(w.id);
+
   /**
    * Hands waiting jobs to threads with room, in input order: a prefetched file to the thread that
    * holds it (and only to it), any other to the thread with the fewest jobs (so the first files go
-   * to different threads, in turn, as `prefetch` handed them out).
+   * to different threads, in turn, as `prefetch` handed them out). With `inThread`, a thread that is
+   * busy already gets a file only when another is left waiting for the main thread: otherwise, with
+   * as few files as the workers can queue (two files on two threads, or the last files of a run),
+   * the workers would hold every file and the main thread would only wait.
    */
   const dispatch = () => {
     for (let w = 0; w < waiting.length; ) {
       const next = waiting[w] as (typeof waiting)[number];
-      const holder = 'fsPath' in next.input ? early?.prefetcher(next.input.fsPath) : undefined;
+      const holder = holderOf(next);
       let slot: Slot | undefined;
       if (holder) {
         slot = pool.find((s) => s.worker === holder);
@@ -229,6 +252,7 @@ export async function* evaluateInWorkers(inputs: AsyncIterable<TrailInput>, work
         else if (!slot) slot = leastBusy(); // its thread was dropped before it was taken
       } else {
         slot = leastBusy();
+        if (slot && inThread && slot.pending > 0 && stealable(next) && waiting.filter(stealable).length < 2) slot = undefined;
       }
       if (!slot) {
         if (!holder) break; // every thread is full
@@ -255,24 +279,45 @@ export async function* evaluateInWorkers(inputs: AsyncIterable<TrailInput>, work
     for (const s of pool) if (s.pending < JOBS_PER_WORKER && (!best || s.pending < best.pending)) best = s;
     return best;
   };
+  /** Files the main thread read ahead of their turn and whose results are not yet taken (at most MAX_READ_AHEAD). */
+  let readAhead = 0;
   /**
    * Instead of waiting for a worker (with `inThread`): reads the first waiting file that no worker
-   * prefetched in this thread, its chunks queued on its job. Whether there was one.
+   * prefetched in this thread, its chunks queued on its job (not flow-controlled as a worker's are,
+   * so only a file read whole, at most WHOLE_FILE_MAX_BYTES, and at most MAX_READ_AHEAD of them
+   * ahead of their turn: a file `inThread` cannot read whole is handed back to the workers). Whether
+   * it did anything (then the caller looks at its own job again).
    */
   const steal = async (): Promise<boolean> => {
-    if (!inThread) return false;
-    const at = waiting.findIndex((w) => !('fsPath' in w.input && early?.prefetcher(w.input.fsPath)));
+    if (!inThread || readAhead >= MAX_READ_AHEAD) return false;
+    const at = waiting.findIndex(stealable);
     if (at === -1) return false;
     const [next] = waiting.splice(at, 1) as [(typeof waiting)[number]];
-    if (inThreadRead.hasSubscribers) inThreadRead.publish({ file: 'fsPath' in next.input ? next.input.file : next.input.unreadable });
     jobs.delete(next.id);
-    releasePrefetched();
+    readAhead++;
+    let read = false;
     try {
-      await inThread(next.input, (chunk) => next.job.push(chunk));
-      next.job.finish();
+      read = await inThread(next.input, (chunk) => next.job.push(chunk));
+      if (read) {
+        next.job.finish();
+        if (inThreadRead.hasSubscribers) inThreadRead.publish({ file: 'fsPath' in next.input ? next.input.file : next.input.unreadable });
+      }
     } catch (e) {
+      read = true;
       next.job.finish(new Error(`rekwatch: reading a file in the main thread failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
     }
+    if (read) {
+      next.job.taken = () => readAhead--;
+    } else {
+      // Back in its place for a worker, whose chunks are flow-controlled.
+      readAhead--;
+      handedBack.add(next.id);
+      jobs.set(next.id, next.job);
+      const back = waiting.findIndex((w) => w.id > next.id);
+      waiting.splice(back === -1 ? waiting.length : back, 0, next);
+      dispatch();
+    }
+    releasePrefetched();
     return true;
   };
   const spawn = () => {
