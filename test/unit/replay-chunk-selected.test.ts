@@ -7,6 +7,7 @@
  */
 import { deserialize, serialize } from 'node:v8';
 import { chunkItems, ChunkBuilder, FOUND, SELECTED, type EvaluatedChunk } from '../../functions/adapters/replay-workers/chunk';
+import { ruleIndexOf } from '../../functions/adapters/replay-workers/file-chunks';
 import { alertBuilt, lazyAlert, withoutAlert, type Selection } from '../../functions/core/detect/selection';
 import { hashKey } from '../../functions/core/input/duplicate-window';
 import { Evaluator } from '../../functions/core/match/evaluator';
@@ -25,7 +26,7 @@ const p = pack([
 ]);
 const evaluator = new Evaluator(p, { copies: 'each' });
 const ruleIds = p.rules.map((r) => r.id);
-const ruleIndex = new Map(ruleIds.map((id, i) => [id, i]));
+const ruleIndex = ruleIndexOf(p);
 const alertFor = (ruleId: string, text: string) => evaluator.selectionAlert(ruleId, text);
 
 const search = (i: number, over: Record<string, unknown> = {}) =>

@@ -9,8 +9,8 @@
  * Memory: each worker holds one file (whole-file reading is capped, trail-reader.ts), two at the start
  * when it prefetched them (EarlyWorkers.prefetch), and at most a few chunks ahead of the main thread
  * (worker.ts); the main thread holds the file it reads and the results of files it read ahead of
- * their turn (at most the walk's lookahead), so the total is bounded by the number of threads, not
- * the input. A worker that fails is fatal (it is a bug, not bad input: bad input is a result).
+ * their turn (at most MAX_READ_AHEAD, each a file read whole), so the total is bounded by the number
+ * of threads, not the input. A worker that fails is fatal (it is a bug, not bad input: bad input is a result).
  */
 import { channel } from 'node:diagnostics_channel';
 import { join } from 'node:path';
@@ -216,7 +216,8 @@ export function workerThreads(threads: number, inThread: boolean): number {
  *
  * With `inThread`, the main thread is one of the `workers` (workerThreads): when the file whose
  * results it needs next is still being read by a worker, it reads the first file no worker has been
- * handed yet (and no worker prefetched) itself, with `inThread`, rather than wait. Its results are
+ * handed yet (and no worker prefetched) itself, with `inThread`, rather than wait (`steal`: only a
+ * file it can read whole, at most MAX_READ_AHEAD ahead of their turn). Its results are
  * queued as a worker's are and taken in their turn, so the output is the same; on a machine with as
  * many cores as threads, no thread then competes with the main thread for a core, and one thread's
  * start-up (modules, rules, compiling the hot code) is saved.

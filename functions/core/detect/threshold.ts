@@ -178,7 +178,7 @@ export function windowsOf(state: ThresholdState, windowMs: number): Window[] {
   return spansOf(state, windowMs).map((s) => ({ start: s.start, end: s.end, members: state.entries.slice(s.lo, s.hi), ...(s.fired ? { fired: s.fired } : {}) }));
 }
 
-/** Whether a record (the state's `fired` or `overflow`) has any key. */
+/** Whether a record (the state's `overflow`) has any key. */
 function hasKeys(o: Record<string, unknown>): boolean {
   for (const _ in o) return true;
   return false;
