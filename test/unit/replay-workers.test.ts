@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { chunkItems, ChunkBuilder } from '../../functions/adapters/replay-workers/chunk';
-import { evaluateInWorkers, WORKER_STARTED_CHANNEL, type InThread } from '../../functions/adapters/replay-workers/pool';
+import { evaluateInWorkers, MAX_READ_AHEAD, WORKER_STARTED_CHANNEL, type InThread } from '../../functions/adapters/replay-workers/pool';
 import { evaluateFile, ruleIndexOf } from '../../functions/adapters/replay-workers/file-chunks';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readInput, type TrailInput, type TrailItem } from '../../functions/adapters/trail-reader';
@@ -172,13 +172,41 @@ describe('evaluateInWorkers', () => {
       // The worker takes tenths of a second to start: the main thread does not wait for it. The
       // first file is a worker's (handed out as soon as it is walked), no file is read twice, and
       // the main thread reads only files it can read whole (gzip documents here), handing the others
-      // (pretty-printed, JSON Lines) back to the worker, and at most two ahead of their turn.
+      // (pretty-printed, JSON Lines) back to the worker, and at most MAX_READ_AHEAD ahead of their turn.
       expect(read.length).toBeGreaterThan(0);
       expect(read).not.toContain('a');
       expect(new Set(read).size).toBe(read.length);
       expect(read.every((f) => /^more-(0|3|6|9)$/.test(f))).toBe(true);
       expect(asked.some((f) => !read.includes(f))).toBe(true);
-      expect(Math.max(...ahead)).toBeLessThanOrEqual(2);
+      expect(Math.max(...ahead)).toBeLessThanOrEqual(MAX_READ_AHEAD);
+    });
+
+    it('reads at most MAX_READ_AHEAD files ahead of their turn, and that many, while a worker is slow on an earlier file', async () => {
+      // One worker thread; the first file is big (the worker starts up and reads it for tenths of a
+      // second), the rest small: the main thread takes files after the ones the worker holds until
+      // its results would pile up past the bound, and then waits.
+      const slow: TrailInput[] = Array.from({ length: 16 }, (_, i) => {
+        const fsPath = join(dir, `slow-${i}.json.gz`);
+        writeFileSync(fsPath, gzipSync(JSON.stringify({ Records: recs(i === 0 ? 8_000 : 20, `s${i}`) })));
+        return { file: `slow-${i}`, fsPath, regular: true, argument: true };
+      });
+      const read: string[] = [];
+      const taken = new Set<string>();
+      const ahead: number[] = [];
+      const share = mainThread(read);
+      const { seen } = await pooled(
+        slow,
+        2,
+        async (input, push) => {
+          const done = await share(input, push);
+          if (done) ahead.push(read.filter((f) => !taken.has(f)).length);
+          return done;
+        },
+        (i) => taken.add((slow[i] as { file: string }).file),
+      );
+      expect(seen).toEqual(await inThisThread(slow));
+      expect(read).not.toContain('slow-0');
+      expect(Math.max(...ahead)).toBe(MAX_READ_AHEAD);
     });
 
     it('leaves a file for the main thread when the workers could queue every file (two files, two threads)', async () => {

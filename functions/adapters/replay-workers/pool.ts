@@ -61,9 +61,14 @@ const JOBS_PER_WORKER = 4;
 
 /**
  * Files the main thread may have read ahead of their turn (`inThread`) and not yet handed over: their
- * results wait in memory, each at most a whole-read file's (trail-reader.ts WHOLE_FILE_MAX_BYTES).
+ * results wait in memory (a file's results, not its text: a few bytes per quiet record, the text of
+ * the records with alerts or selections), each bounded by a whole-read file's size (trail-reader.ts
+ * WHOLE_FILE_MAX_BYTES). The files it takes come after the ones the workers hold (up to
+ * JOBS_PER_WORKER each), so its results wait for those: with two, the main thread of a 2-core run
+ * was idle for a quarter of the bench's 1 GB trail, waiting for a worker to catch up; with as many
+ * as a worker holds it is idle under 3% and the run is 7% faster (bench/RESULTS.md, seventh round).
  */
-const MAX_READ_AHEAD = 2;
+export const MAX_READ_AHEAD = JOBS_PER_WORKER;
 
 /** Files each early thread reads while the rules load (EarlyWorkers.prefetch): held whole until their jobs come. */
 const PREFETCH_PER_WORKER = 2;
