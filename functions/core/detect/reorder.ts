@@ -72,7 +72,9 @@ export class ReorderBuffer<T> {
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (!this.less(h[i] as Slot<T>, h[parent] as Slot<T>)) break;
-      [h[i], h[parent]] = [h[parent] as Slot<T>, h[i] as Slot<T>];
+      const s = h[i] as Slot<T>;
+      h[i] = h[parent] as Slot<T>;
+      h[parent] = s;
       i = parent;
     }
   }
@@ -91,7 +93,9 @@ export class ReorderBuffer<T> {
         if (l < h.length && this.less(h[l] as Slot<T>, h[m] as Slot<T>)) m = l;
         if (r < h.length && this.less(h[r] as Slot<T>, h[m] as Slot<T>)) m = r;
         if (m === i) break;
-        [h[i], h[m]] = [h[m] as Slot<T>, h[i] as Slot<T>];
+        const s = h[i] as Slot<T>;
+        h[i] = h[m] as Slot<T>;
+        h[m] = s;
         i = m;
       }
     }

@@ -70,8 +70,10 @@ function alertOnFirstRead(this: Lazy): Alert {
  */
 export function lazyAlert(data: SelectionData, build: () => Alert): Selection {
   Object.defineProperty(data, BUILD, { value: build, writable: true, configurable: true });
-  return Object.defineProperty(data, 'alert', { get: alertOnFirstRead, enumerable: true, configurable: true }) as Selection;
+  return Object.defineProperty(data, 'alert', LAZY_ALERT) as Selection;
 }
+/** The `alert` property of every lazy selection (one descriptor: nothing made per selection but the builder's). */
+const LAZY_ALERT: PropertyDescriptor = Object.freeze({ get: alertOnFirstRead, enumerable: true, configurable: true });
 
 /** Whether a selection's alert has been built (or was given): false while `lazyAlert` has not run it. */
 export function alertBuilt(selection: Selection): boolean {

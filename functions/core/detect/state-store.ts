@@ -112,7 +112,9 @@ export class MemoryStateStore implements ImmediateStateStore {
   getNow<T>(key: string): StateItem<T> | undefined {
     const item = this.live(key);
     if (!item) return undefined;
-    return { value: (this.copy ? JSON.parse(item.json) : item.value) as T, version: item.version, expiresAt: item.expiresAt };
+    // Without copies the stored item is the answer (read-only to the caller): no object per read.
+    if (!this.copy) return item as StateItem<unknown> as StateItem<T>;
+    return { value: JSON.parse(item.json) as T, version: item.version, expiresAt: item.expiresAt };
   }
 
   putNow<T>(key: string, value: T, expectedVersion: number, expiresAt: number): boolean {

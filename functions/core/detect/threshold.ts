@@ -91,6 +91,13 @@ export type ThresholdStep =
 
 export const MAX_ENTRIES = 2000;
 
+/**
+ * The `fired` and `overflow` of a state that has none, shared: most states never fire (a key's first
+ * event, above all), and a step copies these only when it writes to them (`own`). Frozen, so a
+ * write that forgot to copy fails loudly instead of changing every state at once.
+ */
+const NONE: Readonly<Record<string, never>> = Object.freeze({});
+
 /** The state before a key's first event (at `t`). */
 export function emptyThresholdState(t: number): ThresholdState {
   return { v: 1, newest: t, entries: [], fired: {}, overflow: {}, dropped: 0 };
@@ -214,14 +221,16 @@ function insertionPoint(entries: readonly Entry[], e: Entry): number {
  * writing of the semantics above, on arbitrary arrivals).
  */
 export function stepThreshold(prev: ThresholdState | undefined, ev: WindowEvent, p: ThresholdParams, alertIdOf: (windowStart: number) => string): ThresholdStep {
-  const base = prev ?? emptyThresholdState(ev.t);
+  const base = prev ?? { v: 1, newest: ev.t, entries: [], fired: NONE, overflow: NONE, dropped: 0 };
   if (ev.t < Math.max(base.newest, ev.t) - p.latenessMs) return { outcome: 'late', state: prev };
   for (const e of base.entries) if (e[0] === ev.id) return { outcome: 'duplicate', state: prev };
   const entry: Entry = p.distinct ? [ev.id, ev.t, ev.d ?? ''] : [ev.id, ev.t];
   const at = insertionPoint(base.entries, entry);
   const entries = base.entries.slice();
   entries.splice(at, 0, entry);
-  const state: ThresholdState = { v: 1, newest: Math.max(base.newest, ev.t), entries, fired: { ...base.fired }, overflow: { ...base.overflow }, dropped: base.dropped };
+  // `fired` and `overflow` are the previous state's until a write copies them (`own`): pure all the same.
+  const state: ThresholdState = { v: 1, newest: Math.max(base.newest, ev.t), entries, fired: base.fired, overflow: base.overflow, dropped: base.dropped };
+  const own = new Owned(state, base);
 
   const fired: WindowFire[] = [];
   let counted: { alertId: string; windowStart: number; total: number } | undefined;
@@ -233,7 +242,7 @@ export function stepThreshold(prev: ThresholdState | undefined, ev: WindowEvent,
     const n = countOf(w, state, p.distinct, overflowed);
     const holds = w.lo <= at && at < w.hi;
     if (w.fired) {
-      if (n !== w.fired.total) state.fired[String(w.start)] = { ...w.fired, total: Math.max(n, w.fired.total) };
+      if (n !== w.fired.total) own.fired()[String(w.start)] = { ...w.fired, total: Math.max(n, w.fired.total) };
       if (holds) counted = { alertId: w.fired.alertId, windowStart: w.start, total: Math.max(n, w.fired.total) };
     } else if (n >= p.count && w.end - w.start < p.windowMs && firedAt(state, w.end)) {
       // A window cut short by a fired one exists only because its events arrived after that window
@@ -243,15 +252,33 @@ export function stepThreshold(prev: ThresholdState | undefined, ev: WindowEvent,
       if (holds) counted = { alertId: anchor.alertId, windowStart: w.end, total: anchor.total };
     } else if (n >= p.count) {
       const alertId = alertIdOf(w.start);
-      state.fired[String(w.start)] = { end: w.end, alertId, reached: n, total: n };
+      own.fired()[String(w.start)] = { end: w.end, alertId, reached: n, total: n };
       fired.push({ windowStart: w.start, windowEnd: w.end, alertId, reached: n });
     }
   }
-  let live = prune(state, spans, p);
-  if (compact(state, p)) live = null;
+  let live = prune(state, spans, p, own);
+  if (compact(state, p, own)) live = null;
   const after = live ?? spansOf(state, p.windowMs);
   const lastEnd = after.length ? (after[after.length - 1] as Span).end : state.newest + p.windowMs;
   return { outcome: 'applied', state, fired, ...(counted ? { counted } : {}), expiresAt: lastEnd + p.latenessMs };
+}
+
+/** A step's new state's `fired` and `overflow`, copied from the previous state's on the first write. */
+class Owned {
+  constructor(
+    private readonly state: ThresholdState,
+    private readonly base: ThresholdState,
+  ) {}
+
+  fired(): Record<string, FiredWindow> {
+    if (this.state.fired === this.base.fired) this.state.fired = { ...this.base.fired };
+    return this.state.fired;
+  }
+
+  overflow(): Record<string, number> {
+    if (this.state.overflow === this.base.overflow) this.state.overflow = { ...this.base.overflow };
+    return this.state.overflow;
+  }
 }
 
 /** Whether a fired window starts exactly at `start`. */
@@ -266,7 +293,7 @@ function firedAt(state: ThresholdState, start: number): boolean {
  * reducer records never overlap; a state that holds overlapping ones (written by hand, say) still
  * gets exactly the first writing's answer, by the slower road.
  */
-function prune(state: ThresholdState, spans: readonly Span[], p: ThresholdParams): readonly Span[] | null {
+function prune(state: ThresholdState, spans: readonly Span[], p: ThresholdParams, own: Owned): readonly Span[] | null {
   const horizon = state.newest - p.latenessMs;
   let dead = 0;
   while (dead < spans.length && (spans[dead] as Span).end <= horizon) dead++;
@@ -274,8 +301,9 @@ function prune(state: ThresholdState, spans: readonly Span[], p: ThresholdParams
   for (let i = dead; i < spans.length && !scattered; i++) scattered = (spans[i] as Span).end <= horizon;
   if (dead === 0 && !scattered) return spans;
   const drop = (w: Span) => {
-    delete state.fired[String(w.start)];
-    delete state.overflow[String(w.start)];
+    const key = String(w.start);
+    if (Object.prototype.hasOwnProperty.call(state.fired, key)) delete own.fired()[key];
+    if (Object.prototype.hasOwnProperty.call(state.overflow, key)) delete own.overflow()[key];
   };
   if (!scattered) {
     let cut = 0;
@@ -298,7 +326,7 @@ function prune(state: ThresholdState, spans: readonly Span[], p: ThresholdParams
 }
 
 /** Keeps the state within MAX_ENTRIES (see the header for what that costs in exactness); whether it changed the entries. */
-function compact(state: ThresholdState, p: ThresholdParams): boolean {
+function compact(state: ThresholdState, p: ThresholdParams, own: Owned): boolean {
   if (state.entries.length <= MAX_ENTRIES) return false;
   const drop = new Set<Entry>();
   for (const w of windowsOf(state, p.windowMs)) {
@@ -311,7 +339,7 @@ function compact(state: ThresholdState, p: ThresholdParams): boolean {
       });
     } else if (w.fired && w.members.length > 1) {
       const key = String(w.start);
-      state.overflow[key] = (state.overflow[key] ?? 0) + w.members.length - 1;
+      own.overflow()[key] = (state.overflow[key] ?? 0) + w.members.length - 1;
       for (const e of w.members.slice(1)) drop.add(e);
     }
   }
