@@ -7,7 +7,7 @@
  * dictionary-mode object, and the bench's threshold rule doubled a worker's GC time).
  */
 import { deserialize, serialize, setFlagsFromString } from 'node:v8';
-import { alertBuilt, lazyAlert, type SelectionData } from '../../functions/core/detect/selection';
+import { alertBuilt, lazyAlert, type AlertSource, type SelectionData } from '../../functions/core/detect/selection';
 import type { Alert } from '../../functions/core/common/types';
 
 const data = (i: number): SelectionData => ({ ruleId: 'mass-face-enrolment', key: 'k'.repeat(32), keyValues: { principalArn: `arn:aws:sts::111122223333:assumed-role/app/s-${i}` }, eventTime: 1_763_600_000_000 + i, id: String(i).padStart(24, '0') });
@@ -41,6 +41,25 @@ describe('lazyAlert', () => {
     }
   });
 
+  it('builds from a source shared by several selections (one record), each its own alert from its own fields, once', () => {
+    const asked: string[] = [];
+    const source: AlertSource = {
+      alertOf: (sel) => {
+        asked.push(sel.id);
+        return { ...alertOf(Number(sel.id)), ruleId: sel.ruleId } as Alert;
+      },
+    };
+    const a = lazyAlert({ ...data(4), ruleId: 'r1' }, source);
+    const b = lazyAlert({ ...data(5), ruleId: 'r2' }, source);
+    expect(asked).toEqual([]);
+    expect(b.alert).toMatchObject({ id: 'a-5', ruleId: 'r2' });
+    expect(a.alert).toMatchObject({ id: 'a-4', ruleId: 'r1' });
+    void a.alert;
+    expect(asked).toEqual([b.id, a.id]);
+    expect({ ...a }).toEqual({ ...data(4), ruleId: 'r1', alert: a.alert });
+    expect(Object.getOwnPropertySymbols(a).map((k) => (a as unknown as Record<symbol, unknown>)[k])).toEqual([undefined]);
+  });
+
   it('lets the builder go once the alert is built', () => {
     const s = lazyAlert(data(3), () => alertOf(3));
     const held = () => Object.getOwnPropertySymbols(s).map((k) => (s as unknown as Record<symbol, unknown>)[k]);
@@ -54,7 +73,9 @@ describe('lazyAlert', () => {
     setFlagsFromString('--allow-natives-syntax');
     const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
     const fast = new Function('a', 'return %HasFastProperties(a)') as (a: object) => boolean;
-    const all = Array.from({ length: 6 }, (_, i) => lazyAlert(data(10 + i), () => alertOf(10 + i)));
+    const shared: AlertSource = { alertOf: (sel) => alertOf(sel.eventTime) };
+    // Built by a function of their own or from a shared source: one hidden class all the same.
+    const all = Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? lazyAlert(data(10 + i), () => alertOf(10 + i)) : lazyAlert(data(10 + i), shared)));
     const check = () => {
       expect(all.map(fast)).toEqual(all.map(() => true));
       expect(all.map((s) => sameMap(s, all[0] as object))).toEqual(all.map(() => true));

@@ -29,7 +29,7 @@
  *                 threshold rule over a busy API cost a replay.
  */
 import type { Evaluated } from '../../core/pipeline/record-pipeline';
-import { alertBuilt, DISTINCT_DIGITS, ID_DIGITS, KEY_DIGITS, lazyAlert, withoutAlert, type Selection, type SelectionData } from '../../core/detect/selection';
+import { alertBuilt, DISTINCT_DIGITS, ID_DIGITS, KEY_DIGITS, lazyAlert, withoutAlert, type AlertSource, type Selection, type SelectionData } from '../../core/detect/selection';
 import type { Alert } from '../../core/common/types';
 import { hashKey } from '../../core/input/duplicate-window';
 import type { TrailItem } from '../trail-reader';
@@ -70,6 +70,22 @@ export interface EvaluatedChunk {
 /** A record's text in a chunk's `texts`, from its start and end. */
 function textIn(texts: Uint8Array, start: number, end: number): string {
   return Buffer.from(texts.buffer, texts.byteOffset + start, end - start).toString('utf8');
+}
+
+/** A SELECTED record's text in its chunk, decoded once when one of its selections' alerts is first read. */
+class RecordText implements AlertSource {
+  private text: string | undefined;
+
+  constructor(
+    private readonly texts: Uint8Array,
+    private readonly start: number,
+    private readonly end: number,
+    private readonly alertFor: AlertFromText,
+  ) {}
+
+  alertOf(selection: SelectionData): Alert {
+    return this.alertFor(selection.ruleId, (this.text ??= textIn(this.texts, this.start, this.end)));
+  }
 }
 
 /** Builds chunks of at most `size` items. */
@@ -268,8 +284,9 @@ export function selectedItem(chunk: EvaluatedChunk, at: SelectedCursor, ruleIds:
   const end = n[at.n + 1] as number;
   const count = n[at.n + 2] as number;
   at.n += 3;
-  let record: string | undefined;
-  const text = () => (record ??= textIn(texts, start, end));
+  // One alert source for the record's selections: no closure per selection (they wait in the detect
+  // stage's reorder buffer for the lateness bound, and what they hold is copied at every scavenge).
+  const source = new RecordText(texts, start, end, alertFor);
   const out: Selection[] = [];
   for (let j = 0; j < count; j++) {
     const ruleId = ruleIds[n[at.n] as number] as string;
@@ -282,7 +299,7 @@ export function selectedItem(chunk: EvaluatedChunk, at: SelectedCursor, ruleIds:
     // The fields in selectionOf's order.
     const data: SelectionData = { ruleId, key: s.slice(0, KEY_DIGITS), keyValues: JSON.parse(s.slice(rest)) as Record<string, unknown>, eventTime, id };
     if (distinct) data.distinct = s.slice(KEY_DIGITS + ID_DIGITS, rest);
-    out.push(lazyAlert(data, () => alertFor(ruleId, text())));
+    out.push(lazyAlert(data, source));
   }
   return out;
 }

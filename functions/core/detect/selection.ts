@@ -45,7 +45,18 @@ export type SelectionData = Omit<Selection, 'alert'>;
 /** Where a lazy selection keeps how to build its alert until it is first read (not enumerable: copies, JSON and clones leave it). */
 const BUILD = Symbol('rekwatch: build the selection alert');
 
-type Lazy = Selection & { [BUILD]?: (() => Alert) | undefined };
+/**
+ * Builds the alerts of the selections of one record from something they share (the record's text):
+ * one object per record, where a function per selection would be a closure per selection.
+ */
+export interface AlertSource {
+  alertOf(selection: SelectionData): Alert;
+}
+
+/** How a lazy selection builds its alert: a function of its own, or the source it shares with its record's other selections. */
+export type AlertBuilder = (() => Alert) | AlertSource;
+
+type Lazy = Selection & { [BUILD]?: AlertBuilder | undefined };
 
 /**
  * The getter of every lazy selection's `alert`: one function for all of them. A getter made per
@@ -57,18 +68,18 @@ type Lazy = Selection & { [BUILD]?: (() => Alert) | undefined };
  * and die young; the builder is a non-enumerable property, let go once the alert is built.
  */
 function alertOnFirstRead(this: Lazy): Alert {
-  const build = this[BUILD] as () => Alert;
-  const alert = build();
+  const build = this[BUILD] as AlertBuilder;
+  const alert = typeof build === 'function' ? build() : build.alertOf(this);
   Object.defineProperty(this, 'alert', { value: alert, enumerable: true, writable: true, configurable: true });
   this[BUILD] = undefined;
   return alert;
 }
 
 /**
- * `data` with an `alert` built by `build` on first read and kept (the property then holds the
- * value). Reading it, spreading the selection, JSON.stringify and structured cloning all build it.
+ * `data` with an `alert` built by `build` (or `build.alertOf(selection)`) on first read and kept
+ * (the property then holds the value). Reading it, spreading the selection, JSON.stringify and structured cloning all build it.
  */
-export function lazyAlert(data: SelectionData, build: () => Alert): Selection {
+export function lazyAlert(data: SelectionData, build: AlertBuilder): Selection {
   Object.defineProperty(data, BUILD, { value: build, writable: true, configurable: true });
   return Object.defineProperty(data, 'alert', LAZY_ALERT) as Selection;
 }
