@@ -66,7 +66,7 @@ const JOBS_PER_WORKER = 4;
  * WHOLE_FILE_MAX_BYTES). The files it takes come after the ones the workers hold (up to
  * JOBS_PER_WORKER each), so its results wait for those: with two, the main thread of a 2-core run
  * was idle for a quarter of the bench's 1 GB trail, waiting for a worker to catch up; with as many
- * as a worker holds it is idle under 3% and the run is 7% faster (bench/RESULTS.md, seventh round).
+ * as a worker holds it is idle under 5% and the run is 6–9% faster (bench/RESULTS.md, seventh round).
  */
 export const MAX_READ_AHEAD = JOBS_PER_WORKER;
 
