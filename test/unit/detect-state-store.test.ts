@@ -34,6 +34,21 @@ describe('MemoryStateStore', () => {
     expect((await s.get('k'))?.value).toEqual({ list: [1] });
   });
 
+  it('without copies, hands out what it holds, and a later write or expiry leaves what a reader holds as it was', () => {
+    const s = new MemoryStateStore(() => now, { copy: false });
+    const v = { n: 1 };
+    s.putNow('k', v, 0, 5_000);
+    const first = s.getNow<{ n: number }>('k');
+    expect(first).toEqual({ value: v, version: 1, expiresAt: 5_000 });
+    expect(first?.value).toBe(v);
+    expect(s.putNow('k', { n: 2 }, 1, 6_000)).toBe(true);
+    expect(s.getNow('k')).toEqual({ value: { n: 2 }, version: 2, expiresAt: 6_000 });
+    now = 6_000;
+    expect(s.getNow('k')).toBeUndefined();
+    now = 1_000;
+    expect(first).toEqual({ value: { n: 1 }, version: 1, expiresAt: 5_000 });
+  });
+
   it('holds what is live, not every key ever written: expired keys nobody reads again are swept', async () => {
     let clock = 0;
     const s = new MemoryStateStore(() => clock, { copy: false });

@@ -113,6 +113,9 @@ describe('the threshold reducer gives what its first writing gives', () => {
       [{ v: 1, newest: 50 * MIN, entries: [['c', 50 * MIN]], fired: { '0': fired(10 * MIN, 'A'), [String(70 * MIN)]: fired(80 * MIN, 'B') }, overflow: { '0': 4 }, dropped: 0 }, { id: 'd', t: 55 * MIN }, p],
       [{ v: 1, newest: 50 * MIN, entries: [['a', 30 * MIN], ['b', 5 * MIN], ['c', 31 * MIN]], fired: {}, overflow: {}, dropped: 0 }, { id: 'd', t: 32 * MIN }, { ...p, latenessMs: 60 * MIN }],
       [{ v: 1, newest: 50 * MIN, entries: [['a', 30 * MIN]], fired: { [String(40 * MIN)]: fired(35 * MIN, 'A') }, overflow: {}, dropped: 0 }, { id: 'd', t: 51 * MIN }, { ...p, latenessMs: 60 * MIN }],
+      // Without `fired` or `overflow` at all (read as empty): a step that prunes, one that fires.
+      [{ v: 1, newest: 50 * MIN, entries: [['a', 5 * MIN], ['b', 6 * MIN]], dropped: 0 } as unknown as ThresholdState, { id: 'd', t: 60 * MIN }, p],
+      [{ v: 1, newest: 5 * MIN, entries: [['a', 5 * MIN], ['b', 6 * MIN]], fired: { [String(90 * MIN)]: fired(95 * MIN, 'A') }, dropped: 0 } as unknown as ThresholdState, { id: 'd', t: 7 * MIN }, p],
     ];
     for (const [state, e, params] of cases) {
       const copy = (x: ThresholdState) => JSON.parse(JSON.stringify(x)) as ThresholdState;

@@ -87,7 +87,8 @@ export function updateStateNow<T>(store: ImmediateStateStore, key: string, chang
 const SWEEP_MIN = 1024;
 
 export class MemoryStateStore implements ImmediateStateStore {
-  private readonly items = new Map<string, { json: string; value?: unknown; version: number; expiresAt: number }>();
+  /** With copies, the value's JSON (`json`); without, the value itself and nothing else (`getNow` hands the item out as it is). */
+  private readonly items = new Map<string, { json?: string; value?: unknown; version: number; expiresAt: number }>();
   private readonly copy: boolean;
   /**
    * Writes until the next sweep of expired items. Reads drop an expired item they meet, but a key
@@ -114,14 +115,14 @@ export class MemoryStateStore implements ImmediateStateStore {
     if (!item) return undefined;
     // Without copies the stored item is the answer (read-only to the caller): no object per read.
     if (!this.copy) return item as StateItem<unknown> as StateItem<T>;
-    return { value: JSON.parse(item.json) as T, version: item.version, expiresAt: item.expiresAt };
+    return { value: JSON.parse(item.json as string) as T, version: item.version, expiresAt: item.expiresAt };
   }
 
   putNow<T>(key: string, value: T, expectedVersion: number, expiresAt: number): boolean {
     if ((this.live(key)?.version ?? 0) !== expectedVersion) return false;
     if (--this.untilSweep <= 0) this.sweep();
     if (!this.copy) {
-      this.items.set(key, { json: '', value, version: expectedVersion + 1, expiresAt });
+      this.items.set(key, { value, version: expectedVersion + 1, expiresAt });
       return true;
     }
     const json = JSON.stringify(value);

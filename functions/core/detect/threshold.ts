@@ -215,8 +215,9 @@ function insertionPoint(entries: readonly Entry[], e: Entry): number {
 }
 
 /**
- * Applies one selected event. Pure: `prev` is not modified. `alertIdOf` names a window's alert
- * (normally `thresholdAlertId` for the rule and key). Linear in the state's entries, with one pass
+ * Applies one selected event. Pure: `prev` is not modified, and the new state may share parts with
+ * it (its `fired` and `overflow` until they change), so both are to be treated as immutable.
+ * `alertIdOf` names a window's alert (normally `thresholdAlertId` for the rule and key). Linear in the state's entries, with one pass
  * to find the windows (test/unit/detect-threshold-reference.property.test.ts holds it to a direct
  * writing of the semantics above, on arbitrary arrivals).
  */
@@ -229,8 +230,9 @@ export function stepThreshold(prev: ThresholdState | undefined, ev: WindowEvent,
   const entries = base.entries.slice();
   entries.splice(at, 0, entry);
   // `fired` and `overflow` are the previous state's until a write copies them (`own`): pure all the same.
-  const state: ThresholdState = { v: 1, newest: Math.max(base.newest, ev.t), entries, fired: base.fired, overflow: base.overflow, dropped: base.dropped };
-  const own = new Owned(state, base);
+  // (A state written by hand may lack them: the spread this replaced read that as empty.)
+  const state: ThresholdState = { v: 1, newest: Math.max(base.newest, ev.t), entries, fired: base.fired ?? NONE, overflow: base.overflow ?? NONE, dropped: base.dropped };
+  const own = new Owned(state);
 
   const fired: WindowFire[] = [];
   let counted: { alertId: string; windowStart: number; total: number } | undefined;
@@ -263,20 +265,26 @@ export function stepThreshold(prev: ThresholdState | undefined, ev: WindowEvent,
   return { outcome: 'applied', state, fired, ...(counted ? { counted } : {}), expiresAt: lastEnd + p.latenessMs };
 }
 
-/** A step's new state's `fired` and `overflow`, copied from the previous state's on the first write. */
+/** A step's new state's `fired` and `overflow` (borrowed from the previous state, or NONE), copied on the first write. */
 class Owned {
-  constructor(
-    private readonly state: ThresholdState,
-    private readonly base: ThresholdState,
-  ) {}
+  private firedOwn = false;
+  private overflowOwn = false;
+
+  constructor(private readonly state: ThresholdState) {}
 
   fired(): Record<string, FiredWindow> {
-    if (this.state.fired === this.base.fired) this.state.fired = { ...this.base.fired };
+    if (!this.firedOwn) {
+      this.state.fired = { ...this.state.fired };
+      this.firedOwn = true;
+    }
     return this.state.fired;
   }
 
   overflow(): Record<string, number> {
-    if (this.state.overflow === this.base.overflow) this.state.overflow = { ...this.base.overflow };
+    if (!this.overflowOwn) {
+      this.state.overflow = { ...this.state.overflow };
+      this.overflowOwn = true;
+    }
     return this.state.overflow;
   }
 }
