@@ -10,7 +10,7 @@ import { DEEP, PLAIN, RAW_FIELDS, rawField, scanDocument, type RawDocument } fro
 import { nestsDeeperThan } from '../../functions/core/common/nesting';
 import { hasControlByte, withoutTrailingSpace } from '../../functions/core/input/control-bytes';
 import { recordsKeyAmbiguous } from '../../functions/adapters/trail-reader';
-import { arbRecord } from '../helpers/arbitraries';
+import { jsonRecord, wrap } from '../helpers/raw-documents';
 
 const LIMIT = 6;
 
@@ -48,23 +48,6 @@ function checkClaims(text: string, raw: RawDocument): void {
     }
   });
 }
-
-const jsonRecord = fc.oneof(
-  { weight: 3, arbitrary: arbRecord as fc.Arbitrary<unknown> },
-  { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 8 }) },
-  {
-    weight: 1,
-    arbitrary: fc.dictionary(
-      fc.constantFrom(...RAW_FIELDS, 'detail', 'detail-type', 'other', '__proto__', 'Records', 'x"Records', 'Recordsx', '\\Records'),
-      fc.oneof(fc.string(), fc.jsonValue({ maxDepth: 2 }), fc.constantFrom('Records', 'say "Records', '"Records"', 'Rec\u006frds', 'R')),
-    ),
-  },
-);
-
-const wrap = (records: unknown[], shape: 'wrapper' | 'array', space: boolean) => {
-  const body = space ? JSON.stringify(records, null, 1).replace(/\n/g, ' ') : JSON.stringify(records);
-  return shape === 'array' ? body : `{"Records":${body}}`;
-};
 
 describe('scanDocument', () => {
   it('takes generated trail documents and says of each record what JSON.parse says', () => {
