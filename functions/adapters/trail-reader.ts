@@ -26,6 +26,7 @@ import { DEFAULT_MAX_ELEMENT_BYTES, JsonRecordSplitter } from '../core/input/jso
 import { MAX_NESTING, mayNestDeeperThan, nestsDeeperThan } from '../core/common/nesting';
 import { hasControlByte, withoutTrailingSpace } from '../core/input/control-bytes';
 import { RECORDS_LETTER_ESCAPE } from '../core/input/raw-document';
+import { bytesAre } from '../core/input/ascii-bytes';
 import { isPlainObject } from '../core/common/json-value';
 import { DIGEST, LOG_FILE } from '../core/input/trail-keys';
 
@@ -489,10 +490,6 @@ export function textItem(file: string, where: string, text: string): TrailItem {
  */
 export const WHOLE_FILE_MAX_BYTES = 16 * 1024 * 1024;
 
-/** `{"Records": [` (the key written plainly: the splitter matches the key's bytes, not its value) or `[`, at the start. */
-const WRAPPER_HEAD = /^[ \t\n\r]*\{[ \t\n\r]*"Records"[ \t\n\r]*:[ \t\n\r]*\[/;
-const ARRAY_HEAD = /^[ \t\n\r]*\[/;
-const NOT_SPACE = /[^ \t\n\r]/;
 
 /**
  * Reading a `.json` trail file whole: gunzip (by magic bytes) and one JSON.parse of the document. Only
@@ -505,9 +502,8 @@ const NOT_SPACE = /[^ \t\n\r]/;
  * `tooDeep`: the indexes of the records nested deeper than MAX_NESTING (malformed, as streaming says).
  */
 async function readWholeText(fsPath: string, maxBytes: number): Promise<WholeText | null> {
-  let text: string;
+  let json: Buffer;
   let bytes: number;
-  let controlFree: boolean;
   try {
     const fh = await open(fsPath, 'r');
     let raw: Buffer;
@@ -520,17 +516,57 @@ async function readWholeText(fsPath: string, maxBytes: number): Promise<WholeTex
     }
     if (raw.length > maxBytes) return null;
     bytes = raw.length;
-    const json = isGzip(raw) ? gunzipSync(raw, { maxOutputLength: maxBytes, chunkSize: gunzipChunkSize(raw, maxBytes) }) : raw;
-    text = json.toString('utf8', json.length >= 3 && json[0] === 0xef && json[1] === 0xbb && json[2] === 0xbf ? 3 : 0);
-    controlFree = !hasControlByte(json, withoutTrailingSpace(json));
+    const out = isGzip(raw) ? gunzipSync(raw, { maxOutputLength: maxBytes, chunkSize: gunzipChunkSize(raw, maxBytes) }) : raw;
+    json = out.length >= 3 && out[0] === 0xef && out[1] === 0xbb && out[2] === 0xbf ? out.subarray(3) : out;
   } catch {
     return null; // unreadable, corrupt or over the size: streaming says what it says
   }
-  const nl = text.indexOf('\n');
-  if (nl !== -1 && NOT_SPACE.test(text.slice(nl))) return null;
-  const wrapper = WRAPPER_HEAD.test(text);
-  if (!wrapper && !ARRAY_HEAD.test(text)) return null;
-  return { text, bytes, wrapper, controlFree };
+  // On the bytes, what the text would say (a line feed and JSON's whitespace are single bytes that
+  // only ever decode to themselves, and every other byte to something else): one line, and the head.
+  const nl = json.indexOf(0x0a);
+  if (nl !== -1) for (let i = nl + 1; i < json.length; i++) if (!isJsonSpace(json[i] as number)) return null;
+  const wrapper = startsWithBytes(json, WRAPPER_HEAD_TOKENS);
+  if (!wrapper && !startsWithBytes(json, ARRAY_HEAD_TOKENS)) return null;
+  return new DecodedOnDemand(json, bytes, wrapper);
+}
+
+const isJsonSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+/**
+ * `{"Records": [` (the key written plainly: the splitter matches the key's bytes, not its value) or
+ * `[`, at the start, token by token: JSON whitespace may come before each.
+ */
+const WRAPPER_HEAD_TOKENS = ['{', '"Records"', ':', '['];
+const ARRAY_HEAD_TOKENS = ['['];
+
+/** Whether `b` starts with the tokens, each after any JSON whitespace. */
+function startsWithBytes(b: Uint8Array, tokens: readonly string[]): boolean {
+  let p = 0;
+  for (const t of tokens) {
+    while (p < b.length && isJsonSpace(b[p] as number)) p++;
+    if (!bytesAre(b, p, t)) return false;
+    p += t.length;
+  }
+  return true;
+}
+
+/** A WholeText whose text is decoded, and whose bytes are checked for control bytes, only when first asked. */
+class DecodedOnDemand implements WholeText {
+  private decoded: string | undefined;
+  private noControl: boolean | undefined;
+
+  constructor(
+    readonly json: Buffer,
+    readonly bytes: number,
+    readonly wrapper: boolean,
+  ) {}
+
+  get text(): string {
+    return (this.decoded ??= this.json.toString('utf8'));
+  }
+
+  get controlFree(): boolean {
+    return (this.noControl ??= !hasControlByte(this.json, withoutTrailingSpace(this.json)));
+  }
 }
 
 /**
@@ -594,11 +630,14 @@ export interface WholeFile {
  * `scanDocument`, which takes a text only where parseWholeText would, with the same records).
  */
 export interface WholeText {
-  text: string;
-  bytes: number;
-  wrapper: boolean;
+  /** The document's bytes (gunzipped, without a byte order mark). */
+  readonly json: Buffer;
+  /** Its text (UTF-8; decoded when first read: a scan of an ASCII document needs none, core/input/raw-ascii.ts). */
+  readonly text: string;
+  readonly bytes: number;
+  readonly wrapper: boolean;
   /** No control character in the text, trailing whitespace aside (found on its bytes: core/input/control-bytes.ts). */
-  controlFree: boolean;
+  readonly controlFree: boolean;
 }
 
 /** The position of record `i` of a file read whole (the one line of the document). */

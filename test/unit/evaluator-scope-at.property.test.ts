@@ -1,7 +1,8 @@
 /**
  * Evaluator.inScopeSourceAt (the raw-text reader's scope check, compared in place) answers what
  * inScopeSource answers for the slice it names, for scopes of one, a few and many sources and for
- * every service, on texts holding those sources, their prefixes and extensions, anywhere.
+ * every service, on texts holding those sources, their prefixes and extensions, anywhere, and on
+ * the bytes of those texts that are ASCII.
  */
 import fc from 'fast-check';
 import { Evaluator } from '../../functions/core/match/evaluator';
@@ -19,11 +20,15 @@ describe('Evaluator.inScopeSourceAt', () => {
         fc.property(fc.array(piece, { minLength: 1, maxLength: 5 }), fc.nat(), fc.nat(), (pieces, a, b) => {
           const text = pieces.join('"');
           const [start, end] = [a % (text.length + 1), b % (text.length + 1)].sort((x, y) => x - y) as [number, number];
+          // In the text, and in its bytes when it is ASCII (a document scanned from its bytes, raw-ascii.ts).
+          const bytes = /^[\x00-\x7f]*$/.test(text) ? Buffer.from(text) : undefined;
           expect(evaluator.inScopeSourceAt(text, start, end)).toBe(evaluator.inScopeSource(text.slice(start, end)));
+          if (bytes) expect(evaluator.inScopeSourceAt(bytes, start, end)).toBe(evaluator.inScopeSource(text.slice(start, end)));
           // Each piece where it stands, as a scanned record's field would be.
           let at = 0;
           for (const p of pieces) {
             expect(evaluator.inScopeSourceAt(text, at, at + p.length)).toBe(evaluator.inScopeSource(p));
+            if (bytes) expect(evaluator.inScopeSourceAt(bytes, at, at + p.length)).toBe(evaluator.inScopeSource(p));
             at += p.length + 1;
           }
         }),

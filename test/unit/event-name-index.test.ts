@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { EventNameIndex, possibleEventNames } from '../../functions/core/match/event-name-index';
 
 const leaf = (operator: string, value: unknown, extra: Record<string, unknown> = {}) => ({ fact: 'eventName', operator, value, ...extra });
@@ -52,5 +53,23 @@ describe('EventNameIndex', () => {
     expect(idx.candidates('Y')).toEqual(['b', 'c']);
     expect(idx.candidates('Z')).toEqual(['b']);
     expect(idx.candidates(undefined)).toEqual(['b']);
+  });
+
+  it('gives for the bytes of an ASCII name (candidatesAt) what it gives for the name', () => {
+    const pool = ['X', 'Y', 'XY', 'YX', 'IndexFaces', 'IndexFacez', 'Détect', ''];
+    const names = fc.oneof(fc.constantFrom(...pool), fc.string({ maxLength: 4 }));
+    fc.assert(
+      fc.property(fc.array(fc.option(fc.uniqueArray(names, { maxLength: 4 }), { nil: null }), { minLength: 1, maxLength: 5 }), names, fc.string({ maxLength: 3 }), (sets, name, pad) => {
+        fc.pre(/^[\x00-\x7f]*$/.test(name + pad));
+        const idx = new EventNameIndex(sets.map((n, i) => ({ item: i, names: n === null ? null : new Set(n) })));
+        const bytes = Buffer.from(pad + name + pad);
+        expect(idx.candidatesAt(bytes, pad.length, pad.length + name.length)).toEqual(idx.candidates(name));
+      }),
+      { numRuns: 500 },
+    );
+    const idx = new EventNameIndex([{ item: 'a', names: new Set(['Détect', 'IndexFaces']) }, { item: 'b', names: null }]);
+    expect(idx.candidatesAt(Buffer.from('"IndexFaces"'), 1, 11)).toEqual(['a', 'b']);
+    expect(idx.candidatesAt(Buffer.from('"IndexFacez"'), 1, 11)).toEqual(['b']);
+    expect(idx.candidatesAt(Buffer.from('"Detect"'), 1, 7)).toEqual(['b']);
   });
 });

@@ -9,7 +9,8 @@
  */
 import fc from 'fast-check';
 import { Evaluator } from '../../functions/core/match/evaluator';
-import { scanDocument } from '../../functions/core/input/raw-document';
+import { scanDocument, type RawDocument } from '../../functions/core/input/raw-document';
+import { scanAsciiDocument } from '../../functions/core/input/raw-ascii';
 import { recordsKeyAmbiguous } from '../../functions/adapters/trail-reader';
 import { PARSE, QUIET_HASHED, RawStage } from '../../functions/core/pipeline/raw-record';
 import { hashKey, hashKeySpans } from '../../functions/core/input/duplicate-window';
@@ -91,8 +92,8 @@ const arbPackWithThresholds = fc
   });
 
 describe('raw-text pre-filter', () => {
-  it('says of a record without parsing it exactly what stage 1 says after parsing it', async () => {
-    const seen = { decided: 0, quiet: 0, records: 0, hashed: 0 };
+  it('says of a record without parsing it exactly what stage 1 says after parsing it, read from the text or the bytes', async () => {
+    const seen = { decided: 0, quiet: 0, records: 0, hashed: 0, fromBytes: 0 };
     await fc.assert(
       fc.asyncProperty(arbPackWithThresholds, fc.array(arbRecordText, { minLength: 1, maxLength: 8 }), fc.boolean(), async (pack, texts, everyService) => {
         const evaluator = new Evaluator(pack, { copies: 'each', ...(everyService ? { eventSources: '*' as const } : {}) });
@@ -104,28 +105,40 @@ describe('raw-text pre-filter', () => {
           expect(recordsKeyAmbiguous(doc)).toBe(true);
           return;
         }
-        const stage = new RawStage(raw, evaluator);
-        const twin = new RawStage(raw, evaluator);
-        const hash = new Int32Array(2);
-        for (let i = 0; i < raw.count; i++) {
-          seen.records++;
-          const fast = stage.evaluate(i);
-          // classify (the worker's) is evaluate without an object for a quiet record: its key's hash.
-          const classified = twin.classify(i, hash, 0);
-          if (classified === QUIET_HASHED) {
-            seen.hashed++;
-            const want = new Int32Array(2);
-            hashKey((fast as { key: string }).key, want, 0);
-            expect(fast).toMatchObject({ status: 'inScope', alerts: [], errors: [] });
-            expect([...hash]).toEqual([...want]);
-          } else {
-            expect(classified).toEqual(fast);
+        // An ASCII document is read from its bytes too (raw-ascii.ts), and must give the same.
+        const bytes = Buffer.from(doc);
+        const docs: RawDocument[] = [raw];
+        if (bytes.every((b) => b < 0x80)) {
+          const fromBytes = scanAsciiDocument(bytes, 512);
+          expect(fromBytes).not.toBeNull();
+          docs.push(fromBytes as RawDocument);
+          seen.fromBytes++;
+        }
+        for (const scanned of docs) {
+          const stage = new RawStage(scanned, evaluator);
+          const twin = new RawStage(scanned, evaluator);
+          const hash = new Int32Array(2);
+          for (let i = 0; i < scanned.count; i++) {
+            seen.records++;
+            expect(stage.text(i)).toBe(raw.text.slice(raw.starts[i], raw.ends[i]));
+            const fast = stage.evaluate(i);
+            // classify (the worker's) is evaluate without an object for a quiet record: its key's hash.
+            const classified = twin.classify(i, hash, 0);
+            if (classified === QUIET_HASHED) {
+              seen.hashed++;
+              const want = new Int32Array(2);
+              hashKey((fast as { key: string }).key, want, 0);
+              expect(fast).toMatchObject({ status: 'inScope', alerts: [], errors: [] });
+              expect([...hash]).toEqual([...want]);
+            } else {
+              expect(classified).toEqual(fast);
+            }
+            if (fast === PARSE) continue;
+            seen.decided++;
+            if (fast.status === 'inScope') seen.quiet++;
+            const full = await evaluateValue(JSON.parse(texts[i] as string), evaluator);
+            expect(fast).toEqual(full);
           }
-          if (fast === PARSE) continue;
-          seen.decided++;
-          if (fast.status === 'inScope') seen.quiet++;
-          const full = await evaluateValue(JSON.parse(texts[i] as string), evaluator);
-          expect(fast).toEqual(full);
         }
       }),
       { numRuns: 800 },
@@ -134,6 +147,7 @@ describe('raw-text pre-filter', () => {
     expect(seen.decided).toBeGreaterThan(seen.records / 8);
     expect(seen.quiet).toBeGreaterThan(200);
     expect(seen.hashed).toBeGreaterThan(150);
+    expect(seen.fromBytes).toBeGreaterThan(200);
   });
 
   it('gives requirements only for rules that cannot throw, from the literals json-rules-engine compares', () => {
@@ -172,6 +186,12 @@ describe('raw-text pre-filter', () => {
         hashKeySpans(text, spans, parts.length, got, 0);
         hashKey(parts.join('|'), want, 0);
         expect([...got]).toEqual([...want]);
+        // The bytes of an ASCII text hash as the text.
+        if (/^[\x00-\x7f]*$/.test(text)) {
+          const fromBytes = new Int32Array(2);
+          hashKeySpans(Buffer.from(text), spans, parts.length, fromBytes, 0);
+          expect([...fromBytes]).toEqual([...want]);
+        }
       }),
       { numRuns: 2000 },
     );

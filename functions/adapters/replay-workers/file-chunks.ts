@@ -15,6 +15,8 @@ import type { Evaluator } from '../../core/match/evaluator';
 import { evaluateValue } from '../../core/pipeline/record-pipeline';
 import { PARSE, QUIET_HASHED, RawStage } from '../../core/pipeline/raw-record';
 import { scanDocument, type RawDocument } from '../../core/input/raw-document';
+import { scanAsciiDocument } from '../../core/input/raw-ascii';
+import { isAscii } from 'node:buffer';
 import { MAX_NESTING, nestsDeeperThan } from '../../core/common/nesting';
 import type { RulePack } from '../../core/common/types';
 import { ChunkBuilder, type EvaluatedChunk } from './chunk';
@@ -44,10 +46,17 @@ export function ruleIndexOf(pack: RulePack): Map<string, number> {
 /** Inputs that are not regular files are read by the main thread (pool.ts); here they read as empty. */
 const NO_STDIN = Readable.from([]);
 
-/** A file's text, scanned: what reading a file does before anything that needs the rules. */
+/**
+ * A file's text, scanned: what reading a file does before anything that needs the rules. A file all
+ * ASCII (nearly every trail file) is scanned from its bytes, never decoded as a whole (raw-ascii.ts:
+ * the same result as the scan of its text, so a null from it is the text scan's answer too); any
+ * other from its text.
+ */
 export async function scanFile(input: TrailInput, maxRecordBytes: number | undefined): Promise<ScannedFile> {
   const text = 'unreadable' in input ? null : await wholeFileText(input, { maxRecordBytes });
-  return { text, raw: text && scanDocument(text.text, MAX_NESTING, { controlFree: text.controlFree }) };
+  if (!text) return { text, raw: null };
+  if (isAscii(text.json)) return { text, raw: scanAsciiDocument(text.json, MAX_NESTING) };
+  return { text, raw: scanDocument(text.text, MAX_NESTING, { controlFree: text.controlFree }) };
 }
 
 /**

@@ -346,6 +346,9 @@ function digits(b: Uint8Array, p: number): number {
 
 /** raw-document.ts `fieldOf`, on bytes. */
 function fieldOf(b: Uint8Array, at: number, len: number): number {
+  // Every name looked for starts with "e" or "d": most keys are told apart by their first byte.
+  const first = b[at];
+  if (first !== 0x65 && first !== 0x64) return -1;
   switch (len) {
     case 12:
       return bytesAre(b, at, 'eventVersion') ? F_EVENT_VERSION : -1;

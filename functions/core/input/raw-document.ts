@@ -38,7 +38,13 @@ export const PLAIN = 1;
 export const DEEP = 2;
 
 export interface RawDocument {
+  /** The document's text; empty when it was scanned from its bytes (`bytes`). */
   readonly text: string;
+  /**
+   * The document's bytes when it was scanned from them (raw-ascii.ts: all ASCII, so every position
+   * below is the same in the bytes and the text); absent for a document scanned from its text.
+   */
+  readonly bytes?: Buffer;
   readonly count: number;
   /** Record i's text is text.slice(starts[i], ends[i]). */
   readonly starts: Int32Array;
@@ -54,7 +60,12 @@ export interface RawDocument {
 export function rawField(doc: RawDocument, record: number, field: number): string | undefined {
   const at = record * NFIELDS + field;
   const start = doc.fieldStart[at] as number;
-  return start < 0 ? undefined : doc.text.slice(start, doc.fieldEnd[at]);
+  return start < 0 ? undefined : documentText(doc, start, doc.fieldEnd[at] as number);
+}
+
+/** The document's text from `start` to `end`, whether it was scanned from its text or its bytes. */
+export function documentText(doc: RawDocument, start: number, end: number): string {
+  return doc.bytes ? doc.bytes.toString('latin1', start, end) : doc.text.slice(start, end);
 }
 
 const QUOTE = 0x22;

@@ -24,6 +24,7 @@ import { selectionOf, type Selection } from '../detect/selection';
 import { compileCheck, LeafMemo, NO_MATCH, UNKNOWN, type Check, type Verdict } from './precheck';
 import { textRequirement, type Clause } from './text-requirement';
 import { toRecord } from '../input/record';
+import { asciiText, bytesAre } from '../input/ascii-bytes';
 import type { Alert, CloudTrailRecord, RuleDefinition, RulePack, ThresholdSpec } from '../common/types';
 
 export const DEFAULT_EVENT_SOURCES: readonly string[] = ['rekognition.amazonaws.com'];
@@ -197,7 +198,20 @@ export class Evaluator {
    */
   mayMatchText(eventName: string | undefined, contains: (literal: string) => boolean): boolean {
     if (!this.filtersText) return true;
-    for (const c of this.index.candidates(eventName)) {
+    return this.mayMatchAny(this.index.candidates(eventName), contains);
+  }
+
+  /**
+   * `mayMatchText` for the eventName held by the bytes `b[start, end)` of an ASCII text
+   * (core/input/raw-ascii.ts), without making a string of it.
+   */
+  mayMatchTextAt(b: Uint8Array, start: number, end: number, contains: (literal: string) => boolean): boolean {
+    if (!this.filtersText) return true;
+    return this.mayMatchAny(this.index.candidatesAt(b, start, end), contains);
+  }
+
+  private mayMatchAny(candidates: readonly CompiledRule[], contains: (literal: string) => boolean): boolean {
+    for (const c of candidates) {
       const clauses = c.requirement;
       if (clauses === null) return true;
       let all = true;
@@ -269,16 +283,18 @@ export class Evaluator {
   /**
    * `inScopeSource(text.slice(start, end))`, compared in place for a scope of a few sources (the
    * raw-text reader's question for every record it does not parse: a slice and a hash of it per
-   * record cost more than comparing the one or two sources a pack normally has).
+   * record cost more than comparing the one or two sources a pack normally has). `text` may be the
+   * bytes of an ASCII text (core/input/raw-ascii.ts), positions the same.
    */
-  inScopeSourceAt(text: string, start: number, end: number): boolean {
+  inScopeSourceAt(text: string | Buffer, start: number, end: number): boolean {
     if (this.scope === null) return true;
     const list = this.scopeList;
-    if (list.length > 4) return this.scope.has(text.slice(start, end));
+    const bytes = typeof text !== 'string';
+    if (list.length > 4) return this.scope.has(bytes ? asciiText(text, start, end) : text.slice(start, end));
     const n = end - start;
     for (let i = 0; i < list.length; i++) {
       const s = list[i] as string;
-      if (s.length === n && text.startsWith(s, start)) return true;
+      if (s.length === n && (bytes ? bytesAre(text, start, s) : text.startsWith(s, start))) return true;
     }
     return false;
   }

@@ -9,6 +9,7 @@
  */
 import { parseSimplePath } from '../common/json-path';
 import { isPlainObject } from '../common/json-value';
+import { bytesAre } from '../input/ascii-bytes';
 
 /** The items of a `{"fact": "lists", "path": "$.NAME"}` reference, or undefined for any other value. */
 function listItems(value: unknown, lists: Readonly<Record<string, readonly string[]>>): unknown {
@@ -48,9 +49,27 @@ export function possibleEventNames(node: unknown, lists: Readonly<Record<string,
 export class EventNameIndex<T> {
   private readonly cache = new Map<string, T[]>();
   private readonly anyName: T[];
+  /** Every name some item can match, by length (`candidatesAt`). */
+  private readonly namesByLength = new Map<number, string[]>();
 
   constructor(private readonly items: ReadonlyArray<{ item: T; names: Set<string> | null }>) {
     this.anyName = items.filter((i) => i.names === null).map((i) => i.item);
+    for (const name of new Set(items.flatMap((i) => (i.names ? [...i.names] : [])))) {
+      const same = this.namesByLength.get(name.length);
+      if (same) same.push(name);
+      else this.namesByLength.set(name.length, [name]);
+    }
+  }
+
+  /**
+   * `candidates` of the eventName held by the bytes `b[start, end)` of an ASCII text
+   * (core/input/raw-ascii.ts): the name some item can match that the bytes spell, else (a name no
+   * item names) the items that can match any name, as `candidates` gives for such a name.
+   */
+  candidatesAt(b: Uint8Array, start: number, end: number): readonly T[] {
+    const same = this.namesByLength.get(end - start);
+    if (same) for (const name of same) if (bytesAre(b, start, name)) return this.candidates(name);
+    return this.anyName;
   }
 
   /** The items that can match this eventName, in their original order. */

@@ -20,7 +20,7 @@ import { deliveryKeyOf } from '../alert/alert';
 import type { CloudTrailRecord } from '../common/types';
 import { LiteralFinder } from '../input/literal-finder';
 import { hashKeySpans } from '../input/duplicate-window';
-import { DEEP, F_EVENT_ID, F_EVENT_NAME, F_EVENT_SOURCE, F_EVENT_TIME, F_EVENT_VERSION, PLAIN, RAW_FIELDS, rawField, type RawDocument } from '../input/raw-document';
+import { DEEP, documentText, F_EVENT_ID, F_EVENT_NAME, F_EVENT_SOURCE, F_EVENT_TIME, F_EVENT_VERSION, PLAIN, RAW_FIELDS, rawField, type RawDocument } from '../input/raw-document';
 import { toRecord } from '../input/record';
 import type { Evaluator } from '../match/evaluator';
 import type { Evaluated } from './record-pipeline';
@@ -38,12 +38,18 @@ function nonEmpty(doc: RawDocument, at: number): boolean {
 }
 const NONE: readonly never[] = [];
 
-/** Stage 1 over the records of one scanned document, in order (one finder per document). */
+/**
+ * Stage 1 over the records of one scanned document, in order (one finder per document): a document
+ * scanned from its text, or from its bytes (input/raw-ascii.ts), read in place either way.
+ */
 export class RawStage {
   private readonly finder: LiteralFinder;
+  /** The document as its text or its ASCII bytes: what the fields' positions are read in. */
+  private readonly source: string | Buffer;
 
   constructor(private readonly doc: RawDocument, private readonly evaluator: Evaluator) {
-    this.finder = new LiteralFinder(doc.text);
+    this.source = doc.bytes ?? doc.text;
+    this.finder = new LiteralFinder(this.source);
   }
 
   /**
@@ -56,7 +62,7 @@ export class RawStage {
 
   /** Record i's text, for the caller to parse when `evaluate` says PARSE. */
   text(i: number): string {
-    return this.doc.text.slice(this.doc.starts[i], this.doc.ends[i]);
+    return documentText(this.doc, this.doc.starts[i] as number, this.doc.ends[i] as number);
   }
 
   private readonly spans = new Int32Array(8);
@@ -76,10 +82,14 @@ export class RawStage {
     // toRecord's test (a named record, else one with a version) on the fields' texts, which are their
     // values; every field present, so the key has no "undefined" part. Anything else: evaluate.
     if (!nonEmpty(doc, f + F_EVENT_SOURCE) || !nonEmpty(doc, f + F_EVENT_NAME) || !nonEmpty(doc, f + F_EVENT_ID) || (starts[f + F_EVENT_TIME] as number) < 0 || !this.evaluator.filtersText) return this.evaluate(i);
-    const text = doc.text;
+    const text = this.source;
     if (!this.evaluator.inScopeSourceAt(text, starts[f + F_EVENT_SOURCE] as number, ends[f + F_EVENT_SOURCE] as number)) return OUT_OF_SCOPE;
     this.finder.range(doc.starts[i] as number, doc.ends[i] as number);
-    if (this.evaluator.mayMatchText(text.slice(starts[f + F_EVENT_NAME], ends[f + F_EVENT_NAME]), this.finder.contains)) return PARSE;
+    const may =
+      typeof text === 'string'
+        ? this.evaluator.mayMatchText(text.slice(starts[f + F_EVENT_NAME], ends[f + F_EVENT_NAME]), this.finder.contains)
+        : this.evaluator.mayMatchTextAt(text, starts[f + F_EVENT_NAME] as number, ends[f + F_EVENT_NAME] as number, this.finder.contains);
+    if (may) return PARSE;
     // The delivery key is eventID|eventSource|eventName|eventTime (alert.ts deliveryKeyOf).
     const spans = this.spans;
     spans[0] = starts[f + F_EVENT_ID] as number;
