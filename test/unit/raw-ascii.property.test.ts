@@ -7,7 +7,7 @@
  * test/unit/raw-document.property.test.ts; together they make the byte scan sound.
  */
 import fc from 'fast-check';
-import { scanDocument, type RawDocument } from '../../functions/core/input/raw-document';
+import { RAW_FIELDS, scanDocument, type RawDocument } from '../../functions/core/input/raw-document';
 import { scanAsciiDocument } from '../../functions/core/input/raw-ascii';
 import { hasControlByte, withoutTrailingSpace } from '../../functions/core/input/control-bytes';
 import { edited, jsonRecord, textEdit, wrap } from '../helpers/raw-documents';
@@ -81,6 +81,20 @@ describe('scanAsciiDocument', () => {
     );
     // Some edits keep the document valid and ASCII: those are compared field by field.
     expect(taken).toBeGreaterThan(100);
+  });
+
+  it('tells the fields it reads from keys one byte away from them', () => {
+    // Each name the scan looks for, and every key one byte away: changed, cut short, made longer.
+    for (const name of [...RAW_FIELDS, 'detail', 'detail-type']) {
+      const near = new Set<string>([name, name.slice(0, -1), `${name}s`]);
+      for (let i = 0; i < name.length; i++) near.add(`${name.slice(0, i)}x${name.slice(i + 1)}`);
+      for (const key of near) {
+        for (const value of ['"v"', '1']) {
+          const doc = `{"Records":[{"eventName":"a",${JSON.stringify(key)}:${value},"z":"e"}]}`;
+          expect(agrees(Buffer.from(doc))).toBe(true);
+        }
+      }
+    }
   });
 
   it('reads long strings a word at a time and stops at the byte that ends them, wherever it falls', () => {

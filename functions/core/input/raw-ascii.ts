@@ -303,9 +303,9 @@ class ByteScanner {
           state = AFTER;
         } else {
           if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) p = this.number(p);
-          else if (c === 0x74 && bytesAre(b, p, 'true')) p += 4;
-          else if (c === 0x66 && bytesAre(b, p, 'false')) p += 5;
-          else if (c === 0x6e && bytesAre(b, p, 'null')) p += 4;
+          else if (c === 0x74 && b[p + 1] === 0x72 && b[p + 2] === 0x75 && b[p + 3] === 0x65) p += 4; // true
+          else if (c === 0x66 && b[p + 1] === 0x61 && b[p + 2] === 0x6c && b[p + 3] === 0x73 && b[p + 4] === 0x65) p += 5; // false
+          else if (c === 0x6e && b[p + 1] === 0x75 && b[p + 2] === 0x6c && b[p + 3] === 0x6c) p += 4; // null
           else throw INVALID;
           state = AFTER;
         }
@@ -344,22 +344,26 @@ function digits(b: Uint8Array, p: number): number {
   return p;
 }
 
-/** raw-document.ts `fieldOf`, on bytes. */
+/**
+ * raw-document.ts `fieldOf`, on bytes: the RAW_FIELDS index of the key `b[at, at + len)`, ENVELOPE,
+ * or -1. Told apart by their first bytes (every key of a record is asked: most start otherwise).
+ */
 function fieldOf(b: Uint8Array, at: number, len: number): number {
-  // Every name looked for starts with "e" or "d": most keys are told apart by their first byte.
   const first = b[at];
-  if (first !== 0x65 && first !== 0x64) return -1;
-  switch (len) {
-    case 12:
-      return bytesAre(b, at, 'eventVersion') ? F_EVENT_VERSION : -1;
-    case 11:
-      return bytesAre(b, at, 'eventSource') ? F_EVENT_SOURCE : bytesAre(b, at, 'detail-type') ? ENVELOPE : -1;
-    case 9:
-      return bytesAre(b, at, 'eventName') ? F_EVENT_NAME : bytesAre(b, at, 'eventTime') ? F_EVENT_TIME : -1;
-    case 7:
-      return bytesAre(b, at, 'eventID') ? F_EVENT_ID : -1;
-    case 6:
-      return bytesAre(b, at, 'detail') ? ENVELOPE : -1;
+  if (first === 0x64) return (len === 6 && bytesAre(b, at, 'detail')) || (len === 11 && bytesAre(b, at, 'detail-type')) ? ENVELOPE : -1; // d
+  // "event", then the sixth byte names the field.
+  if (first !== 0x65 || len < 7 || b[at + 1] !== 0x76 || b[at + 2] !== 0x65 || b[at + 3] !== 0x6e || b[at + 4] !== 0x74) return -1;
+  switch (b[at + 5]) {
+    case 0x56: // V
+      return len === 12 && bytesAre(b, at + 6, 'ersion') ? F_EVENT_VERSION : -1;
+    case 0x53: // S
+      return len === 11 && bytesAre(b, at + 6, 'ource') ? F_EVENT_SOURCE : -1;
+    case 0x4e: // N
+      return len === 9 && b[at + 6] === 0x61 && b[at + 7] === 0x6d && b[at + 8] === 0x65 ? F_EVENT_NAME : -1; // ame
+    case 0x54: // T
+      return len === 9 && b[at + 6] === 0x69 && b[at + 7] === 0x6d && b[at + 8] === 0x65 ? F_EVENT_TIME : -1; // ime
+    case 0x49: // I
+      return len === 7 && b[at + 6] === 0x44 ? F_EVENT_ID : -1; // D
     default:
       return -1;
   }
