@@ -106,6 +106,11 @@ describe('scanAsciiDocument', () => {
         agrees(Buffer.from(doc));
       }
     }
+    // Cut anywhere, a long string left open at the end of the bytes among them; leading whitespace.
+    const whole = `{"Records":[{"eventName":"${'a'.repeat(21)}","userAgent":"${'b'.repeat(13)}\\"${'c'.repeat(9)}"}]}`;
+    for (let cut = 0; cut <= whole.length; cut++) agrees(Buffer.from(whole.slice(0, cut)));
+    for (const lead of [' ', '   ', '\n', '\t ', ' \r\n']) agrees(Buffer.from(`${lead}${whole}`));
+    expect(scanAsciiDocument(Buffer.from(`   ${whole}`), LIMIT)?.count).toBe(1);
     expect(scanAsciiDocument(Buffer.from('{"Records":[{"eventName":"DetectFaces"}]}'), LIMIT)?.count).toBe(1);
     expect(scanAsciiDocument(Buffer.from('{"Records":[{"eventName":"Detect\u00e9"}]}'), LIMIT)).toBeNull();
     expect(scanAsciiDocument(Buffer.from('{"Records":[{"a":"tab\there"}]}'), LIMIT)).toBeNull();

@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { chunkItems, ChunkBuilder } from '../../functions/adapters/replay-workers/chunk';
 import { evaluateInWorkers, MAX_READ_AHEAD, WORKER_STARTED_CHANNEL, type InThread } from '../../functions/adapters/replay-workers/pool';
-import { evaluateFile, ruleIndexOf } from '../../functions/adapters/replay-workers/file-chunks';
+import { evaluateFile, ruleIndexOf, scanFile } from '../../functions/adapters/replay-workers/file-chunks';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readInput, type TrailInput, type TrailItem } from '../../functions/adapters/trail-reader';
 import { Evaluator } from '../../functions/core/match/evaluator';
@@ -223,5 +223,43 @@ describe('evaluateInWorkers', () => {
       };
       await expect(pooled([...inputs, ...more], 2, fail)).rejects.toThrow(/reading a file in the main thread failed: Error: boom/);
     });
+  });
+});
+
+describe('evaluateFile on files scanned as bytes and as text', () => {
+  const cases: Array<[name: string, content: Buffer, scanned: 'bytes' | 'text' | 'none']> = [
+    ['ascii.json.gz', gzipSync(JSON.stringify({ Records: recs(40, 'asc') })), 'bytes'],
+    // A byte order mark: the document's bytes then start three bytes into the buffer (any alignment).
+    ['bom.json', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`  ${JSON.stringify({ Records: recs(30, 'bom') })} \n`)]), 'bytes'],
+    ['array.json', Buffer.from(` ${JSON.stringify(recs(30, 'arr'))}`), 'bytes'],
+    ['unicode.json.gz', gzipSync(JSON.stringify({ Records: recs(30, 'uni').map((r, i) => (i % 4 === 0 ? { ...r, userAgent: 'caf\u00e9 \u{1f600}' } : r)) })), 'text'],
+    ['tab.json', Buffer.from(JSON.stringify({ Records: recs(20, 'tab') }).replace('"DetectFaces"', '"Detect\tFaces"')), 'none'],
+  ];
+  const inputs = cases.map(([name, content]): TrailInput => {
+    const fsPath = join(dir, `scan-${name}`);
+    writeFileSync(fsPath, content);
+    return { file: name, fsPath, regular: true, argument: true };
+  });
+
+  it('scans an ASCII file from its bytes, any other from its text, and either gives what parsing the file gives', async () => {
+    const evaluator = new Evaluator(pack, { copies: 'each' });
+    const how = { evaluator, ruleIndex: ruleIndexOf(pack), chunkSize: 16 };
+    for (const [i, input] of inputs.entries()) {
+      const scanned = (cases[i] as (typeof cases)[number])[2];
+      const { raw } = await scanFile(input, undefined);
+      expect(raw === null ? 'none' : raw.bytes ? 'bytes' : 'text').toBe(scanned);
+      const seen: Seen = [];
+      await evaluateFile(input, how, (chunk) => {
+        for (const x of chunkItems(chunk, alertFor)) {
+          if ('item' in x) {
+            if (x.item.kind !== 'bytes') seen.push([x.item.file, described(x.item)]);
+          } else {
+            seen.push([x.where, x.evaluated]);
+          }
+        }
+      });
+      expect(seen).toEqual(await inThisThread([input]));
+      expect(seen.filter(([, e]) => typeof e !== 'string' && e.status === 'inScope' && e.alerts.length > 0).length).toBeGreaterThan(0);
+    }
   });
 });
