@@ -246,8 +246,16 @@ describe('evaluateFile on files scanned as bytes and as text', () => {
     const how = { evaluator, ruleIndex: ruleIndexOf(pack), chunkSize: 16 };
     for (const [i, input] of inputs.entries()) {
       const scanned = (cases[i] as (typeof cases)[number])[2];
-      const { raw } = await scanFile(input, undefined);
+      const file = await scanFile(input, undefined);
+      const { raw } = file;
       expect(raw === null ? 'none' : raw.bytes ? 'bytes' : 'text').toBe(scanned);
+      // Count reads of the decoded text from here on: a file scanned as bytes is never decoded.
+      let decoded = 0;
+      if (file.text) {
+        const whole = file.text;
+        const text = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(whole), 'text')?.get;
+        Object.defineProperty(whole, 'text', { get: () => (decoded++, text?.call(whole)) });
+      }
       const seen: Seen = [];
       await evaluateFile(input, how, (chunk) => {
         for (const x of chunkItems(chunk, alertFor)) {
@@ -257,7 +265,10 @@ describe('evaluateFile on files scanned as bytes and as text', () => {
             seen.push([x.where, x.evaluated]);
           }
         }
-      });
+      }, Promise.resolve(file));
+      // (The count sees reads: a file the scan did not take is parsed from its text.)
+      if (scanned === 'bytes') expect(decoded).toBe(0);
+      if (scanned === 'none') expect(decoded).toBeGreaterThan(0);
       expect(seen).toEqual(await inThisThread([input]));
       expect(seen.filter(([, e]) => typeof e !== 'string' && e.status === 'inScope' && e.alerts.length > 0).length).toBeGreaterThan(0);
     }
