@@ -24,7 +24,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { DEFAULT_MAX_ELEMENT_BYTES, JsonRecordSplitter } from '../core/input/json-splitter';
 import { MAX_NESTING, mayNestDeeperThan, nestsDeeperThan } from '../core/common/nesting';
-import { hasControlByte, withoutTrailingSpace } from '../core/input/control-bytes';
+import { hasControlByte, isJsonSpace, withoutTrailingSpace } from '../core/input/control-bytes';
 import { RECORDS_LETTER_ESCAPE } from '../core/input/raw-document';
 import { bytesAre } from '../core/input/ascii-bytes';
 import { isPlainObject } from '../core/common/json-value';
@@ -490,7 +490,6 @@ export function textItem(file: string, where: string, text: string): TrailItem {
  */
 export const WHOLE_FILE_MAX_BYTES = 16 * 1024 * 1024;
 
-
 /**
  * Reading a `.json` trail file whole: gunzip (by magic bytes) and one JSON.parse of the document. Only
  * where the result is provably what the streaming splitter gives (so the two paths can never
@@ -524,13 +523,12 @@ async function readWholeText(fsPath: string, maxBytes: number): Promise<WholeTex
   // On the bytes, what the text would say (a line feed and JSON's whitespace are single bytes that
   // only ever decode to themselves, and every other byte to something else): one line, and the head.
   const nl = json.indexOf(0x0a);
-  if (nl !== -1) for (let i = nl + 1; i < json.length; i++) if (!isJsonSpace(json[i] as number)) return null;
+  if (nl !== -1) for (let i = nl + 1; i < json.length; i++) if (!isJsonSpace(json[i])) return null;
   const wrapper = startsWithBytes(json, WRAPPER_HEAD_TOKENS);
   if (!wrapper && !startsWithBytes(json, ARRAY_HEAD_TOKENS)) return null;
   return new DecodedOnDemand(json, bytes, wrapper);
 }
 
-const isJsonSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 /**
  * `{"Records": [` (the key written plainly: the splitter matches the key's bytes, not its value) or
  * `[`, at the start, token by token: JSON whitespace may come before each.
@@ -542,7 +540,7 @@ const ARRAY_HEAD_TOKENS = ['['];
 function startsWithBytes(b: Uint8Array, tokens: readonly string[]): boolean {
   let p = 0;
   for (const t of tokens) {
-    while (p < b.length && isJsonSpace(b[p] as number)) p++;
+    while (p < b.length && isJsonSpace(b[p])) p++;
     if (!bytesAre(b, p, t)) return false;
     p += t.length;
   }

@@ -77,7 +77,8 @@ function alertOnFirstRead(this: Lazy): Alert {
 
 /**
  * `data` with an `alert` built by `build` (or `build.alertOf(selection)`) on first read and kept
- * (the property then holds the value). Reading it, spreading the selection, JSON.stringify and structured cloning all build it.
+ * (the property then holds the value). Reading it, spreading the selection, JSON.stringify and
+ * structured cloning all build it.
  */
 export function lazyAlert(data: SelectionData, build: AlertBuilder): Selection {
   Object.defineProperty(data, BUILD, { value: build, writable: true, configurable: true });

@@ -44,9 +44,12 @@ export function hasControlByte(bytes: Uint8Array, end = bytes.length): boolean {
   return false;
 }
 
-/** The length of `bytes` without the JSON whitespace (space, tab, LF, CR) at its end. */
+/** Whether a character code (or byte) is JSON whitespace: space, tab, LF, CR. */
+export const isJsonSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+
+/** The length of `bytes` without the JSON whitespace at its end. */
 export function withoutTrailingSpace(bytes: Uint8Array): number {
   let end = bytes.length;
-  for (let c = bytes[end - 1]; end > 0 && (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d); c = bytes[--end - 1]);
+  for (let c = bytes[end - 1]; end > 0 && isJsonSpace(c); c = bytes[--end - 1]);
   return end;
 }

@@ -16,6 +16,7 @@
  */
 import { DEEP, F_EVENT_ID, F_EVENT_NAME, F_EVENT_SOURCE, F_EVENT_TIME, F_EVENT_VERSION, PLAIN, RAW_FIELDS, RECORDS_LETTER_ESCAPE, type RawDocument } from './raw-document';
 import { asciiText, bytesAre } from './ascii-bytes';
+import { isJsonSpace } from './control-bytes';
 
 const NFIELDS = RAW_FIELDS.length;
 const QUOTE = 0x22;
@@ -34,7 +35,6 @@ export type RawAsciiDocument = RawDocument & { readonly bytes: Buffer };
 class Invalid extends Error {}
 const INVALID = new Invalid();
 
-const isWs = (c: number | undefined) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
 /** The bytes' scanned document, or null (see the file comment). */
 export function scanAsciiDocument(bytes: Buffer, maxNesting: number): RawAsciiDocument | null {
@@ -101,7 +101,7 @@ class ByteScanner {
     }
     // Any JSON whitespace at the end: scanDocument's control check leaves trailing whitespace out.
     let p = this.pos;
-    while (p < b.length && isWs(b[p])) p++;
+    while (p < b.length && isJsonSpace(b[p])) p++;
     if (p !== b.length) throw INVALID;
     const n = this.count;
     return {

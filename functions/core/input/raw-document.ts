@@ -24,6 +24,8 @@
  * One pass with no recursion and nothing allocated per value: strings are skipped with indexOf
  * (the next quote, the next backslash), structure is read code unit by code unit.
  */
+import { asciiText } from './ascii-bytes';
+import { isJsonSpace } from './control-bytes';
 
 /** Top-level record fields a reader needs without parsing: toRecord, the scope check, the delivery key. */
 export const RAW_FIELDS = ['eventVersion', 'eventSource', 'eventName', 'eventTime', 'eventID'] as const;
@@ -65,7 +67,7 @@ export function rawField(doc: RawDocument, record: number, field: number): strin
 
 /** The document's text from `start` to `end`, whether it was scanned from its text or its bytes. */
 export function documentText(doc: RawDocument, start: number, end: number): string {
-  return doc.bytes ? doc.bytes.toString('latin1', start, end) : doc.text.slice(start, end);
+  return doc.bytes ? asciiText(doc.bytes, start, end) : doc.text.slice(start, end);
 }
 
 const QUOTE = 0x22;
@@ -79,7 +81,6 @@ export const RECORDS_LETTER_ESCAPE = /\\u00(?:52|65|63|6f|72|64|73)/i;
 class Invalid extends Error {}
 const INVALID = new Invalid();
 
-const isWs = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
 export interface ScanOptions {
   /**
@@ -98,7 +99,7 @@ export function scanDocument(text: string, maxNesting: number, options: ScanOpti
   if (options.controlFree === false) return null;
   if (options.controlFree === undefined) {
     let last = text.length;
-    while (last > 0 && isWs(text.charCodeAt(last - 1))) last--;
+    while (last > 0 && isJsonSpace(text.charCodeAt(last - 1))) last--;
     if (CONTROL.test(last === text.length ? text : text.slice(0, last))) return null;
   }
   try {
@@ -181,7 +182,7 @@ class Scanner {
   private ws(): void {
     const t = this.text;
     let p = this.pos;
-    while (p < t.length && isWs(t.charCodeAt(p))) p++;
+    while (p < t.length && isJsonSpace(t.charCodeAt(p))) p++;
     this.pos = p;
   }
 
